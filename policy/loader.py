@@ -1,0 +1,31 @@
+"""Load a policy file: bounded safe YAML, schema validation, semantic checks, all errors at once."""
+from __future__ import annotations
+
+from .errors import PolicyError, PolicyErrors
+from .model import Policy
+from .schema import SCHEMA
+from .semantics import PolicyBuilder, content_hash_of
+from .validate import SchemaValidator
+from .yamlsafe import MAX_FILE_BYTES, parse, read_text
+
+
+def load_policy(path: str, *, max_bytes: int = MAX_FILE_BYTES) -> Policy:
+    """Read, validate and build the policy at `path`, or raise PolicyErrors listing every problem."""
+    return load_policy_text(read_text(path, max_bytes=max_bytes), path, max_bytes=max_bytes)
+
+
+def load_policy_text(text: str, source: str = "<policy>", *, max_bytes: int = MAX_FILE_BYTES) -> Policy:
+    """Validate and build a policy from YAML text; `source` names it in error locations."""
+    located = parse(text, source, max_bytes=max_bytes)
+    if not isinstance(located.data, dict):
+        found = "an empty file" if located.data is None else f"a {type(located.data).__name__}"
+        raise PolicyErrors([PolicyError(source, 1, 1, "wrong-type", f"a policy must be a mapping of sections, found {found}")])
+    validator = SchemaValidator(located)
+    validator.check(located.data, SCHEMA)
+    builder = PolicyBuilder(located, content_hash_of(text))
+    missing_top = {k for k in SCHEMA["required"] if k not in located.data}
+    policy = builder.build(skip=validator.bad_sections | missing_top)
+    errors = validator.errors + builder.errors
+    if errors or policy is None:
+        raise PolicyErrors(errors or [PolicyError(source, 1, 1, "invalid", "the policy is invalid")])
+    return policy
