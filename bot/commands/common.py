@@ -1,0 +1,42 @@
+"""Helpers shared by CLI commands: configuration, policy loading, JSON output."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from bot.cli import CliError
+from bot.config import Config, ConfigError, load_config
+from policy import Policy, PolicyErrors, load_policy
+from rules import CompiledPolicy, EngineError, compile_policy
+
+
+def config_of(args: argparse.Namespace) -> Config:
+    """The validated configuration named by --config (or the default), or CliError."""
+    try:
+        return load_config(getattr(args, "config", None))
+    except ConfigError as exc:
+        raise CliError("invalid configuration:\n" + "\n".join(exc.errors)) from None
+
+
+def policy_path_of(args: argparse.Namespace, explicit: str | None) -> str:
+    """An explicit policy path, else the configuration's."""
+    return explicit or config_of(args).policy_path
+
+
+def load_compiled(path: str) -> CompiledPolicy:
+    """Load, validate and compile the policy at `path`, or CliError with every problem."""
+    try:
+        policy: Policy = load_policy(path)
+        return compile_policy(policy)
+    except PolicyErrors as exc:
+        raise CliError(f"the policy {path} is invalid:\n{exc}") from None
+    except EngineError as exc:
+        raise CliError(f"the policy {path} could not be compiled: {exc}") from None
+
+
+def print_json(data: Any) -> None:
+    """Write one JSON document to stdout."""
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
