@@ -138,7 +138,10 @@ class PolicyBuilder:
             self.fail(path, "bad-operator", f"{field} can't be compared with {op}; use eq, ne, in or not_in")
             return False
         if kind == "boolean":
-            if not isinstance(value, bool) or op in ("in", "not_in"):
+            if op in ("in", "not_in"):
+                self.fail(path, "wrong-type", f"{field} is true or false, not a list")
+                return False
+            if not isinstance(value, bool):
                 self.fail(path, "wrong-type", f"{field} is true or false; got {value!r}")
                 return False
             return True
@@ -199,7 +202,8 @@ class PolicyBuilder:
         if leaves + 2 * len(BUILTIN_REFUND_RULES) > MAX_CONDITION_LEAVES:
             self.fail(("returns", "rules"), "too-large",
                       f"the custom rules have {leaves} condition values; the engine allows about "
-                      f"{MAX_CONDITION_LEAVES - 2 * len(BUILTIN_REFUND_RULES)}: move long lists into returns.categories settings")
+                      f"{MAX_CONDITION_LEAVES - 2 * len(BUILTIN_REFUND_RULES)}: move long lists into returns.categories settings",
+                      key=True)
 
     # -- rewards --------------------------------------------------------------------------------
 

@@ -115,11 +115,16 @@ def parse(text: str, source: str, *, max_bytes: int = MAX_FILE_BYTES) -> Located
     """Parse one YAML document into plain data with locations, or raise PolicyErrors."""
     if len(text.encode("utf-8")) > max_bytes:
         raise PolicyErrors([PolicyError(source, 1, 1, "file-too-large", f"the document is larger than {max_bytes} bytes")])
-    loader = _BoundedLoader(text, source)
+    try:
+        loader = _BoundedLoader(text, source)
+    except yaml.reader.ReaderError as exc:
+        raise PolicyErrors([_reader_error(text, source, exc)]) from None
     try:
         node = loader.get_single_node()
     except PolicyErrors:
         raise
+    except yaml.reader.ReaderError as exc:
+        raise PolicyErrors([_reader_error(text, source, exc)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -138,6 +143,14 @@ def parse(text: str, source: str, *, max_bytes: int = MAX_FILE_BYTES) -> Located
     if errors:
         raise PolicyErrors(errors)
     return located
+
+
+def _reader_error(text: str, source: str, exc: yaml.reader.ReaderError) -> PolicyError:
+    """A character PyYAML refuses (control characters and the like), located by line and column."""
+    before = text[: exc.position]
+    line = before.count("\n") + 1
+    col = exc.position - (before.rfind("\n") + 1) + 1
+    return PolicyError(source, line, col, "yaml-character", f"the character U+{exc.character:04X} is not allowed in YAML")
 
 
 def _construct(node, path: Path, loader: _BoundedLoader, located: Located, errors: list[PolicyError]) -> Any:
@@ -167,7 +180,7 @@ def _construct(node, path: Path, loader: _BoundedLoader, located: Located, error
                 key = str(key)
             located.key_at[path + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             if key in result:
-                errors.append(located.error(path + (key,), "duplicate-key", f"the key {key!r} appears twice in this mapping", key=True))
+                errors.append(located.error(path + (key,), "duplicate-key", f"{show_path(path)}: the key {key!r} appears twice in this mapping", key=True))
                 continue
             result[key] = _construct(value_node, path + (key,), loader, located, errors)
         return result

@@ -1,0 +1,83 @@
+"""Bad facts are refused with every problem named by field; good facts are normalised."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from rules import FactsError
+
+from .test_seed_examples import CLAIM, REFUND, TIER
+
+
+def errors_of(call, facts):
+    with pytest.raises(FactsError) as info:
+        call(facts)
+    return dict(info.value.errors)
+
+
+def test_every_refund_field_error_is_reported_at_once(engine):
+    bad = dict(category="Sleeping Bags", price=-1, days_since_delivery=2.5, reason="changed_mind", condition="new",
+               buyer_returns_90d=True)
+    errors = errors_of(engine.decide_refund, bad)
+    assert set(errors) == set(REFUND)
+    assert "did you mean" not in errors["condition"]
+    assert "between 0 and" in errors["price"]
+
+
+def test_unknown_and_missing_fields_are_named_with_a_suggestion(engine):
+    facts = {k: v for k, v in REFUND.items() if k != "days_since_delivery"}
+    facts["days_since_delivry"] = 3
+    errors = errors_of(engine.decide_refund, facts)
+    assert errors["days_since_delivery"] == "is required"
+    assert "did you mean 'days_since_delivery'" in errors["days_since_delivry"]
+
+
+@pytest.mark.parametrize("price, problem", [
+    (19.999, "more than two decimal places"),
+    ("abc", "amount of money"),
+    (float("nan"), "finite"),
+    (None, "amount of money"),
+    (True, "amount of money"),
+    (10**10, "between 0 and"),
+])
+def test_bad_prices(engine, price, problem):
+    assert problem in errors_of(engine.decide_refund, {**REFUND, "price": price})["price"]
+
+
+@pytest.mark.parametrize("price, expected", [(40, "40.00"), (19.99, "19.99"), ("19.90", "19.90"), (Decimal("7.5"), "7.50"), (12.0, "12.00")])
+def test_prices_are_exact_decimals(engine, price, expected):
+    d = engine.decide_refund({**REFUND, "price": price})
+    assert d.facts["price"] == Decimal(expected) and str(d.facts["price"]) == expected
+
+
+def test_facts_must_be_an_object(engine):
+    assert "JSON object" in errors_of(engine.decide_refund, [1, 2])[""]
+
+
+def test_tier_parts_cannot_exceed_their_totals(engine):
+    errors = errors_of(engine.decide_tier, {**TIER, "valid_tracking": 1001, "prepaid_label_returns": 101})
+    assert set(errors) == {"valid_tracking", "prepaid_label_returns"}
+
+
+def test_tier_counts_must_be_whole_non_negative_numbers(engine):
+    errors = errors_of(engine.decide_tier, {**TIER, "units": -1, "contacts": "4"})
+    assert set(errors) == {"units", "contacts"}
+
+
+def test_claim_return_delivery_must_match_return_received(engine):
+    errors = errors_of(engine.decide_claim, {**CLAIM, "return_received": True, "days_since_return_delivered": None})
+    assert "required when return_received is true" in errors["days_since_return_delivered"]
+    errors = errors_of(engine.decide_claim, {**CLAIM, "return_received": False, "days_since_return_delivered": 3})
+    assert "must be null" in errors["days_since_return_delivered"]
+
+
+def test_claim_evidence_must_be_known_kinds(engine):
+    errors = errors_of(engine.decide_claim, {**CLAIM, "evidence": ["photo", "fotos"]})
+    assert "'fotos'" in errors["evidence"]
+    assert "did you mean 'photo'" in errors["evidence"]
+
+
+def test_claim_evidence_may_be_omitted(engine):
+    facts = {k: v for k, v in CLAIM.items() if k not in ("evidence", "days_since_return_delivered")}
+    assert engine.decide_claim(facts).outcome == "approve"
