@@ -24,18 +24,23 @@ class EngineError(Exception):
 class CompiledRuleset:
     """One durable_rules ruleset; `fire(event_json)` returns the id of the rule that fired."""
 
-    __slots__ = ("name", "rule_ids", "_handle", "_lock", "_closed")
+    __slots__ = ("name", "rule_ids", "_base_name", "_definition", "_handle", "_lock", "_closed")
 
     def __init__(self, base_name: str, definition: dict):
-        # A name can be registered once per process, so every compilation gets its own.
-        self.name = f"{base_name}#{next(_serial)}"
         self.rule_ids = frozenset(definition)
-        try:
-            self._handle = _dre.create_ruleset(self.name, json.dumps(definition))
-        except Exception as exc:  # the C core raises bare Exceptions with an error code
-            raise EngineError(f"durable_rules rejected ruleset {self.name}: {exc}") from exc
+        self._base_name = base_name
+        self._definition = json.dumps(definition)
+        self.name, self._handle = self._create()
         self._lock = threading.Lock()
         self._closed = False
+
+    def _create(self) -> tuple[str, int]:
+        # A name can be registered once per process, so every compilation gets its own.
+        name = f"{self._base_name}#{next(_serial)}"
+        try:
+            return name, _dre.create_ruleset(name, self._definition)
+        except Exception as exc:  # the C core raises bare Exceptions with an error code
+            raise EngineError(f"durable_rules rejected ruleset {name}: {exc}") from exc
 
     @property
     def closed(self) -> bool:
@@ -62,16 +67,21 @@ class CompiledRuleset:
                 message = action[1]
                 _dre.complete_and_start_action(handle, offset)
             except Exception as exc:
-                # Drop whatever the failed call left queued so the next event starts clean.
-                try:
-                    _dre.delete_state(handle, "0")
-                except Exception:
-                    pass
-                raise EngineError(f"durable_rules failed on an event in {self.name}: {exc}") from exc
+                failed = self.name
+                self._replace()
+                raise EngineError(f"durable_rules failed on an event in {failed}: {exc}") from exc
         # The action message is {"<rule id>":{"m":{...event...}}}.
         if not message.startswith(_ACTION_PREFIX):
             raise EngineError(f"unexpected action message from {self.name}: {message[:80]!r}")
         return message[2:message.index('"', 2)]
+
+    def _replace(self) -> None:
+        # A failed event may leave an action queued that the next event would pick up. Clearing
+        # the session with delete_state crashes the C core after an unmatched event, so the
+        # whole ruleset is rebuilt instead (same definition, new name) and the old one freed.
+        old = self._handle
+        self.name, self._handle = self._create()
+        _dre.delete_ruleset(old)
 
     def close(self) -> None:
         """Free the C ruleset; later `fire` calls raise EngineError."""

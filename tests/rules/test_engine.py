@@ -61,9 +61,11 @@ def test_rule_count_does_not_grow_with_categories(engine):
 def test_every_ruleset_has_a_catch_all():
     ruleset = CompiledRuleset("catch-all-test", {"only": {"pri": 1, "all": [{"m": {"x": 1}}]}})
     try:
+        first_name = ruleset.name
         with pytest.raises(EngineError, match="no rule matched"):
             ruleset.fire('{"sid":"0","x":2}')
-        # The failed event left nothing behind: the next one is decided normally.
+        # The failed event left nothing behind: the ruleset was rebuilt and the next event is decided.
+        assert ruleset.name != first_name and ruleset.name.startswith("catch-all-test#")
         assert ruleset.fire('{"sid":"0","x":1}') == "only"
     finally:
         ruleset.close()
