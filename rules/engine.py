@@ -21,6 +21,10 @@ class EngineError(Exception):
     """The rules engine failed to compile a ruleset or to decide an event."""
 
 
+class RulesetClosed(EngineError):
+    """The ruleset was freed (its policy was replaced) before this event reached it."""
+
+
 class CompiledRuleset:
     """One durable_rules ruleset; `fire(event_json)` returns the id of the rule that fired."""
 
@@ -55,7 +59,7 @@ class CompiledRuleset:
         """
         with self._lock:
             if self._closed:
-                raise EngineError(f"ruleset {self.name} has been freed")
+                raise RulesetClosed(f"ruleset {self.name} has been freed")
             handle = self._handle
             try:
                 code, offset = _dre.assert_event(handle, event_json)

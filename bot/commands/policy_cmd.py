@@ -1,4 +1,4 @@
-"""`refundbot policy check|schema`: validate a policy file, print the JSON Schema."""
+"""`refundbot policy check|schema|test`: validate a policy file, print the JSON Schema, run policy test cases."""
 from __future__ import annotations
 
 import argparse
@@ -6,8 +6,9 @@ import sys
 
 from policy import PolicyErrors, load_policy, schema_json
 from rules import EngineError, compile_policy
+from rules.cases import run_cases
 
-from .common import policy_path_of
+from .common import load_compiled, policy_path_of
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,6 +21,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     check.set_defaults(handler=check_policy)
     schema = actions.add_parser("schema", help="print the policy language's JSON Schema")
     schema.set_defaults(handler=print_schema)
+    test = actions.add_parser("test", help="run table-driven cases against a policy",
+                              description="Runs each case (facts and expected fields) against the policy, prints failures with "
+                              "the case's line and the rules no case reached; exit 1 on any failure.")
+    test.add_argument("policy", help="policy file")
+    test.add_argument("cases", help="cases file (YAML, see policy/default.cases.yaml)")
+    test.add_argument("--require-coverage", action="store_true", help="also fail when a rule is reached by no case")
+    test.set_defaults(handler=test_policy)
 
 
 def check_policy(args: argparse.Namespace) -> int:
@@ -39,6 +47,28 @@ def check_policy(args: argparse.Namespace) -> int:
         print(f"ok: {compiled.summary()}")
     finally:
         compiled.close()
+    return 0
+
+
+def test_policy(args: argparse.Namespace) -> int:
+    """Run a cases file against a policy; exit 1 on any failing case (or uncovered rule with --require-coverage)."""
+    compiled = load_compiled(args.policy)
+    try:
+        report = run_cases(compiled, args.cases)
+    except PolicyErrors as exc:
+        for error in exc.errors:
+            print(error)
+        print(f"the cases file {args.cases} is invalid", file=sys.stderr)
+        return 1
+    finally:
+        compiled.close()
+    for failure in report.failures:
+        print(failure)
+    for kind, rules in report.unreached.items():
+        print(f"not reached by any case: {kind}: {', '.join(rules)}")
+    print(f"{report.passed} of {report.total} cases passed" + (f", {len(report.failures)} failed" if report.failures else ""))
+    if report.failures or (args.require_coverage and report.unreached):
+        return 1
     return 0
 
 
