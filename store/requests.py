@@ -23,7 +23,7 @@ from .ids import new_id
 from .models import Claim, Order, OrderItem, Refund, ReturnRequest
 from .timeutil import aware
 from .vocabulary import (
-    CLAIM_REASONS, CLAIM_STATUS_OF, CONDITIONS, EVIDENCE_KINDS, REFUND_OUTCOMES, REFUND_REASONS, REFUNDING_OUTCOMES,
+    CLAIM_REASONS, CLAIM_STATUS_OF, CONDITIONS, OPEN_CLAIM_STATUSES, EVIDENCE_KINDS, REFUND_OUTCOMES, REFUND_REASONS, REFUNDING_OUTCOMES,
     SHIP_BACK_OUTCOMES,
 )
 
@@ -192,17 +192,20 @@ def reassess_claim(session: Session, *, claim_id: str, evidence: Iterable[str], 
     """Decide a pending or needs_evidence claim again (e.g. with added evidence); StoreError once it is decided."""
     status = _claim_status(decision)
     items = _evidence(evidence)
-    refund_id = session.scalar(select(Claim.refund_id).where(Claim.id == claim_id))
-    if refund_id is None:
+    claim = session.execute(select(Claim.refund_id, Claim.status).where(Claim.id == claim_id).with_for_update()).first()
+    if claim is None:
         raise NotFound(f"no claim {claim_id!r}")
+    if claim.status not in OPEN_CLAIM_STATUSES:
+        raise StoreError(f"claim {claim_id!r} has already been decided ({claim.status})")
+    refund_id = claim.refund_id
     decision_id = log_decision(session, record=decision.about(claim_id=claim_id, **_refund_subjects(session, refund_id)))
     changed = session.execute(
         update(Claim)
-        .where(Claim.id == claim_id, Claim.status.in_(("pending", "needs_evidence")))
+        .where(Claim.id == claim_id, Claim.status.in_(OPEN_CLAIM_STATUSES))
         .values(evidence=items, status=status, decision_id=decision_id,
                 reimbursement=decision.reimbursement if status == "approved" else None)
         .execution_options(synchronize_session=False)
     ).rowcount
-    if changed != 1:
+    if changed != 1:  # decided concurrently since the read above (SQLite has no FOR UPDATE)
         raise StoreError(f"claim {claim_id!r} has already been decided")
     return ClaimRecorded(claim_id, status, decision_id)

@@ -28,3 +28,5 @@ REFUNDING_OUTCOMES = ("approve_return", "returnless_refund", "partial_refund")
 SHIP_BACK_OUTCOMES = ("approve_return", "partial_refund")
 # A claim decision's outcome -> the claim's status.
 CLAIM_STATUS_OF = {"approve": "approved", "deny": "denied", "needs_evidence": "needs_evidence"}
+# Claims that may still be decided (again).
+OPEN_CLAIM_STATUSES = ("pending", "needs_evidence")
