@@ -1,0 +1,31 @@
+"""The marketplace store: schema, migrations, seller metrics, facts for decisions, the decision
+log, money-moving writes, chat tables and import, on SQLite or PostgreSQL. Knows neither the bot
+nor the rules: it takes and returns plain values."""
+from .chat import (
+    ConversationState, Identity, create_invite, get_identity, link_identity, load_conversation, mark_update_processed,
+    prune_processed_updates, redeem_invite, save_conversation,
+)
+from .db import Store, open_store, sqlite_path
+from .decisions import DecisionRecord, get_decision, list_decisions, log_decision
+from .errors import AlreadyExists, ClaimExists, ImportFailed, NotFound, RefundRequestExists, StaleState, StoreError
+from .facts import claim_facts, refund_facts
+from .importer import ImportReport, import_paths, import_records
+from .listings import (
+    ClaimableRefund, ClaimView, OrderItemView, RefundView, buyer_order_item, buyer_order_items, claimable_refunds,
+    seller_claim, seller_claims, seller_refund, seller_refunds,
+)
+from .metrics import TIER_FACT_FIELDS, all_tier_facts, tier_facts
+from .requests import (
+    ClaimRecorded, RefundRequestRecorded, file_claim, reassess_claim, record_refund_request, record_return_delivery,
+)
+
+__all__ = [
+    "AlreadyExists", "ClaimExists", "ClaimRecorded", "ClaimView", "ClaimableRefund", "ConversationState", "DecisionRecord",
+    "Identity", "ImportFailed", "ImportReport", "NotFound", "OrderItemView", "RefundRequestExists", "RefundRequestRecorded",
+    "RefundView", "StaleState", "Store", "StoreError", "TIER_FACT_FIELDS", "all_tier_facts", "buyer_order_item",
+    "buyer_order_items", "claim_facts", "claimable_refunds", "create_invite", "file_claim", "get_decision", "get_identity",
+    "import_paths", "import_records", "link_identity", "list_decisions", "load_conversation", "log_decision",
+    "mark_update_processed", "open_store", "prune_processed_updates", "reassess_claim", "record_refund_request",
+    "record_return_delivery", "redeem_invite", "refund_facts", "save_conversation", "seller_claim", "seller_claims",
+    "seller_refund", "seller_refunds", "sqlite_path", "tier_facts",
+]

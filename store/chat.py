@@ -1,0 +1,147 @@
+"""Chat tables for the bot: identities, one-time invites, conversation state, processed updates."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Mapping
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .errors import NotFound, StaleState, StoreError
+from .models import Buyer, ChatIdentity, ChatInvite, Conversation, ProcessedUpdate, Seller
+from .timeutil import aware
+from .vocabulary import ROLES
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a Telegram user is: a role and the account it acts for (None for admins)."""
+
+    telegram_user_id: int
+    role: str
+    account_id: str | None
+
+
+@dataclass(frozen=True)
+class ConversationState:
+    """A chat user's stored state and its version (0: nothing stored yet)."""
+
+    state: dict[str, Any]
+    version: int
+
+
+def _accounts(session: Session, role: str, account_id: str | None) -> dict[str, str | None]:
+    """The buyer_id/seller_id columns for a role, checking that the account exists."""
+    if role not in ROLES:
+        raise StoreError(f"role {role!r} is not one of {', '.join(ROLES)}")
+    if role == "admin":
+        if account_id is not None:
+            raise StoreError("an admin has no account id")
+        return {"buyer_id": None, "seller_id": None}
+    model = Buyer if role == "buyer" else Seller
+    if account_id is None or session.get(model, account_id) is None:
+        raise NotFound(f"no {role} {account_id!r}")
+    return {"buyer_id": account_id if role == "buyer" else None, "seller_id": account_id if role == "seller" else None}
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def link_identity(session: Session, *, telegram_user_id: int, role: str, account_id: str | None, linked_at: datetime) -> Identity:
+    """Link a Telegram user to an account, replacing any earlier link."""
+    accounts = _accounts(session, role, account_id)
+    row = session.get(ChatIdentity, telegram_user_id, with_for_update=True)
+    if row is None:
+        row = ChatIdentity(telegram_user_id=telegram_user_id)
+        session.add(row)
+    row.role, row.buyer_id, row.seller_id = role, accounts["buyer_id"], accounts["seller_id"]
+    row.linked_at = aware(linked_at, "linked_at")
+    session.flush()
+    return Identity(telegram_user_id, role, account_id)
+
+
+def get_identity(session: Session, *, telegram_user_id: int) -> Identity | None:
+    """The account a Telegram user is linked to, or None."""
+    row = session.get(ChatIdentity, telegram_user_id)
+    if row is None:
+        return None
+    return Identity(row.telegram_user_id, row.role, row.buyer_id or row.seller_id)
+
+
+def create_invite(session: Session, *, role: str, account_id: str | None, created_at: datetime, expires_at: datetime) -> str:
+    """A new one-time invite code for an account; only its SHA-256 is stored."""
+    accounts = _accounts(session, role, account_id)
+    created_at, expires_at = aware(created_at, "created_at"), aware(expires_at, "expires_at")
+    if expires_at <= created_at:
+        raise StoreError("an invite must expire after it is created")
+    code = secrets.token_urlsafe(16)
+    session.add(ChatInvite(code_hash=_hash(code), role=role, created_at=created_at, expires_at=expires_at, **accounts))
+    session.flush()
+    return code
+
+
+def redeem_invite(session: Session, *, code: str, telegram_user_id: int, now: datetime) -> Identity:
+    """Use an invite code once and link the user; NotFound if it is unknown, used or expired."""
+    now = aware(now, "now")
+    code_hash = _hash(code)
+    # One conditional UPDATE is the atomic claim: of two concurrent redemptions only one matches.
+    used = session.execute(
+        update(ChatInvite)
+        .where(ChatInvite.code_hash == code_hash, ChatInvite.used_at.is_(None), ChatInvite.expires_at > now)
+        .values(used_at=now, used_by=telegram_user_id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if used != 1:
+        raise NotFound("this invite code is unknown, already used or expired")
+    invite = session.execute(select(ChatInvite.role, ChatInvite.buyer_id, ChatInvite.seller_id)
+                             .where(ChatInvite.code_hash == code_hash)).one()
+    return link_identity(session, telegram_user_id=telegram_user_id, role=invite.role,
+                         account_id=invite.buyer_id or invite.seller_id, linked_at=now)
+
+
+def load_conversation(session: Session, *, telegram_user_id: int) -> ConversationState:
+    """The user's conversation state and version (empty state, version 0, if none)."""
+    row = session.get(Conversation, telegram_user_id)
+    return ConversationState({}, 0) if row is None else ConversationState(dict(row.state), row.version)
+
+
+def save_conversation(session: Session, *, telegram_user_id: int, state: Mapping[str, Any], expected_version: int,
+                      now: datetime) -> int:
+    """Store new state if the stored version is still `expected_version`; returns the new version, or StaleState."""
+    now = aware(now, "now")
+    if expected_version == 0:
+        try:
+            with session.begin_nested():
+                session.add(Conversation(telegram_user_id=telegram_user_id, state=dict(state), version=1, updated_at=now))
+                session.flush()
+        except IntegrityError:
+            raise StaleState(f"the conversation of user {telegram_user_id} was started elsewhere") from None
+        return 1
+    changed = session.execute(
+        update(Conversation)
+        .where(Conversation.telegram_user_id == telegram_user_id, Conversation.version == expected_version)
+        .values(state=dict(state), version=expected_version + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        raise StaleState(f"the conversation of user {telegram_user_id} changed since version {expected_version}")
+    return expected_version + 1
+
+
+def mark_update_processed(session: Session, *, update_id: int, processed_at: datetime) -> bool:
+    """Remember a Telegram update; True the first time, False if it was already processed."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(ProcessedUpdate).values(update_id=update_id, processed_at=aware(processed_at, "processed_at"))
+    return session.execute(statement.on_conflict_do_nothing(index_elements=["update_id"])).rowcount == 1
+
+
+def prune_processed_updates(session: Session, *, before: datetime) -> int:
+    """Forget updates processed before `before` (Telegram redelivers for at most a day); returns how many."""
+    return session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < aware(before, "before"))).rowcount

@@ -1,0 +1,115 @@
+"""Opening the store: the engine for SQLite or PostgreSQL, migrations to head, and sessions."""
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from .errors import StoreError
+from .migrate import upgrade
+from .types import dumps
+
+BUSY_TIMEOUT_MS = 30_000
+_WRITE = "refundbot_write"
+
+
+class Store:
+    """An opened database: `write()` and `read()` give sessions in one transaction each."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        self._writer = sessionmaker(engine.execution_options(**{_WRITE: True}), expire_on_commit=False)
+        self._reader = sessionmaker(engine, expire_on_commit=False)
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write transaction (SQLite: BEGIN IMMEDIATE), committed on success, rolled back on error."""
+        with self._writer() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only transaction, rolled back at the end."""
+        with self._reader() as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    def close(self) -> None:
+        """Dispose of the engine's connections."""
+        self.engine.dispose()
+
+
+def open_store(url: str, *, migrate: bool = True) -> Store:
+    """Open the database at `url` (sqlite:///PATH or postgresql://...) and migrate it to head."""
+    engine = create(url)
+    try:
+        if migrate:
+            upgrade(engine)
+    except OperationalError as exc:
+        engine.dispose()
+        raise StoreError(f"cannot open the database {engine.url.render_as_string(hide_password=True)}: {exc.orig}") from None
+    except BaseException:
+        engine.dispose()
+        raise
+    return Store(engine)
+
+
+def create(url: str) -> Engine:
+    """The engine for `url` with the store's connection settings; StoreError for an unusable URL."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StoreError(f"invalid database URL {url!r}: {exc}") from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite(parsed)
+    if backend in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+        return create_engine(parsed, json_serializer=dumps, pool_pre_ping=True)
+    raise StoreError(f"unsupported database {backend!r} in {url!r}: use sqlite:///PATH or postgresql://...")
+
+
+def _sqlite(url) -> Engine:
+    database = url.database or ":memory:"
+    memory = database == ":memory:"
+    if not memory:
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    options = {"poolclass": StaticPool} if memory else {}
+    engine = create_engine(url, json_serializer=dumps, connect_args={"check_same_thread": False}, **options)
+
+    @event.listens_for(engine, "connect")
+    def configure(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" event below issues BEGIN
+        cursor = dbapi_connection.cursor()
+        if not memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def begin(connection):
+        # A deferred transaction that later writes can fail with "database is locked" without
+        # waiting; taking the write lock up front makes writers queue on the busy timeout instead.
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.get_execution_options().get(_WRITE) else "BEGIN")
+
+    return engine
+
+
+def sqlite_path(url: str) -> str | None:
+    """The file of an sqlite:/// URL, or None for other databases and in-memory SQLite."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return os.path.abspath(parsed.database)

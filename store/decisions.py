@@ -1,0 +1,91 @@
+"""The decision log: every decision of every kind, like an OPA decision record."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .errors import NotFound, StoreError
+from .ids import new_id
+from .models import Decision
+from .timeutil import aware
+from .vocabulary import DECISION_CHANNELS, DECISION_KINDS
+
+DECISION_PREFIX = "D"
+SUBJECTS = ("buyer_id", "seller_id", "order_item_id", "refund_id", "claim_id")
+
+
+@dataclass(frozen=True)
+class DecisionRecord:
+    """One decision as the log stores it: what was decided, by which rule of which policy version,
+    from which facts, about whom, when and through which channel. `id` is generated when None."""
+
+    kind: str
+    outcome: str
+    reason: str
+    rule: str
+    policy_version: str
+    explanation: str
+    decided_at: datetime
+    facts: Mapping[str, Any] = field(default_factory=dict)
+    result: Mapping[str, Any] = field(default_factory=dict)
+    channel: str = "cli"
+    id: str | None = None
+    refund_amount: Decimal | None = None
+    fee: Decimal | None = None
+    reimbursement: Decimal | None = None
+    buyer_id: str | None = None
+    seller_id: str | None = None
+    order_item_id: str | None = None
+    refund_id: str | None = None
+    claim_id: str | None = None
+
+    def about(self, **subjects: str | None) -> "DecisionRecord":
+        """A copy with the subject references filled in where they are given."""
+        return replace(self, **{k: v for k, v in subjects.items() if v is not None})
+
+
+_COLUMNS = tuple(f.name for f in fields(DecisionRecord))
+
+
+def log_decision(session: Session, *, record: DecisionRecord) -> str:
+    """Write one decision row (in the caller's transaction) and return its id."""
+    if record.kind not in DECISION_KINDS:
+        raise StoreError(f"decision kind {record.kind!r} is not one of {', '.join(DECISION_KINDS)}")
+    if record.channel not in DECISION_CHANNELS:
+        raise StoreError(f"decision channel {record.channel!r} is not one of {', '.join(DECISION_CHANNELS)}")
+    values = {name: getattr(record, name) for name in _COLUMNS}
+    values["id"] = record.id or new_id(DECISION_PREFIX)
+    values["decided_at"] = aware(record.decided_at, "decided_at")
+    values["facts"], values["result"] = dict(record.facts), dict(record.result)
+    session.add(Decision(**values))
+    session.flush()
+    return values["id"]
+
+
+def _record(row: Decision) -> DecisionRecord:
+    return DecisionRecord(**{name: getattr(row, name) for name in _COLUMNS})
+
+
+def get_decision(session: Session, *, decision_id: str, buyer_id: str | None = None, seller_id: str | None = None) -> DecisionRecord:
+    """The decision with this id; with an owner given, NotFound unless it is about that owner."""
+    row = session.get(Decision, decision_id)
+    if row is None or (buyer_id is not None and row.buyer_id != buyer_id) or (seller_id is not None and row.seller_id != seller_id):
+        raise NotFound(f"no decision {decision_id!r}")
+    return _record(row)
+
+
+def list_decisions(session: Session, *, kind: str | None = None, limit: int = 50, **subjects: str) -> list[DecisionRecord]:
+    """Decisions about the given subjects (buyer_id, seller_id, order_item_id, refund_id, claim_id), newest first."""
+    unknown = set(subjects) - set(SUBJECTS)
+    if unknown or not subjects:
+        raise StoreError(f"list_decisions needs one or more of {', '.join(SUBJECTS)}; got {', '.join(sorted(subjects)) or 'none'}")
+    query = select(Decision).where(*(getattr(Decision, name) == value for name, value in subjects.items()))
+    if kind is not None:
+        query = query.where(Decision.kind == kind)
+    query = query.order_by(Decision.decided_at.desc(), Decision.id.desc()).limit(limit)
+    return [_record(row) for row in session.scalars(query)]

@@ -1,0 +1,188 @@
+"""What the bot lists and looks up, always scoped by the owning account: a buyer sees only their
+order items, a seller only their refunds and claims; someone else's row is simply "not found"."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import Select, and_, case, select
+from sqlalchemy.orm import Session
+
+from .errors import NotFound
+from .models import Claim, Decision, Order, OrderItem, Product, Refund, ReturnRequest
+from .timeutil import aware, day_start, days_between, utc_date
+
+
+@dataclass(frozen=True)
+class OrderItemView:
+    """A buyer's delivered order item, with its refund request and refund if there are any."""
+
+    order_item_id: str
+    order_id: str
+    seller_id: str
+    product_id: str
+    product_name: str
+    category: str
+    quantity: int
+    price: Decimal
+    placed_at: datetime
+    delivered_at: datetime
+    return_request_id: str | None
+    refund_id: str | None
+    decision_id: str | None
+
+
+@dataclass(frozen=True)
+class RefundView:
+    """A refund on a seller's order, with the decision that issued it and its claim, if any."""
+
+    refund_id: str
+    order_item_id: str
+    product_name: str
+    category: str
+    amount: Decimal
+    fee: Decimal
+    issued_by: str
+    issued_at: datetime
+    return_delivered_at: datetime | None
+    decision_id: str | None
+    outcome: str | None
+    rule: str | None
+    claim_id: str | None
+    claim_status: str | None
+
+
+@dataclass(frozen=True)
+class ClaimView:
+    """A seller's claim and where it stands."""
+
+    claim_id: str
+    refund_id: str
+    order_item_id: str
+    reason: str
+    status: str
+    evidence: list[str]
+    filed_at: datetime
+    reimbursement: Decimal | None
+    decision_id: str | None
+
+
+@dataclass(frozen=True)
+class ClaimableRefund:
+    """A refund the seller can still claim on: the filing window runs from the later of the
+    refund and the return's delivery; `deadline` is the last day to file."""
+
+    refund: RefundView
+    deadline: date
+    days_left: int
+
+
+def _order_items(buyer_id: str) -> Select:
+    return (
+        select(OrderItem.id, Order.id, Order.seller_id, Product.id, Product.name, Product.category, OrderItem.quantity,
+               OrderItem.unit_price, Order.placed_at, Order.delivered_at, ReturnRequest.id, Refund.id, ReturnRequest.decision_id)
+        .join(Order, OrderItem.order_id == Order.id)
+        .join(Product, OrderItem.product_id == Product.id)
+        .outerjoin(ReturnRequest, ReturnRequest.order_item_id == OrderItem.id)
+        .outerjoin(Refund, Refund.order_item_id == OrderItem.id)
+        .where(Order.buyer_id == buyer_id, Order.delivered_at.is_not(None))
+    )
+
+
+def _order_item_view(row) -> OrderItemView:
+    item_id, order_id, seller_id, product_id, name, category, quantity, unit_price, placed, delivered, request_id, refund_id, decision_id = row
+    return OrderItemView(item_id, order_id, seller_id, product_id, name, category, quantity, unit_price * quantity, placed,
+                         delivered, request_id, refund_id, decision_id)
+
+
+def buyer_order_items(session: Session, *, buyer_id: str, limit: int = 20) -> list[OrderItemView]:
+    """The buyer's delivered order items, most recently delivered first."""
+    query = _order_items(buyer_id).order_by(Order.delivered_at.desc(), OrderItem.id).limit(limit)
+    return [_order_item_view(row) for row in session.execute(query)]
+
+
+def buyer_order_item(session: Session, *, buyer_id: str, order_item_id: str) -> OrderItemView:
+    """One of the buyer's delivered order items; NotFound for anyone else's."""
+    row = session.execute(_order_items(buyer_id).where(OrderItem.id == order_item_id)).first()
+    if row is None:
+        raise NotFound(f"no delivered order item {order_item_id!r}")
+    return _order_item_view(row)
+
+
+def _refunds(seller_id: str) -> Select:
+    return (
+        select(Refund.id, Refund.order_item_id, Product.name, Product.category, Refund.amount, Refund.fee, Refund.issued_by,
+               Refund.issued_at, ReturnRequest.delivered_at, Refund.decision_id, Decision.outcome, Decision.rule, Claim.id,
+               Claim.status)
+        .join(OrderItem, Refund.order_item_id == OrderItem.id)
+        .join(Order, OrderItem.order_id == Order.id)
+        .join(Product, OrderItem.product_id == Product.id)
+        .outerjoin(ReturnRequest, ReturnRequest.order_item_id == Refund.order_item_id)
+        .outerjoin(Decision, Decision.id == Refund.decision_id)
+        .outerjoin(Claim, Claim.refund_id == Refund.id)
+        .where(Order.seller_id == seller_id)
+    )
+
+
+def seller_refunds(session: Session, *, seller_id: str, limit: int = 20) -> list[RefundView]:
+    """Refunds the marketplace issued on the seller's orders, newest first, with their decisions."""
+    query = _refunds(seller_id).where(Refund.issued_by == "marketplace").order_by(Refund.issued_at.desc(), Refund.id).limit(limit)
+    return [RefundView(*row) for row in session.execute(query)]
+
+
+def seller_refund(session: Session, *, seller_id: str, refund_id: str) -> RefundView:
+    """One refund on the seller's orders; NotFound for anyone else's."""
+    row = session.execute(_refunds(seller_id).where(Refund.id == refund_id)).first()
+    if row is None:
+        raise NotFound(f"no refund {refund_id!r}")
+    return RefundView(*row)
+
+
+def _claims(seller_id: str) -> Select:
+    return (
+        select(Claim.id, Claim.refund_id, Refund.order_item_id, Claim.reason, Claim.status, Claim.evidence, Claim.filed_at,
+               Claim.reimbursement, Claim.decision_id)
+        .join(Refund, Claim.refund_id == Refund.id)
+        .join(OrderItem, Refund.order_item_id == OrderItem.id)
+        .join(Order, OrderItem.order_id == Order.id)
+        .where(Order.seller_id == seller_id)
+    )
+
+
+def seller_claims(session: Session, *, seller_id: str, status: str | None = None, limit: int = 20) -> list[ClaimView]:
+    """The seller's claims (optionally of one status), most recently filed first."""
+    query = _claims(seller_id)
+    if status is not None:
+        query = query.where(Claim.status == status)
+    query = query.order_by(Claim.filed_at.desc(), Claim.id).limit(limit)
+    return [ClaimView(*row) for row in session.execute(query)]
+
+
+def seller_claim(session: Session, *, seller_id: str, claim_id: str) -> ClaimView:
+    """One of the seller's claims; NotFound for anyone else's."""
+    row = session.execute(_claims(seller_id).where(Claim.id == claim_id)).first()
+    if row is None:
+        raise NotFound(f"no claim {claim_id!r}")
+    return ClaimView(*row)
+
+
+def claimable_refunds(session: Session, *, seller_id: str, as_of: datetime, filing_window_days: int,
+                      limit: int = 20) -> list[ClaimableRefund]:
+    """The seller's unclaimed refunds still inside the filing window on `as_of`, nearest deadline first."""
+    as_of = aware(as_of)
+    # Returns delivered after as_of do not count yet (as in claim facts).
+    delivered = and_(ReturnRequest.delivered_at > Refund.issued_at, ReturnRequest.delivered_at <= as_of)
+    anchor = case((delivered, ReturnRequest.delivered_at), else_=Refund.issued_at)
+    earliest = day_start(utc_date(as_of) - timedelta(days=filing_window_days))
+    query = (_refunds(seller_id)
+             .where(Claim.id.is_(None), anchor >= earliest, Refund.issued_at <= as_of)
+             .order_by(anchor, Refund.id).limit(limit))
+    result = []
+    for row in session.execute(query):
+        view = RefundView(*row)
+        returned = view.return_delivered_at
+        later = returned if returned is not None and view.issued_at < returned <= as_of else view.issued_at
+        result.append(ClaimableRefund(view, utc_date(later) + timedelta(days=filing_window_days),
+                                      filing_window_days - days_between(later, as_of)))
+    return result

@@ -1,0 +1,304 @@
+"""The schema as SQLAlchemy 2.x typed ORM classes. Integrity lives here: foreign keys, one refund
+per order item, one claim per refund, non-negative money, enum checks."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from .types import JSONType, Money, UTCDateTime
+from .vocabulary import (
+    CLAIM_REASONS, CLAIM_STATUSES, CONDITIONS, CONTACT_CHANNELS, DECISION_CHANNELS, DECISION_KINDS, ENROLMENTS,
+    FULFILMENTS, REFUND_ISSUERS, REFUND_REASONS, ROLES,
+)
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Id = String(64)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with naming conventions, so migrations and both databases agree on names."""
+
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), Decimal: Money(), dict[str, Any]: JSONType, list[str]: JSONType}
+
+
+def one_of(column: str, values: tuple[str, ...], *, nullable: bool = False) -> CheckConstraint:
+    """CHECK that `column` holds one of `values` (or NULL when `nullable`)."""
+    listed = ", ".join(f"'{v}'" for v in values)
+    test = f"{column} IN ({listed})"
+    return CheckConstraint(f"{column} IS NULL OR {test}" if nullable else test, name=f"{column}_valid")
+
+
+def non_negative(column: str) -> CheckConstraint:
+    """CHECK that an amount is zero or more (NULL passes: an absent amount)."""
+    return CheckConstraint(f"{column} >= 0", name=f"{column}_non_negative")
+
+
+def not_before(later: str, earlier: str) -> CheckConstraint:
+    """CHECK that the timestamp `later` (when set) is not before `earlier`."""
+    return CheckConstraint(f"{later} IS NULL OR {later} >= {earlier}", name=f"{later}_after_{earlier}")
+
+
+def account_matches_role() -> CheckConstraint:
+    """CHECK that a chat identity or invite names exactly the account its role needs."""
+    return CheckConstraint(
+        "(role = 'buyer' AND buyer_id IS NOT NULL AND seller_id IS NULL)"
+        " OR (role = 'seller' AND seller_id IS NOT NULL AND buyer_id IS NULL)"
+        " OR (role = 'admin' AND buyer_id IS NULL AND seller_id IS NULL)",
+        name="account_matches_role",
+    )
+
+
+class Seller(Base):
+    """A seller and their CSBA enrolment (when, and whether by default or by choice)."""
+
+    __tablename__ = "sellers"
+    __table_args__ = (
+        one_of("csba_enrolment", ENROLMENTS, nullable=True),
+        CheckConstraint("(csba_enrolled_at IS NULL) = (csba_enrolment IS NULL)", name="enrolment_complete"),
+    )
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    csba_enrolled_at: Mapped[datetime | None]
+    csba_enrolment: Mapped[str | None] = mapped_column(String(16))
+
+
+class Buyer(Base):
+    """A buyer account."""
+
+    __tablename__ = "buyers"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Product(Base):
+    """A seller's product: SKU, name, category code, list price."""
+
+    __tablename__ = "products"
+    __table_args__ = (
+        UniqueConstraint("seller_id", "sku"),
+        non_negative("price"),
+        CheckConstraint("category <> ''", name="category_present"),
+    )
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    seller_id: Mapped[str] = mapped_column(ForeignKey("sellers.id"), index=True)
+    sku: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(63))
+    price: Mapped[Decimal]
+
+
+class Order(Base):
+    """An order from one seller to one buyer, fulfilled by the seller or the marketplace."""
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        one_of("fulfilment", FULFILMENTS),
+        not_before("shipped_at", "placed_at"),
+        not_before("delivered_at", "placed_at"),
+        Index(None, "seller_id", "placed_at"),
+        Index(None, "buyer_id", "placed_at"),
+    )
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    buyer_id: Mapped[str] = mapped_column(ForeignKey("buyers.id"))
+    seller_id: Mapped[str] = mapped_column(ForeignKey("sellers.id"))
+    fulfilment: Mapped[str] = mapped_column(String(16))
+    placed_at: Mapped[datetime]
+    shipped_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+
+
+class OrderItem(Base):
+    """A line of an order: product, quantity and unit price paid."""
+
+    __tablename__ = "order_items"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"), non_negative("unit_price"))
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
+    product_id: Mapped[str] = mapped_column(ForeignKey("products.id"), index=True)
+    quantity: Mapped[int]
+    unit_price: Mapped[Decimal]
+
+
+class Shipment(Base):
+    """A parcel of an order: carrier, tracking number and whether the tracking is valid."""
+
+    __tablename__ = "shipments"
+    __table_args__ = (not_before("delivered_at", "shipped_at"),)
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
+    carrier: Mapped[str] = mapped_column(String(64))
+    tracking_number: Mapped[str | None] = mapped_column(String(64))
+    tracking_valid: Mapped[bool]
+    shipped_at: Mapped[datetime] = mapped_column(index=True)
+    delivered_at: Mapped[datetime | None]
+
+
+class Contact(Base):
+    """A buyer's contact with customer service about an order (these make CPU)."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (one_of("channel", CONTACT_CHANNELS),)
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
+    contacted_at: Mapped[datetime] = mapped_column(index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+
+
+class Decision(Base):
+    """The decision log: one row per decision of any kind, like an OPA decision record. Subject
+    references are plain columns, not foreign keys: the log is history and outlives its subjects."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (
+        one_of("kind", DECISION_KINDS),
+        one_of("channel", DECISION_CHANNELS),
+        non_negative("refund_amount"),
+        non_negative("fee"),
+        non_negative("reimbursement"),
+        Index(None, "seller_id", "decided_at"),
+        Index(None, "buyer_id", "decided_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(64))
+    rule: Mapped[str] = mapped_column(String(64))
+    policy_version: Mapped[str] = mapped_column(String(128))
+    explanation: Mapped[str] = mapped_column(Text)
+    facts: Mapped[dict[str, Any]]
+    result: Mapped[dict[str, Any]]
+    refund_amount: Mapped[Decimal | None]
+    fee: Mapped[Decimal | None]
+    reimbursement: Mapped[Decimal | None]
+    decided_at: Mapped[datetime]
+    channel: Mapped[str] = mapped_column(String(16))
+    buyer_id: Mapped[str | None] = mapped_column(Id)
+    seller_id: Mapped[str | None] = mapped_column(Id)
+    order_item_id: Mapped[str | None] = mapped_column(Id, index=True)
+    refund_id: Mapped[str | None] = mapped_column(Id, index=True)
+    claim_id: Mapped[str | None] = mapped_column(Id, index=True)
+
+
+class ReturnRequest(Base):
+    """A buyer's refund request for an order item (one per item) and the return shipment, if any."""
+
+    __tablename__ = "return_requests"
+    __table_args__ = (
+        one_of("reason", REFUND_REASONS),
+        one_of("condition", CONDITIONS),
+        one_of("condition_received", CONDITIONS, nullable=True),
+        not_before("delivered_at", "requested_at"),
+    )
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    order_item_id: Mapped[str] = mapped_column(ForeignKey("order_items.id"), unique=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    condition: Mapped[str] = mapped_column(String(16))
+    requested_at: Mapped[datetime] = mapped_column(index=True)
+    prepaid_label: Mapped[bool]
+    ships_back: Mapped[bool]
+    delivered_at: Mapped[datetime | None]
+    condition_received: Mapped[str | None] = mapped_column(String(16))
+    decision_id: Mapped[str | None] = mapped_column(ForeignKey("decisions.id"))
+
+
+class Refund(Base):
+    """Money returned to the buyer for an order item (one per item)."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (one_of("issued_by", REFUND_ISSUERS), non_negative("amount"), non_negative("fee"))
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    order_item_id: Mapped[str] = mapped_column(ForeignKey("order_items.id"), unique=True)
+    amount: Mapped[Decimal]
+    fee: Mapped[Decimal]
+    issued_by: Mapped[str] = mapped_column(String(16))
+    issued_at: Mapped[datetime] = mapped_column(index=True)
+    auto_refund_late: Mapped[bool]
+    decision_id: Mapped[str | None] = mapped_column(ForeignKey("decisions.id"))
+
+
+class Claim(Base):
+    """A seller's reimbursement claim on a refund (one per refund)."""
+
+    __tablename__ = "claims"
+    __table_args__ = (one_of("reason", CLAIM_REASONS), one_of("status", CLAIM_STATUSES), non_negative("reimbursement"))
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    refund_id: Mapped[str] = mapped_column(ForeignKey("refunds.id"), unique=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    evidence: Mapped[list[str]]
+    filed_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    reimbursement: Mapped[Decimal | None]
+    decision_id: Mapped[str | None] = mapped_column(ForeignKey("decisions.id"))
+
+
+class ChatIdentity(Base):
+    """A Telegram user linked to a buyer, a seller or an admin."""
+
+    __tablename__ = "chat_identities"
+    __table_args__ = (one_of("role", ROLES), account_matches_role())
+
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    role: Mapped[str] = mapped_column(String(16))
+    buyer_id: Mapped[str | None] = mapped_column(ForeignKey("buyers.id"))
+    seller_id: Mapped[str | None] = mapped_column(ForeignKey("sellers.id"))
+    linked_at: Mapped[datetime]
+
+
+class ChatInvite(Base):
+    """A one-time invite code (only its SHA-256 is stored) that links a Telegram user to an account."""
+
+    __tablename__ = "chat_invites"
+    __table_args__ = (one_of("role", ROLES), account_matches_role(), not_before("used_at", "created_at"))
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    buyer_id: Mapped[str | None] = mapped_column(ForeignKey("buyers.id"))
+    seller_id: Mapped[str | None] = mapped_column(ForeignKey("sellers.id"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Conversation(Base):
+    """A chat user's conversation state; `version` guards concurrent updates."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (CheckConstraint("version >= 1", name="version_positive"),)
+
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    state: Mapped[dict[str, Any]]
+    version: Mapped[int]
+    updated_at: Mapped[datetime]
+
+
+class ProcessedUpdate(Base):
+    """A Telegram update already handled, so a redelivered update is handled once."""
+
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    processed_at: Mapped[datetime]

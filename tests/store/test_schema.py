@@ -1,0 +1,111 @@
+"""Integrity lives in the schema: raw SQL that skips the store's checks is still refused, and the
+migrations build the same schema as the models on both databases."""
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect
+from sqlalchemy.exc import IntegrityError
+
+from policy import vocabulary as policy_words
+from store import open_store
+from store import vocabulary as store_words
+from store.models import Base
+
+from ..conftest import execute_raw, postgres_database
+from .data import buyer, item, load, order, product, seller
+
+T = "'2026-05-01 10:00:00'"
+
+
+@pytest.fixture
+def shop(store):
+    load(store, [seller("S1"), buyer("B1"), product("P1", "S1"),
+                 order("O1", "B1", "S1", "2026-05-01", [item("I1", "P1"), item("I2", "P1")])])
+    execute_raw(store, f"INSERT INTO refunds (id, order_item_id, amount, fee, issued_by, issued_at, auto_refund_late) "
+                       f"VALUES ('F1', 'I1', 10, 0, 'seller', {T}, false)")
+    return store
+
+
+REFUSED = {
+    "second refund for an item": "INSERT INTO refunds (id, order_item_id, amount, fee, issued_by, issued_at, auto_refund_late) "
+                                 f"VALUES ('F2', 'I1', 10, 0, 'seller', {T}, false)",
+    "negative refund": "INSERT INTO refunds (id, order_item_id, amount, fee, issued_by, issued_at, auto_refund_late) "
+                       f"VALUES ('F2', 'I2', -0.01, 0, 'seller', {T}, false)",
+    "negative fee": "INSERT INTO refunds (id, order_item_id, amount, fee, issued_by, issued_at, auto_refund_late) "
+                    f"VALUES ('F2', 'I2', 1, -1, 'seller', {T}, false)",
+    "unknown issuer": "INSERT INTO refunds (id, order_item_id, amount, fee, issued_by, issued_at, auto_refund_late) "
+                      f"VALUES ('F2', 'I2', 1, 0, 'buyer', {T}, false)",
+    "refund of a missing item": "INSERT INTO refunds (id, order_item_id, amount, fee, issued_by, issued_at, auto_refund_late) "
+                                f"VALUES ('F2', 'I9', 1, 0, 'seller', {T}, false)",
+    "second claim for a refund": "INSERT INTO claims (id, refund_id, reason, evidence, filed_at, status) VALUES "
+                                 f"('C1', 'F1', 'returned_damaged', '[]', {T}, 'pending'), "
+                                 f"('C2', 'F1', 'returned_damaged', '[]', {T}, 'pending')",
+    "unknown claim status": "INSERT INTO claims (id, refund_id, reason, evidence, filed_at, status) VALUES "
+                            f"('C1', 'F1', 'returned_damaged', '[]', {T}, 'maybe')",
+    "negative reimbursement": "INSERT INTO claims (id, refund_id, reason, evidence, filed_at, status, reimbursement) VALUES "
+                              f"('C1', 'F1', 'returned_damaged', '[]', {T}, 'approved', -5)",
+    "negative price": "INSERT INTO products (id, seller_id, sku, name, category, price) VALUES ('P2', 'S1', 'X', 'x', 'toys', -1)",
+    "duplicate sku": "INSERT INTO products (id, seller_id, sku, name, category, price) VALUES ('P2', 'S1', 'SKU-P1', 'x', 'toys', 1)",
+    "zero quantity": "INSERT INTO order_items (id, order_id, product_id, quantity, unit_price) VALUES ('I3', 'O1', 'P1', 0, 1)",
+    "unknown fulfilment": f"INSERT INTO orders (id, buyer_id, seller_id, fulfilment, placed_at) VALUES ('O2', 'B1', 'S1', 'drone', {T})",
+    "second return request": "INSERT INTO return_requests (id, order_item_id, reason, condition, requested_at, prepaid_label, "
+                             f"ships_back) VALUES ('R1', 'I2', 'defective', 'used', {T}, true, true), "
+                             f"('R2', 'I2', 'defective', 'used', {T}, true, true)",
+    "half an enrolment": f"INSERT INTO sellers (id, name, csba_enrolled_at) VALUES ('S2', 'x', {T})",
+    "identity without its account": "INSERT INTO chat_identities (telegram_user_id, role, buyer_id, linked_at) "
+                                    f"VALUES (1, 'seller', 'B1', {T})",
+    "negative decision amount": "INSERT INTO decisions (id, kind, outcome, reason, rule, policy_version, explanation, facts, "
+                                "result, refund_amount, decided_at, channel) VALUES ('D-1', 'refund', 'deny', 'r', 'r', 'v', 'e', "
+                                f"'{{}}', '{{}}', -1, {T}, 'cli')",
+}
+
+
+@pytest.mark.parametrize("statement", list(REFUSED.values()), ids=list(REFUSED))
+def test_the_database_refuses(shop, statement):
+    with pytest.raises(IntegrityError):
+        execute_raw(shop, statement)
+
+
+def test_migrations_match_the_models(store):
+    with store.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+
+
+def _build_from_empty(url: str) -> set[str]:
+    opened = open_store(url)
+    opened.close()
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        with engine.connect() as connection:
+            assert MigrationContext.configure(connection).get_current_revision() == "0001"
+            return set(inspect(connection).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_migrations_create_both_databases_from_empty(tmp_path):
+    sqlite_tables = _build_from_empty(f"sqlite:///{tmp_path}/new/dir/fresh.sqlite3")
+    with postgres_database() as url:
+        postgres_tables = _build_from_empty(url)
+    assert sqlite_tables == postgres_tables == {t.name for t in Base.metadata.sorted_tables} | {"alembic_version"}
+
+
+def test_opening_twice_migrates_once(store_url):
+    open_store(store_url).close()
+    open_store(store_url).close()
+
+
+def test_sqlite_settings(tmp_path):
+    opened = open_store(f"sqlite:///{tmp_path}/s.sqlite3")
+    try:
+        with opened.engine.connect() as connection:
+            pragma = lambda name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()  # noqa: E731
+            assert (pragma("journal_mode"), pragma("synchronous"), pragma("busy_timeout"), pragma("foreign_keys")) == ("wal", 2, 30000, 1)
+    finally:
+        opened.close()
+
+
+def test_store_words_mirror_the_policy_language():
+    for name in ("REFUND_REASONS", "CONDITIONS", "CLAIM_REASONS", "EVIDENCE_KINDS", "REFUND_ISSUERS", "REFUND_OUTCOMES"):
+        assert getattr(store_words, name) == getattr(policy_words, name), name
+    assert set(store_words.CLAIM_STATUS_OF) == set(policy_words.CLAIM_OUTCOMES)
