@@ -2,7 +2,7 @@
 log, money-moving writes, chat tables and import, on SQLite or PostgreSQL. Knows neither the bot
 nor the rules: it takes and returns plain values."""
 from .chat import (
-    ConversationState, Identity, create_invite, get_identity, link_identity, load_conversation, mark_update_processed,
+    ConversationState, Identity, create_invite, get_identity, link_identity, list_identities, load_conversation, mark_update_processed,
     prune_processed_updates, redeem_invite, save_conversation,
 )
 from .db import Store, open_store, sqlite_path
@@ -21,7 +21,7 @@ from .requests import (
 
 __all__ = [
     "AlreadyExists", "ClaimExists", "ClaimRecorded", "ClaimView", "ClaimableRefund", "ConversationState", "DecisionRecord",
-    "Identity", "ImportFailed", "ImportReport", "NotFound", "OrderItemView", "RefundRequestExists", "RefundRequestRecorded",
+    "Identity", "ImportFailed", "list_identities", "ImportReport", "NotFound", "OrderItemView", "RefundRequestExists", "RefundRequestRecorded",
     "RefundView", "StaleState", "Store", "StoreError", "TIER_FACT_FIELDS", "all_tier_facts", "buyer_order_item",
     "buyer_order_items", "claim_facts", "claimable_refunds", "create_invite", "file_claim", "get_decision", "get_identity",
     "import_paths", "import_records", "link_identity", "list_decisions", "load_conversation", "log_decision",

@@ -75,6 +75,12 @@ def get_identity(session: Session, *, telegram_user_id: int) -> Identity | None:
     return Identity(row.telegram_user_id, row.role, row.buyer_id or row.seller_id)
 
 
+def list_identities(session: Session, *, role: str) -> list[Identity]:
+    """Every chat user linked with `role`."""
+    rows = session.scalars(select(ChatIdentity).where(ChatIdentity.role == role).order_by(ChatIdentity.telegram_user_id))
+    return [Identity(r.telegram_user_id, r.role, r.buyer_id or r.seller_id) for r in rows]
+
+
 def create_invite(session: Session, *, role: str, account_id: str | None, created_at: datetime, expires_at: datetime) -> str:
     """A new one-time invite code for an account; only its SHA-256 is stored."""
     accounts = _accounts(session, role, account_id)

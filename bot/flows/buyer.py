@@ -1,0 +1,157 @@
+"""The buyer's flows: a refund request (order, item, reason, condition, decision) and their status."""
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from policy.vocabulary import CONDITIONS, REFUND_REASONS
+from store import (
+    NotFound, OrderItemView, RefundRequestExists, buyer_order_item, buyer_order_items, list_decisions, record_refund_request,
+    refund_facts,
+)
+
+from ..format import day, money
+from ..intent import matching
+from ..messages import Reply
+from ..records import record_of
+from .turn import Turn
+
+SHIPS_BACK = ("approve_return", "partial_refund")
+MAX_ITEMS = 50
+
+
+def _refundable(turn: Turn) -> list[OrderItemView]:
+    items = buyer_order_items(turn.session, buyer_id=turn.account, limit=MAX_ITEMS)
+    return [i for i in items if i.return_request_id is None and i.refund_id is None]
+
+
+def _item_label(turn: Turn, item: OrderItemView) -> str:
+    return turn.t("refund_item_label", product=item.product_name, price=money(item.price), delivered=day(item.delivered_at))
+
+
+def start_refund(turn: Turn, item_id: str = "") -> list[Reply]:
+    """/refund [ITEM]: offer the delivered orders (or go straight to the named item)."""
+    turn.convo.start("refund")
+    if item_id.strip():
+        return choose_item(turn, item_id.strip())
+    items = _refundable(turn)
+    if not items:
+        turn.convo.clear()
+        return [turn.reply("refund_no_items")]
+    orders: OrderedDict[str, list[OrderItemView]] = OrderedDict()
+    for item in items:
+        orders.setdefault(item.order_id, []).append(item)
+    if len(orders) == 1:
+        return _offer_items(turn, next(iter(orders)), items)
+    options = [(turn.t("order_label", order=order_id, delivered=day(group[0].delivered_at), items=len(group),
+                       plural="" if len(group) == 1 else "s"), order_id) for order_id, group in orders.items()]
+    return [turn.reply("refund_choose_order", turn.convo.offer("order", options))]
+
+
+def start_from_sentence(turn: Turn, sentence: str) -> list[Reply]:
+    """A sentence like "I want to return my sleeping bag": find the item it means, else list the orders."""
+    items = _refundable(turn)
+    found = matching(sentence, [(i, f"{i.product_name} {turn.policy.returns.category(i.category).label}") for i in items])
+    if len(found) == 1:
+        turn.convo.start("refund")
+        return [Reply(turn.t("refund_matched", product=found[0].product_name))] + _ask_reason(turn, found[0])
+    if len(found) > 1:
+        turn.convo.start("refund")
+        options = [(_item_label(turn, i), i.order_item_id) for i in found]
+        return [turn.reply("refund_choose_item", turn.convo.offer("item", options), order=", ".join(sorted({i.order_id for i in found})))]
+    return start_refund(turn)
+
+
+def _offer_items(turn: Turn, order_id: str, items: list[OrderItemView]) -> list[Reply]:
+    in_order = [i for i in items if i.order_id == order_id]
+    if len(in_order) == 1:
+        return _ask_reason(turn, in_order[0])
+    options = [(_item_label(turn, i), i.order_item_id) for i in in_order]
+    return [turn.reply("refund_choose_item", turn.convo.offer("item", options), order=order_id)]
+
+
+def choose_order(turn: Turn, order_id: str) -> list[Reply]:
+    """An order was chosen: offer its refundable items."""
+    items = [i for i in _refundable(turn) if i.order_id == order_id]
+    if not items:
+        turn.convo.clear()
+        return [turn.reply("not_found", what="order", id=order_id)]
+    return _offer_items(turn, order_id, items)
+
+
+def choose_item(turn: Turn, item_id: str) -> list[Reply]:
+    """An item was chosen (by button or id): it must be the buyer's and not refunded already."""
+    try:
+        item = buyer_order_item(turn.session, buyer_id=turn.account, order_item_id=item_id)
+    except NotFound:
+        turn.convo.clear()
+        return [turn.reply("not_found", what="order item", id=item_id)]
+    if item.return_request_id or item.refund_id:
+        turn.convo.clear()
+        return [turn.reply("refund_already", product=item.product_name, decision_id=item.decision_id or "-")]
+    return _ask_reason(turn, item)
+
+
+def _ask_reason(turn: Turn, item: OrderItemView) -> list[Reply]:
+    turn.convo.remember(order_item_id=item.order_item_id, product=item.product_name)
+    options = [(turn.label(reason), reason) for reason in REFUND_REASONS]
+    return [turn.reply("refund_choose_reason", turn.convo.offer("reason", options), product=item.product_name)]
+
+
+def choose_reason(turn: Turn, reason: str) -> list[Reply]:
+    """The reason was chosen: ask the condition (an item that never arrived has none to ask about)."""
+    turn.convo.remember(reason=reason)
+    if reason == "not_received":
+        return decide(turn, "unopened")
+    options = [(turn.label(condition), condition) for condition in CONDITIONS]
+    return [turn.reply("refund_choose_condition", turn.convo.offer("condition", options, columns=2),
+                       product=turn.convo.data["product"])]
+
+
+def decide(turn: Turn, condition: str) -> list[Reply]:
+    """The condition is known: decide by policy, record the request, decision and refund in this transaction."""
+    data = turn.convo.data
+    item_id, reason = data["order_item_id"], data["reason"]
+    facts = refund_facts(turn.session, order_item_id=item_id, reason=reason, condition=condition, as_of=turn.now)
+    decision = turn.live.decide_refund(facts)
+    record = record_of(decision, channel=turn.service.channel, decided_at=turn.now)
+    try:
+        recorded = record_refund_request(turn.session, order_item_id=item_id, reason=reason, condition=condition,
+                                         requested_at=turn.now, decision=record, prepaid_label=decision.outcome in SHIPS_BACK)
+    except RefundRequestExists as exc:
+        turn.convo.clear()
+        return [turn.reply("refund_already", product=data["product"], decision_id=exc.decision_id or "-")]
+    turn.convo.finish(kind="refund", decision_id=recorded.decision_id)
+    amounts = decision.amounts
+    if decision.outcome == "partial_refund":
+        shown = turn.t("amounts_refund_fee", refund_amount=money(amounts["refund_amount"]), price=money(facts["price"]),
+                       fee=money(amounts["fee"]))
+    elif amounts["refund_amount"] > 0:
+        shown = turn.t("amounts_refund", refund_amount=money(amounts["refund_amount"]))
+    else:
+        shown = turn.t("amounts_none")
+    return [turn.reply(
+        "decision_refund",
+        headline=turn.t(f"headline_{decision.outcome}"),
+        amounts=shown,
+        explanation=decision.explanation,
+        next=turn.t(f"next_{decision.outcome}", label=f"LBL-{recorded.return_request_id}"),
+        decision_id=recorded.decision_id,
+        policy_version=decision.policy_version,
+    )]
+
+
+def status(turn: Turn, _arg: str = "") -> list[Reply]:
+    """/status: the buyer's refund requests and their decisions, newest first."""
+    records = list_decisions(turn.session, kind="refund", buyer_id=turn.account, limit=20)
+    if not records:
+        return [turn.reply("status_none")]
+    names = {i.order_item_id: i.product_name for i in buyer_order_items(turn.session, buyer_id=turn.account, limit=200)}
+    lines = [turn.t("status_header")]
+    for r in records:
+        amount = f" {money(r.refund_amount)}" if r.refund_amount else ""
+        lines.append(turn.t("status_line", product=names.get(r.order_item_id, r.order_item_id), outcome=turn.label(r.outcome),
+                            amount=amount, date=day(r.decided_at), decision_id=r.id))
+    return [Reply("\n".join(lines))]
+
+
+STEPS = {"order": choose_order, "item": choose_item, "reason": choose_reason, "condition": decide}

@@ -1,0 +1,208 @@
+"""The seller's flows: reward tier, refunds on their orders, claims, and filing a claim with evidence."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from policy.vocabulary import CLAIM_REASONS
+from store import (
+    ClaimExists, NotFound, StoreError, claim_facts, claimable_refunds, file_claim, log_decision, reassess_claim, seller_claim,
+    seller_claims, seller_refund, seller_refunds, tier_facts,
+)
+
+from ..format import day, money, rate
+from ..messages import Photo, Reply
+from ..records import record_of
+from .turn import Turn
+
+OPEN_STATUSES = ("needs_evidence", "pending")
+TOGGLED_EVIDENCE = ("tracking", "signature")
+
+
+def tier(turn: Turn, _arg: str = "") -> list[Reply]:
+    """/tier: decide the seller's tier from their own records over the policy's window."""
+    rewards = turn.policy.rewards
+    as_of = turn.now.date()
+    facts = tier_facts(turn.session, seller_id=turn.account, as_of=as_of, window_days=rewards.window_days)
+    decision = turn.live.decide_tier(facts)
+    decision_id = log_decision(turn.session, record=record_of(decision, channel=turn.service.channel, decided_at=turn.now,
+                                                              seller_id=turn.account))
+    d = decision.details
+
+    def mark(value, minimum) -> str:
+        if value is None:
+            return turn.t("mark_none")
+        return turn.t("mark_ok" if value >= float(minimum) else "mark_low")
+
+    return [turn.reply(
+        "tier_report",
+        window=rewards.window_days, as_of=as_of.isoformat(),
+        vtr=rate(d["vtr"]), min_vtr=rate(rewards.min_vtr), vtr_mark=mark(d["vtr"], rewards.min_vtr),
+        aprl=rate(d["aprl"]), min_aprl=rate(rewards.min_aprl), aprl_mark=mark(d["aprl"], rewards.min_aprl),
+        cpu=rate(d["cpu"]),
+        tier=turn.label(d["tier"]), discount=f"{float(decision.amounts['discount']) * 100:.0f}%",
+        fee=money(decision.amounts["fee_per_unit"], exact=True),
+        explanation=decision.explanation, advice="\n".join(f"- {step}" for step in d["advice"]),
+        decision_id=decision_id, policy_version=decision.policy_version,
+    )]
+
+
+def refunds(turn: Turn, refund_id: str = "") -> list[Reply]:
+    """/refunds [ID]: recent marketplace refunds on the seller's orders with their decisions."""
+    if refund_id.strip():
+        try:
+            views = [seller_refund(turn.session, seller_id=turn.account, refund_id=refund_id.strip())]
+        except NotFound:
+            return [turn.reply("not_found", what="refund", id=refund_id.strip())]
+    else:
+        views = seller_refunds(turn.session, seller_id=turn.account, limit=15)
+        if not views:
+            return [turn.reply("refunds_none")]
+    lines = [turn.t("refunds_header")]
+    for v in views:
+        claim = turn.t("refunds_claim", claim_id=v.claim_id, status=turn.label(v.claim_status)) if v.claim_id else ""
+        lines.append(turn.t("refunds_line", refund_id=v.refund_id, product=v.product_name, amount=money(v.amount),
+                            date=day(v.issued_at), outcome=turn.label(v.outcome) if v.outcome else "-", rule=v.rule or "-",
+                            claim=claim))
+    return [Reply("\n".join(lines))]
+
+
+def claims(turn: Turn, claim_id: str = "") -> list[Reply]:
+    """/claims [ID]: the seller's claims and where they stand."""
+    if claim_id.strip():
+        try:
+            views = [seller_claim(turn.session, seller_id=turn.account, claim_id=claim_id.strip())]
+        except NotFound:
+            return [turn.reply("not_found", what="claim", id=claim_id.strip())]
+    else:
+        views = seller_claims(turn.session, seller_id=turn.account, limit=15)
+        if not views:
+            return [turn.reply("claims_none")]
+    lines = [turn.t("claims_header")]
+    for v in views:
+        amount = f" {money(v.reimbursement)}" if v.reimbursement is not None else ""
+        lines.append(turn.t("claims_line", claim_id=v.claim_id, refund_id=v.refund_id, reason=turn.label(v.reason),
+                            status=turn.label(v.status), amount=amount, date=day(v.filed_at), decision_id=v.decision_id or "-"))
+    return [Reply("\n".join(lines))]
+
+
+def start_claim(turn: Turn, refund_id: str = "") -> list[Reply]:
+    """/claim [REFUND]: offer claimable refunds (with deadlines) and claims waiting for evidence."""
+    turn.convo.start("claim")
+    if refund_id.strip():
+        return choose_refund(turn, {"refund": refund_id.strip()})
+    window = turn.policy.claims.filing_window_days
+    claimable = claimable_refunds(turn.session, seller_id=turn.account, as_of=turn.now, filing_window_days=window)
+    open_claims = [c for c in seller_claims(turn.session, seller_id=turn.account, limit=50) if c.status in OPEN_STATUSES]
+    options = [(turn.t("claim_refund_label", refund_id=c.refund.refund_id, product=c.refund.product_name, amount=money(c.refund.amount),
+                       deadline=c.deadline.isoformat(), days=c.days_left), {"refund": c.refund.refund_id}) for c in claimable]
+    options += [(turn.t("claim_open_label", claim_id=c.claim_id, reason=turn.label(c.reason)), {"claim": c.claim_id}) for c in open_claims]
+    if not options:
+        turn.convo.clear()
+        return [turn.reply("claim_none")]
+    return [turn.reply("claim_choose_refund", turn.convo.offer("refund", options))]
+
+
+def choose_refund(turn: Turn, choice: dict) -> list[Reply]:
+    """A refund (new claim) or an open claim (more evidence) was chosen."""
+    if "claim" in choice:
+        try:
+            claim = seller_claim(turn.session, seller_id=turn.account, claim_id=choice["claim"])
+        except NotFound:
+            turn.convo.clear()
+            return [turn.reply("not_found", what="claim", id=choice["claim"])]
+        if claim.status not in OPEN_STATUSES:
+            turn.convo.clear()
+            return [turn.reply("claim_closed", claim_id=claim.claim_id)]
+        turn.convo.remember(claim_id=claim.claim_id, refund_id=claim.refund_id, reason=claim.reason, evidence=list(claim.evidence),
+                            photos=[])
+        return _ask_evidence(turn)
+    try:
+        refund = seller_refund(turn.session, seller_id=turn.account, refund_id=choice["refund"])
+    except NotFound:
+        turn.convo.clear()
+        return [turn.reply("not_found", what="refund", id=choice["refund"])]
+    if refund.claim_id:
+        turn.convo.clear()
+        view = seller_claim(turn.session, seller_id=turn.account, claim_id=refund.claim_id)
+        return [turn.reply("claim_already", refund_id=refund.refund_id, claim_id=refund.claim_id, decision_id=view.decision_id or "-")]
+    turn.convo.remember(refund_id=refund.refund_id, product=refund.product_name, evidence=[], photos=[])
+    options = [(turn.label(reason), reason) for reason in CLAIM_REASONS]
+    return [turn.reply("claim_choose_reason", turn.convo.offer("reason", options), refund_id=refund.refund_id,
+                       product=refund.product_name)]
+
+
+def choose_reason(turn: Turn, reason: str) -> list[Reply]:
+    """The claim's reason was chosen: collect evidence."""
+    turn.convo.remember(reason=reason)
+    return _ask_evidence(turn)
+
+
+def _ask_evidence(turn: Turn) -> list[Reply]:
+    data = turn.convo.data
+    spec = turn.policy.claims.reasons.get(data["reason"])
+    needed = ", ".join(turn.label(e) for e in spec.evidence) if spec and spec.evidence else turn.t("evidence_none")
+    have = sorted(set(data["evidence"]))
+    added = ", ".join(turn.label(e) + (f" x{len(data['photos'])}" if e == "photo" and len(data["photos"]) > 1 else "")
+                      for e in have) or turn.t("evidence_none")
+    options = [((turn.t(f"button_{kind}") + (" ✓" if kind in have else "")), {"toggle": kind}) for kind in TOGGLED_EVIDENCE]
+    options += [(turn.t("button_submit"), {"submit": True}), (turn.t("button_cancel"), {"cancel": True})]
+    return [turn.reply("claim_evidence", turn.convo.offer("evidence", options, columns=2), reason=turn.label(data["reason"]),
+                       needed=needed, added=added)]
+
+
+def evidence_step(turn: Turn, choice: dict) -> list[Reply]:
+    """A button on the evidence prompt: toggle tracking/signature, submit, or cancel."""
+    if choice.get("cancel"):
+        turn.convo.clear()
+        return [turn.reply("cancelled")]
+    if "toggle" in choice:
+        evidence = set(turn.convo.data["evidence"]) ^ {choice["toggle"]}
+        turn.convo.remember(evidence=sorted(evidence))
+        return _ask_evidence(turn)
+    return _submit(turn)
+
+
+def add_photo(turn: Turn, photo: Photo) -> list[Reply]:
+    """A photo sent while evidence is collected counts as photo evidence."""
+    if turn.convo.flow != "claim" or turn.convo.step != "evidence":
+        return [turn.reply("claim_photo_unexpected")]
+    data = turn.convo.data
+    photos = [p for p in data["photos"] if p["unique_id"] != photo.unique_id] + [{"file_id": photo.file_id, "unique_id": photo.unique_id}]
+    turn.convo.remember(photos=photos, evidence=sorted(set(data["evidence"]) | {"photo"}))
+    return [turn.reply("claim_photo_added", count=len(photos))] + _ask_evidence(turn)
+
+
+def _submit(turn: Turn) -> list[Reply]:
+    data = turn.convo.data
+    facts = claim_facts(turn.session, refund_id=data["refund_id"], reason=data["reason"], evidence=data["evidence"], as_of=turn.now)
+    decision = turn.live.decide_claim(facts)
+    record = record_of(decision, channel=turn.service.channel, decided_at=turn.now)
+    # The photos are kept with the decision that weighed them (the claim row stores evidence kinds).
+    record = replace(record, result={**record.result, "evidence_files": [p["file_id"] for p in data["photos"]]})
+    try:
+        if data.get("claim_id"):
+            recorded = reassess_claim(turn.session, claim_id=data["claim_id"], evidence=data["evidence"], decision=record)
+        else:
+            recorded = file_claim(turn.session, refund_id=data["refund_id"], reason=data["reason"], evidence=data["evidence"],
+                                  filed_at=turn.now, decision=record)
+    except ClaimExists as exc:
+        turn.convo.clear()
+        return [turn.reply("claim_already", refund_id=data["refund_id"], claim_id=exc.existing_id, decision_id=exc.decision_id or "-")]
+    except StoreError as exc:
+        if data.get("claim_id") and "already been decided" in str(exc):
+            turn.convo.clear()
+            return [turn.reply("claim_closed", claim_id=data["claim_id"])]
+        raise
+    turn.convo.finish(kind="claim", decision_id=recorded.decision_id, claim_id=recorded.claim_id)
+    outcome = decision.outcome
+    headline = {"approve": "headline_approve", "needs_evidence": "headline_needs_evidence"}.get(outcome, "headline_claim_deny")
+    nxt = {"approve": "next_claim_approve", "needs_evidence": "next_claim_needs_evidence"}.get(outcome, "next_claim_deny")
+    missing = " and ".join(turn.label(e) for e in decision.details.get("missing_evidence", []))
+    return [turn.reply(
+        "decision_claim", headline=turn.t(headline), reimbursement=money(decision.amounts["reimbursement"]),
+        explanation=decision.explanation, next=turn.t(nxt, missing=missing, days=decision.details.get("days_left_to_file", 0)),
+        claim_id=recorded.claim_id, decision_id=recorded.decision_id, policy_version=decision.policy_version,
+    )]
+
+
+STEPS = {"refund": choose_refund, "reason": choose_reason, "evidence": evidence_step}

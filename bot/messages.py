@@ -1,0 +1,47 @@
+"""Transport-neutral messages: what a person sent, and what the bot answers."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A photo a person sent: the transport's file id (Telegram's file_id) and its stable unique id."""
+
+    file_id: str
+    unique_id: str
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One update from a person: a text (or command), a button press, or a photo."""
+
+    user_id: int
+    at: datetime
+    text: str | None = None
+    button: str | None = None  # callback data
+    photo: Photo | None = None
+    language: str | None = None
+    update_id: int | None = None  # set by transports that redeliver (Telegram)
+    chat_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Button:
+    """A choice shown under a reply; `data` comes back as Incoming.button when pressed."""
+
+    text: str
+    data: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message from the bot, with rows of buttons."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)
+
+    def flat_buttons(self) -> list[Button]:
+        """The buttons in reading order."""
+        return [b for row in self.buttons for b in row]

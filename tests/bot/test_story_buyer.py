@@ -1,0 +1,104 @@
+"""Buyers ask for refunds in the chat: stories from the first message to the decision."""
+from __future__ import annotations
+
+from store import list_decisions
+
+
+def test_a_sleeping_bag_bought_on_a_whim_is_not_returnable(alice):
+    alice.say("/refund")
+    assert "Which order" in alice.text
+    alice.tap("Order O1")
+    assert "What's the problem with Trail Sleeping Bag?" in alice.text
+    alice.tap("don't need it")
+    assert "What condition" in alice.text
+    alice.tap("Unopened")
+    assert "Sorry, this refund can't be approved." in alice.text
+    assert "Refund: none" in alice.text
+    assert "(rule non_returnable)" in alice.text
+    assert "Decision D-" in alice.text and "policy 2026.11-1+" in alice.text
+
+
+def test_a_faulty_sleeping_bag_is_refunded_without_a_return(alice, service):
+    alice.say("I want to return my sleeping bag")
+    assert "I found Trail Sleeping Bag in your orders." in alice.text
+    alice.tap("faulty")
+    alice.tap("Opened")
+    assert "You'll get a refund and can keep the item." in alice.text
+    assert "Refund: $80.00" in alice.text
+    assert "nothing to send back" in alice.text
+    with service.store.read() as session:
+        [record] = list_decisions(session, buyer_id="B1", kind="refund")
+    assert (record.outcome, record.rule, record.refund_amount) == ("returnless_refund", "non_returnable_seller_fault", 80)
+    assert record.id in alice.text and record.channel == "telegram"
+
+
+def test_used_jacket_returns_with_a_restocking_fee_and_a_label(alice):
+    alice.say("/refund")
+    alice.tap("Order O2")
+    assert "Which item in order O2?" in alice.text
+    alice.tap("Rain Jacket")
+    alice.tap("don't need it")
+    alice.tap("Used")
+    assert "Your return is approved with a restocking fee." in alice.text
+    assert "Refund: $20.00 (price $40.00, restocking fee $20.00)" in alice.text
+    assert "prepaid return label LBL-RR" in alice.text
+
+
+def test_an_expensive_laptop_goes_to_a_person(bob):
+    bob.say("/refund")
+    bob.tap("Order O3")
+    bob.tap("Laptop Pro")
+    bob.tap("faulty")
+    bob.tap("Opened")
+    assert "A member of our team will review your request." in bob.text
+    assert "(rule high_value)" in bob.text
+
+
+def test_an_item_that_never_arrived_skips_the_condition(bob):
+    bob.say("/refund O3-2")
+    bob.tap("never arrived")
+    assert "What condition" not in bob.text
+    assert "Refund: $9.00" in bob.text and "(rule not_received)" in bob.text
+
+
+def test_numbers_and_labels_can_be_typed_instead_of_tapping(alice):
+    alice.say("/refund")
+    alice.say("1")
+    assert "What's the problem" in alice.text
+    alice.say("it's faulty")
+    assert "Please choose one of the options" in alice.text
+    alice.say("It's faulty")
+    assert "What condition" in alice.text
+
+
+def test_status_lists_requests_and_decisions(alice):
+    alice.say("/status")
+    assert "You haven't asked for any refunds yet" in alice.text
+    alice.say("/refund O1-1")
+    alice.tap("faulty")
+    alice.tap("Unopened")
+    alice.say("/status")
+    assert "Trail Sleeping Bag: refund without return $80.00 on 2026-11-20 (decision D-" in alice.text
+
+
+def test_asking_twice_for_the_same_item_gives_the_first_decision(alice):
+    alice.say("/refund O1-1")
+    alice.tap("faulty")
+    alice.tap("Unopened")
+    first = alice.text
+    alice.say("/refund O1-1")
+    assert "You already asked for a refund on Trail Sleeping Bag" in alice.text
+    assert first.split("Decision ")[1].split(" ")[0] in alice.text
+
+
+def test_cancel_drops_the_flow(alice):
+    alice.say("/refund")
+    alice.say("/cancel")
+    assert "Okay, cancelled." in alice.text
+    alice.say("/cancel")
+    assert "There's nothing to cancel." in alice.text
+
+
+def test_unknown_input_says_what_the_bot_can_do(alice):
+    alice.say("what's the weather")
+    assert "Sorry, I didn't understand that." in alice.text and "/refund" in alice.text
