@@ -9,6 +9,7 @@ import sys
 COMMAND_MODULES = (
     "bot.commands.policy_cmd",
     "bot.commands.decide_cmd",
+    "bot.commands.store_cmd",
 )
 
 

@@ -145,7 +145,8 @@ def mark_update_processed(session: Session, *, update_id: int, processed_at: dat
     """Remember a Telegram update; True the first time, False if it was already processed."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = insert(ProcessedUpdate).values(update_id=update_id, processed_at=aware(processed_at, "processed_at"))
-    return session.execute(statement.on_conflict_do_nothing(index_elements=["update_id"])).rowcount == 1
+    statement = statement.on_conflict_do_nothing(index_elements=["update_id"]).returning(ProcessedUpdate.update_id)
+    return session.execute(statement).first() is not None
 
 
 def prune_processed_updates(session: Session, *, before: datetime) -> int:

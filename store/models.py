@@ -110,7 +110,8 @@ class Order(Base):
         one_of("fulfilment", FULFILMENTS),
         not_before("shipped_at", "placed_at"),
         not_before("delivered_at", "placed_at"),
-        Index(None, "seller_id", "placed_at"),
+        # Covering the per-seller metric queries: seek by seller and fulfilment, range on placed_at, join on id.
+        Index(None, "seller_id", "fulfilment", "placed_at", "id"),
         Index(None, "buyer_id", "placed_at"),
     )
 
@@ -127,10 +128,14 @@ class OrderItem(Base):
     """A line of an order: product, quantity and unit price paid."""
 
     __tablename__ = "order_items"
-    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"), non_negative("unit_price"))
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        non_negative("unit_price"),
+        Index(None, "order_id", "quantity", "id"),  # covers units and the join to return requests
+    )
 
     id: Mapped[str] = mapped_column(Id, primary_key=True)
-    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"))
     product_id: Mapped[str] = mapped_column(ForeignKey("products.id"), index=True)
     quantity: Mapped[int]
     unit_price: Mapped[Decimal]
@@ -140,10 +145,13 @@ class Shipment(Base):
     """A parcel of an order: carrier, tracking number and whether the tracking is valid."""
 
     __tablename__ = "shipments"
-    __table_args__ = (not_before("delivered_at", "shipped_at"),)
+    __table_args__ = (
+        not_before("delivered_at", "shipped_at"),
+        Index(None, "order_id", "shipped_at", "tracking_valid"),  # covers the per-seller shipment counts
+    )
 
     id: Mapped[str] = mapped_column(Id, primary_key=True)
-    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"))
     carrier: Mapped[str] = mapped_column(String(64))
     tracking_number: Mapped[str | None] = mapped_column(String(64))
     tracking_valid: Mapped[bool]
@@ -155,10 +163,10 @@ class Contact(Base):
     """A buyer's contact with customer service about an order (these make CPU)."""
 
     __tablename__ = "contacts"
-    __table_args__ = (one_of("channel", CONTACT_CHANNELS),)
+    __table_args__ = (one_of("channel", CONTACT_CHANNELS), Index(None, "order_id", "contacted_at"))
 
     id: Mapped[str] = mapped_column(Id, primary_key=True)
-    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"))
     contacted_at: Mapped[datetime] = mapped_column(index=True)
     channel: Mapped[str] = mapped_column(String(16))
 

@@ -12,7 +12,7 @@ from store import (
 from ..format import day, money
 from ..intent import matching
 from ..messages import Reply
-from ..records import record_of
+from ..records import decision_record
 from .turn import Turn
 
 SHIPS_BACK = ("approve_return", "partial_refund")
@@ -113,7 +113,7 @@ def decide(turn: Turn, condition: str) -> list[Reply]:
     item_id, reason = data["order_item_id"], data["reason"]
     facts = refund_facts(turn.session, order_item_id=item_id, reason=reason, condition=condition, as_of=turn.now)
     decision = turn.live.decide_refund(facts)
-    record = record_of(decision, channel=turn.service.channel, decided_at=turn.now)
+    record = decision_record(decision, channel=turn.service.channel, decided_at=turn.now)
     try:
         recorded = record_refund_request(turn.session, order_item_id=item_id, reason=reason, condition=condition,
                                          requested_at=turn.now, decision=record, prepaid_label=decision.outcome in SHIPS_BACK)

@@ -11,7 +11,7 @@ from store import (
 
 from ..format import day, money, rate
 from ..messages import Photo, Reply
-from ..records import record_of
+from ..records import decision_record
 from .turn import Turn
 
 OPEN_STATUSES = ("needs_evidence", "pending")
@@ -24,7 +24,7 @@ def tier(turn: Turn, _arg: str = "") -> list[Reply]:
     as_of = turn.now.date()
     facts = tier_facts(turn.session, seller_id=turn.account, as_of=as_of, window_days=rewards.window_days)
     decision = turn.live.decide_tier(facts)
-    decision_id = log_decision(turn.session, record=record_of(decision, channel=turn.service.channel, decided_at=turn.now,
+    decision_id = log_decision(turn.session, record=decision_record(decision, channel=turn.service.channel, decided_at=turn.now,
                                                               seller_id=turn.account))
     d = decision.details
 
@@ -176,7 +176,7 @@ def _submit(turn: Turn) -> list[Reply]:
     data = turn.convo.data
     facts = claim_facts(turn.session, refund_id=data["refund_id"], reason=data["reason"], evidence=data["evidence"], as_of=turn.now)
     decision = turn.live.decide_claim(facts)
-    record = record_of(decision, channel=turn.service.channel, decided_at=turn.now)
+    record = decision_record(decision, channel=turn.service.channel, decided_at=turn.now)
     # The photos are kept with the decision that weighed them (the claim row stores evidence kinds).
     record = replace(record, result={**record.result, "evidence_files": [p["file_id"] for p in data["photos"]]})
     try:

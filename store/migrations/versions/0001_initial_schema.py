@@ -118,7 +118,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_orders'))
     )
     op.create_index(op.f('ix_orders_buyer_id_placed_at'), 'orders', ['buyer_id', 'placed_at'], unique=False)
-    op.create_index(op.f('ix_orders_seller_id_placed_at'), 'orders', ['seller_id', 'placed_at'], unique=False)
+    op.create_index(op.f('ix_orders_seller_id_fulfilment_placed_at_id'), 'orders', ['seller_id', 'fulfilment', 'placed_at', 'id'], unique=False)
 
     op.create_table('products',
     sa.Column('id', sa.String(length=64), nullable=False),
@@ -145,7 +145,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contacts'))
     )
     op.create_index(op.f('ix_contacts_contacted_at'), 'contacts', ['contacted_at'], unique=False)
-    op.create_index(op.f('ix_contacts_order_id'), 'contacts', ['order_id'], unique=False)
+    op.create_index(op.f('ix_contacts_order_id_contacted_at'), 'contacts', ['order_id', 'contacted_at'], unique=False)
 
     op.create_table('order_items',
     sa.Column('id', sa.String(length=64), nullable=False),
@@ -159,7 +159,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_order_items_product_id_products')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_order_items'))
     )
-    op.create_index(op.f('ix_order_items_order_id'), 'order_items', ['order_id'], unique=False)
+    op.create_index(op.f('ix_order_items_order_id_quantity_id'), 'order_items', ['order_id', 'quantity', 'id'], unique=False)
     op.create_index(op.f('ix_order_items_product_id'), 'order_items', ['product_id'], unique=False)
 
     op.create_table('shipments',
@@ -174,7 +174,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_shipments_order_id_orders')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_shipments'))
     )
-    op.create_index(op.f('ix_shipments_order_id'), 'shipments', ['order_id'], unique=False)
+    op.create_index(op.f('ix_shipments_order_id_shipped_at_tracking_valid'), 'shipments', ['order_id', 'shipped_at', 'tracking_valid'], unique=False)
     op.create_index(op.f('ix_shipments_shipped_at'), 'shipments', ['shipped_at'], unique=False)
 
     op.create_table('refunds',

@@ -1,0 +1,152 @@
+"""`refundbot import`, `refundbot demo` and `refundbot seller tier`: the store with the engine."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from datetime import date, datetime, timezone
+
+from bot.cli import CliError
+from bot.records import decision_record
+from rules import CompiledPolicy
+from store import (
+    ImportFailed, NotFound, Store, StoreError, all_tier_facts, buyer_order_items, claim_facts, file_claim, import_paths,
+    import_records, log_decision, open_store, record_refund_request, record_return_delivery, refund_facts, sqlite_path,
+    tier_facts,
+)
+from store.demo import BUYERS, SELLERS, demo_plan
+from store.vocabulary import SHIP_BACK_OUTCOMES
+
+from .common import config_of, load_compiled, print_json
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the `import`, `demo` and `seller` commands."""
+    imp = sub.add_parser("import", help="load JSON Lines or CSV records into the store (see docs/import.md)",
+                         description="Imports every PATH (a .jsonl file, a CSV file named after its type such as "
+                         "orders.csv, or a directory of them) in one transaction: a bad record stops the import with "
+                         "PATH:LINE: message and nothing is written. Importing the same data again changes nothing.")
+    imp.add_argument("paths", nargs="+", metavar="PATH")
+    imp.set_defaults(handler=run_import)
+    demo = sub.add_parser("demo", help="(re)create the embedded SQLite database with demo data")
+    demo.set_defaults(handler=run_demo)
+    seller = sub.add_parser("seller", help="seller questions answered from the store")
+    actions = seller.add_subparsers(dest="seller_command", metavar="ACTION", parser_class=type(seller))
+    actions.required = True
+    tier = actions.add_parser("tier", help="decide a seller's reward tier from their records and log it",
+                              description="Prints the tier decision as JSON: the fields of `refundbot decide tier` "
+                              "plus seller_id, as_of and decision_id.")
+    tier.add_argument("seller_id", metavar="SELLER_ID")
+    tier.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD", help="last day of the metrics window (default: today, UTC)")
+    tier.set_defaults(handler=run_seller_tier)
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date in the form YYYY-MM-DD") from None
+
+
+def _open(url: str) -> Store:
+    try:
+        return open_store(url)
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """Import the files; print a summary, or `PATH:LINE: message` and exit 1."""
+    store = _open(config_of(args).database_url)
+    started = time.perf_counter()
+    try:
+        with store.write() as session:
+            report = import_paths(session, paths=args.paths)
+    except ImportFailed as exc:
+        print(exc, file=sys.stderr)
+        print("nothing was imported", file=sys.stderr)
+        return 1
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        store.close()
+    seconds = time.perf_counter() - started
+    print(f"imported {report.summary()} in {seconds:.2f} s ({report.total / max(seconds, 1e-9):,.0f} records/s)")
+    return 0
+
+
+def run_seller_tier(args: argparse.Namespace) -> int:
+    """Decide one seller's tier from the store, log the decision and print it as JSON."""
+    config = config_of(args)
+    compiled = load_compiled(config.policy_path)
+    store = _open(config.database_url)
+    as_of = args.as_of or datetime.now(timezone.utc).date()
+    try:
+        with store.write() as session:
+            facts = tier_facts(session, seller_id=args.seller_id, as_of=as_of, window_days=compiled.policy.rewards.window_days)
+            decision = compiled.decide_tier(facts)
+            decision_id = log_decision(session, record=decision_record(
+                decision, decided_at=datetime.now(timezone.utc), channel="cli", seller_id=args.seller_id))
+    except NotFound:
+        raise CliError(f"no seller {args.seller_id!r} in the store ({config.database_url})") from None
+    finally:
+        store.close()
+        compiled.close()
+    print_json({**decision.to_dict(), "seller_id": args.seller_id, "as_of": as_of.isoformat(), "decision_id": decision_id})
+    return 0
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """Recreate the embedded SQLite database with demo data decided by the real engine; print a summary."""
+    config = config_of(args)
+    path = sqlite_path(config.database_url)
+    if path is None:
+        raise CliError(f"demo recreates the embedded SQLite database, but the configured database is {config.database_url}; "
+                       "point database.url (or REFUNDBOT_DATABASE_URL) at a sqlite:/// file")
+    compiled = load_compiled(config.policy_path)
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.remove(path + suffix)
+    store = _open(config.database_url)
+    today = datetime.now(timezone.utc).date()
+    try:
+        with store.write() as session:
+            plan = demo_plan(today)
+            import_records(session, records=plan.records, source="demo")
+            _decide_requests(session, compiled, plan.requests)
+        with store.read() as session:
+            tiers = all_tier_facts(session, as_of=today, window_days=compiled.policy.rewards.window_days)
+            items = {buyer: buyer_order_items(session, buyer_id=buyer, limit=3) for buyer in list(BUYERS)[:3]}
+    finally:
+        store.close()
+    print(f"demo database: {path} (policy {compiled.version}, as of {today})")
+    for seller in SELLERS:
+        decision = compiled.decide_tier(tiers[seller.id])
+        print(f"  seller {seller.id} {seller.name}: tier {decision.details['tier']} ({decision.rule})")
+    for buyer, listed in items.items():
+        shown = ", ".join(f"{i.order_item_id} {i.category} ${i.price}" for i in listed)
+        print(f"  buyer {buyer} {BUYERS[buyer]}: {shown}")
+    print("try: refundbot seller tier S2")
+    compiled.close()
+    return 0
+
+
+def _decide_requests(session, compiled: CompiledPolicy, requests) -> None:
+    """Decide each demo refund request (and its claim) with the engine and record it through the store."""
+    for request in requests:
+        facts = refund_facts(session, order_item_id=request.order_item_id, reason=request.reason, condition=request.condition,
+                             as_of=request.requested_at)
+        decision = compiled.decide_refund(facts)
+        done = record_refund_request(
+            session, order_item_id=request.order_item_id, reason=request.reason, condition=request.condition,
+            requested_at=request.requested_at, prepaid_label=decision.outcome in SHIP_BACK_OUTCOMES,
+            decision=decision_record(decision, decided_at=request.requested_at, channel="cli"))
+        if request.return_delivered_at is not None:
+            record_return_delivery(session, return_request_id=done.return_request_id, delivered_at=request.return_delivered_at,
+                                   condition_received=request.condition_received)
+        if request.claim is not None and done.refund_id is not None:
+            claim = request.claim
+            facts = claim_facts(session, refund_id=done.refund_id, reason=claim.reason, evidence=claim.evidence, as_of=claim.filed_at)
+            file_claim(session, refund_id=done.refund_id, reason=claim.reason, evidence=claim.evidence, filed_at=claim.filed_at,
+                       decision=decision_record(compiled.decide_claim(facts), decided_at=claim.filed_at, channel="cli"))

@@ -1,0 +1,180 @@
+"""Demo data for `refundbot demo`: deterministic records dated relative to today, and the refund
+requests and claims the demo then decides with the real engine (the bot command does that part).
+
+Sellers are built to land in different tiers under policy/default.yaml: S1 with few contacts and
+perfect tracking (free), S2 with about 15% contacts per unit (silver), S3 with a fifth of its
+tracking invalid (not eligible) and S4 with too few units to be assessed (low volume).
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+DEMO_SEED = 20261122
+BUYERS = {"B1": "Ann Lee", "B2": "Ben Okafor", "B3": "Chloe Martin", "B4": "Dev Patel", "B5": "Eva Novak", "B6": "Farid Haddad"}
+
+
+@dataclass(frozen=True)
+class DemoSeller:
+    """A demo seller: its products (id, name, category, price) and its order volume and quality."""
+
+    id: str
+    name: str
+    products: tuple[tuple[str, str, str, str], ...]
+    orders: int
+    contacts: int
+    invalid_tracking: int
+
+
+SELLERS = (
+    DemoSeller("S1", "Northwind Outdoor", (("P11", "Alpine down sleeping bag", "sleeping_bags", "89.00"),
+                                           ("P12", "Trail hiking boots", "shoes", "120.00"),
+                                           ("P13", "Headlamp battery pack", "batteries", "12.00")), 150, 3, 0),
+    DemoSeller("S2", "Bluebird Home", (("P21", "Ceramic table lamp", "home", "45.00"),
+                                       ("P22", "Merino wool sweater", "apparel", "25.00"),
+                                       ("P23", "Lavender soap set", "personal_care", "19.00")), 120, 18, 0),
+    DemoSeller("S3", "Quickship Gadgets", (("P31", "Noise-cancelling headphones", "electronics", "249.00"),
+                                           ("P32", "Photo editing suite", "software", "39.00"),
+                                           ("P33", "USB-C cable", "electronics", "9.99")), 110, 2, 22),
+    DemoSeller("S4", "Tiny Crafts", (("P41", "Engraved cutting board", "personalized", "30.00"),
+                                     ("P42", "Wooden puzzle", "toys", "22.00")), 30, 0, 0),
+)
+
+
+@dataclass(frozen=True)
+class DemoClaim:
+    """A claim the seller files on a demo refund."""
+
+    reason: str
+    evidence: tuple[str, ...]
+    filed_at: datetime
+
+
+@dataclass(frozen=True)
+class DemoRequest:
+    """A buyer's refund request on a demo order item, what happens to the return, and the seller's claim."""
+
+    order_item_id: str
+    reason: str
+    condition: str
+    requested_at: datetime
+    return_delivered_at: datetime | None = None
+    condition_received: str | None = None
+    claim: DemoClaim | None = None
+
+
+@dataclass(frozen=True)
+class DemoPlan:
+    """Everything the demo writes: import records, then refund requests (and claims) to decide."""
+
+    today: date
+    records: list[dict[str, Any]]
+    requests: list[DemoRequest]
+
+
+def _at(day: date, hour: int = 12) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=timezone.utc)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def demo_plan(today: date) -> DemoPlan:
+    """The demo data for `today`: the same every run on the same day."""
+    rng = random.Random(DEMO_SEED)
+    records: list[dict[str, Any]] = []
+    for seller in SELLERS:
+        records.append({"type": "seller", "id": seller.id, "name": seller.name, "csba_enrolment": "default",
+                        "csba_enrolled_at": _iso(_at(today - timedelta(days=400)))})
+    records += [{"type": "buyer", "id": bid, "name": name} for bid, name in BUYERS.items()]
+    for seller in SELLERS:
+        records += [{"type": "product", "id": pid, "seller_id": seller.id, "sku": f"{seller.id}-{pid}", "name": name,
+                     "category": category, "price": price} for pid, name, category, price in seller.products]
+        records += _orders(seller, today, rng)
+    picker = _Picker(records)
+    records += _imported_refund_with_pending_claim(today, picker)
+    return DemoPlan(today, records, _requests(today, picker))
+
+
+def _orders(seller: DemoSeller, today: date, rng: random.Random) -> list[dict[str, Any]]:
+    """`seller.orders` delivered orders spread over the last 80 days, one unit each, cycling through
+    the products and buyers; the first `invalid_tracking` shipments have invalid tracking."""
+    records = []
+    buyers = list(BUYERS)
+    for n in range(seller.orders):
+        order_id = f"O{seller.id[1:]}{n + 1:03d}"
+        pid, _, _, price = seller.products[n % len(seller.products)]
+        placed = _at(today - timedelta(days=3 + (n * 77) // seller.orders), 9 + n % 8)
+        shipped, delivered = placed + timedelta(days=1), placed + timedelta(days=3)
+        records.append({"type": "order", "id": order_id, "buyer_id": buyers[n % len(buyers)], "seller_id": seller.id,
+                        "fulfilment": "seller", "placed_at": _iso(placed), "shipped_at": _iso(shipped),
+                        "delivered_at": _iso(delivered),
+                        "items": [{"id": f"{order_id}-1", "product_id": pid, "quantity": 1, "unit_price": price}]})
+        valid = n >= seller.invalid_tracking
+        records.append({"type": "shipment", "id": f"SH{order_id[1:]}", "order_id": order_id,
+                        "carrier": rng.choice(("UPS", "USPS", "FedEx")),
+                        "tracking_number": f"TRK{rng.randrange(10**9, 10**10)}" if valid else None, "tracking_valid": valid,
+                        "shipped_at": _iso(shipped), "delivered_at": _iso(delivered)})
+    for n in range(seller.contacts):
+        order_id = f"O{seller.id[1:]}{1 + (n * 7) % seller.orders:03d}"
+        records.append({"type": "contact", "id": f"C{seller.id[1:]}{n + 1:03d}", "order_id": order_id,
+                        "contacted_at": _iso(_at(today - timedelta(days=2 + n * 3 % 60), 15)),
+                        "channel": ("chat", "email", "phone")[n % 3]})
+    return records
+
+
+class _Picker:
+    """Hands out demo order items of a product, each once: the latest delivered at least two days before a moment."""
+
+    def __init__(self, records: list[dict[str, Any]]):
+        self.items = [(datetime.fromisoformat(r["delivered_at"]), r["items"][0]["product_id"], r["items"][0]["id"])
+                      for r in records if r["type"] == "order"]
+        self.used: set[str] = set()
+
+    def item(self, product_id: str, before: datetime) -> str:
+        """An unused order item of `product_id` delivered at least two days before `before`."""
+        latest = before - timedelta(days=2)
+        _, _, item_id = max(i for i in self.items if i[1] == product_id and i[0] <= latest and i[2] not in self.used)
+        self.used.add(item_id)
+        return item_id
+
+
+def _imported_refund_with_pending_claim(today: date, picker: _Picker) -> list[dict[str, Any]]:
+    """A refund from before the bot existed, with a claim nobody has decided yet."""
+    issued = _at(today - timedelta(days=20))
+    return [
+        {"type": "refund", "id": "F900", "order_item_id": picker.item("P33", issued), "amount": "9.99",
+         "issued_by": "marketplace", "issued_at": _iso(issued)},
+        {"type": "claim", "id": "CL900", "refund_id": "F900", "reason": "delivered_not_received",
+         "evidence": ["tracking"], "filed_at": _iso(_at(today - timedelta(days=2))), "status": "pending"},
+    ]
+
+
+def _requests(today: date, picker: _Picker) -> list[DemoRequest]:
+    def day(n: int) -> datetime:
+        return _at(today - timedelta(days=n))
+
+    def request(product_id: str, reason: str, condition: str, asked: int, returned: int | None = None,
+                received: str | None = None, claim: DemoClaim | None = None) -> DemoRequest:
+        return DemoRequest(picker.item(product_id, day(asked)), reason, condition, day(asked),
+                           day(returned) if returned is not None else None, received, claim)
+
+    return [
+        # A faulty sleeping bag can't go back: refunded without a return; the seller's claim is approved.
+        request("P11", "defective", "used", 30, claim=DemoClaim("refunded_non_returnable", (), day(5))),
+        # Boots returned unworn came back damaged; the seller's claim lacks a photo.
+        request("P12", "no_longer_needed", "unopened", 35, 28, "damaged", DemoClaim("returned_damaged", (), day(3))),
+        # Faulty batteries must not be posted back.
+        request("P13", "defective", "unopened", 20),
+        # A lamp sent in the wrong colour; the return never arrived, yet the claim says it came back damaged.
+        request("P21", "wrong_item", "unopened", 40, claim=DemoClaim("returned_damaged", ("photo",), day(10))),
+        # A worn sweater sent back for no fault of the seller: half refunded; not claimed yet.
+        request("P22", "no_longer_needed", "used", 12, 6, "used"),
+        # Headphones that never arrived.
+        request("P31", "not_received", "unopened", 15),
+        # Opened software is not returnable.
+        request("P32", "no_longer_needed", "opened", 9),
+    ]

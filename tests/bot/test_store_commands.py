@@ -1,0 +1,118 @@
+"""`refundbot import`, `demo` and `seller tier` against a real store, on SQLite and PostgreSQL."""
+import json
+from datetime import date, datetime, timezone
+
+import pytest
+from sqlalchemy import select
+
+from bot.cli import main
+from policy import DEFAULT_POLICY_PATH, load_policy
+from rules import compile_policy
+from store import get_decision, list_decisions, open_store, tier_facts
+from store.models import Claim, Refund
+
+from ..store.test_import import RECORDS, counts, write_jsonl
+
+TODAY = datetime.now(timezone.utc).date()
+
+
+@pytest.fixture
+def config(tmp_path, store_url) -> str:
+    path = tmp_path / "config.yaml"
+    path.write_text(f"mode: demo\npolicy: {DEFAULT_POLICY_PATH}\ndatabase:\n  url: {store_url}\n")
+    return str(path)
+
+
+def run(config: str, *argv: str) -> int:
+    return main(["--config", config, *argv])
+
+
+def test_import_prints_a_summary_and_is_idempotent(config, store, tmp_path, capsys):
+    path = write_jsonl(tmp_path / "data.jsonl", RECORDS)
+    assert run(config, "import", path) == 0
+    assert "imported 10 records: 10 new, 0 unchanged (seller 1, buyer 1, product 1, order 1, order_item 1" in capsys.readouterr().out
+    assert run(config, "import", path) == 0
+    assert "10 records: 0 new, 10 unchanged" in capsys.readouterr().out
+
+
+def test_a_bad_import_names_the_line_and_writes_nothing(config, store, tmp_path, capsys):
+    path = write_jsonl(tmp_path / "data.jsonl", RECORDS + [{"type": "buyer", "id": "B2"}])
+    assert run(config, "import", path) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{path}:10: missing field 'name'\n")
+    assert "nothing was imported" in err
+    assert set(counts(store).values()) == {0}
+
+
+def test_import_of_a_missing_file(config, store, tmp_path, capsys):
+    assert run(config, "import", str(tmp_path / "nope.jsonl")) == 1
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_seller_tier_prints_and_logs_the_decision(config, store, tmp_path, capsys):
+    records = [{"type": "seller", "id": "S1", "name": "Acme"}, {"type": "buyer", "id": "B1", "name": "Ann"},
+               {"type": "product", "id": "P1", "seller_id": "S1", "sku": "X", "name": "x", "category": "toys", "price": 5}]
+    for n in range(120):
+        records.append({"type": "order", "id": f"O{n}", "buyer_id": "B1", "seller_id": "S1", "fulfilment": "seller",
+                        "placed_at": "2026-06-01T10:00:00Z", "items": [{"id": f"I{n}", "product_id": "P1", "quantity": 1,
+                                                                        "unit_price": 5}]})
+        records.append({"type": "shipment", "id": f"SH{n}", "order_id": f"O{n}", "carrier": "UPS", "tracking_valid": True,
+                        "shipped_at": "2026-06-02T10:00:00Z"})
+    records += [{"type": "contact", "id": f"C{n}", "order_id": f"O{n}", "contacted_at": "2026-06-05T10:00:00Z", "channel": "chat"}
+                for n in range(9)]
+    assert run(config, "import", write_jsonl(tmp_path / "s.jsonl", records)) == 0
+    capsys.readouterr()
+    assert run(config, "seller", "tier", "S1", "--as-of", "2026-06-30") == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["tier"], out["rule"], out["cpu"], out["seller_id"], out["as_of"]) == ("gold", "tier_gold", 0.075, "S1", "2026-06-30")
+    # The same answer as `refundbot decide tier` gives for the same counts.
+    compiled = compile_policy(load_policy(DEFAULT_POLICY_PATH))
+    with store.read() as session:
+        facts = tier_facts(session, seller_id="S1", as_of=date(2026, 6, 30), window_days=90)
+        logged = get_decision(session, decision_id=out["decision_id"], seller_id="S1")
+    expected = compiled.decide_tier(facts).to_dict()
+    compiled.close()
+    assert {k: out[k] for k in expected} == expected
+    assert (logged.kind, logged.rule, logged.channel, logged.facts["units"], logged.result["tier"]) == ("tier", "tier_gold", "cli", 120, "gold")
+
+
+def test_seller_tier_errors(config, store, capsys):
+    assert run(config, "seller", "tier", "S404") == 1
+    assert "no seller 'S404'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:
+        run(config, "seller", "tier", "S1", "--as-of", "yesterday")
+    assert exited.value.code == 2
+    assert "'yesterday' is not a date in the form YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_demo_refuses_a_postgresql_database(tmp_path, capsys):
+    path = tmp_path / "config.yaml"
+    path.write_text("database:\n  url: postgresql://postgres@127.0.0.1:5432/test\n")
+    assert main(["--config", str(path), "demo"]) == 1
+    assert "demo recreates the embedded SQLite database" in capsys.readouterr().err
+
+
+def test_demo_builds_sellers_in_different_tiers_and_claims_in_every_status(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path}/var/demo.sqlite3"
+    config = tmp_path / "config.yaml"
+    config.write_text(f"policy: {DEFAULT_POLICY_PATH}\ndatabase:\n  url: {url}\n")
+    for _ in range(2):  # a second run recreates the same data
+        assert main(["--config", str(config), "demo"]) == 0
+        out = capsys.readouterr().out
+    assert "seller S1 Northwind Outdoor: tier free (tier_free)" in out
+    assert "seller S2 Bluebird Home: tier silver (tier_silver)" in out
+    assert "seller S3 Quickship Gadgets: tier not_eligible (vtr_below_minimum)" in out
+    assert "sleeping_bags" in out
+    store = open_store(url)
+    try:
+        with store.read() as session:
+            claims = session.scalars(select(Claim)).all()
+            refunds = session.scalars(select(Refund)).all()
+            assert sorted(c.status for c in claims) == ["approved", "denied", "needs_evidence", "pending"]
+            assert len(refunds) == 7
+            refund_decisions = list_decisions(session, seller_id="S1", kind="refund")
+    finally:
+        store.close()
+    assert {d.rule for d in refund_decisions} == {"non_returnable_seller_fault", "approve_return", "damaged_batteries"}
+    assert all(d.policy_version.startswith("2026.11-1+") for d in refund_decisions)
+    assert TODAY.isoformat() in out

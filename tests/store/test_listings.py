@@ -1,0 +1,78 @@
+"""What the bot lists, scoped by owner: someone else's row is not found."""
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from store import (
+    NotFound, buyer_order_item, buyer_order_items, claimable_refunds, seller_claim, seller_claims, seller_refund,
+    seller_refunds,
+)
+
+from .data import at, buyer, claim, item, load, order, product, refund, return_, seller
+
+
+@pytest.fixture
+def shop(store):
+    load(store, [
+        seller("S1"), seller("S2"), buyer("B1"), buyer("B2"),
+        product("P1", "S1", category="sleeping_bags", price="80.00"), product("P2", "S2"),
+        order("O1", "B1", "S1", "2026-05-01", [item("I1", "P1", 1, "80.00"), item("I2", "P1", 2, "80.00")], delivered="2026-05-03"),
+        order("O2", "B1", "S2", "2026-05-05", [item("I3", "P2")], delivered="2026-05-07"),
+        order("O3", "B1", "S1", "2026-05-20", [item("I4", "P1")]),  # not delivered
+        order("O4", "B2", "S1", "2026-05-01", [item("I5", "P1")], delivered="2026-05-02"),
+        return_("R1", "I1", "2026-05-10", delivered="2026-05-20"),
+        refund("F1", "I1", "2026-05-11", amount="80.00"),  # window runs from the return's delivery, 2026-05-20
+        refund("F2", "I2", "2026-05-01", amount="160.00"),  # from the refund: last day 2026-05-31
+        refund("F3", "I5", "2026-05-12", issued_by="seller"),
+        refund("F4", "I3", "2026-05-12"),  # another seller's
+        claim("CL1", "F3", "2026-05-15", status="denied"),
+    ])
+    return store
+
+
+def test_a_buyer_sees_their_delivered_items(shop):
+    with shop.read() as session:
+        items = buyer_order_items(session, buyer_id="B1")
+    assert [i.order_item_id for i in items] == ["I3", "I1", "I2"]
+    i2 = items[2]
+    assert (i2.category, i2.quantity, i2.price, i2.refund_id, i2.return_request_id) == ("sleeping_bags", 2, Decimal("160.00"), "F2", None)
+    assert (items[1].return_request_id, items[1].refund_id) == ("R1", "F1")
+
+
+def test_a_buyer_cannot_see_another_buyers_item(shop):
+    with shop.read() as session:
+        assert buyer_order_item(session, buyer_id="B2", order_item_id="I5").order_id == "O4"
+        with pytest.raises(NotFound):
+            buyer_order_item(session, buyer_id="B2", order_item_id="I1")
+        with pytest.raises(NotFound):
+            buyer_order_item(session, buyer_id="B1", order_item_id="I4")  # not delivered
+
+
+def test_a_seller_sees_their_marketplace_refunds(shop):
+    with shop.read() as session:
+        refunds = seller_refunds(session, seller_id="S1")
+        assert [r.refund_id for r in refunds] == ["F1", "F2"]
+        assert seller_refund(session, seller_id="S1", refund_id="F3").claim_status == "denied"
+        with pytest.raises(NotFound):
+            seller_refund(session, seller_id="S1", refund_id="F4")
+
+
+def test_a_seller_sees_their_claims(shop):
+    with shop.read() as session:
+        assert [c.claim_id for c in seller_claims(session, seller_id="S1")] == ["CL1"]
+        assert seller_claims(session, seller_id="S1", status="approved") == []
+        assert seller_claims(session, seller_id="S2") == []
+        with pytest.raises(NotFound):
+            seller_claim(session, seller_id="S2", claim_id="CL1")
+
+
+def test_claimable_refunds_and_their_deadlines(shop):
+    with shop.read() as session:
+        on_may_31 = claimable_refunds(session, seller_id="S1", as_of=at("2026-05-31T23:00:00"), filing_window_days=30)
+        on_june_1 = claimable_refunds(session, seller_id="S1", as_of=at("2026-06-01"), filing_window_days=30)
+        before_return = claimable_refunds(session, seller_id="S1", as_of=at("2026-05-15"), filing_window_days=30)
+    assert [(c.refund.refund_id, c.deadline, c.days_left) for c in on_may_31] == [
+        ("F2", date(2026, 5, 31), 0), ("F1", date(2026, 6, 19), 19)]
+    assert [c.refund.refund_id for c in on_june_1] == ["F1"]
+    assert [(c.refund.refund_id, c.deadline) for c in before_return] == [("F2", date(2026, 5, 31)), ("F1", date(2026, 6, 10))]
