@@ -61,9 +61,15 @@ class Conversation:
             choices[str(index)] = value
             labels[str(index)] = text
             buttons.append(Button(text, f"{nonce}:{index}"))
-        self.state.update(step=step, nonce=nonce, choices=choices, labels=labels)
+        self.state.update(step=step, nonce=nonce, choices=choices, labels=labels, columns=columns)
         self.changed = True
-        return tuple(tuple(buttons[i:i + columns]) for i in range(0, len(buttons), columns))
+        return _rows(buttons, columns)
+
+    def buttons(self) -> tuple[tuple[Button, ...], ...]:
+        """The buttons of the prompt on offer, to show them again."""
+        labels = self.state.get("labels") or {}
+        nonce = self.state.get("nonce")
+        return _rows([Button(text, f"{nonce}:{key}") for key, text in labels.items()], self.state.get("columns", 1))
 
     def pressed(self, data: str) -> tuple[bool, Any]:
         """(True, value) for a button of the prompt on offer; (False, None) for anything else."""
@@ -84,7 +90,12 @@ class Conversation:
         if answer in choices:
             return True, choices[answer]
         folded = answer.casefold()
-        matches = [k for k, shown in self.state.get("labels", {}).items() if shown.casefold() == folded]
+        labels = self.state.get("labels", {})
+        matches = [k for k, shown in labels.items() if shown.casefold() == folded]
+        if not matches and folded:
+            # A unique label containing the typed words ("faulty" for "It's faulty"; "used" is not "unused").
+            word = re.compile(rf"(?<![\w]){re.escape(folded)}(?![\w])")
+            matches = [k for k, shown in labels.items() if word.search(shown.casefold())]
         return (True, choices[matches[0]]) if len(matches) == 1 else (False, None)
 
     def was_last_prompt(self, data: str) -> bool:
@@ -107,6 +118,15 @@ class Conversation:
         return active
 
     @property
+    def waiting(self) -> bool:
+        """True while a prompt's choices are on offer."""
+        return bool(self.flow and self.state.get("choices"))
+
+    @property
     def last(self) -> dict[str, Any]:
         """What the last completed flow produced (e.g. its decision id)."""
         return self.state.get("last") or {}
+
+
+def _rows(buttons: list[Button], columns: int) -> tuple[tuple[Button, ...], ...]:
+    return tuple(tuple(buttons[i:i + columns]) for i in range(0, len(buttons), columns))

@@ -162,18 +162,17 @@ class ChatService:
         return step(turn, value)
 
     def _sentence(self, turn: Turn, message: str) -> list[Reply]:
-        if turn.role is not None and turn.convo.flow in STEPS:
+        if turn.role is not None and turn.convo.flow in STEPS and turn.convo.waiting:
             ok, value = turn.convo.typed(message)
             if ok:
                 return self._step(turn, value)
+            return [turn.reply("choose_number", turn.convo.buttons())]
         if turn.role == "buyer" and wants_refund(message):
             return buyer.start_from_sentence(turn, message)
         if turn.role == "seller":
             intent = seller_intent(message)
             if intent:
                 return COMMANDS["seller"][intent](turn, "")
-        if turn.role is not None and turn.convo.flow in STEPS and turn.convo.state.get("choices"):
-            return [turn.reply("choose_number")]
         return common.unknown(turn)
 
     def admin_chats(self) -> list[int]:

@@ -33,7 +33,7 @@ EN: dict[str, str] = {
     "error": "Sorry, something went wrong on our side. Please try again; if it keeps happening, "
              "quote reference {reference}.",
     "not_allowed": "That command isn't available for your account. {help_hint}",
-    "choose_number": "Please choose one of the options (tap a button or send its number).",
+    "choose_number": "Please choose one of the options (tap a button or send its number), or send /cancel.",
     "truncated": "(Your message was long, so I only read the first {limit} characters.)",
     "policy_summary": "How refunds work: returns are accepted within {default_window} days of delivery{window_exceptions}. "
                       "{non_returnable}Items of {returnless_max} or less are refunded without a return. "

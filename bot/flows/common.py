@@ -73,6 +73,10 @@ def decision(turn: Turn, decision_id: str) -> list[Reply]:
     owner = {"buyer_id": turn.account} if turn.role == "buyer" else {"seller_id": turn.account} if turn.role == "seller" else {}
     try:
         record = get_decision(turn.session, decision_id=decision_id, **owner)
+        # A claim is between the seller and the marketplace: its decision names the buyer of the
+        # order, but it is not the buyer's to read.
+        if turn.role == "buyer" and record.kind != "refund":
+            raise NotFound(decision_id)
     except NotFound:
         return [turn.reply("not_found", what="decision", id=decision_id)]
     amounts = "".join(f"{name.replace('_', ' ').capitalize()}: {money(value)}\n"

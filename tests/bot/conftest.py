@@ -75,7 +75,9 @@ class Chat:
 
     def tap(self, label: str) -> list[Reply]:
         """Press the button of the last replies whose text contains `label`."""
-        buttons = [b for r in self.replies for b in r.flat_buttons() if label.casefold() in b.text.casefold()]
+        every = [b for r in self.replies for b in r.flat_buttons()]
+        buttons = [b for b in every if b.text.casefold() == label.casefold()] or [
+            b for b in every if label.casefold() in b.text.casefold()]
         assert len(buttons) == 1, f"expected one button with {label!r}, found {[b.text for r in self.replies for b in r.flat_buttons()]}"
         return self._send(button=buttons[0].data)
 
