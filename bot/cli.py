@@ -10,6 +10,7 @@ COMMAND_MODULES = (
     "bot.commands.policy_cmd",
     "bot.commands.decide_cmd",
     "bot.commands.store_cmd",
+    "bot.commands.chat_cmd",
 )
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -29,6 +29,7 @@ SCHEMA: dict[str, Any] = {
             "properties": {
                 "token": _STR,
                 "base_url": _STR,
+                "base_file_url": _STR,
                 "mode": {"enum": ["polling", "webhook"]},
                 "webhook": {
                     "type": "object",
@@ -59,6 +60,7 @@ ENV = {
     "REFUNDBOT_DATABASE_URL": ("database", "url"),
     "REFUNDBOT_TELEGRAM_TOKEN": ("telegram", "token"),
     "REFUNDBOT_TELEGRAM_BASE_URL": ("telegram", "base_url"),
+    "REFUNDBOT_TELEGRAM_BASE_FILE_URL": ("telegram", "base_file_url"),
     "REFUNDBOT_TELEGRAM_MODE": ("telegram", "mode"),
     "REFUNDBOT_WEBHOOK_LISTEN": ("telegram", "webhook", "listen"),
     "REFUNDBOT_WEBHOOK_PORT": ("telegram", "webhook", "port"),
@@ -81,6 +83,7 @@ class TelegramConfig:
 
     token: str
     base_url: str
+    base_file_url: str  # empty: derived from base_url (https://api.telegram.org/file/bot)
     mode: str
     webhook_listen: str
     webhook_port: int
@@ -112,9 +115,10 @@ class Config:
         """True in demo mode (placeholder secrets allowed for everything but a live Telegram bot)."""
         return self.mode == "demo"
 
-    def require_telegram(self) -> TelegramConfig:
-        """The Telegram settings, or ConfigError if the token (or webhook secret) is missing or a placeholder."""
-        t = self.telegram
+    def require_telegram(self, *, mode: str | None = None) -> TelegramConfig:
+        """The Telegram settings (with `mode` overriding telegram.mode), or ConfigError if the token
+        (or, for webhooks, the secret and URL) is missing or a placeholder."""
+        t = replace(self.telegram, mode=mode) if mode else self.telegram
         errors = []
         if is_placeholder(t.token):
             errors.append(f"{self.source}: telegram.token: set a real bot token (REFUNDBOT_TELEGRAM_TOKEN); "
@@ -206,6 +210,7 @@ def load_config(path: str | None = None, env: Mapping[str, str] | None = None) -
         telegram=TelegramConfig(
             token=tg.get("token", ""),
             base_url=tg.get("base_url", "https://api.telegram.org/bot"),
+            base_file_url=tg.get("base_file_url", ""),
             mode=tg.get("mode", "polling"),
             webhook_listen=hook.get("listen", "127.0.0.1"),
             webhook_port=hook.get("port", 8443),

@@ -51,6 +51,7 @@ EN: dict[str, str] = {
     "refund_item_label": "{product} - {price} (delivered {delivered})",
     "order_label": "Order {order} - delivered {delivered} ({items} item{plural})",
     "refund_matched": "I found {product} in your orders.",
+    "refund_choose_match": "Several of your orders match. Which one is it?",
     "decision_refund": "{headline}\n{amounts}\n\nWhy: {explanation}\n\n{next}\n\nDecision {decision_id} (policy {policy_version})",
     "headline_approve_return": "Your return is approved.",
     "headline_returnless_refund": "You'll get a refund and can keep the item.",

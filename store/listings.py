@@ -78,8 +78,8 @@ class ClaimableRefund:
     days_left: int
 
 
-def _order_items(buyer_id: str) -> Select:
-    return (
+def _order_items(buyer_id: str, as_of: datetime | None) -> Select:
+    query = (
         select(OrderItem.id, Order.id, Order.seller_id, Product.id, Product.name, Product.category, OrderItem.quantity,
                OrderItem.unit_price, Order.placed_at, Order.delivered_at, ReturnRequest.id, Refund.id, ReturnRequest.decision_id)
         .join(Order, OrderItem.order_id == Order.id)
@@ -88,6 +88,8 @@ def _order_items(buyer_id: str) -> Select:
         .outerjoin(Refund, Refund.order_item_id == OrderItem.id)
         .where(Order.buyer_id == buyer_id, Order.delivered_at.is_not(None))
     )
+    # Delivered means delivered by `as_of` (as in the refund facts), not merely scheduled.
+    return query if as_of is None else query.where(Order.delivered_at <= aware(as_of))
 
 
 def _order_item_view(row) -> OrderItemView:
@@ -96,15 +98,17 @@ def _order_item_view(row) -> OrderItemView:
                          delivered, request_id, refund_id, decision_id)
 
 
-def buyer_order_items(session: Session, *, buyer_id: str, limit: int = 20) -> list[OrderItemView]:
-    """The buyer's delivered order items, most recently delivered first."""
-    query = _order_items(buyer_id).order_by(Order.delivered_at.desc(), OrderItem.id).limit(limit)
+def buyer_order_items(session: Session, *, buyer_id: str, as_of: datetime | None = None,
+                      limit: int = 20) -> list[OrderItemView]:
+    """The buyer's order items delivered (by `as_of`, if given), most recently delivered first."""
+    query = _order_items(buyer_id, as_of).order_by(Order.delivered_at.desc(), OrderItem.id).limit(limit)
     return [_order_item_view(row) for row in session.execute(query)]
 
 
-def buyer_order_item(session: Session, *, buyer_id: str, order_item_id: str) -> OrderItemView:
-    """One of the buyer's delivered order items; NotFound for anyone else's."""
-    row = session.execute(_order_items(buyer_id).where(OrderItem.id == order_item_id)).first()
+def buyer_order_item(session: Session, *, buyer_id: str, order_item_id: str,
+                     as_of: datetime | None = None) -> OrderItemView:
+    """One of the buyer's delivered order items (by `as_of`, if given); NotFound for anyone else's."""
+    row = session.execute(_order_items(buyer_id, as_of).where(OrderItem.id == order_item_id)).first()
     if row is None:
         raise NotFound(f"no delivered order item {order_item_id!r}")
     return _order_item_view(row)

@@ -10,6 +10,7 @@ from bot.cli import CliError
 from bot.config import Config, ConfigError, load_config
 from policy import Policy, PolicyErrors, load_policy
 from rules import CompiledPolicy, EngineError, compile_policy
+from store import Store, StoreError, open_store
 
 
 def config_of(args: argparse.Namespace) -> Config:
@@ -34,6 +35,14 @@ def load_compiled(path: str) -> CompiledPolicy:
         raise CliError(f"the policy {path} is invalid:\n{exc}") from None
     except EngineError as exc:
         raise CliError(f"the policy {path} could not be compiled: {exc}") from None
+
+
+def open_store_at(url: str) -> Store:
+    """The store at `url`, migrated; CliError if it can't be opened."""
+    try:
+        return open_store(url)
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
 
 
 def print_json(data: Any) -> None:

@@ -11,14 +11,14 @@ from bot.cli import CliError
 from bot.records import decision_record
 from rules import CompiledPolicy
 from store import (
-    ImportFailed, NotFound, Store, StoreError, all_tier_facts, buyer_order_items, claim_facts, file_claim, import_paths,
-    import_records, log_decision, open_store, record_refund_request, record_return_delivery, refund_facts, sqlite_path,
+    ImportFailed, NotFound, StoreError, all_tier_facts, buyer_order_items, claim_facts, file_claim, import_paths,
+    import_records, log_decision, record_refund_request, record_return_delivery, refund_facts, sqlite_path,
     tier_facts,
 )
 from store.demo import BUYERS, SELLERS, demo_plan
 from store.vocabulary import SHIP_BACK_OUTCOMES
 
-from .common import config_of, load_compiled, print_json
+from .common import config_of, load_compiled, open_store_at, print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -49,16 +49,9 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date in the form YYYY-MM-DD") from None
 
 
-def _open(url: str) -> Store:
-    try:
-        return open_store(url)
-    except StoreError as exc:
-        raise CliError(str(exc)) from None
-
-
 def run_import(args: argparse.Namespace) -> int:
     """Import the files; print a summary, or `PATH:LINE: message` and exit 1."""
-    store = _open(config_of(args).database_url)
+    store = open_store_at(config_of(args).database_url)
     started = time.perf_counter()
     try:
         with store.write() as session:
@@ -80,7 +73,7 @@ def run_seller_tier(args: argparse.Namespace) -> int:
     """Decide one seller's tier from the store, log the decision and print it as JSON."""
     config = config_of(args)
     compiled = load_compiled(config.policy_path)
-    store = _open(config.database_url)
+    store = open_store_at(config.database_url)
     as_of = args.as_of or datetime.now(timezone.utc).date()
     try:
         with store.write() as session:
@@ -108,7 +101,7 @@ def run_demo(args: argparse.Namespace) -> int:
     for suffix in ("", "-wal", "-shm"):
         if os.path.exists(path + suffix):
             os.remove(path + suffix)
-    store = _open(config.database_url)
+    store = open_store_at(config.database_url)
     today = datetime.now(timezone.utc).date()
     try:
         with store.write() as session:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..messages import Reply
+from ..texts import text
 from .common import policy_summary
 from .turn import Turn
 
@@ -35,3 +36,8 @@ def reload(turn: Turn, _arg: str = "") -> list[Reply]:
     if not result.changed:
         return [turn.reply("reload_unchanged", version=result.version)]
     return [turn.reply("reload_ok", previous=result.previous, version=result.version, ms=f"{result.seconds * 1000:.0f}")]
+
+
+def reload_notice(result) -> str:
+    """The message admins get when a reload they did not ask for in the chat (file edit, SIGHUP) fails."""
+    return text("en", "reload_failed_notice", trigger=result.trigger, version=result.version, errors=error_lines(result.errors))

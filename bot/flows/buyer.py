@@ -17,10 +17,11 @@ from .turn import Turn
 
 SHIPS_BACK = ("approve_return", "partial_refund")
 MAX_ITEMS = 50
+MAX_MATCHES = 10  # the most recently delivered matches
 
 
 def _refundable(turn: Turn) -> list[OrderItemView]:
-    items = buyer_order_items(turn.session, buyer_id=turn.account, limit=MAX_ITEMS)
+    items = buyer_order_items(turn.session, buyer_id=turn.account, as_of=turn.now, limit=MAX_ITEMS)
     return [i for i in items if i.return_request_id is None and i.refund_id is None]
 
 
@@ -56,8 +57,8 @@ def start_from_sentence(turn: Turn, sentence: str) -> list[Reply]:
         return [Reply(turn.t("refund_matched", product=found[0].product_name))] + _ask_reason(turn, found[0])
     if len(found) > 1:
         turn.convo.start("refund")
-        options = [(_item_label(turn, i), i.order_item_id) for i in found]
-        return [turn.reply("refund_choose_item", turn.convo.offer("item", options), order=", ".join(sorted({i.order_id for i in found})))]
+        options = [(_item_label(turn, i), i.order_item_id) for i in found[:MAX_MATCHES]]
+        return [turn.reply("refund_choose_match", turn.convo.offer("item", options))]
     return start_refund(turn)
 
 
@@ -81,7 +82,7 @@ def choose_order(turn: Turn, order_id: str) -> list[Reply]:
 def choose_item(turn: Turn, item_id: str) -> list[Reply]:
     """An item was chosen (by button or id): it must be the buyer's and not refunded already."""
     try:
-        item = buyer_order_item(turn.session, buyer_id=turn.account, order_item_id=item_id)
+        item = buyer_order_item(turn.session, buyer_id=turn.account, order_item_id=item_id, as_of=turn.now)
     except NotFound:
         turn.convo.clear()
         return [turn.reply("not_found", what="order item", id=item_id)]

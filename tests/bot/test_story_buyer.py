@@ -107,3 +107,9 @@ def test_cancel_drops_the_flow(alice):
 def test_unknown_input_says_what_the_bot_can_do(alice):
     alice.say("what's the weather")
     assert "Sorry, I didn't understand that." in alice.text and "/refund" in alice.text
+
+
+def test_a_sentence_matching_several_items_offers_just_those(alice):
+    alice.say("I want to return my jacket or socks")
+    assert "Several of your orders match. Which one is it?" in alice.text
+    assert [b.split(" - ")[0] for b in alice.buttons] == ["Rain Jacket", "Wool Socks"]

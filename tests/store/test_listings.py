@@ -76,3 +76,27 @@ def test_claimable_refunds_and_their_deadlines(shop):
         ("F2", date(2026, 5, 31), 0), ("F1", date(2026, 6, 19), 19)]
     assert [c.refund.refund_id for c in on_june_1] == ["F1"]
     assert [(c.refund.refund_id, c.deadline) for c in before_return] == [("F2", date(2026, 5, 31)), ("F1", date(2026, 6, 10))]
+
+
+def test_items_delivered_after_as_of_are_not_listed_as_delivered(store):
+    from datetime import datetime, timedelta, timezone
+
+    from store import buyer_order_item, buyer_order_items, import_records
+    from store.errors import NotFound
+
+    now = datetime(2026, 11, 20, 9, tzinfo=timezone.utc)
+    with store.write() as session:
+        import_records(session, records=[
+            {"type": "seller", "id": "S9", "name": "Late Co"},
+            {"type": "buyer", "id": "B9", "name": "Early"},
+            {"type": "product", "id": "P9", "seller_id": "S9", "sku": "X", "name": "Lamp", "category": "home", "price": 10},
+            {"type": "order", "id": "O9", "buyer_id": "B9", "seller_id": "S9", "fulfilment": "seller",
+             "placed_at": (now - timedelta(days=2)).isoformat(), "delivered_at": (now + timedelta(hours=6)).isoformat(),
+             "items": [{"id": "O9-1", "product_id": "P9", "quantity": 1, "unit_price": 10}]},
+        ])
+    with store.read() as session:
+        assert [i.order_item_id for i in buyer_order_items(session, buyer_id="B9")] == ["O9-1"]
+        assert buyer_order_items(session, buyer_id="B9", as_of=now) == []
+        assert buyer_order_items(session, buyer_id="B9", as_of=now + timedelta(hours=7))[0].order_item_id == "O9-1"
+        with pytest.raises(NotFound):
+            buyer_order_item(session, buyer_id="B9", order_item_id="O9-1", as_of=now)

@@ -1,0 +1,136 @@
+"""`refundbot chat`, `refundbot run` and `refundbot invite`: the bot in the terminal, on Telegram, and linking accounts."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from datetime import datetime, timedelta, timezone
+
+from bot.cli import CliError
+from bot.config import ConfigError
+from bot.policy_runtime import PolicyRuntime
+from bot.service import ChatService
+from policy import PolicyErrors
+from store import Identity, NotFound, StoreError, create_invite
+from store.models import Buyer, Seller
+
+from .common import config_of, open_store_at
+
+INVITE_DAYS = 7
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the `chat`, `run` and `invite` commands."""
+    chat = sub.add_parser("chat", help="chat with the bot in the terminal as a buyer, seller or admin",
+                          description="Runs the same conversations as the Telegram bot on stdin/stdout. Buttons are "
+                          "numbered: answer with the number. /photo NAME sends a photo. Works when piped.")
+    chat.add_argument("--as", dest="who", required=True, metavar="ROLE:ID", help="buyer:ID, seller:ID or admin")
+    chat.add_argument("--language", default="en", help="language code for the replies (default en)")
+    chat.set_defaults(handler=run_chat)
+    run = sub.add_parser("run", help="run the Telegram bot (long polling or webhook, from config.yaml)")
+    run.add_argument("--mode", choices=("polling", "webhook"), help="override telegram.mode")
+    run.set_defaults(handler=run_bot)
+    invite = sub.add_parser("invite", help="print a one-time code that links a Telegram account")
+    invite.add_argument("role", choices=("buyer", "seller", "admin"))
+    invite.add_argument("account_id", nargs="?", metavar="ID", help="the buyer or seller id (none for admin)")
+    invite.add_argument("--bot-username", help="the bot's @username, for the t.me deep link")
+    invite.set_defaults(handler=run_invite)
+
+
+def parse_who(text: str) -> tuple[str, str | None]:
+    """`buyer:B1` -> ('buyer', 'B1'); `admin` -> ('admin', None)."""
+    role, _, account = text.partition(":")
+    if role == "admin" and not account:
+        return role, None
+    if role not in ("buyer", "seller") or not account:
+        raise CliError(f"--as {text!r}: use buyer:ID, seller:ID or admin")
+    return role, account
+
+
+def _runtime(path: str) -> PolicyRuntime:
+    try:
+        return PolicyRuntime(path)
+    except PolicyErrors as exc:
+        raise CliError(f"the policy {path} is invalid:\n{exc}") from None
+
+
+def run_chat(args: argparse.Namespace) -> int:
+    """Chat in the terminal as one account."""
+    from bot.terminal import Terminal
+
+    role, account = parse_who(args.who)
+    config = config_of(args)
+    store = open_store_at(config.database_url)
+    try:
+        if account is not None:
+            with store.read() as session:
+                if session.get(Buyer if role == "buyer" else Seller, account) is None:
+                    raise CliError(f"there is no {role} {account!r} in {config.database_url} (try `refundbot demo` first)")
+        runtime = _runtime(config.policy_path)
+        try:
+            service = ChatService(store, runtime, limits=config.limits, channel="terminal")
+            terminal = Terminal(service, Identity(0, role, account), language=args.language)
+            return terminal.run(sys.stdin, sys.stdout, prompt=sys.stdin.isatty())
+        finally:
+            runtime.stop()
+    finally:
+        store.close()
+
+
+def run_invite(args: argparse.Namespace) -> int:
+    """Create an invite code and print it with its /start command and deep link."""
+    if args.role == "admin" and args.account_id:
+        raise CliError("an admin invite takes no account id")
+    if args.role != "admin" and not args.account_id:
+        raise CliError(f"a {args.role} invite needs the {args.role} id")
+    config = config_of(args)
+    store = open_store_at(config.database_url)
+    now = datetime.now(timezone.utc)
+    try:
+        with store.write() as session:
+            code = create_invite(session, role=args.role, account_id=args.account_id, created_at=now,
+                                 expires_at=now + timedelta(days=INVITE_DAYS))
+    except NotFound:
+        raise CliError(f"there is no {args.role} {args.account_id!r}") from None
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        store.close()
+    who = f"{args.role} {args.account_id}" if args.account_id else "admin"
+    username = (args.bot_username or "").lstrip("@")
+    print(f"Invite for {who} (single use, expires {(now + timedelta(days=INVITE_DAYS)).date().isoformat()}):")
+    print(f"  code:      {code}")
+    print(f"  in chat:   /start {code}")
+    print(f"  deep link: https://t.me/{username or '<bot username>'}?start={code}")
+    return 0
+
+
+def run_bot(args: argparse.Namespace) -> int:
+    """Run the Telegram bot until interrupted."""
+    from bot.telegram_app import build_application
+
+    config = config_of(args)
+    try:
+        telegram = config.require_telegram(mode=args.mode)
+    except ConfigError as exc:
+        raise CliError("refusing to start:\n" + "\n".join(exc.errors)) from None
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per poll otherwise
+    store = open_store_at(config.database_url)
+    runtime = _runtime(config.policy_path)
+    try:
+        runtime.install_sighup()
+        service = ChatService(store, runtime, limits=config.limits, channel="telegram")
+        application, bot = build_application(telegram, service)
+        runtime.add_listener(bot.on_reload)
+        if telegram.mode == "webhook":
+            from bot.webhook import serve_webhook
+
+            asyncio.run(serve_webhook(application, telegram))
+        else:
+            application.run_polling(allowed_updates=["message", "callback_query"])
+        return 0
+    finally:
+        runtime.stop()
+        store.close()

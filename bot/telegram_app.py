@@ -1,0 +1,136 @@
+"""The Telegram transport: python-telegram-bot updates in, the chat service's replies out."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timezone
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
+from telegram.ext import Application, ContextTypes, TypeHandler
+
+from .config import TelegramConfig
+from .flows.admin import reload_notice
+from .messages import Incoming, Photo, Reply
+from .service import ChatService
+
+log = logging.getLogger("refundbot.telegram")
+
+MAX_MESSAGE = 4096
+CONCURRENT_UPDATES = 8
+
+
+def incoming_of(update: Update) -> Incoming | None:
+    """The transport-neutral form of an update; None for updates with no person behind them (channel posts)."""
+    user = update.effective_user
+    if user is None or user.is_bot:
+        return None
+    query = update.callback_query
+    message = update.effective_message
+    chat = update.effective_chat
+    at = (message.date if message is not None and query is None else None) or datetime.now(timezone.utc)
+    photo = None
+    if message is not None and query is None and message.photo:
+        biggest = message.photo[-1]
+        photo = Photo(biggest.file_id, biggest.file_unique_id)
+    text = None
+    if query is None and message is not None:
+        text = message.text or (message.caption if photo is None else None)
+    if query is None and text is None and photo is None:
+        return None  # stickers, joins, edits: nothing to answer
+    return Incoming(
+        user_id=user.id,
+        at=at,
+        text=text,
+        button=query.data if query is not None else None,
+        photo=photo,
+        language=user.language_code,
+        update_id=update.update_id,
+        chat_id=chat.id if chat is not None else user.id,
+    )
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    """The reply's buttons as an inline keyboard."""
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in reply.buttons])
+
+
+def chunks(text: str, size: int = MAX_MESSAGE) -> list[str]:
+    """Split a text into Telegram-sized messages, at line breaks where possible."""
+    parts = []
+    while len(text) > size:
+        cut = text.rfind("\n", 0, size)
+        cut = cut if cut > 0 else size
+        parts.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    return parts + [text]
+
+
+class TelegramBot:
+    """Feeds updates to the chat service (in a worker thread: it does database I/O) and sends its replies."""
+
+    def __init__(self, service: ChatService):
+        self.service = service
+        self.application: Application | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Handle one update end to end."""
+        incoming = incoming_of(update)
+        if incoming is None:
+            return
+        if update.callback_query is not None:
+            try:
+                await update.callback_query.answer()  # stop the button's spinner at once
+            except TelegramError as exc:
+                log.info("could not answer callback query %s: %s", update.callback_query.id, exc)
+        replies = await asyncio.to_thread(self.service.handle, incoming)
+        for reply in replies:
+            await self.send(incoming.chat_id, reply)
+
+    async def send(self, chat_id: int, reply: Reply) -> None:
+        """Send one reply (split if it is longer than Telegram allows; buttons on the last part)."""
+        parts = chunks(reply.text)
+        for i, part in enumerate(parts):
+            await self.application.bot.send_message(chat_id, part, reply_markup=keyboard(reply) if i == len(parts) - 1 else None)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log errors outside the service (network, Telegram); the bot keeps running."""
+        log.error("error while handling %r", update, exc_info=context.error)
+
+    def notify_admins(self, text: str) -> None:
+        """Send `text` to every linked admin; safe to call from any thread."""
+        if self._loop is None or self.application is None:
+            return
+        for chat_id in self.service.admin_chats():
+            asyncio.run_coroutine_threadsafe(self.send(chat_id, Reply(text)), self._loop)
+
+    async def started(self, application: Application) -> None:
+        """post_init hook: remember the loop so other threads can send."""
+        self._loop = asyncio.get_running_loop()
+
+    def on_reload(self, result) -> None:
+        """Tell admins about reloads they did not ask for in the chat (file edits, SIGHUP) that failed."""
+        if not result.ok and result.trigger != "admin":
+            self.notify_admins(reload_notice(result))
+
+
+def build_application(telegram: TelegramConfig, service: ChatService) -> tuple[Application, TelegramBot]:
+    """The python-telegram-bot Application wired to the chat service."""
+    bot = TelegramBot(service)
+    base = telegram.base_url.rstrip("/")
+    application = (
+        Application.builder()
+        .token(telegram.token)
+        .base_url(base)
+        .base_file_url(telegram.base_file_url.rstrip("/") if telegram.base_file_url else base.replace("/bot", "/file/bot"))
+        .concurrent_updates(CONCURRENT_UPDATES)
+        .post_init(bot.started)
+        .build()
+    )
+    application.add_handler(TypeHandler(Update, bot.on_update))
+    application.add_error_handler(bot.on_error)
+    bot.application = application
+    return application, bot
