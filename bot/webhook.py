@@ -35,8 +35,8 @@ def secret_matches(given: str | None, secret: str) -> bool:
 
 
 class _UpdateHandler(tornado.web.RequestHandler):
-    def initialize(self, application: Application, secret: str) -> None:
-        self.application_ = application
+    def initialize(self, telegram_app: Application, secret: str) -> None:  # "application" is tornado's own
+        self.telegram_app = telegram_app
         self.secret = secret
 
     def set_default_headers(self) -> None:
@@ -50,13 +50,15 @@ class _UpdateHandler(tornado.web.RequestHandler):
             raise tornado.web.HTTPError(HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
         try:
             data = json.loads(self.request.body)
-            update = Update.de_json(data, self.application_.bot)
-        except (ValueError, TypeError, KeyError) as exc:
+            if not isinstance(data, dict):
+                raise ValueError("the body is not a JSON object")
+            update = Update.de_json(data, self.telegram_app.bot)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
             log.warning("webhook request with a body that is not an update: %s", exc)
             raise tornado.web.HTTPError(HTTPStatus.BAD_REQUEST) from None
         if update is None:
             raise tornado.web.HTTPError(HTTPStatus.BAD_REQUEST)
-        await self.application_.update_queue.put(update)
+        await self.telegram_app.update_queue.put(update)
         self.set_status(HTTPStatus.OK)
 
     def get(self) -> None:
@@ -68,7 +70,7 @@ class WebhookServer:
 
     def __init__(self, application: Application, *, secret: str, listen: str, port: int, path: str = "/telegram"):
         self.listen, self.port, self.path = listen, port, path
-        app = tornado.web.Application([(path, _UpdateHandler, {"application": application, "secret": secret})])
+        app = tornado.web.Application([(path, _UpdateHandler, {"telegram_app": application, "secret": secret})])
         self._server = tornado.httpserver.HTTPServer(app, max_body_size=MAX_BODY)
 
     def start(self) -> int:
