@@ -83,7 +83,8 @@ async def running_bot(
     poll_interval: float = 0.02,
     raise_errors: bool = True,
 ) -> AsyncIterator[Application]:
-    """Run the Application polling the emulator in this event loop; stop it on exit.
+    """Run the Application polling the emulator in this event loop (as run_polling would, with
+    post_init/post_stop/post_shutdown); stop it on exit.
 
     `app` is an ApplicationBuilder without a token (token and base_url are set here) or a
     callable (token, base_url) -> Application. Errors from handlers and from polling are
@@ -110,8 +111,15 @@ async def running_bot(
         telegram_logger, collector = logging.getLogger("telegram"), _LogCollector(emulator.bot_log)
         telegram_logger.addHandler(collector)
         stack.callback(telegram_logger.removeHandler, collector)
+        # The order of Application.run_polling, including the builder's post_* hooks.
         await application.initialize()
+        if application.post_shutdown:
+            stack.push_async_callback(application.post_shutdown, application)
         stack.push_async_callback(application.shutdown)
+        if application.post_init:
+            await application.post_init(application)
+        if application.post_stop:
+            stack.push_async_callback(application.post_stop, application)
         await application.start()
         stack.push_async_callback(application.stop)
         # The emulator answers getUpdates at once (no long polling), so poll_interval sets how

@@ -26,6 +26,7 @@ KEYBOARD = InlineKeyboardMarkup([
 
 
 async def start(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    await update.message.reply_chat_action("typing")
     await update.message.reply_text("Hello! Pick one:", reply_markup=KEYBOARD)
 
 
@@ -55,8 +56,12 @@ async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def echo_app(token: str, base_url: str) -> Application:
     """A tiny bot with a command, buttons, an edit, photos and a text echo."""
+    async def set_menu(application: Application) -> None:
+        await application.bot.set_my_commands([("start", "Start over")])
+        application.bot_data["menu set"] = True
+
     app = (Application.builder().token(token).base_url(base_url)
-           .get_updates_connection_pool_size(2).build())
+           .get_updates_connection_pool_size(2).post_init(set_menu).build())
     app.add_handler(CommandHandler("start", start))
     app.add_handler(CallbackQueryHandler(choice, pattern=r"^choice:"))
     app.add_handler(CallbackQueryHandler(edit, pattern=r"^edit$"))
@@ -85,6 +90,7 @@ async def test_user_and_bot_talk_through_the_emulator(telegram_emulator: Telegra
         assert (await alice.reply()).text == "photo receipt-1 1280x960 caption=broken lid"
         await bob.assert_no_reply(within=0.2)
 
+    assert app.bot_data["menu set"]  # running_bot ran post_init
     assert not app.running and not app.updater.running
     leftover = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
     assert leftover == []

@@ -13,6 +13,7 @@ const TelegramServer = require('telegram-test-api');
 const {routes} = require('telegram-test-api/lib/routes');
 
 const BOT_USER = {id: 666, is_bot: true, first_name: 'Test Bot', username: 'TestBot'};
+const NO_OP_METHODS = ['sendChatAction', 'setMyCommands', 'deleteMyCommands', 'setChatMenuButton'];
 
 // A stored bot message as the Bot API returns it: `date` in seconds (the package uses
 // milliseconds, which python-telegram-bot reads as seconds and rejects), with the bot as sender
@@ -73,6 +74,11 @@ routes.unshift((app) => {
   });
   // getMe lacks `is_bot`, which python-telegram-bot's User requires.
   app.all('/bot:token/getMe', (_req, res) => res.json({ok: true, result: BOT_USER}));
+  // Calls bots make in passing (typing..., the command menu) are unknown methods there, so a
+  // bot that makes them would fail; accept and forget them as Telegram would accept them.
+  for (const method of NO_OP_METHODS) {
+    app.all(`/bot:token/${method}`, (_req, res) => res.json({ok: true, result: true}));
+  }
 }, editRoute('editMessageText'), editRoute('editMessageReplyMarkup'));
 
 const addBotMessage = TelegramServer.prototype.addBotMessage;
