@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -18,7 +17,6 @@ class Incoming:
     """One update from a person: a text (or command), a button press, or a photo."""
 
     user_id: int
-    at: datetime
     text: str | None = None
     button: str | None = None  # callback data
     photo: Photo | None = None

@@ -111,7 +111,7 @@ class ChatService:
 
     def _in_transaction(self, incoming: Incoming, identity: Identity | None, lang: str) -> list[Reply]:
         with self.store.write() as session:
-            now = incoming.at
+            now = self.clock()  # decisions are stamped when made, not when the message was sent
             if incoming.update_id is not None and not mark_update_processed(session, update_id=incoming.update_id, processed_at=now):
                 log.info("update %s was already handled; ignoring the redelivery", incoming.update_id)
                 return []

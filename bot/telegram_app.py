@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timezone
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
-from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from .config import TelegramConfig
 from .flows.admin import reload_notice
@@ -28,7 +27,6 @@ def incoming_of(update: Update) -> Incoming | None:
     query = update.callback_query
     message = update.effective_message
     chat = update.effective_chat
-    at = (message.date if message is not None and query is None else None) or datetime.now(timezone.utc)
     photo = None
     if message is not None and query is None and message.photo:
         biggest = message.photo[-1]
@@ -40,7 +38,6 @@ def incoming_of(update: Update) -> Incoming | None:
         return None  # stickers, joins, edits: nothing to answer
     return Incoming(
         user_id=user.id,
-        at=at,
         text=text,
         button=query.data if query is not None else None,
         photo=photo,
@@ -117,19 +114,15 @@ class TelegramBot:
             self.notify_admins(reload_notice(result))
 
 
-def build_application(telegram: TelegramConfig, service: ChatService) -> tuple[Application, TelegramBot]:
-    """The python-telegram-bot Application wired to the chat service."""
+def build_application(telegram: TelegramConfig, service: ChatService, *,
+                      builder: ApplicationBuilder | None = None) -> tuple[Application, TelegramBot]:
+    """The python-telegram-bot Application wired to the chat service (`builder` lets tests bring their own request)."""
     bot = TelegramBot(service)
-    base = telegram.base_url.rstrip("/")
-    application = (
-        Application.builder()
-        .token(telegram.token)
-        .base_url(base)
-        .base_file_url(telegram.base_file_url.rstrip("/") if telegram.base_file_url else base.replace("/bot", "/file/bot"))
-        .concurrent_updates(CONCURRENT_UPDATES)
-        .post_init(bot.started)
-        .build()
-    )
+    if builder is None:
+        base = telegram.base_url.rstrip("/")
+        files = telegram.base_file_url.rstrip("/") if telegram.base_file_url else base.replace("/bot", "/file/bot")
+        builder = Application.builder().token(telegram.token).base_url(base).base_file_url(files)
+    application = builder.concurrent_updates(CONCURRENT_UPDATES).post_init(bot.started).build()
     application.add_handler(TypeHandler(Update, bot.on_update))
     application.add_error_handler(bot.on_error)
     bot.application = application

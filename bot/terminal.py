@@ -6,8 +6,7 @@ choices of the last replies; `/photo NAME` sends a photo (for claim evidence).
 from __future__ import annotations
 
 import zlib
-from datetime import datetime, timezone
-from typing import Callable, TextIO
+from typing import TextIO
 
 from store import Identity
 
@@ -35,24 +34,22 @@ def render(replies: list[Reply]) -> tuple[str, list[Button]]:
 class Terminal:
     """A conversation between one account and the chat service over text streams."""
 
-    def __init__(self, service: ChatService, identity: Identity, *, language: str = "en",
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
-        self.service, self.identity, self.language, self.clock = service, identity, language, clock
+    def __init__(self, service: ChatService, identity: Identity, *, language: str = "en"):
+        self.service, self.identity, self.language = service, identity, language
         self.user_id = terminal_user_id(identity)
         self.buttons: list[Button] = []
         self._photos = 0
 
     def incoming(self, line: str) -> Incoming:
         """The update a typed line stands for."""
-        now = self.clock()
         text = line.strip()
         if text.isdigit() and 1 <= int(text) <= len(self.buttons):
-            return Incoming(self.user_id, now, button=self.buttons[int(text) - 1].data, language=self.language)
+            return Incoming(self.user_id, button=self.buttons[int(text) - 1].data, language=self.language)
         if text.split(" ", 1)[0] == "/photo":
             self._photos += 1
             name = text[len("/photo"):].strip() or f"photo-{self._photos}"
-            return Incoming(self.user_id, now, photo=Photo(f"terminal:{name}", f"terminal:{name}"), language=self.language)
-        return Incoming(self.user_id, now, text=text, language=self.language)
+            return Incoming(self.user_id, photo=Photo(f"terminal:{name}", f"terminal:{name}"), language=self.language)
+        return Incoming(self.user_id, text=text, language=self.language)
 
     def send(self, line: str) -> str:
         """Handle one typed line; returns what to print."""

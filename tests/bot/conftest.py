@@ -18,12 +18,12 @@ from store import Identity, import_records, link_identity
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 
 
-def ago(days: float) -> str:
-    return (NOW - timedelta(days=days)).isoformat()
+def marketplace_records(now: datetime = NOW) -> list[dict]:
+    """Two sellers, two buyers and their delivered orders (ids are what tests refer to), dated before `now`."""
 
+    def ago(days: float) -> str:
+        return (now - timedelta(days=days)).isoformat()
 
-def marketplace_records() -> list[dict]:
-    """Two sellers, two buyers and their delivered orders (ids are what tests refer to)."""
     records = [
         {"type": "seller", "id": "S1", "name": "Outdoor Gear Co", "csba_enrolled_at": ago(400), "csba_enrolment": "default"},
         {"type": "seller", "id": "S2", "name": "Gadget Hub", "csba_enrolled_at": ago(400), "csba_enrolment": "default"},
@@ -64,7 +64,7 @@ class Chat:
         self.replies: list[Reply] = []
 
     def _send(self, **fields) -> list[Reply]:
-        incoming = Incoming(user_id=self.user_id, at=self.service.clock(), language=self.language,
+        incoming = Incoming(user_id=self.user_id, language=self.language,
                             update_id=next(self._update_ids), **fields)
         self.replies = self.service.handle(incoming, identity=self.identity)
         return self.replies
@@ -102,9 +102,17 @@ class Chat:
 
 @pytest.fixture
 def marketplace(store):
-    """The store with the small marketplace imported."""
+    """The store with the small marketplace imported, dated before the fixed NOW."""
     with store.write() as session:
         import_records(session, records=marketplace_records(), source="fixture")
+    return store
+
+
+@pytest.fixture
+def live_marketplace(store):
+    """The marketplace dated before the real current time, for transports that stamp updates with it."""
+    with store.write() as session:
+        import_records(session, records=marketplace_records(datetime.now(timezone.utc)), source="fixture")
     return store
 
 

@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from bot.messages import Incoming
 from store.models import Claim, Decision, Refund, ReturnRequest
 
-from .conftest import NOW
 
 
 def _count(store, model) -> int:
@@ -21,7 +20,7 @@ def test_the_same_update_delivered_twice_is_handled_once(alice, service):
     alice.say("/refund O1-1")
     alice.tap("faulty")
     button = [b.data for r in alice.replies for b in r.flat_buttons() if b.text == "Unopened"][0]
-    update = Incoming(user_id=101, at=NOW, button=button, update_id=9_000_001, language="en")
+    update = Incoming(user_id=101, button=button, update_id=9_000_001, language="en")
     first = service.handle(update)
     assert "Refund: $80.00" in first[0].text
     assert service.handle(update) == []  # the redelivery is ignored
@@ -62,7 +61,7 @@ def test_the_same_button_pressed_twice_at_once_creates_one_refund(alice, service
         alice.say(f"/refund {item}")
         alice.tap("wrong item")
         button = [b.data for r in alice.replies for b in r.flat_buttons() if b.text == "Unopened"][0]
-        taps = [Incoming(user_id=101, at=NOW, button=button, update_id=9_100_000 + i + (10 if item == "O2-2" else 0), language="en")
+        taps = [Incoming(user_id=101, button=button, update_id=9_100_000 + i + (10 if item == "O2-2" else 0), language="en")
                 for i in range(4)]
         results = _race(service, taps)
         texts = [r[0].text for r in results]
@@ -76,7 +75,7 @@ def test_the_same_claim_submitted_twice_at_once_creates_one_claim(outdoor, servi
     outdoor.say("/claim RF4")
     outdoor.tap("The return never arrived")
     submit = [b.data for r in outdoor.replies for b in r.flat_buttons() if b.text == "Submit claim"][0]
-    taps = [Incoming(user_id=201, at=NOW, button=submit, update_id=9_200_000 + i, language="en") for i in range(4)]
+    taps = [Incoming(user_id=201, button=submit, update_id=9_200_000 + i, language="en") for i in range(4)]
     texts = [r[0].text for r in _race(service, taps)]
     assert sum("Your claim is approved." in t for t in texts) == 1, texts
     assert _count(service.store, Claim) == 1

@@ -58,5 +58,5 @@ def test_a_second_worker_continues_the_same_conversation(alice, service, marketp
     alice.tap("faulty")
     other_worker = ChatService(marketplace, runtime, limits=service.limits, clock=lambda: NOW)
     button = [b.data for r in alice.replies for b in r.flat_buttons() if b.text == "Used"][0]
-    replies = other_worker.handle(Incoming(user_id=101, at=NOW, button=button, update_id=77_001, language="en"))
+    replies = other_worker.handle(Incoming(user_id=101, button=button, update_id=77_001, language="en"))
     assert "Refund: $80.00" in replies[0].text

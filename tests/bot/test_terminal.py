@@ -15,7 +15,7 @@ from .conftest import NOW
 
 
 def test_a_piped_buyer_session_reads_as_a_transcript(service):
-    terminal = Terminal(service, Identity(0, "buyer", "B1"), clock=lambda: NOW)
+    terminal = Terminal(service, Identity(0, "buyer", "B1"))
     out = io.StringIO()
     assert terminal.run(io.StringIO("/refund\n1\n\n2\n1\n/status\n"), out, prompt=False) == 0
     transcript = out.getvalue()
@@ -27,7 +27,7 @@ def test_a_piped_buyer_session_reads_as_a_transcript(service):
 
 
 def test_numbers_only_choose_when_there_are_choices(service):
-    terminal = Terminal(service, Identity(0, "buyer", "B1"), clock=lambda: NOW)
+    terminal = Terminal(service, Identity(0, "buyer", "B1"))
     assert "Sorry, I didn't understand that." in terminal.send("7")
 
 
@@ -38,7 +38,7 @@ def test_a_seller_sends_a_photo_from_the_terminal(service):
 
     with service.store.write() as session:
         record_return_delivery(session, return_request_id="R4", delivered_at=NOW - timedelta(days=1), condition_received="damaged")
-    terminal = Terminal(service, Identity(0, "seller", "S1"), clock=lambda: NOW)
+    terminal = Terminal(service, Identity(0, "seller", "S1"))
     terminal.send("/claim RF4")
     shown = terminal.send("2")  # It came back damaged
     assert "Needed for this reason: photo." in shown

@@ -1,0 +1,151 @@
+"""The same conversations through python-telegram-bot's real Application, offline (no network)."""
+from __future__ import annotations
+
+import asyncio
+from itertools import count
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.config import LimitsConfig, TelegramConfig
+from bot.service import ChatService
+from bot.telegram_app import build_application
+from store import link_identity
+from store.models import Refund
+
+from .conftest import NOW
+from .telegram_offline import (
+    OfflineRequest, callback_update, channel_post_update, command_update, message_update, offline_builder, photo_update,
+    process_updates,
+)
+
+TELEGRAM = TelegramConfig(token="123456:OFFLINE-TEST-TOKEN", base_url="https://api.telegram.org/bot", base_file_url="",
+                          mode="polling", webhook_listen="127.0.0.1", webhook_port=8443, webhook_url="", webhook_secret="")
+
+
+class TelegramChat:
+    """One Telegram user talking to the bot through Application.process_update."""
+
+    _ids = count(50_000)
+
+    def __init__(self, app, request: OfflineRequest, user_id: int, language: str = "en"):
+        self.app, self.request, self.user_id, self.language = app, request, user_id, language
+        self.sent = []
+
+    async def _feed(self, *updates):
+        before = len(self.request.calls_to("sendMessage"))
+        await process_updates(self.app, *updates)
+        self.sent = [c for c in self.request.calls_to("sendMessage")[before:] if c.chat_id == self.user_id]
+        return self.sent
+
+    async def say(self, text: str):
+        uid = next(self._ids)
+        if text.startswith("/"):
+            command, _, args = text[1:].partition(" ")
+            update = command_update(uid, self.user_id, command, args, bot=self.app.bot, language_code=self.language)
+        else:
+            update = message_update(uid, self.user_id, text, bot=self.app.bot, language_code=self.language)
+        return await self._feed(update)
+
+    def data(self, label: str) -> str:
+        found = [d for c in self.sent for text, d in c.buttons if label.casefold() in text.casefold()]
+        assert len(found) == 1, (label, [c.buttons for c in self.sent])
+        return found[0]
+
+    async def tap(self, label: str):
+        return await self._feed(callback_update(next(self._ids), self.user_id, self.data(label), bot=self.app.bot))
+
+    async def photo(self, file_id: str):
+        return await self._feed(photo_update(next(self._ids), self.user_id, bot=self.app.bot, file_id=file_id))
+
+    @property
+    def text(self) -> str:
+        return "\n".join(c.text for c in self.sent)
+
+
+@pytest.fixture
+async def telegram(live_marketplace, runtime):
+    service = ChatService(live_marketplace, runtime, limits=LimitsConfig(messages_per_minute=1000, max_text_length=1000))
+    request = OfflineRequest()
+    app, _ = build_application(TELEGRAM, service, builder=offline_builder(request))
+    with live_marketplace.write() as session:
+        for user, role, account in [(101, "buyer", "B1"), (102, "buyer", "B2"), (201, "seller", "S1")]:
+            link_identity(session, telegram_user_id=user, role=role, account_id=account, linked_at=NOW)
+    await app.initialize()
+    yield app, request
+    await app.shutdown()
+
+
+async def test_a_buyer_is_denied_a_sleeping_bag_through_telegram(telegram):
+    app, request = telegram
+    alice = TelegramChat(app, request, 101)
+    await alice.say("/refund")
+    assert alice.sent[0].text == "Which order is it about?" and alice.sent[0].parse_mode is None
+    await alice.tap("Order O1")
+    await alice.tap("don't need it")
+    await alice.tap("Unopened")
+    assert "Sorry, this refund can't be approved." in alice.text and "(rule non_returnable)" in alice.text
+    assert len(request.calls_to("answerCallbackQuery")) == 3  # every button press is acknowledged
+
+
+async def test_a_seller_gets_their_tier_and_files_a_claim_with_a_photo(telegram):
+    app, request = telegram
+    seller = TelegramChat(app, request, 201)
+    await seller.say("what's my tier?")
+    assert "Your reward tier over the last 90 days" in seller.text
+    await seller.say("/claim RF4")
+    await seller.tap("Buyer says it never arrived")
+    await seller.photo("AgACAgQAAxkBAAIBnWb")
+    assert "Photo added (1 so far)." in seller.text
+    await seller.tap("Tracking")
+    await seller.tap("Signature")
+    await seller.tap("Submit claim")
+    assert "Your claim is approved." in seller.text and "Reimbursement: $40.00" in seller.text
+
+
+async def test_a_redelivered_update_is_handled_once(telegram, live_marketplace):
+    app, request = telegram
+    alice = TelegramChat(app, request, 101)
+    await alice.say("/refund O1-1")
+    await alice.tap("faulty")
+    update = callback_update(60_001, 101, alice.data("Unopened"), bot=app.bot)
+    await process_updates(app, update)
+    await process_updates(app, update)  # Telegram delivers it again
+    texts = [c.text for c in request.calls_to("sendMessage") if "Refund: $80.00" in (c.text or "")]
+    assert len(texts) == 1
+    with live_marketplace.read() as session:
+        assert session.scalar(select(func.count()).select_from(Refund).where(Refund.order_item_id == "O1-1")) == 1
+
+
+async def test_two_taps_on_the_same_button_at_once_create_one_refund(telegram, live_marketplace):
+    app, request = telegram
+    alice = TelegramChat(app, request, 101)
+    await alice.say("/refund O2-1")
+    await alice.tap("wrong item")
+    data = alice.data("Unopened")
+    await asyncio.gather(*(app.process_update(callback_update(61_000 + i, 101, data, bot=app.bot)) for i in range(3)))
+    decided = [c for c in request.calls_to("sendMessage") if "Your return is approved." in (c.text or "")]
+    assert len(decided) == 1
+    with live_marketplace.read() as session:
+        assert session.scalar(select(func.count()).select_from(Refund).where(Refund.order_item_id == "O2-1")) == 1
+
+
+async def test_updates_without_a_user_are_ignored(telegram):
+    app, request = telegram
+    await process_updates(app, channel_post_update(62_001, -100123, "/refund", bot=app.bot))
+    assert request.calls_to("sendMessage") == []
+
+
+async def test_forged_callback_data_gets_the_expired_answer(telegram):
+    app, request = telegram
+    bob = TelegramChat(app, request, 102)
+    for data in ("O1-1", "x" * 64, "AAAAAA:1", "refund:O1-1"):
+        await bob._feed(callback_update(next(TelegramChat._ids), 102, data, bot=app.bot))
+        assert bob.text.startswith("That button has expired.")
+
+
+async def test_a_long_reply_is_split_to_fit_telegram(telegram, runtime, policy_file):
+    from bot.telegram_app import MAX_MESSAGE, chunks
+
+    parts = chunks("line\n" * 2000)
+    assert all(len(p) <= MAX_MESSAGE for p in parts) and "".join(p + "\n" for p in parts).count("line") == 2000
