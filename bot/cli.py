@@ -11,6 +11,7 @@ COMMAND_MODULES = (
     "bot.commands.decide_cmd",
     "bot.commands.store_cmd",
     "bot.commands.chat_cmd",
+    "bot.commands.lifecycle_cmd",
 )
 
 

@@ -6,7 +6,7 @@ from .chat import (
     prune_processed_updates, redeem_invite, save_conversation,
 )
 from .db import Store, open_store, sqlite_path
-from .decisions import DecisionRecord, get_decision, list_decisions, log_decision
+from .decisions import DecisionRecord, get_decision, iter_decisions, list_decisions, log_decision
 from .errors import AlreadyExists, ClaimExists, ImportFailed, NotFound, RefundRequestExists, StaleState, StoreError
 from .facts import claim_facts, refund_facts
 from .importer import ImportReport, import_paths, import_records
@@ -24,7 +24,7 @@ __all__ = [
     "Identity", "ImportFailed", "list_identities", "ImportReport", "NotFound", "OrderItemView", "RefundRequestExists", "RefundRequestRecorded",
     "RefundView", "StaleState", "Store", "StoreError", "TIER_FACT_FIELDS", "all_tier_facts", "buyer_order_item",
     "buyer_order_items", "claim_facts", "claimable_refunds", "create_invite", "file_claim", "get_decision", "get_identity",
-    "import_paths", "import_records", "link_identity", "list_decisions", "load_conversation", "log_decision",
+    "import_paths", "import_records", "iter_decisions", "link_identity", "list_decisions", "load_conversation", "log_decision",
     "mark_update_processed", "open_store", "prune_processed_updates", "reassess_claim", "record_refund_request",
     "record_return_delivery", "redeem_invite", "refund_facts", "save_conversation", "seller_claim", "seller_claims",
     "seller_refund", "seller_refunds", "sqlite_path", "tier_facts",

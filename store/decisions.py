@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -89,3 +89,15 @@ def list_decisions(session: Session, *, kind: str | None = None, limit: int = 50
         query = query.where(Decision.kind == kind)
     query = query.order_by(Decision.decided_at.desc(), Decision.id.desc()).limit(limit)
     return [_record(row) for row in session.scalars(query)]
+
+
+def iter_decisions(session: Session, *, since: datetime | None = None, kinds: tuple[str, ...] | None = None,
+                   batch: int = 1000) -> Iterator[DecisionRecord]:
+    """Every logged decision (decided at or after `since`, of `kinds`), oldest first, streamed in batches."""
+    query = select(Decision).order_by(Decision.decided_at, Decision.id).execution_options(yield_per=batch)
+    if since is not None:
+        query = query.where(Decision.decided_at >= aware(since, "since"))
+    if kinds:
+        query = query.where(Decision.kind.in_(kinds))
+    for row in session.scalars(query):
+        yield _record(row)

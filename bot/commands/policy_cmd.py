@@ -1,4 +1,4 @@
-"""`refundbot policy check|schema|test`: validate a policy file, print the JSON Schema, run policy test cases."""
+"""`refundbot policy check|schema|test|replay`: validate, describe, test a policy, and replay decisions under it."""
 from __future__ import annotations
 
 import argparse
@@ -9,6 +9,7 @@ from rules import EngineError, compile_policy
 from rules.cases import run_cases
 
 from .common import load_compiled, policy_path_of
+from .lifecycle_cmd import register_replay
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,6 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     test.add_argument("cases", help="cases file (YAML, see policy/default.cases.yaml)")
     test.add_argument("--require-coverage", action="store_true", help="also fail when a rule is reached by no case")
     test.set_defaults(handler=test_policy)
+    register_replay(actions)
 
 
 def check_policy(args: argparse.Namespace) -> int:
