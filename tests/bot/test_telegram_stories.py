@@ -149,3 +149,31 @@ async def test_a_long_reply_is_split_to_fit_telegram(telegram, runtime, policy_f
 
     parts = chunks("line\n" * 2000)
     assert all(len(p) <= MAX_MESSAGE for p in parts) and "".join(p + "\n" for p in parts).count("line") == 2000
+
+
+async def test_admins_are_told_when_an_edited_policy_file_is_rejected(live_marketplace, runtime, policy_file):
+    service = ChatService(live_marketplace, runtime, limits=LimitsConfig(messages_per_minute=100, max_text_length=1000))
+    request = OfflineRequest()
+    app, bot = build_application(TELEGRAM, service, builder=offline_builder(request))
+    with live_marketplace.write() as session:
+        link_identity(session, telegram_user_id=301, role="admin", account_id=None, linked_at=NOW)
+    await app.initialize()
+    await bot.started(app)
+    runtime.add_listener(bot.on_reload)
+    try:
+        policy_file.write_text(policy_file.read_text().replace("max_price: 15", "max_price: -15"))
+        result = await asyncio.to_thread(runtime.reload, "file")  # as the watcher thread does
+        assert not result.ok
+        for _ in range(100):
+            if request.calls_to("sendMessage"):
+                break
+            await asyncio.sleep(0.01)
+        [notice] = request.calls_to("sendMessage")
+        assert notice.chat_id == 301
+        assert notice.text.startswith(f"A policy reload (file) was rejected; still serving {runtime.version}.")
+        assert "out-of-range: returns.returnless.max_price" in notice.text
+        await asyncio.to_thread(runtime.reload, "admin")  # failures admins asked for in the chat are answered there
+        await asyncio.sleep(0.05)
+        assert len(request.calls_to("sendMessage")) == 1
+    finally:
+        await app.shutdown()
