@@ -56,6 +56,19 @@ def test_default_policy_loads(default_policy):
     ("a: b\x07\n", "p.yaml:1:5: yaml-character: the character U+0007 is not allowed in YAML"),
     ("- 1\n- 2\n", "p.yaml:1:1: wrong-type: a policy must be a mapping of sections, found a list"),
     ("", "p.yaml:1:1: wrong-type: a policy must be a mapping of sections, found an empty file"),
+    ("# a list, after comments\n\n- 1\n", "p.yaml:3:1: wrong-type: a policy must be a mapping of sections, found a list"),
+    ("# text\nplain words\n", "p.yaml:2:1: wrong-type: a policy must be a mapping of sections, found text"),
+    ("a: [1, 2\nb: 3\n", "p.yaml:2:2: yaml-syntax: while parsing a flow sequence started at line 1, column 4: expected ',' or ']', but got ':'"),
+    ('a: "open\nb: 3\n', "p.yaml:3:1: yaml-syntax: while scanning a quoted scalar started at line 1, column 4: found unexpected end of stream"),
+    ("a: Note: x\n", "p.yaml:1:8: yaml-syntax: mapping values are not allowed here (quote a value that contains ': ', "
+                     "or check this line's indentation against the line above)"),
+    ("a: !!int 15.5\n", "p.yaml:1:4: yaml-value: '15.5' can't be read as !!int"),
+    ("a: !!float cheap\n", "p.yaml:1:4: yaml-value: 'cheap' can't be read as !!float"),
+    ("a: !!bool maybe\n", "p.yaml:1:4: yaml-value: 'maybe' can't be read as !!bool"),
+    ("a: 0x_\n", "p.yaml:1:4: yaml-value: '0x_' can't be read as !!int"),
+    ("a:\n  0x_: 1\n", "p.yaml:2:3: yaml-value: '0x_' can't be read as !!int"),
+    ("a: " + "9" * 5000 + "\n", "p.yaml:1:4: yaml-value: '" + "9" * 37 + "...' can't be read as !!int"),
+    ("2026-11-31: a date that does not exist\n", "p.yaml:1:1: unknown-key: 2026-11-31: unknown key '2026-11-31'"),
 ])
 def test_yaml_level_errors(text, expected):
     assert any(e.startswith(expected) for e in errors(text)), errors(text)
