@@ -172,7 +172,7 @@ class PolicyBuilder:
 
     def _check_rule_set(self, rules: tuple[CustomRule, ...]) -> None:
         builtin = dict(BUILTIN_REFUND_RULES)
-        by_priority = {p: name for name, p in BUILTIN_REFUND_RULES}
+        by_priority = {p: f"the built-in rule {name}" for name, p in BUILTIN_REFUND_RULES}
         seen_ids: dict[str, int] = {}
         for i, rule in enumerate(rules):
             path = ("returns", "rules", i)
@@ -182,10 +182,9 @@ class PolicyBuilder:
                 self.fail(path + ("id",), "duplicate-id", f"rule id {rule.id!r} is already used by rules[{seen_ids[rule.id]}]")
             seen_ids.setdefault(rule.id, i)
             if rule.priority in by_priority:
-                self.fail(path + ("priority",), "duplicate-priority",
-                          f"priority {rule.priority} is taken by the built-in rule {by_priority[rule.priority]}")
+                self.fail(path + ("priority",), "duplicate-priority", f"priority {rule.priority} is taken by {by_priority[rule.priority]}")
             else:
-                by_priority[rule.priority] = rule.id
+                by_priority[rule.priority] = f"rule {rule.id} (rules[{i}])"
         ordered = sorted(enumerate(rules), key=lambda x: x[1].priority)
         for pos, (i, rule) in enumerate(ordered):
             path = ("returns", "rules", i, "when")

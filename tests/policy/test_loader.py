@@ -204,6 +204,13 @@ def test_shadowed_rule_is_unreachable():
     ]
 
 
+def test_two_custom_rules_with_one_priority_are_named():
+    second = RULES + "    - id: r2\n      priority: 150\n      when: {condition: used}\n      then: {outcome: deny, reason: y}\n"
+    assert errors(with_rules(second)) == [
+        "p.yaml:17:17: duplicate-priority: returns.rules[1].priority: priority 150 is taken by rule r1 (rules[0])"
+    ]
+
+
 def test_duplicate_rule_ids():
     second = RULES + "    - id: r1\n      priority: 160\n      when: {condition: used}\n      then: {outcome: deny, reason: y}\n"
     assert "p.yaml:16:11: duplicate-id: returns.rules[1].id: rule id 'r1' is already used by rules[0]" in errors(with_rules(second))
