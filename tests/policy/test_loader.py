@@ -204,6 +204,46 @@ def test_shadowed_rule_is_unreachable():
     ]
 
 
+@pytest.mark.parametrize("earlier, later", [
+    ("{condition: [opened, used]}", "{condition: used}"),
+    ("{category: apparel}", "{category: apparel, price: {gt: 10}}"),
+    ("{price: {gte: 100}}", "{price: {gt: 200, lt: 300}}"),
+    ("{price: {gt: 100}}", "{price: [150, 200]}"),
+    ("{price: {gt: 100}}", "{price: {gte: 100, ne: 100}}"),
+    ("{days_since_delivery: {gt: 3}}", "{days_since_delivery: {gte: 4}}"),
+    ("{buyer_returns_90d: {lt: 5}}", "{buyer_returns_90d: [0, 1, 2, 3, 4]}"),
+    ("{buyer_returns_90d: [1, 2, 3]}", "{buyer_returns_90d: {gte: 1, lte: 3}}"),
+    ("{category: {ne: sleeping_bags}}", "{category: apparel}"),
+    ("{category: {not_in: [apparel]}}", "{category: {not_in: [apparel, sleeping_bags]}}"),
+    ("{reason: {ne: defective}}", "{reason: [wrong_item, not_received]}"),
+    ("{returnable: true}", "{returnable: {ne: false}}"),
+    ("{reason: [no_longer_needed, defective, damaged_in_transit, wrong_item, not_as_described, not_received]}", "{condition: used}"),
+])
+def test_a_rule_covered_by_an_earlier_one_is_unreachable(earlier, later):
+    rules = (f"  rules:\n    - id: r1\n      priority: 150\n      when: {earlier}\n      then: {{outcome: deny, reason: x}}\n"
+             f"    - id: r2\n      priority: 160\n      when: {later}\n      then: {{outcome: deny, reason: y}}\n")
+    assert errors(with_rules(rules)) == [
+        "p.yaml:18:13: unreachable: returns.rules[1].when: rule r2 can never fire: rule r1 (priority 150) matches every request it would"
+    ]
+
+
+@pytest.mark.parametrize("earlier, later", [
+    ("{condition: [opened, used]}", "{condition: [used, damaged]}"),
+    ("{price: {gt: 100}}", "{price: {gte: 100}}"),
+    ("{price: {gt: 100}}", "{price: {gte: 100, ne: 100.5}}"),
+    ("{days_since_delivery: {gt: 3}}", "{days_since_delivery: {gte: 3}}"),
+    ("{buyer_returns_90d: [1, 2]}", "{buyer_returns_90d: {gte: 1, lte: 3}}"),
+    ("{category: {ne: sleeping_bags}}", "{category: {ne: apparel}}"),
+    ("{category: apparel}", "{category: {ne: sleeping_bags}}"),
+    ("{price: {lt: 1000}}", "{category: apparel}"),
+])
+def test_a_rule_that_matches_more_than_the_earlier_one_is_reachable(earlier, later):
+    rules = (f"  rules:\n    - id: r1\n      priority: 150\n      when: {earlier}\n      then: {{outcome: deny, reason: x}}\n"
+             f"    - id: r2\n      priority: 160\n      when: {later}\n      then: {{outcome: deny, reason: y}}\n")
+    policy = load_policy_text(with_rules(rules), "p.yaml")
+    assert [r.id for r in policy.returns.rules] == ["r1", "r2"]
+
+
 def test_two_custom_rules_with_one_priority_are_named():
     second = RULES + "    - id: r2\n      priority: 150\n      when: {condition: used}\n      then: {outcome: deny, reason: y}\n"
     assert errors(with_rules(second)) == [
@@ -219,7 +259,7 @@ def test_duplicate_rule_ids():
 def test_too_many_condition_values_for_the_engine():
     values = ", ".join(str(i) for i in range(100))
     many = "  rules:\n" + "".join(
-        f"    - id: r{i}\n      priority: {i + 1}\n      when: {{buyer_returns_90d: [{values}], price: {{gt: {i}}}}}\n"
+        f"    - id: r{i}\n      priority: {4 - i}\n      when: {{buyer_returns_90d: [{values}], price: {{gt: {i}}}}}\n"
         f"      then: {{outcome: deny, reason: x}}\n" for i in range(4))
     found = errors(with_rules(many))
     assert found == ["p.yaml:11:3: too-large: returns.rules: the custom rules have 404 condition values; the engine allows about 382: "
