@@ -27,6 +27,12 @@ def with_rules(rules: str) -> str:
     return edit("rewards:\n", rules + "rewards:\n")
 
 
+def two_rules(earlier: str, later: str) -> str:
+    """MINIMAL with rule r1 (priority 150) when `earlier`, then r2 (priority 160) when `later`."""
+    return with_rules(f"  rules:\n    - id: r1\n      priority: 150\n      when: {earlier}\n      then: {{outcome: deny, reason: x}}\n"
+                      f"    - id: r2\n      priority: 160\n      when: {later}\n      then: {{outcome: deny, reason: y}}\n")
+
+
 def test_minimal_policy_loads():
     policy = load_policy_text(MINIMAL, "p.yaml")
     assert policy.label == "t1"
@@ -220,9 +226,7 @@ def test_shadowed_rule_is_unreachable():
     ("{reason: [no_longer_needed, defective, damaged_in_transit, wrong_item, not_as_described, not_received]}", "{condition: used}"),
 ])
 def test_a_rule_covered_by_an_earlier_one_is_unreachable(earlier, later):
-    rules = (f"  rules:\n    - id: r1\n      priority: 150\n      when: {earlier}\n      then: {{outcome: deny, reason: x}}\n"
-             f"    - id: r2\n      priority: 160\n      when: {later}\n      then: {{outcome: deny, reason: y}}\n")
-    assert errors(with_rules(rules)) == [
+    assert errors(two_rules(earlier, later)) == [
         "p.yaml:18:13: unreachable: returns.rules[1].when: rule r2 can never fire: rule r1 (priority 150) matches every request it would"
     ]
 
@@ -238,9 +242,7 @@ def test_a_rule_covered_by_an_earlier_one_is_unreachable(earlier, later):
     ("{price: {lt: 1000}}", "{category: apparel}"),
 ])
 def test_a_rule_that_matches_more_than_the_earlier_one_is_reachable(earlier, later):
-    rules = (f"  rules:\n    - id: r1\n      priority: 150\n      when: {earlier}\n      then: {{outcome: deny, reason: x}}\n"
-             f"    - id: r2\n      priority: 160\n      when: {later}\n      then: {{outcome: deny, reason: y}}\n")
-    policy = load_policy_text(with_rules(rules), "p.yaml")
+    policy = load_policy_text(two_rules(earlier, later), "p.yaml")
     assert [r.id for r in policy.returns.rules] == ["r1", "r2"]
 
 
