@@ -5,7 +5,7 @@ from .errors import PolicyError, PolicyErrors
 from .model import Policy
 from .schema import SCHEMA
 from .semantics import PolicyBuilder, content_hash_of
-from .validate import SchemaValidator
+from .validate import SchemaValidator, type_name
 from .yamlsafe import MAX_FILE_BYTES, parse, read_text
 
 
@@ -18,8 +18,8 @@ def load_policy_text(text: str, source: str = "<policy>", *, max_bytes: int = MA
     """Validate and build a policy from YAML text; `source` names it in error locations."""
     located = parse(text, source, max_bytes=max_bytes)
     if not isinstance(located.data, dict):
-        found = "an empty file" if located.data is None else f"a {type(located.data).__name__}"
-        raise PolicyErrors([PolicyError(source, 1, 1, "wrong-type", f"a policy must be a mapping of sections, found {found}")])
+        found = "an empty file" if located.data is None else type_name(located.data)
+        raise PolicyErrors([located.error((), "wrong-type", f"a policy must be a mapping of sections, found {found}")])
     validator = SchemaValidator(located)
     validator.check(located.data, SCHEMA)
     builder = PolicyBuilder(located, content_hash_of(text))

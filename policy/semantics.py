@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import math
 import string
 from typing import Any
 
@@ -10,6 +9,7 @@ from .errors import PolicyError, did_you_mean
 from .model import (
     Category, ClaimReason, ClaimsPolicy, Condition, CustomRule, Policy, ReturnsPolicy, RewardsPolicy, Tier, freeze, money,
 )
+from .reach import covers, satisfiable
 from .vocabulary import (
     BUILTIN_REFUND_RULES, CONDITIONS, EXPLANATION_FIELDS, MAX_CONDITION_LEAVES, NOT_ELIGIBLE, REFUND_REASONS,
     REFUND_RULE_FIELDS,
@@ -172,7 +172,7 @@ class PolicyBuilder:
 
     def _check_rule_set(self, rules: tuple[CustomRule, ...]) -> None:
         builtin = dict(BUILTIN_REFUND_RULES)
-        by_priority = {p: name for name, p in BUILTIN_REFUND_RULES}
+        by_priority = {p: f"the built-in rule {name}" for name, p in BUILTIN_REFUND_RULES}
         seen_ids: dict[str, int] = {}
         for i, rule in enumerate(rules):
             path = ("returns", "rules", i)
@@ -182,19 +182,17 @@ class PolicyBuilder:
                 self.fail(path + ("id",), "duplicate-id", f"rule id {rule.id!r} is already used by rules[{seen_ids[rule.id]}]")
             seen_ids.setdefault(rule.id, i)
             if rule.priority in by_priority:
-                self.fail(path + ("priority",), "duplicate-priority",
-                          f"priority {rule.priority} is taken by the built-in rule {by_priority[rule.priority]}")
+                self.fail(path + ("priority",), "duplicate-priority", f"priority {rule.priority} is taken by {by_priority[rule.priority]}")
             else:
-                by_priority[rule.priority] = rule.id
+                by_priority[rule.priority] = f"rule {rule.id} (rules[{i}])"
         ordered = sorted(enumerate(rules), key=lambda x: x[1].priority)
         for pos, (i, rule) in enumerate(ordered):
             path = ("returns", "rules", i, "when")
-            if not _satisfiable(rule.conditions):
+            if not satisfiable(rule.conditions):
                 self.fail(path, "unreachable", f"rule {rule.id} can never fire: its conditions contradict each other")
                 continue
-            mine = frozenset(rule.conditions)
             for _, earlier in ordered[:pos]:
-                if frozenset(earlier.conditions) <= mine:
+                if covers(earlier.conditions, rule.conditions):
                     self.fail(path, "unreachable",
                               f"rule {rule.id} can never fire: rule {earlier.id} (priority {earlier.priority}) matches every request it would")
                     break
@@ -271,63 +269,6 @@ class PolicyBuilder:
             deny_late_auto_refunds=c.get("deny_late_auto_refunds", True),
             reasons=freeze(reasons),
         )
-
-
-def _satisfiable(conditions: tuple[Condition, ...]) -> bool:
-    """False when the conditions on some field can never hold together."""
-    by_field: dict[str, list[Condition]] = {}
-    for c in conditions:
-        by_field.setdefault(c.field, []).append(c)
-    for field, conds in by_field.items():
-        kind = REFUND_RULE_FIELDS[field]
-        ok = _numbers_possible(conds, kind == "integer") if kind in ("number", "integer") else _values_possible(field, kind, conds)
-        if not ok:
-            return False
-    return True
-
-
-def _values_possible(field: str, kind: str, conds: list[Condition]) -> bool:
-    allowed: set | None = set(_ENUMS[field]) if field in _ENUMS else ({True, False} if kind == "boolean" else None)
-    excluded: set = set()
-    for c in conds:
-        values = set(c.value) if c.op in ("in", "not_in") else {c.value}
-        if c.op in ("eq", "in"):
-            allowed = values if allowed is None else allowed & values
-        else:
-            excluded |= values
-    return allowed is None or bool(allowed - excluded)
-
-
-def _numbers_possible(conds: list[Condition], integer: bool) -> bool:
-    lo, lo_open, hi, hi_open = -math.inf, False, math.inf, False
-    points: set | None = None
-    excluded: set = set()
-    for c in conds:
-        v = c.value
-        if c.op in ("eq", "in"):
-            values = set(v) if c.op == "in" else {v}
-            points = values if points is None else points & values
-        elif c.op in ("ne", "not_in"):
-            excluded |= set(v) if c.op == "not_in" else {v}
-        elif c.op in ("gt", "gte"):
-            if v > lo or (v == lo and c.op == "gt"):
-                lo, lo_open = v, c.op == "gt"
-        else:
-            if v < hi or (v == hi and c.op == "lt"):
-                hi, hi_open = v, c.op == "lt"
-
-    def inside(x: float) -> bool:
-        return (x > lo or (x == lo and not lo_open)) and (x < hi or (x == hi and not hi_open)) and (not integer or x == int(x))
-
-    if points is not None:
-        return any(inside(p) and p not in excluded for p in points)
-    if integer:
-        if lo == -math.inf or hi == math.inf:
-            return lo < hi  # unbounded on one side: infinitely many whole numbers, finitely many excluded
-        first = lo if (not lo_open and lo == math.floor(lo)) else math.floor(lo) + 1
-        last = hi if (not hi_open and hi == math.ceil(hi)) else math.ceil(hi) - 1
-        return any(x not in excluded for x in range(int(first), int(min(last, first + len(excluded))) + 1))
-    return lo < hi or (lo == hi and not lo_open and not hi_open and lo not in excluded)
 
 
 def content_hash_of(text: str) -> str:

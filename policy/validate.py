@@ -37,7 +37,8 @@ def _is_type(value: Any, name: str) -> bool:
     raise ValueError(f"unknown schema type {name}")
 
 
-def _type_of(value: Any) -> str:
+def type_name(value: Any) -> str:
+    """How a value reads to an operator: `a list`, `text`, `a whole number`, ..."""
     for name in ("null", "boolean", "integer", "number", "string", "array", "object"):
         if _is_type(value, name):
             return _TYPE_NAMES[name]
@@ -74,7 +75,7 @@ class SchemaValidator:
             if not any(_is_type(value, n) for n in names):
                 wanted = " or ".join(_TYPE_NAMES[n] for n in names)
                 hint = " (quote it to make it text)" if "string" in names and isinstance(value, (int, float)) else ""
-                self.fail(path, "wrong-type", f"expected {wanted}, got {_type_of(value)}{hint}")
+                self.fail(path, "wrong-type", f"expected {wanted}, got {type_name(value)}{hint}")
                 return False
         if "enum" in schema and value not in schema["enum"]:
             choices = schema["enum"]
@@ -93,7 +94,7 @@ class SchemaValidator:
         fitting = [o for o in options if "type" not in o or any(_is_type(value, t) for t in ([o["type"]] if isinstance(o["type"], str) else o["type"]))]
         if not fitting:
             wanted = sorted({_TYPE_NAMES[t] for o in options for t in ([o["type"]] if isinstance(o["type"], str) else o["type"])})
-            self.fail(path, "wrong-type", f"expected {' or '.join(wanted)}, got {_type_of(value)}")
+            self.fail(path, "wrong-type", f"expected {' or '.join(wanted)}, got {type_name(value)}")
             return
         self.check(value, fitting[0], path)
 

@@ -128,8 +128,7 @@ def parse(text: str, source: str, *, max_bytes: int = MAX_FILE_BYTES) -> Located
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        message = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
-        raise PolicyErrors([PolicyError(source, line, col, "yaml-syntax", message)]) from None
+        raise PolicyErrors([PolicyError(source, line, col, "yaml-syntax", _syntax_message(exc))]) from None
     except yaml.YAMLError as exc:
         raise PolicyErrors([PolicyError(source, 1, 1, "yaml-syntax", str(exc))]) from None
     finally:
@@ -143,6 +142,17 @@ def parse(text: str, source: str, *, max_bytes: int = MAX_FILE_BYTES) -> Located
     if errors:
         raise PolicyErrors(errors)
     return located
+
+
+def _syntax_message(exc: yaml.MarkedYAMLError) -> str:
+    """PyYAML's message, plus where the construct it was reading began (an unclosed bracket or quote is found far later)."""
+    context = exc.context or ""
+    if context and exc.context_mark is not None and exc.context_mark is not exc.problem_mark:
+        context += f" started at line {exc.context_mark.line + 1}, column {exc.context_mark.column + 1}:"
+    message = " ".join(p for p in (context, exc.problem) if p) or "invalid YAML"
+    if exc.problem == "mapping values are not allowed here":
+        message += " (quote a value that contains ': ', or check this line's indentation against the line above)"
+    return message
 
 
 def _reader_error(text: str, source: str, exc: yaml.reader.ReaderError) -> PolicyError:
@@ -159,13 +169,10 @@ def _construct(node, path: Path, loader: _BoundedLoader, located: Located, error
         errors.append(located.error(path, "yaml-tag", f"the tag {node.tag!r} is not allowed; use plain YAML values"))
         return None
     if isinstance(node, ScalarNode):
-        if node.tag == _TIMESTAMP_TAG:
-            return node.value  # dates stay text: a policy has no date-typed fields
-        try:
-            return loader.construct_object(node, deep=True)
-        except yaml.YAMLError as exc:
-            errors.append(located.error(path, "yaml-value", str(getattr(exc, "problem", exc))))
-            return None
+        value, problem = _scalar(node, loader)
+        if problem:
+            errors.append(located.error(path, "yaml-value", problem))
+        return value
     if isinstance(node, SequenceNode):
         return [_construct(child, path + (i,), loader, located, errors) for i, child in enumerate(node.value)]
     if isinstance(node, MappingNode):
@@ -175,10 +182,11 @@ def _construct(node, path: Path, loader: _BoundedLoader, located: Located, error
                 mark = key_node.start_mark
                 errors.append(PolicyError(located.source, mark.line + 1, mark.column + 1, "yaml-key", "mapping keys must be plain scalars"))
                 continue
-            key = loader.construct_object(key_node)
-            if not isinstance(key, (str, int, float, bool)) and key is not None:
-                key = str(key)
+            key, problem = _scalar(key_node, loader)
             located.key_at[path + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            if problem:
+                errors.append(located.error(path + (key,), "yaml-value", problem, key=True))
+                continue
             if key in result:
                 errors.append(located.error(path + (key,), "duplicate-key", f"{show_path(path)}: the key {key!r} appears twice in this mapping", key=True))
                 continue
@@ -186,6 +194,22 @@ def _construct(node, path: Path, loader: _BoundedLoader, located: Located, error
         return result
     errors.append(located.error(path, "yaml-node", "unsupported YAML node"))
     return None
+
+
+def _scalar(node: ScalarNode, loader: _BoundedLoader) -> tuple[Any, str]:
+    """The scalar's value and an empty string, or its text and why YAML can't read it as its type."""
+    if node.tag == _TIMESTAMP_TAG:
+        return node.value, ""  # dates stay text: a policy has no date-typed fields
+    try:
+        return loader.construct_object(node, deep=True), ""
+    except yaml.YAMLError as exc:
+        return node.value, str(getattr(exc, "problem", exc))
+    except (ValueError, KeyError, OverflowError):
+        # PyYAML's int, float and bool constructors trust the resolver's patterns, so explicit
+        # tags (`!!int 15.5`, `!!bool maybe`) and edge cases (`0x_`) fail with plain exceptions.
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        shown = node.value if len(node.value) <= 40 else node.value[:37] + "..."
+        return node.value, f"{shown!r} can't be read as {tag}"
 
 
 def load_file(path: str, *, max_bytes: int = MAX_FILE_BYTES) -> Located:

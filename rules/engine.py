@@ -28,13 +28,14 @@ class RulesetClosed(EngineError):
 class CompiledRuleset:
     """One durable_rules ruleset; `fire(event_json)` returns the id of the rule that fired."""
 
-    __slots__ = ("name", "rule_ids", "_base_name", "_definition", "_handle", "_lock", "_closed")
+    __slots__ = ("name", "rule_ids", "_base_name", "_definition", "_handle", "_has_state", "_lock", "_closed")
 
     def __init__(self, base_name: str, definition: dict):
         self.rule_ids = frozenset(definition)
         self._base_name = base_name
         self._definition = json.dumps(definition)
         self.name, self._handle = self._create()
+        self._has_state = False  # set once an event has created the session's state
         self._lock = threading.Lock()
         self._closed = False
 
@@ -70,6 +71,7 @@ class CompiledRuleset:
                     raise EngineError("the matched rule produced no action")
                 message = action[1]
                 _dre.complete_and_start_action(handle, offset)
+                self._has_state = True
             except Exception as exc:
                 failed = self.name
                 self._replace()
@@ -85,6 +87,7 @@ class CompiledRuleset:
         # whole ruleset is rebuilt instead (same definition, new name) and the old one freed.
         old = self._handle
         self.name, self._handle = self._create()
+        self._has_state = False
         _dre.delete_ruleset(old)
 
     def close(self) -> None:
@@ -92,4 +95,9 @@ class CompiledRuleset:
         with self._lock:
             if not self._closed:
                 self._closed = True
+                if self._has_state:
+                    # delete_ruleset frees the ruleset but not the session state its first event
+                    # created (~70 KiB), so every reload leaked it. delete_state is safe here:
+                    # every event on this handle completed, as a failed one replaces the handle.
+                    _dre.delete_state(self._handle, "0")
                 _dre.delete_ruleset(self._handle)

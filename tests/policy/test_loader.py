@@ -27,6 +27,12 @@ def with_rules(rules: str) -> str:
     return edit("rewards:\n", rules + "rewards:\n")
 
 
+def two_rules(earlier: str, later: str) -> str:
+    """MINIMAL with rule r1 (priority 150) when `earlier`, then r2 (priority 160) when `later`."""
+    return with_rules(f"  rules:\n    - id: r1\n      priority: 150\n      when: {earlier}\n      then: {{outcome: deny, reason: x}}\n"
+                      f"    - id: r2\n      priority: 160\n      when: {later}\n      then: {{outcome: deny, reason: y}}\n")
+
+
 def test_minimal_policy_loads():
     policy = load_policy_text(MINIMAL, "p.yaml")
     assert policy.label == "t1"
@@ -56,6 +62,19 @@ def test_default_policy_loads(default_policy):
     ("a: b\x07\n", "p.yaml:1:5: yaml-character: the character U+0007 is not allowed in YAML"),
     ("- 1\n- 2\n", "p.yaml:1:1: wrong-type: a policy must be a mapping of sections, found a list"),
     ("", "p.yaml:1:1: wrong-type: a policy must be a mapping of sections, found an empty file"),
+    ("# a list, after comments\n\n- 1\n", "p.yaml:3:1: wrong-type: a policy must be a mapping of sections, found a list"),
+    ("# text\nplain words\n", "p.yaml:2:1: wrong-type: a policy must be a mapping of sections, found text"),
+    ("a: [1, 2\nb: 3\n", "p.yaml:2:2: yaml-syntax: while parsing a flow sequence started at line 1, column 4: expected ',' or ']', but got ':'"),
+    ('a: "open\nb: 3\n', "p.yaml:3:1: yaml-syntax: while scanning a quoted scalar started at line 1, column 4: found unexpected end of stream"),
+    ("a: Note: x\n", "p.yaml:1:8: yaml-syntax: mapping values are not allowed here (quote a value that contains ': ', "
+                     "or check this line's indentation against the line above)"),
+    ("a: !!int 15.5\n", "p.yaml:1:4: yaml-value: '15.5' can't be read as !!int"),
+    ("a: !!float cheap\n", "p.yaml:1:4: yaml-value: 'cheap' can't be read as !!float"),
+    ("a: !!bool maybe\n", "p.yaml:1:4: yaml-value: 'maybe' can't be read as !!bool"),
+    ("a: 0x_\n", "p.yaml:1:4: yaml-value: '0x_' can't be read as !!int"),
+    ("a:\n  0x_: 1\n", "p.yaml:2:3: yaml-value: '0x_' can't be read as !!int"),
+    ("a: " + "9" * 5000 + "\n", "p.yaml:1:4: yaml-value: '" + "9" * 37 + "...' can't be read as !!int"),
+    ("2026-11-31: a date that does not exist\n", "p.yaml:1:1: unknown-key: 2026-11-31: unknown key '2026-11-31'"),
 ])
 def test_yaml_level_errors(text, expected):
     assert any(e.startswith(expected) for e in errors(text)), errors(text)
@@ -191,6 +210,49 @@ def test_shadowed_rule_is_unreachable():
     ]
 
 
+@pytest.mark.parametrize("earlier, later", [
+    ("{condition: [opened, used]}", "{condition: used}"),
+    ("{category: apparel}", "{category: apparel, price: {gt: 10}}"),
+    ("{price: {gte: 100}}", "{price: {gt: 200, lt: 300}}"),
+    ("{price: {gt: 100}}", "{price: [150, 200]}"),
+    ("{price: {gt: 100}}", "{price: {gte: 100, ne: 100}}"),
+    ("{days_since_delivery: {gt: 3}}", "{days_since_delivery: {gte: 4}}"),
+    ("{buyer_returns_90d: {lt: 5}}", "{buyer_returns_90d: [0, 1, 2, 3, 4]}"),
+    ("{buyer_returns_90d: [1, 2, 3]}", "{buyer_returns_90d: {gte: 1, lte: 3}}"),
+    ("{category: {ne: sleeping_bags}}", "{category: apparel}"),
+    ("{category: {not_in: [apparel]}}", "{category: {not_in: [apparel, sleeping_bags]}}"),
+    ("{reason: {ne: defective}}", "{reason: [wrong_item, not_received]}"),
+    ("{returnable: true}", "{returnable: {ne: false}}"),
+    ("{reason: [no_longer_needed, defective, damaged_in_transit, wrong_item, not_as_described, not_received]}", "{condition: used}"),
+])
+def test_a_rule_covered_by_an_earlier_one_is_unreachable(earlier, later):
+    assert errors(two_rules(earlier, later)) == [
+        "p.yaml:18:13: unreachable: returns.rules[1].when: rule r2 can never fire: rule r1 (priority 150) matches every request it would"
+    ]
+
+
+@pytest.mark.parametrize("earlier, later", [
+    ("{condition: [opened, used]}", "{condition: [used, damaged]}"),
+    ("{price: {gt: 100}}", "{price: {gte: 100}}"),
+    ("{price: {gt: 100}}", "{price: {gte: 100, ne: 100.5}}"),
+    ("{days_since_delivery: {gt: 3}}", "{days_since_delivery: {gte: 3}}"),
+    ("{buyer_returns_90d: [1, 2]}", "{buyer_returns_90d: {gte: 1, lte: 3}}"),
+    ("{category: {ne: sleeping_bags}}", "{category: {ne: apparel}}"),
+    ("{category: apparel}", "{category: {ne: sleeping_bags}}"),
+    ("{price: {lt: 1000}}", "{category: apparel}"),
+])
+def test_a_rule_that_matches_more_than_the_earlier_one_is_reachable(earlier, later):
+    policy = load_policy_text(two_rules(earlier, later), "p.yaml")
+    assert [r.id for r in policy.returns.rules] == ["r1", "r2"]
+
+
+def test_two_custom_rules_with_one_priority_are_named():
+    second = RULES + "    - id: r2\n      priority: 150\n      when: {condition: used}\n      then: {outcome: deny, reason: y}\n"
+    assert errors(with_rules(second)) == [
+        "p.yaml:17:17: duplicate-priority: returns.rules[1].priority: priority 150 is taken by rule r1 (rules[0])"
+    ]
+
+
 def test_duplicate_rule_ids():
     second = RULES + "    - id: r1\n      priority: 160\n      when: {condition: used}\n      then: {outcome: deny, reason: y}\n"
     assert "p.yaml:16:11: duplicate-id: returns.rules[1].id: rule id 'r1' is already used by rules[0]" in errors(with_rules(second))
@@ -199,7 +261,7 @@ def test_duplicate_rule_ids():
 def test_too_many_condition_values_for_the_engine():
     values = ", ".join(str(i) for i in range(100))
     many = "  rules:\n" + "".join(
-        f"    - id: r{i}\n      priority: {i + 1}\n      when: {{buyer_returns_90d: [{values}], price: {{gt: {i}}}}}\n"
+        f"    - id: r{i}\n      priority: {4 - i}\n      when: {{buyer_returns_90d: [{values}], price: {{gt: {i}}}}}\n"
         f"      then: {{outcome: deny, reason: x}}\n" for i in range(4))
     found = errors(with_rules(many))
     assert found == ["p.yaml:11:3: too-large: returns.rules: the custom rules have 404 condition values; the engine allows about 382: "
