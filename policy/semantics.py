@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import string
+from decimal import Decimal
 from typing import Any
 
 from .errors import PolicyError, did_you_mean
@@ -52,7 +53,14 @@ class PolicyBuilder:
 
     # -- returns --------------------------------------------------------------------------------
 
+    def _cents(self, path: tuple, value, places: int = 2) -> None:
+        """Money in the policy has at most `places` decimals (prices two, a per-unit fee four)."""
+        if value is not None and money(value) != money(value).quantize(Decimal(1).scaleb(-places)):
+            self.fail(path, "bad-value", f"{value} has more than {places} decimal places")
+
     def _returns(self, r: dict) -> ReturnsPolicy:
+        self._cents(("returns", "returnless", "max_price"), r["returnless"]["max_price"])
+        self._cents(("returns", "escalation", "min_price"), r["escalation"]["min_price"])
         defaults = {c: money(r["restocking_fee"].get(c, 0)) for c in CONDITIONS}
         categories = {}
         for name, c in (r.get("categories") or {}).items():
@@ -206,6 +214,7 @@ class PolicyBuilder:
     # -- rewards --------------------------------------------------------------------------------
 
     def _rewards(self, w: dict) -> RewardsPolicy:
+        self._cents(("rewards", "fee_per_unit"), w["fee_per_unit"], places=4)
         tiers = []
         names: dict[str, int] = {}
         previous: Tier | None = None

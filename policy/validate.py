@@ -147,7 +147,8 @@ class SchemaValidator:
                 self.check(item, props[key], here)
                 continue
             if not isinstance(key, str):
-                self.fail(here, "wrong-type", f"the key {key!r} must be text", key=True)
+                hint = " (YAML reads yes/no/on/off/true/false as true or false: quote the key)" if isinstance(key, bool) else " (quote it)"
+                self.fail(here, "wrong-type", f"the key {key!r} must be text{hint}", key=True)
                 continue
             if names_schema is not None:
                 if "enum" in names_schema and key not in names_schema["enum"]:

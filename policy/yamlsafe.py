@@ -173,6 +173,10 @@ def _construct(node, path: Path, loader: _BoundedLoader, located: Located, error
         if problem:
             errors.append(located.error(path, "yaml-value", problem))
         return value
+    expected = {SequenceNode: "tag:yaml.org,2002:seq", MappingNode: "tag:yaml.org,2002:map"}.get(type(node))
+    if expected and node.tag != expected:  # e.g. `!!str {a: 1}`: a tag that contradicts the node
+        errors.append(located.error(path, "yaml-tag", f"the tag {node.tag!r} does not fit a {'list' if expected.endswith('seq') else 'mapping'}"))
+        return None
     if isinstance(node, SequenceNode):
         return [_construct(child, path + (i,), loader, located, errors) for i, child in enumerate(node.value)]
     if isinstance(node, MappingNode):

@@ -281,3 +281,17 @@ def test_semantic_errors_in_valid_sections_are_reported_with_schema_errors_elsew
     text = edit("  fee_per_unit: 0.5", "  fee_per_unit: -2", with_rules(RULES.replace("priority: 150", "priority: 300")))
     codes = sorted(e.split(": ")[1] for e in errors(text))
     assert codes == ["duplicate-priority", "out-of-range"]
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    ("  returnless: {max_price: 15}", "  returnless: {max_price: 15.999}",
+     "p.yaml:9:27: bad-value: returns.returnless.max_price: 15.999 has more than 2 decimal places"),
+    ("  fee_per_unit: 0.5", "  fee_per_unit: 0.12345",
+     "p.yaml:13:17: bad-value: rewards.fee_per_unit: 0.12345 has more than 4 decimal places"),
+    ("  returnless: {max_price: 15}", "  returnless: !!str {max_price: 15}",
+     "p.yaml:9:15: yaml-tag: the tag 'tag:yaml.org,2002:str' does not fit a mapping"),
+    ("    apparel: {window_days: 30}", "    no: {window_days: 30}",
+     "p.yaml:5:5: wrong-type: returns.categories[False]: the key False must be text (YAML reads yes/no/on/off/true/false as true or false: quote the key)"),
+])
+def test_money_decimals_contradictory_tags_and_boolean_keys(old, new, expected):
+    assert expected in errors(edit(old, new)), errors(edit(old, new))
