@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import date
 from typing import Any
 
 from bot.cli import CliError
@@ -11,6 +12,14 @@ from bot.config import Config, ConfigError, load_config
 from policy import Policy, PolicyErrors, load_policy
 from rules import CompiledPolicy, EngineError, compile_policy
 from store import Store, StoreError, open_store
+
+
+def iso_date(text: str) -> date:
+    """An argparse type for YYYY-MM-DD."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date in the form YYYY-MM-DD") from None
 
 
 def config_of(args: argparse.Namespace) -> Config:

@@ -11,7 +11,7 @@ from bot.format import money
 from rules.replay import MONEY_FIELDS, ReplayReport, StoredDecision, replay
 from store import NotFound, get_decision, iter_decisions
 
-from .common import config_of, load_compiled, open_store_at, print_json
+from .common import iso_date, config_of, load_compiled, open_store_at, print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,17 +32,10 @@ def register_replay(actions: argparse._SubParsersAction) -> None:
                              "many would change, grouped by old -> new outcome, with the money impact and sample "
                              "decision ids. Nothing is written.")
     rep.add_argument("policy", metavar="NEW_POLICY", help="the edited policy file")
-    rep.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="only decisions made on or after this day (UTC)")
+    rep.add_argument("--since", type=iso_date, metavar="YYYY-MM-DD", help="only decisions made on or after this day (UTC)")
     rep.add_argument("--kind", choices=("refund", "tier", "claim"), action="append", help="only these kinds (repeatable)")
     rep.add_argument("--json", action="store_true", help="print the report as JSON")
     rep.set_defaults(handler=run_replay)
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date in the form YYYY-MM-DD") from None
 
 
 def show_decision(args: argparse.Namespace) -> int:

@@ -5,7 +5,7 @@ import argparse
 import os
 import sys
 import time
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 from bot.cli import CliError
 from bot.records import decision_record
@@ -18,7 +18,7 @@ from store import (
 from store.demo import BUYERS, SELLERS, demo_plan
 from store.vocabulary import SHIP_BACK_OUTCOMES
 
-from .common import config_of, load_compiled, open_store_at, print_json
+from .common import iso_date, config_of, load_compiled, open_store_at, print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,15 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                               description="Prints the tier decision as JSON: the fields of `refundbot decide tier` "
                               "plus seller_id, as_of and decision_id.")
     tier.add_argument("seller_id", metavar="SELLER_ID")
-    tier.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD", help="last day of the metrics window (default: today, UTC)")
+    tier.add_argument("--as-of", type=iso_date, metavar="YYYY-MM-DD", help="last day of the metrics window (default: today, UTC)")
     tier.set_defaults(handler=run_seller_tier)
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date in the form YYYY-MM-DD") from None
 
 
 def run_import(args: argparse.Namespace) -> int:

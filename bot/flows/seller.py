@@ -16,6 +16,7 @@ from .turn import Turn
 
 OPEN_STATUSES = ("needs_evidence", "pending")
 TOGGLED_EVIDENCE = ("tracking", "signature")
+LISTED = 15
 
 
 def tier(turn: Turn, _arg: str = "") -> list[Reply]:
@@ -46,17 +47,22 @@ def tier(turn: Turn, _arg: str = "") -> list[Reply]:
     )]
 
 
+def _one_or_recent(turn: Turn, ident: str, what: str, one, recent) -> list | Reply:
+    """The seller's row named `ident`, or their recent rows; a Reply when there is nothing to list."""
+    ident = ident.strip()
+    if ident:
+        try:
+            return [one(turn.session, seller_id=turn.account, **{f"{what}_id": ident})]
+        except NotFound:
+            return turn.reply("not_found", what=what, id=ident)
+    return recent(turn.session, seller_id=turn.account, limit=LISTED) or turn.reply(f"{what}s_none")
+
+
 def refunds(turn: Turn, refund_id: str = "") -> list[Reply]:
     """/refunds [ID]: recent marketplace refunds on the seller's orders with their decisions."""
-    if refund_id.strip():
-        try:
-            views = [seller_refund(turn.session, seller_id=turn.account, refund_id=refund_id.strip())]
-        except NotFound:
-            return [turn.reply("not_found", what="refund", id=refund_id.strip())]
-    else:
-        views = seller_refunds(turn.session, seller_id=turn.account, limit=15)
-        if not views:
-            return [turn.reply("refunds_none")]
+    views = _one_or_recent(turn, refund_id, "refund", seller_refund, seller_refunds)
+    if isinstance(views, Reply):
+        return [views]
     lines = [turn.t("refunds_header")]
     for v in views:
         claim = turn.t("refunds_claim", claim_id=v.claim_id, status=turn.label(v.claim_status)) if v.claim_id else ""
@@ -68,15 +74,9 @@ def refunds(turn: Turn, refund_id: str = "") -> list[Reply]:
 
 def claims(turn: Turn, claim_id: str = "") -> list[Reply]:
     """/claims [ID]: the seller's claims and where they stand."""
-    if claim_id.strip():
-        try:
-            views = [seller_claim(turn.session, seller_id=turn.account, claim_id=claim_id.strip())]
-        except NotFound:
-            return [turn.reply("not_found", what="claim", id=claim_id.strip())]
-    else:
-        views = seller_claims(turn.session, seller_id=turn.account, limit=15)
-        if not views:
-            return [turn.reply("claims_none")]
+    views = _one_or_recent(turn, claim_id, "claim", seller_claim, seller_claims)
+    if isinstance(views, Reply):
+        return [views]
     lines = [turn.t("claims_header")]
     for v in views:
         amount = f" {money(v.reimbursement)}" if v.reimbursement is not None else ""
