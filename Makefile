@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+DEMO_BUYER ?= B1
 
 .PHONY: demo test bench clean
 
@@ -16,6 +17,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/refundbot demo
+	$(BIN)/refundbot chat --as buyer:$(DEMO_BUYER)
 
 test: $(STAMP)
 	scripts/ensure-test-services
@@ -23,6 +25,8 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/engine_bench.py
+	$(BIN)/python bench/reload_bench.py
+	$(BIN)/python bench/store_bench.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
