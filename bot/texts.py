@@ -61,13 +61,13 @@ EN: dict[str, str] = {
     "amounts_refund": "Refund: {refund_amount}",
     "amounts_refund_fee": "Refund: {refund_amount} (price {price}, restocking fee {fee})",
     "amounts_none": "Refund: none",
-    "next_approve_return": "Next: print the prepaid return label {label} and send the item back within 14 days. "
-                           "The refund is issued when the carrier scans the parcel.",
-    "next_partial_refund": "Next: print the prepaid return label {label} and send the item back within 14 days. "
-                           "The refund, less the fee, is issued when the carrier scans the parcel.",
+    "next_approve_return": "Next: the refund has been issued. Print the prepaid return label {label} and send the "
+                           "item back within 14 days.",
+    "next_partial_refund": "Next: the refund, less the fee, has been issued. Print the prepaid return label {label} "
+                           "and send the item back within 14 days.",
     "next_returnless_refund": "Next: nothing to send back. The refund reaches your payment method in 3-5 business days.",
-    "next_deny": "If you think this is wrong, reply here and a person will look at it.",
-    "next_escalate": "Next: a person will review it within 2 business days and message you here.",
+    "next_deny": "If you think this is wrong, contact customer service and quote the decision id below.",
+    "next_escalate": "Next: your request waits for a person to review it; quote the decision id below if you contact us.",
     "status_none": "You haven't asked for any refunds yet. Send /refund to start.",
     "status_header": "Your refund requests:",
     "status_line": "- {product}: {outcome}{amount} on {date} (decision {decision_id})",
@@ -110,9 +110,9 @@ EN: dict[str, str] = {
     "headline_approve": "Your claim is approved.",
     "headline_needs_evidence": "Your claim needs more evidence.",
     "headline_claim_deny": "Sorry, this claim is denied.",
-    "next_claim_approve": "The reimbursement is added to your next payout.",
+    "next_claim_approve": "The reimbursement is recorded for your next payout.",
     "next_claim_needs_evidence": "Send /claim and choose the claim to add {missing}; file within {days} days.",
-    "next_claim_deny": "You can reply here if you think a person should look at it.",
+    "next_claim_deny": "If you think this is wrong, contact seller support and quote the decision id below.",
     # decisions
     "decision_detail": "Decision {decision_id} ({kind}) on {date}\nOutcome: {outcome} - reason {reason}, rule {rule}\n"
                        "Policy: {policy_version}\n{amounts}Why: {explanation}",

@@ -14,6 +14,17 @@ from typing import Any
 
 DEMO_SEED = 20261122
 BUYERS = {"B1": "Ann Lee", "B2": "Ben Okafor", "B3": "Chloe Martin", "B4": "Dev Patel", "B5": "Eva Novak", "B6": "Farid Haddad"}
+# The sellers' volume comes from background customers, so the named buyers' chats stay short.
+CUSTOMERS = {f"B{n}": f"Customer {n}" for n in range(100, 160)}
+# What each named buyer has bought: (product id, days since delivery).
+PERSONA_ORDERS = {
+    "B1": (("P11", 4), ("P21", 12), ("P31", 6), ("P22", 45)),   # sleeping bag, lamp, headphones, a sweater past the window
+    "B2": (("P12", 8), ("P32", 3), ("P33", 5)),                 # boots, software, a cheap cable
+    "B3": (("P13", 2), ("P23", 7), ("P42", 40)),                # batteries, soap (not returnable), a puzzle (45-day window)
+    "B4": (("P41", 10), ("P31", 2)),                            # a personalized board, headphones
+    "B5": (("P21", 3), ("P11", 9)),
+    "B6": (("P22", 6),),
+}
 
 
 @dataclass(frozen=True)
@@ -89,11 +100,12 @@ def demo_plan(today: date) -> DemoPlan:
     for seller in SELLERS:
         records.append({"type": "seller", "id": seller.id, "name": seller.name, "csba_enrolment": "default",
                         "csba_enrolled_at": _iso(_at(today - timedelta(days=400)))})
-    records += [{"type": "buyer", "id": bid, "name": name} for bid, name in BUYERS.items()]
+    records += [{"type": "buyer", "id": bid, "name": name} for bid, name in {**BUYERS, **CUSTOMERS}.items()]
     for seller in SELLERS:
         records += [{"type": "product", "id": pid, "seller_id": seller.id, "sku": f"{seller.id}-{pid}", "name": name,
                      "category": category, "price": price} for pid, name, category, price in seller.products]
         records += _orders(seller, today, rng)
+    records += _persona_orders(today, rng)
     picker = _Picker(records)
     records += _imported_refund_with_pending_claim(today, picker)
     return DemoPlan(today, records, _requests(today, picker))
@@ -101,23 +113,19 @@ def demo_plan(today: date) -> DemoPlan:
 
 def _orders(seller: DemoSeller, today: date, rng: random.Random) -> list[dict[str, Any]]:
     """`seller.orders` delivered orders spread over the last 80 days, one unit each, cycling through
-    the products and buyers; the first `invalid_tracking` shipments have invalid tracking."""
+    the products and the background customers; the first `invalid_tracking` shipments have invalid tracking."""
     records = []
-    buyers = list(BUYERS)
+    buyers = list(CUSTOMERS)
     for n in range(seller.orders):
         order_id = f"O{seller.id[1:]}{n + 1:03d}"
         pid, _, _, price = seller.products[n % len(seller.products)]
         placed = _at(today - timedelta(days=3 + (n * 77) // seller.orders), 9 + n % 8)
-        shipped, delivered = placed + timedelta(days=1), placed + timedelta(days=3)
+        shipped, delivered = placed + timedelta(days=1), placed + timedelta(days=2)  # delivered by yesterday
         records.append({"type": "order", "id": order_id, "buyer_id": buyers[n % len(buyers)], "seller_id": seller.id,
                         "fulfilment": "seller", "placed_at": _iso(placed), "shipped_at": _iso(shipped),
                         "delivered_at": _iso(delivered),
                         "items": [{"id": f"{order_id}-1", "product_id": pid, "quantity": 1, "unit_price": price}]})
-        valid = n >= seller.invalid_tracking
-        records.append({"type": "shipment", "id": f"SH{order_id[1:]}", "order_id": order_id,
-                        "carrier": rng.choice(("UPS", "USPS", "FedEx")),
-                        "tracking_number": f"TRK{rng.randrange(10**9, 10**10)}" if valid else None, "tracking_valid": valid,
-                        "shipped_at": _iso(shipped), "delivered_at": _iso(delivered)})
+        records.append(_shipment(order_id, shipped, delivered, rng, valid=n >= seller.invalid_tracking))
     for n in range(seller.contacts):
         order_id = f"O{seller.id[1:]}{1 + (n * 7) % seller.orders:03d}"
         records.append({"type": "contact", "id": f"C{seller.id[1:]}{n + 1:03d}", "order_id": order_id,
@@ -126,12 +134,36 @@ def _orders(seller: DemoSeller, today: date, rng: random.Random) -> list[dict[st
     return records
 
 
+def _shipment(order_id: str, shipped: datetime, delivered: datetime, rng: random.Random, *, valid: bool) -> dict[str, Any]:
+    return {"type": "shipment", "id": f"SH{order_id[1:]}", "order_id": order_id, "carrier": rng.choice(("UPS", "USPS", "FedEx")),
+            "tracking_number": f"TRK{rng.randrange(10**9, 10**10)}" if valid else None, "tracking_valid": valid,
+            "shipped_at": _iso(shipped), "delivered_at": _iso(delivered)}
+
+
+def _persona_orders(today: date, rng: random.Random) -> list[dict[str, Any]]:
+    """The named buyers' few orders (PERSONA_ORDERS), delivered before today so they can be refunded now."""
+    products = {pid: (seller.id, price) for seller in SELLERS for pid, _, _, price in seller.products}
+    records = []
+    for buyer_id, orders in PERSONA_ORDERS.items():
+        for n, (pid, days) in enumerate(orders, start=1):
+            order_id = f"O9{buyer_id[1:]}{n:02d}"
+            seller_id, price = products[pid]
+            delivered = _at(today - timedelta(days=days), 10)
+            shipped, placed = delivered - timedelta(days=2), delivered - timedelta(days=3)
+            records.append({"type": "order", "id": order_id, "buyer_id": buyer_id, "seller_id": seller_id, "fulfilment": "seller",
+                            "placed_at": _iso(placed), "shipped_at": _iso(shipped), "delivered_at": _iso(delivered),
+                            "items": [{"id": f"{order_id}-1", "product_id": pid, "quantity": 1, "unit_price": price}]})
+            records.append(_shipment(order_id, shipped, delivered, rng, valid=True))
+    return records
+
+
 class _Picker:
     """Hands out demo order items of a product, each once: the latest delivered at least two days before a moment."""
 
     def __init__(self, records: list[dict[str, Any]]):
+        # Refund requests go to the background customers' orders, leaving the named buyers theirs to try.
         self.items = [(datetime.fromisoformat(r["delivered_at"]), r["items"][0]["product_id"], r["items"][0]["id"])
-                      for r in records if r["type"] == "order"]
+                      for r in records if r["type"] == "order" and r["buyer_id"] in CUSTOMERS]
         self.used: set[str] = set()
 
     def item(self, product_id: str, before: datetime) -> str:
