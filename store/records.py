@@ -3,7 +3,7 @@ and what each record refers to. Field names are the column names of the record's
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
@@ -20,6 +20,7 @@ from .vocabulary import (
 MAX_MONEY = Decimal("9999999999.99")
 MAX_INT = 2**31 - 1
 CATEGORY_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+ITEMS_FIELD = "items"  # a JSON Lines order may carry its order items inline
 
 
 class Bad(ValueError):
@@ -148,11 +149,13 @@ class RecordType:
     table: Table
     fields: tuple[Field, ...]
     refs: tuple[tuple[str, str], ...] = ()
+    field_names: tuple[str, ...] = field(init=False)  # in column order
+    allowed: frozenset[str] = field(init=False)  # the keys a JSON record of this type may have
 
-    @property
-    def field_names(self) -> tuple[str, ...]:
-        """The field names in column order."""
-        return tuple(f.name for f in self.fields)
+    def __post_init__(self):
+        names = tuple(f.name for f in self.fields)
+        object.__setattr__(self, "field_names", names)
+        object.__setattr__(self, "allowed", frozenset(("type", *names, *((ITEMS_FIELD,) if self.name == "order" else ()))))
 
 
 ID, TEXT, TIME, MONEY = _identifier, _string(200), _timestamp, _money
@@ -199,7 +202,6 @@ TYPES: dict[str, RecordType] = {t.name: t for t in (
 # Parents before children: the order rows are inserted in.
 ORDER = tuple(TYPES)
 CSV_NAMES = {t.csv_name: t for t in TYPES.values()}
-ITEMS_FIELD = "items"  # a JSON Lines order may carry its order items inline
 
 
 def parse_fields(kind: RecordType, record: dict[str, Any], text: bool = False) -> dict[str, Any]:
