@@ -161,7 +161,9 @@ class Importer:
             names = kind.field_names
             statement = (f"INSERT INTO {quote(kind.table.name)} ({', '.join(map(quote, names))}) "
                          f"VALUES ({', '.join([marker] * len(names))})")
-            self.statements[kind.name] = (statement, [kind.table.c[name].type.bind_processor(dialect) for name in names])
+            # The dialect's own type (e.g. SQLite's DATETIME text format), exactly as Core would bind it.
+            types = [kind.table.c[name].type.dialect_impl(dialect) for name in names]
+            self.statements[kind.name] = (statement, [t.bind_processor(dialect) for t in types])
         return self.statements[kind.name]
 
 
