@@ -151,10 +151,12 @@ class RecordType:
     refs: tuple[tuple[str, str], ...] = ()
     field_names: tuple[str, ...] = field(init=False)  # in column order
     allowed: frozenset[str] = field(init=False)  # the keys a JSON record of this type may have
+    specs: tuple[tuple, ...] = field(init=False)  # the fields as plain tuples, for the per-record loop
 
     def __post_init__(self):
         names = tuple(f.name for f in self.fields)
         object.__setattr__(self, "field_names", names)
+        object.__setattr__(self, "specs", tuple((f.name, f.parse, f.required, f.default, f.from_text) for f in self.fields))
         object.__setattr__(self, "allowed", frozenset(("type", *names, *((ITEMS_FIELD,) if self.name == "order" else ()))))
 
 
@@ -207,17 +209,18 @@ CSV_NAMES = {t.csv_name: t for t in TYPES.values()}
 def parse_fields(kind: RecordType, record: dict[str, Any], text: bool = False) -> dict[str, Any]:
     """The record's column values; Bad naming the first field that is missing or wrong."""
     row = {}
-    for f in kind.fields:
-        value = record.get(f.name)
+    get = record.get
+    for name, parse, required, default, from_text in kind.specs:
+        value = get(name)
         if value is None or (text and value == ""):
-            if f.required:
-                raise Bad(f"missing field '{f.name}'")
-            row[f.name] = f.default
+            if required:
+                raise Bad(f"missing field '{name}'")
+            row[name] = default
             continue
-        if text and f.from_text is not None:
-            value = f.from_text(value)
+        if text and from_text is not None:
+            value = from_text(value)
         try:
-            row[f.name] = f.parse(value)
+            row[name] = parse(value)
         except Bad as exc:
-            raise Bad(f"field '{f.name}' {exc}") from None
+            raise Bad(f"field '{name}' {exc}") from None
     return row
