@@ -50,12 +50,11 @@ class Store:
         self.engine.dispose()
 
 
-def open_store(url: str, *, migrate: bool = True) -> Store:
+def open_store(url: str) -> Store:
     """Open the database at `url` (sqlite:///PATH or postgresql://...) and migrate it to head."""
     engine = create(url)
     try:
-        if migrate:
-            upgrade(engine)
+        upgrade(engine)
     except OperationalError as exc:
         engine.dispose()
         raise StoreError(f"cannot open the database {engine.url.render_as_string(hide_password=True)}: {exc.orig}") from None
