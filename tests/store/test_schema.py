@@ -118,3 +118,17 @@ def test_unusable_urls_are_store_errors():
         open_store("not a url")
     with pytest.raises(StoreError, match="cannot open the database postgresql"):
         open_store("postgresql://postgres@127.0.0.1:1/nothing")
+
+
+def test_an_unreachable_postgresql_skips_or_fails_when_required(monkeypatch):
+    from .. import conftest
+
+    monkeypatch.setattr(conftest, "PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:1/test")
+    monkeypatch.setenv("REFUNDBOT_REQUIRE_POSTGRES", "1")
+    with pytest.raises(pytest.fail.Exception, match="REFUNDBOT_REQUIRE_POSTGRES=1"):
+        with conftest.postgres_database():
+            pass
+    monkeypatch.delenv("REFUNDBOT_REQUIRE_POSTGRES")
+    with pytest.raises(pytest.skip.Exception, match="not reachable"):
+        with conftest.postgres_database():
+            pass
