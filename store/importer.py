@@ -8,13 +8,16 @@ already stored is skipped when it is identical and is an error when it differs.
 from __future__ import annotations
 
 import csv
+import gc
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from operator import itemgetter
+from typing import Any, Callable, Iterable, Iterator
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,6 +28,8 @@ FLUSH_ROWS = 20_000
 CHUNK = 5_000
 LOOKUP_CHUNK = 2_000
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
+SQLITE_IMPORT_CACHE_KIB = -262_144  # negative: KiB, i.e. up to 256 MiB of page cache while importing
+_DECODE = json.JSONDecoder(parse_float=Decimal).decode
 
 
 @dataclass
@@ -58,6 +63,7 @@ class Importer:
         self.absent: dict[str, set[str]] = {name: set() for name in ORDER}
         self.pending: dict[str, list[tuple[dict, str, int]]] = {name: [] for name in ORDER}
         self.buffered = 0
+        self.statements: dict[str, tuple[str, Callable, list[tuple[int, Callable]]]] = {}
         # A table empty before the import holds only what this import wrote: no need to look for old rows.
         self.was_empty = {name: session.execute(select(TYPES[name].table.c.id).limit(1)).first() is None for name in ORDER}
 
@@ -93,7 +99,9 @@ class Importer:
 
     def _look_up_references(self, kind: RecordType, queued: list[tuple[dict, str, int]]) -> None:
         for f, target in kind.refs:
-            unknown = {row[f] for row, _, _ in queued} - self.stored[target] - self.absent[target] - self.seen[target].keys()
+            stored, absent, seen = self.stored[target], self.absent[target], self.seen[target]
+            # Membership tests, not set differences: those would walk the (large) known sets on every flush.
+            unknown = {row[f] for row, _, _ in queued if row[f] not in stored and row[f] not in absent and row[f] not in seen}
             if unknown:
                 found = set(self._existing_ids(TYPES[target], unknown))
                 self.stored[target] |= found
@@ -131,18 +139,41 @@ class Importer:
         self.report.unchanged[kind.name] += len(ready) - len(new)
 
     def _insert(self, kind: RecordType, chunk: list[tuple[dict, str, int]]) -> None:
-        statement = insert(kind.table)
+        statement, getter, processors = self._statement(kind)
+        rows = []
+        for row, _, _ in chunk:
+            values = list(getter(row))
+            for index, process in processors:
+                values[index] = process(values[index])
+            rows.append(tuple(values))
+        # The connection is asked for inside each savepoint: the session emits SAVEPOINT only then.
         try:
             with self.session.begin_nested():
-                self.session.execute(statement, [row for row, _, _ in chunk])
+                self.session.connection().exec_driver_sql(statement, rows)
         except (IntegrityError, DataError):
-            for row, path, line in chunk:  # find the row the database refused, to name its line
+            for values, (_, path, line) in zip(rows, chunk):  # find the row the database refused, to name its line
                 try:
                     with self.session.begin_nested():
-                        self.session.execute(statement, [row])
+                        self.session.connection().exec_driver_sql(statement, [values])
                 except (IntegrityError, DataError) as exc:
                     raise ImportFailed(path, line, f"rejected by the database: {str(exc.orig).splitlines()[0]}") from None
             raise
+
+    def _statement(self, kind: RecordType) -> tuple[str, Callable, list[tuple[int, Callable]]]:
+        """A driver-level INSERT, a getter of its values and the bind processors of the columns that have one:
+        executemany without per-row ORM or Core work."""
+        if kind.name not in self.statements:
+            dialect = self.session.get_bind().dialect
+            quote = dialect.identifier_preparer.quote
+            marker = "?" if dialect.paramstyle == "qmark" else "%s"
+            names = kind.field_names
+            statement = (f"INSERT INTO {quote(kind.table.name)} ({', '.join(map(quote, names))}) "
+                         f"VALUES ({', '.join([marker] * len(names))})")
+            # The dialect's own type (e.g. SQLite's DATETIME text format), exactly as Core would bind it.
+            types = [kind.table.c[name].type.dialect_impl(dialect) for name in names]
+            processors = [(i, p) for i, p in enumerate(t.bind_processor(dialect) for t in types) if p is not None]
+            self.statements[kind.name] = (statement, itemgetter(*names), processors)
+        return self.statements[kind.name]
 
 
 def _same_or_fail(kind: RecordType, old: Any, row: dict, path: str, line: int) -> None:
@@ -162,8 +193,7 @@ def _add_record(importer: Importer, record: Any, path: str, line: int) -> None:
         if name is None:
             raise ImportFailed(path, line, "missing field 'type'")
         raise ImportFailed(path, line, f"unknown record type {name!r}; expected one of {', '.join(TYPES)}")
-    allowed = {"type", *kind.field_names} | ({ITEMS_FIELD} if name == "order" else set())
-    extra = record.keys() - allowed
+    extra = record.keys() - kind.allowed
     if extra:
         raise ImportFailed(path, line, f"unknown field '{sorted(extra)[0]}' in a {name} record")
     try:
@@ -179,7 +209,7 @@ def _add_items(importer: Importer, items: Any, order_id: str, path: str, line: i
     kind = TYPES["order_item"]
     if type(items) is not list:
         raise ImportFailed(path, line, f"field '{ITEMS_FIELD}' must be a list of order items")
-    allowed = set(kind.field_names)
+    allowed = frozenset(kind.field_names)
     for index, item in enumerate(items):
         where = f"{ITEMS_FIELD}[{index}]"
         if type(item) is not dict:
@@ -202,7 +232,7 @@ def _read_jsonl(importer: Importer, path: str) -> None:
             if not raw.strip():
                 continue
             try:
-                record = json.loads(raw, parse_float=Decimal)
+                record = _DECODE(raw.decode())
             except UnicodeDecodeError:
                 raise ImportFailed(path, line, "the line is not UTF-8 text") from None
             except ValueError as exc:
@@ -266,22 +296,45 @@ def _files(paths: Iterable[str]) -> Iterator[tuple[str, RecordType | None]]:
             raise StoreError(f"{given}: import reads .jsonl (JSON Lines) and .csv files")
 
 
+@contextmanager
+def _bulk_load(session: Session) -> Iterator[None]:
+    """Settings for a large import, restored afterwards. The cyclic garbage collector is paused: the
+    import's millions of long-lived ids would be traversed again and again, and its rows make no cycles.
+    SQLite gets a larger page cache: index pages are revisited at random as the tables grow."""
+    collecting = gc.isenabled()
+    gc.disable()
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        connection = session.connection()
+        cache = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+        connection.exec_driver_sql(f"PRAGMA cache_size={SQLITE_IMPORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        if sqlite:
+            connection.exec_driver_sql(f"PRAGMA cache_size={int(cache)}")
+        if collecting:
+            gc.enable()
+
+
 def import_paths(session: Session, *, paths: Iterable[str]) -> ImportReport:
     """Import JSON Lines and CSV files (or directories of them) as one import; ImportFailed on a bad record."""
-    importer = Importer(session)
-    for path, kind in _files(paths):
-        if kind is None:
-            _read_jsonl(importer, path)
-        else:
-            _read_csv(importer, path, kind)
-    importer.flush(final=True)
+    with _bulk_load(session):
+        importer = Importer(session)
+        for path, kind in _files(paths):
+            if kind is None:
+                _read_jsonl(importer, path)
+            else:
+                _read_csv(importer, path, kind)
+        importer.flush(final=True)
     return importer.report
 
 
 def import_records(session: Session, *, records: Iterable[dict[str, Any]], source: str = "<records>") -> ImportReport:
     """Import records given as JSON-like dicts (each with a `type`), numbered from 1 in error messages."""
-    importer = Importer(session)
-    for line, record in enumerate(records, start=1):
-        _add_record(importer, record, source, line)
-    importer.flush(final=True)
+    with _bulk_load(session):
+        importer = Importer(session)
+        for line, record in enumerate(records, start=1):
+            _add_record(importer, record, source, line)
+        importer.flush(final=True)
     return importer.report

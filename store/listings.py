@@ -78,6 +78,14 @@ class ClaimableRefund:
     days_left: int
 
 
+def _one(session: Session, query: Select, missing: str):
+    """The query's first row, or NotFound (also when the row belongs to someone else)."""
+    row = session.execute(query).first()
+    if row is None:
+        raise NotFound(missing)
+    return row
+
+
 def _order_items(buyer_id: str, as_of: datetime | None) -> Select:
     query = (
         select(OrderItem.id, Order.id, Order.seller_id, Product.id, Product.name, Product.category, OrderItem.quantity,
@@ -93,9 +101,10 @@ def _order_items(buyer_id: str, as_of: datetime | None) -> Select:
 
 
 def _order_item_view(row) -> OrderItemView:
-    item_id, order_id, seller_id, product_id, name, category, quantity, unit_price, placed, delivered, request_id, refund_id, decision_id = row
-    return OrderItemView(item_id, order_id, seller_id, product_id, name, category, quantity, unit_price * quantity, placed,
-                         delivered, request_id, refund_id, decision_id)
+    # The query selects unit_price where the view has price (the line total).
+    values = list(row)
+    values[7] = values[7] * values[6]
+    return OrderItemView(*values)
 
 
 def buyer_order_items(session: Session, *, buyer_id: str, as_of: datetime | None = None,
@@ -108,10 +117,8 @@ def buyer_order_items(session: Session, *, buyer_id: str, as_of: datetime | None
 def buyer_order_item(session: Session, *, buyer_id: str, order_item_id: str,
                      as_of: datetime | None = None) -> OrderItemView:
     """One of the buyer's delivered order items (by `as_of`, if given); NotFound for anyone else's."""
-    row = session.execute(_order_items(buyer_id, as_of).where(OrderItem.id == order_item_id)).first()
-    if row is None:
-        raise NotFound(f"no delivered order item {order_item_id!r}")
-    return _order_item_view(row)
+    return _order_item_view(_one(session, _order_items(buyer_id, as_of).where(OrderItem.id == order_item_id),
+                                 f"no delivered order item {order_item_id!r}"))
 
 
 def _refunds(seller_id: str) -> Select:
@@ -137,10 +144,7 @@ def seller_refunds(session: Session, *, seller_id: str, limit: int = 20) -> list
 
 def seller_refund(session: Session, *, seller_id: str, refund_id: str) -> RefundView:
     """One refund on the seller's orders; NotFound for anyone else's."""
-    row = session.execute(_refunds(seller_id).where(Refund.id == refund_id)).first()
-    if row is None:
-        raise NotFound(f"no refund {refund_id!r}")
-    return RefundView(*row)
+    return RefundView(*_one(session, _refunds(seller_id).where(Refund.id == refund_id), f"no refund {refund_id!r}"))
 
 
 def _claims(seller_id: str) -> Select:
@@ -165,10 +169,7 @@ def seller_claims(session: Session, *, seller_id: str, status: str | None = None
 
 def seller_claim(session: Session, *, seller_id: str, claim_id: str) -> ClaimView:
     """One of the seller's claims; NotFound for anyone else's."""
-    row = session.execute(_claims(seller_id).where(Claim.id == claim_id)).first()
-    if row is None:
-        raise NotFound(f"no claim {claim_id!r}")
-    return ClaimView(*row)
+    return ClaimView(*_one(session, _claims(seller_id).where(Claim.id == claim_id), f"no claim {claim_id!r}"))
 
 
 def claimable_refunds(session: Session, *, seller_id: str, as_of: datetime, filing_window_days: int,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import case, func, select, true
 from sqlalchemy.orm import Session
 
 from .errors import NotFound
@@ -27,54 +27,49 @@ def _count_true(column) -> object:
     return func.coalesce(func.sum(case((column.is_(True), 1), else_=0)), 0)
 
 
-def _queries(as_of: date, window_days: int, seller_id: str | None) -> list[tuple[tuple[str, ...], Select]]:
-    """(fields, grouped query) per metric; each query yields (seller_id, *fields) per seller."""
+def _metrics(as_of: date, window_days: int) -> list[tuple[tuple[str, ...], tuple, object, list]]:
+    """(fields, aggregate columns, FROM clause, conditions) per metric, all joined to the seller's orders."""
     start, end = window(as_of, window_days)
-    own = [Order.fulfilment == "seller"]
-    if seller_id is not None:
-        own.append(Order.seller_id == seller_id)
-
-    def grouped(*columns, joined, where) -> Select:
-        query = select(Order.seller_id, *columns).select_from(joined)
-        return query.where(*own, *where).group_by(Order.seller_id)
-
+    orders = Order.__table__
     return [
-        (("shipments", "valid_tracking"), grouped(
-            func.count(Shipment.id), _count_true(Shipment.tracking_valid),
-            joined=Shipment.__table__.join(Order.__table__, Shipment.order_id == Order.id),
-            where=[Shipment.shipped_at >= start, Shipment.shipped_at < end])),
-        (("returns", "prepaid_label_returns"), grouped(
-            func.count(ReturnRequest.id), _count_true(ReturnRequest.prepaid_label),
-            joined=ReturnRequest.__table__.join(OrderItem.__table__, ReturnRequest.order_item_id == OrderItem.id)
-            .join(Order.__table__, OrderItem.order_id == Order.id),
-            where=[ReturnRequest.ships_back.is_(True), ReturnRequest.requested_at >= start, ReturnRequest.requested_at < end])),
-        (("units",), grouped(
-            func.coalesce(func.sum(OrderItem.quantity), 0),
-            joined=OrderItem.__table__.join(Order.__table__, OrderItem.order_id == Order.id),
-            where=[Order.placed_at >= start, Order.placed_at < end])),
-        (("contacts",), grouped(
-            func.count(Contact.id),
-            joined=Contact.__table__.join(Order.__table__, Contact.order_id == Order.id),
-            where=[Contact.contacted_at >= start, Contact.contacted_at < end])),
+        (("shipments", "valid_tracking"), (func.count(), _count_true(Shipment.tracking_valid)),
+         Shipment.__table__.join(orders, Shipment.order_id == Order.id),
+         [Shipment.shipped_at >= start, Shipment.shipped_at < end]),
+        (("returns", "prepaid_label_returns"), (func.count(), _count_true(ReturnRequest.prepaid_label)),
+         ReturnRequest.__table__.join(OrderItem.__table__, ReturnRequest.order_item_id == OrderItem.id)
+         .join(orders, OrderItem.order_id == Order.id),
+         [ReturnRequest.ships_back.is_(True), ReturnRequest.requested_at >= start, ReturnRequest.requested_at < end]),
+        (("units",), (func.coalesce(func.sum(OrderItem.quantity), 0),),
+         OrderItem.__table__.join(orders, OrderItem.order_id == Order.id),
+         [Order.placed_at >= start, Order.placed_at < end]),
+        (("contacts",), (func.count(),),
+         Contact.__table__.join(orders, Contact.order_id == Order.id),
+         [Contact.contacted_at >= start, Contact.contacted_at < end]),
     ]
 
 
 def tier_facts(session: Session, *, seller_id: str, as_of: date, window_days: int) -> dict[str, int]:
-    """One seller's tier counts (the keys of TIER_FACT_FIELDS) over the window; NotFound for an unknown seller."""
-    if session.get(Seller, seller_id) is None:
+    """One seller's tier counts (the keys of TIER_FACT_FIELDS) over the window, in one statement;
+    NotFound for an unknown seller."""
+    columns = [select(func.count()).where(Seller.id == seller_id).scalar_subquery().label("known")]
+    joined = None
+    for fields, aggregates, source, where in _metrics(as_of, window_days):
+        part = (select(*(a.label(f) for a, f in zip(aggregates, fields))).select_from(source)
+                .where(Order.seller_id == seller_id, Order.fulfilment == "seller", *where).subquery())
+        columns += [part.c[f] for f in fields]
+        joined = part if joined is None else joined.join(part, true())
+    row = session.execute(select(*columns).select_from(joined)).one()
+    if not row.known:
         raise NotFound(f"no seller {seller_id!r}")
-    facts = dict.fromkeys(TIER_FACT_FIELDS, 0)
-    for fields, query in _queries(as_of, window_days, seller_id):
-        row = session.execute(query).first()
-        if row is not None:
-            facts.update(zip(fields, (int(v) for v in row[1:])))
-    return facts
+    return {name: int(row._mapping[name]) for name in TIER_FACT_FIELDS}
 
 
 def all_tier_facts(session: Session, *, as_of: date, window_days: int) -> dict[str, dict[str, int]]:
     """Every seller's tier counts, `{seller_id: facts}`, from one grouped query per metric."""
     result = {sid: dict.fromkeys(TIER_FACT_FIELDS, 0) for sid in session.scalars(select(Seller.id).order_by(Seller.id))}
-    for fields, query in _queries(as_of, window_days, None):
+    for fields, aggregates, source, where in _metrics(as_of, window_days):
+        query = (select(Order.seller_id, *aggregates).select_from(source)
+                 .where(Order.fulfilment == "seller", *where).group_by(Order.seller_id))
         for seller_id, *values in session.execute(query):
             result[seller_id].update(zip(fields, (int(v) for v in values)))
     return result

@@ -17,11 +17,11 @@ def alembic_config() -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Migrate the database to `revision` in one transaction that excludes concurrent migrators."""
+def upgrade(engine: Engine) -> None:
+    """Migrate the database to the latest revision in one transaction that excludes concurrent migrators."""
     config = alembic_config()
     with engine.connect().execution_options(refundbot_write=True) as connection, connection.begin():
         if engine.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(7354112)"))  # one migrator at a time
         config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        command.upgrade(config, "head")

@@ -3,7 +3,7 @@ and what each record refers to. Field names are the column names of the record's
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
@@ -20,6 +20,7 @@ from .vocabulary import (
 MAX_MONEY = Decimal("9999999999.99")
 MAX_INT = 2**31 - 1
 CATEGORY_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+ITEMS_FIELD = "items"  # a JSON Lines order may carry its order items inline
 
 
 class Bad(ValueError):
@@ -148,11 +149,15 @@ class RecordType:
     table: Table
     fields: tuple[Field, ...]
     refs: tuple[tuple[str, str], ...] = ()
+    field_names: tuple[str, ...] = field(init=False)  # in column order
+    allowed: frozenset[str] = field(init=False)  # the keys a JSON record of this type may have
+    specs: tuple[tuple, ...] = field(init=False)  # the fields as plain tuples, for the per-record loop
 
-    @property
-    def field_names(self) -> tuple[str, ...]:
-        """The field names in column order."""
-        return tuple(f.name for f in self.fields)
+    def __post_init__(self):
+        names = tuple(f.name for f in self.fields)
+        object.__setattr__(self, "field_names", names)
+        object.__setattr__(self, "specs", tuple((f.name, f.parse, f.required, f.default, f.from_text) for f in self.fields))
+        object.__setattr__(self, "allowed", frozenset(("type", *names, *((ITEMS_FIELD,) if self.name == "order" else ()))))
 
 
 ID, TEXT, TIME, MONEY = _identifier, _string(200), _timestamp, _money
@@ -199,23 +204,23 @@ TYPES: dict[str, RecordType] = {t.name: t for t in (
 # Parents before children: the order rows are inserted in.
 ORDER = tuple(TYPES)
 CSV_NAMES = {t.csv_name: t for t in TYPES.values()}
-ITEMS_FIELD = "items"  # a JSON Lines order may carry its order items inline
 
 
 def parse_fields(kind: RecordType, record: dict[str, Any], text: bool = False) -> dict[str, Any]:
     """The record's column values; Bad naming the first field that is missing or wrong."""
     row = {}
-    for f in kind.fields:
-        value = record.get(f.name)
+    get = record.get
+    for name, parse, required, default, from_text in kind.specs:
+        value = get(name)
         if value is None or (text and value == ""):
-            if f.required:
-                raise Bad(f"missing field '{f.name}'")
-            row[f.name] = f.default
+            if required:
+                raise Bad(f"missing field '{name}'")
+            row[name] = default
             continue
-        if text and f.from_text is not None:
-            value = f.from_text(value)
+        if text and from_text is not None:
+            value = from_text(value)
         try:
-            row[f.name] = f.parse(value)
+            row[name] = parse(value)
         except Bad as exc:
-            raise Bad(f"field '{f.name}' {exc}") from None
+            raise Bad(f"field '{name}' {exc}") from None
     return row

@@ -51,11 +51,9 @@ class Money(TypeDecorator):
 
 
 def json_default(value: Any) -> Any:
-    """JSON for the values decisions carry besides plain JSON: Decimals as numbers, tuples as lists."""
+    """JSON for Decimals (as numbers), which decision facts may carry."""
     if isinstance(value, Decimal):
         return float(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 

@@ -218,3 +218,15 @@ def test_the_same_instant_in_another_offset_is_unchanged(store, tmp_path):
     shifted[3] = {**shifted[3], "placed_at": "2026-05-01T08:00:00Z"}
     assert run_import(store, write_jsonl(tmp_path / "b.jsonl", shifted)).new == dict.fromkeys(
         ("seller", "buyer", "product", "order", "order_item", "shipment", "contact", "return", "refund", "claim"), 0)
+
+
+def test_an_import_restores_the_settings_it_changes(store, tmp_path):
+    import gc
+
+    with store.write() as session:
+        if store.dialect == "sqlite":
+            session.connection().exec_driver_sql("PRAGMA cache_size=-4000")
+        import_paths(session, paths=[write_jsonl(tmp_path / "a.jsonl", RECORDS)])
+        assert gc.isenabled()
+        if store.dialect == "sqlite":
+            assert session.connection().exec_driver_sql("PRAGMA cache_size").scalar() == -4000

@@ -7,7 +7,7 @@ from sqlalchemy import create_engine, inspect
 from sqlalchemy.exc import IntegrityError
 
 from policy import vocabulary as policy_words
-from store import open_store
+from store import StoreError, open_store
 from store import vocabulary as store_words
 from store.models import Base
 
@@ -109,3 +109,26 @@ def test_store_words_mirror_the_policy_language():
     for name in ("REFUND_REASONS", "CONDITIONS", "CLAIM_REASONS", "EVIDENCE_KINDS", "REFUND_ISSUERS", "REFUND_OUTCOMES"):
         assert getattr(store_words, name) == getattr(policy_words, name), name
     assert set(store_words.CLAIM_STATUS_OF) == set(policy_words.CLAIM_OUTCOMES)
+
+
+def test_unusable_urls_are_store_errors():
+    with pytest.raises(StoreError, match="unsupported database 'mysql'"):
+        open_store("mysql://localhost/db")
+    with pytest.raises(StoreError, match="invalid database URL"):
+        open_store("not a url")
+    with pytest.raises(StoreError, match="cannot open the database postgresql"):
+        open_store("postgresql://postgres@127.0.0.1:1/nothing")
+
+
+def test_an_unreachable_postgresql_skips_or_fails_when_required(monkeypatch):
+    from .. import conftest
+
+    monkeypatch.setattr(conftest, "PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:1/test")
+    monkeypatch.setenv("REFUNDBOT_REQUIRE_POSTGRES", "1")
+    with pytest.raises(pytest.fail.Exception, match="REFUNDBOT_REQUIRE_POSTGRES=1"):
+        with conftest.postgres_database():
+            pass
+    monkeypatch.delenv("REFUNDBOT_REQUIRE_POSTGRES")
+    with pytest.raises(pytest.skip.Exception, match="not reachable"):
+        with conftest.postgres_database():
+            pass
