@@ -113,7 +113,7 @@ def run_demo(args: argparse.Namespace) -> int:
     for buyer, listed in items.items():
         shown = ", ".join(f"{i.order_item_id} {i.category} ${i.price}" for i in listed)
         print(f"  buyer {buyer} {BUYERS[buyer]}: {shown}")
-    print("try: refundbot seller tier S2")
+    print("chat as one of them: refundbot chat --as buyer:B1 (or seller:S2, admin); a seller's tier as JSON: refundbot seller tier S2")
     compiled.close()
     return 0
 

@@ -4,7 +4,6 @@ import multiprocessing
 import threading
 from datetime import datetime, timezone
 
-import pytest
 
 from store import RefundRequestExists, load_conversation, open_store, record_refund_request, save_conversation
 
