@@ -1,25 +1,15 @@
-"""Formatting money, rates and dates for people."""
+"""Formatting money, rates and dates for people (the engine's formats, plus `-` for nothing)."""
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
 
+from rules.text import money as _money
+
 
 def money(amount: Decimal | float | int | None, *, exact: bool = False) -> str:
-    """`$1,234.50`; with `exact`, sub-cent amounts keep their digits (`$0.425`); `-` for no amount."""
-    if amount is None:
-        return "-"
-    value = Decimal(str(amount))
-    if exact and value != value.quantize(Decimal("0.01")):
-        return f"${value.normalize():,f}"
-    return f"${value:,.2f}"
-
-
-def rate(value: float | Decimal | None) -> str:
-    """`97.0%` for 0.97; `n/a` for no value."""
-    if value is None:
-        return "n/a"
-    return f"{float(value) * 100:.1f}%"
+    """`$1,234.50` (sub-cent digits kept with `exact`); `-` for no amount."""
+    return "-" if amount is None else _money(amount, exact=exact)
 
 
 def day(value: datetime | date) -> str:

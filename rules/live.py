@@ -21,7 +21,6 @@ class LivePolicy:
     def __init__(self, compiled: CompiledPolicy):
         self._current = compiled
         self._swap_lock = threading.Lock()
-        self.swaps = 0
 
     @property
     def current(self) -> CompiledPolicy:
@@ -62,7 +61,6 @@ class LivePolicy:
         """Put `new` in force and free the version it replaces; returns the old one (closed)."""
         with self._swap_lock:
             old, self._current = self._current, new
-            self.swaps += 1
         old.close()  # waits for an event in flight on each ruleset, then frees it
         return old
 

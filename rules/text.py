@@ -2,11 +2,20 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 
 
-def money(amount: Decimal) -> str:
-    """`$1,234.50` for an amount."""
-    return f"${amount:,.2f}"
+def money(amount: Decimal | float | int, *, exact: bool = False) -> str:
+    """`$1,234.50`; with `exact`, sub-cent amounts keep their digits (`$0.425` per unit)."""
+    value = Decimal(str(amount))
+    if exact and value != value.quantize(Decimal("0.01")):
+        return f"${value.normalize():,f}"
+    return f"${value:,.2f}"
+
+
+def ratio(value: float | Decimal | Fraction | None) -> str:
+    """A measured rate with one decimal (`97.0%`), or `n/a` when there is nothing to measure."""
+    return "n/a" if value is None else f"{float(value) * 100:.1f}%"
 
 
 def percent(rate: Decimal | float) -> str:

@@ -14,7 +14,7 @@ from .conditions import literal, rule
 from .decision import Decision
 from .engine import CompiledRuleset
 from .facts import tier_facts
-from .text import cite, money, percent
+from .text import cite, money, percent, ratio
 
 FEE_QUANTUM = Decimal("0.0001")
 
@@ -46,10 +46,6 @@ class Metrics:
 
 def _shown(value: Fraction | None) -> float | None:
     return None if value is None else round(float(value), 4)
-
-
-def _pct(value: Fraction | None) -> str:
-    return "n/a" if value is None else f"{float(value) * 100:.1f}%"
 
 
 class TierProgram:
@@ -116,18 +112,18 @@ class TierProgram:
                 return text + ", so you are not eligible for a discount yet."
             return text + f", so until then you get the {fired.tier.name} tier: {_price(fee, w.fee_per_unit)}."
         if fired.id == "vtr_below_minimum":
-            return (f"Your Valid Tracking Rate is {_pct(m.vtr)} and the program needs at least {percent(w.min_vtr)}, "
+            return (f"Your Valid Tracking Rate is {ratio(m.vtr)} and the program needs at least {percent(w.min_vtr)}, "
                     f"so you are not eligible for a discount.")
         if fired.id == "aprl_below_minimum":
-            return (f"Your prepaid return label rate is {_pct(m.aprl)} and the program needs at least {percent(w.min_aprl)}, "
+            return (f"Your prepaid return label rate is {ratio(m.aprl)} and the program needs at least {percent(w.min_aprl)}, "
                     f"so you are not eligible for a discount.")
         tier = fired.tier
         assert tier is not None
         if tier.max_cpu is None:
             previous = w.tiers[-2].max_cpu if len(w.tiers) > 1 else None
             bound = f", above every discount tier's limit ({percent(previous)})" if previous is not None else ""
-            return f"Your Contacts Per Unit is {_pct(m.cpu)}{bound}, so you are in the {tier.name} tier: {_price(fee, w.fee_per_unit)}."
-        return (f"Your Contacts Per Unit is {_pct(m.cpu)}, within the {tier.name} tier's limit of {percent(tier.max_cpu)}, "
+            return f"Your Contacts Per Unit is {ratio(m.cpu)}{bound}, so you are in the {tier.name} tier: {_price(fee, w.fee_per_unit)}."
+        return (f"Your Contacts Per Unit is {ratio(m.cpu)}, within the {tier.name} tier's limit of {percent(tier.max_cpu)}, "
                 f"so {_price(fee, w.fee_per_unit)}.")
 
     def close(self) -> None:
@@ -140,11 +136,7 @@ def _price(fee: Decimal, base: Decimal) -> str:
         return "the service is free"
     if fee == base:
         return f"the full fee of {money(base)} per unit applies"
-    return f"you pay {_fee(fee)} per unit instead of {money(base)}"
-
-
-def _fee(fee: Decimal) -> str:
-    return money(fee) if fee == fee.quantize(Decimal("0.01")) else f"${fee}"
+    return f"you pay {money(fee, exact=True)} per unit instead of {money(base)}"
 
 
 def _ceil(x: Fraction) -> int:
@@ -179,7 +171,7 @@ def advice(w: RewardsPolicy, f: dict[str, int], m: Metrics, fired: str) -> list[
         steps.append(f"You are in the best tier; keep {cpu}your tracking and prepaid label rates at "
                      f"{percent(w.min_vtr)} and {percent(w.min_aprl)} or better to stay there.")
     elif fired in ("vtr_below_minimum", "aprl_below_minimum", "low_volume"):
-        steps.append(f"Once eligible, your current Contacts Per Unit of {_pct(m.cpu)} would put you in the {tiers[current].name} tier.")
+        steps.append(f"Once eligible, your current Contacts Per Unit of {ratio(m.cpu)} would put you in the {tiers[current].name} tier.")
     return steps
 
 
@@ -190,5 +182,5 @@ def _rate_step(what: str, unit: str, good: int, total: int, minimum: Fraction, n
     if minimum >= 1:
         return f"Every one of your {unit} needs {what}; fix the {total - good} without it."
     next_ones = _ceil((minimum * total - good) / (1 - minimum))
-    return (f"Raise your {name} from {_pct(Fraction(good, total))} to {percent(float(minimum))}: give your next {next_ones} "
+    return (f"Raise your {name} from {ratio(Fraction(good, total))} to {percent(float(minimum))}: give your next {next_ones} "
             f"{unit} {what}, or correct {fix_existing} of the {total - good} {unit} without it.")

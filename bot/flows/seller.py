@@ -4,12 +4,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 from policy.vocabulary import CLAIM_REASONS
+from rules.text import ratio
 from store import (
     ClaimExists, NotFound, StoreError, claim_facts, claimable_refunds, file_claim, log_decision, reassess_claim, seller_claim,
     seller_claims, seller_refund, seller_refunds, tier_facts,
 )
 
-from ..format import day, money, rate
+from ..format import day, money
 from ..messages import Photo, Reply
 from ..records import decision_record
 from .turn import Turn
@@ -37,9 +38,9 @@ def tier(turn: Turn, _arg: str = "") -> list[Reply]:
     return [turn.reply(
         "tier_report",
         window=rewards.window_days, as_of=as_of.isoformat(),
-        vtr=rate(d["vtr"]), min_vtr=rate(rewards.min_vtr), vtr_mark=mark(d["vtr"], rewards.min_vtr),
-        aprl=rate(d["aprl"]), min_aprl=rate(rewards.min_aprl), aprl_mark=mark(d["aprl"], rewards.min_aprl),
-        cpu=rate(d["cpu"]),
+        vtr=ratio(d["vtr"]), min_vtr=ratio(rewards.min_vtr), vtr_mark=mark(d["vtr"], rewards.min_vtr),
+        aprl=ratio(d["aprl"]), min_aprl=ratio(rewards.min_aprl), aprl_mark=mark(d["aprl"], rewards.min_aprl),
+        cpu=ratio(d["cpu"]),
         tier=turn.label(d["tier"]), discount=f"{float(decision.amounts['discount']) * 100:.0f}%",
         fee=money(decision.amounts["fee_per_unit"], exact=True),
         explanation=decision.explanation, advice="\n".join(f"- {step}" for step in d["advice"]),
