@@ -95,7 +95,7 @@ class ChatService:
             return [Reply(text(lang, "rate_limited"))] if verdict == "warn" else []
         notes = []
         if incoming.text and len(incoming.text) > self.limits.max_text_length:
-            incoming = _with_text(incoming, incoming.text[: self.limits.max_text_length])
+            incoming = replace(incoming, text=incoming.text[: self.limits.max_text_length])
             notes.append(Reply(text(lang, "truncated", limit=self.limits.max_text_length)))
         try:
             for _ in range(STALE_RETRIES):
@@ -180,6 +180,3 @@ class ChatService:
         with self.store.read() as session:
             return [i.telegram_user_id for i in list_identities(session, role="admin")]
 
-
-def _with_text(incoming: Incoming, new_text: str) -> Incoming:
-    return replace(incoming, text=new_text)

@@ -42,12 +42,6 @@ class Decision(NamedTuple):
         out["explanation"] = self.explanation
         return out
 
-    def to_record(self) -> dict[str, Any]:
-        """The decision plus its input facts, as JSON-ready data for the decision log."""
-        out = self.to_dict()
-        out["facts"] = jsonable(self.facts)
-        return out
-
 
 def jsonable(value: Any) -> Any:
     """Facts with Decimals turned into numbers, for JSON."""

@@ -47,9 +47,6 @@ class _Checker:
             if name not in facts and name not in optional:
                 self.errors.append((name, "is required"))
 
-    def present(self, name: str) -> bool:
-        return name in self.facts
-
     def enum(self, name: str, choices: tuple[str, ...]) -> str | None:
         value = self.facts.get(name)
         if name in self.facts and value not in choices:

@@ -60,9 +60,3 @@ class Turn:
     def reply(self, key: str, buttons: tuple[tuple[Button, ...], ...] = (), **values: Any) -> Reply:
         """A reply built from a text key."""
         return Reply(self.t(key, **values), buttons)
-
-    def help_text(self) -> str:
-        """The help for this person's role."""
-        from .common import help_text
-
-        return help_text(self)

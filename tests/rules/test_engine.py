@@ -10,6 +10,7 @@ import yaml
 
 from policy import DEFAULT_POLICY_PATH, load_policy_text
 from rules import EngineError, compile_policy
+from rules.decision import jsonable
 from rules.engine import CompiledRuleset
 
 from .test_seed_examples import CLAIM, REFUND, TIER
@@ -115,8 +116,8 @@ def test_decision_to_dict_is_plain_json(engine):
     assert json.loads(json.dumps(out)) == out
     assert list(out)[:5] == ["kind", "outcome", "reason", "rule", "policy_version"]
     assert out["advice"] and out["explanation"].endswith("(rule tier_free).")
-    record = engine.decide_claim(CLAIM).to_record()
-    assert record["facts"]["refund_amount"] == 60.0 and record["facts"]["evidence"] == []
+    facts = jsonable(engine.decide_claim(CLAIM).facts)
+    assert facts["refund_amount"] == 60.0 and facts["evidence"] == [] and json.loads(json.dumps(facts)) == facts
 
 
 def test_custom_rule_explanations_fill_in_facts(engine):
