@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from policy import PolicyErrors, load_policy_text
+from policy import PolicyErrors, load_policy, load_policy_text
 from policy.semantics import content_hash_of
 from policy.yamlsafe import read_text
 from rules import EngineError, compile_policy
@@ -49,7 +49,7 @@ class PolicyRuntime:
 
     def __init__(self, path: str):
         self.path = path
-        self.live = LivePolicy(compile_policy(_load(path)))  # start-up: a bad file raises PolicyErrors
+        self.live = LivePolicy(compile_policy(load_policy(path)))  # start-up: a bad file raises PolicyErrors
         self._reload_lock = threading.Lock()
         self._listeners: list[Callable[[ReloadResult], None]] = []
         self._wake = threading.Event()
@@ -138,10 +138,6 @@ class PolicyRuntime:
             time.sleep(min(0.2, interval))  # let the writer finish before reading
             self._fingerprint = _fingerprint(self.path)
             self.reload("file")
-
-
-def _load(path: str):
-    return load_policy_text(read_text(path), path)
 
 
 def _fingerprint(path: str) -> tuple[int, int, int] | None:

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from typing import Any, Callable
+
 from rules import Decision
 from rules.decision import jsonable
-from store import DecisionRecord
+from store import DecisionRecord, RefundRequestRecorded, record_refund_request, refund_facts
+from store.vocabulary import SHIP_BACK_OUTCOMES
 
 
 def decision_record(decision: Decision, *, decided_at: datetime, channel: str, **subjects: str | None) -> DecisionRecord:
@@ -19,3 +22,18 @@ def decision_record(decision: Decision, *, decided_at: datetime, channel: str, *
         refund_amount=amounts.get("refund_amount") if money else None, fee=amounts.get("fee") if money else None,
         reimbursement=amounts.get("reimbursement") if money else None, **subjects,
     )
+
+
+def request_refund(session, decide: Callable[[Any], Decision], *, order_item_id: str, reason: str, condition: str,
+                   at: datetime, channel: str) -> tuple[dict, Decision, RefundRequestRecorded]:
+    """Facts from the store, the decision, and the request (with its refund) recorded in the session's transaction.
+
+    Raises RefundRequestExists when the item already has a request. Returns the facts, the decision
+    and what was recorded.
+    """
+    facts = refund_facts(session, order_item_id=order_item_id, reason=reason, condition=condition, as_of=at)
+    decision = decide(facts)
+    recorded = record_refund_request(session, order_item_id=order_item_id, reason=reason, condition=condition, requested_at=at,
+                                     decision=decision_record(decision, decided_at=at, channel=channel),
+                                     prepaid_label=decision.outcome in SHIP_BACK_OUTCOMES)
+    return facts, decision, recorded

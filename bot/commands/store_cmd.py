@@ -8,15 +8,14 @@ import time
 from datetime import datetime, timezone
 
 from bot.cli import CliError
-from bot.records import decision_record
+from bot.records import decision_record, request_refund
 from rules import CompiledPolicy
 from store import (
     ImportFailed, NotFound, StoreError, all_tier_facts, buyer_order_items, claim_facts, file_claim, import_paths,
-    import_records, log_decision, record_refund_request, record_return_delivery, refund_facts, sqlite_path,
+    import_records, log_decision, record_return_delivery, sqlite_path,
     tier_facts,
 )
 from store.demo import BUYERS, SELLERS, demo_plan
-from store.vocabulary import SHIP_BACK_OUTCOMES
 
 from .common import iso_date, config_of, load_compiled, open_store_at, print_json
 
@@ -121,13 +120,8 @@ def run_demo(args: argparse.Namespace) -> int:
 def _decide_requests(session, compiled: CompiledPolicy, requests) -> None:
     """Decide each demo refund request (and its claim) with the engine and record it through the store."""
     for request in requests:
-        facts = refund_facts(session, order_item_id=request.order_item_id, reason=request.reason, condition=request.condition,
-                             as_of=request.requested_at)
-        decision = compiled.decide_refund(facts)
-        done = record_refund_request(
-            session, order_item_id=request.order_item_id, reason=request.reason, condition=request.condition,
-            requested_at=request.requested_at, prepaid_label=decision.outcome in SHIP_BACK_OUTCOMES,
-            decision=decision_record(decision, decided_at=request.requested_at, channel="cli"))
+        _, _, done = request_refund(session, compiled.decide_refund, order_item_id=request.order_item_id, reason=request.reason,
+                                    condition=request.condition, at=request.requested_at, channel="cli")
         if request.return_delivered_at is not None:
             record_return_delivery(session, return_request_id=done.return_request_id, delivered_at=request.return_delivered_at,
                                    condition_received=request.condition_received)

@@ -5,17 +5,15 @@ from collections import OrderedDict
 
 from policy.vocabulary import CONDITIONS, REFUND_REASONS
 from store import (
-    NotFound, OrderItemView, RefundRequestExists, buyer_order_item, buyer_order_items, list_decisions, record_refund_request,
-    refund_facts,
+    NotFound, OrderItemView, RefundRequestExists, buyer_order_item, buyer_order_items, list_decisions,
 )
 
 from ..format import day, money
 from ..intent import matching
 from ..messages import Reply
-from ..records import decision_record
+from ..records import request_refund
 from .turn import Turn
 
-SHIPS_BACK = ("approve_return", "partial_refund")
 MAX_ITEMS = 50
 MAX_MATCHES = 10  # the most recently delivered matches
 
@@ -112,12 +110,9 @@ def decide(turn: Turn, condition: str) -> list[Reply]:
     """The condition is known: decide by policy, record the request, decision and refund in this transaction."""
     data = turn.convo.data
     item_id, reason = data["order_item_id"], data["reason"]
-    facts = refund_facts(turn.session, order_item_id=item_id, reason=reason, condition=condition, as_of=turn.now)
-    decision = turn.live.decide_refund(facts)
-    record = decision_record(decision, channel=turn.service.channel, decided_at=turn.now)
     try:
-        recorded = record_refund_request(turn.session, order_item_id=item_id, reason=reason, condition=condition,
-                                         requested_at=turn.now, decision=record, prepaid_label=decision.outcome in SHIPS_BACK)
+        facts, decision, recorded = request_refund(turn.session, turn.live.decide_refund, order_item_id=item_id, reason=reason,
+                                                   condition=condition, at=turn.now, channel=turn.service.channel)
     except RefundRequestExists as exc:
         turn.convo.clear()
         return [turn.reply("refund_already", product=data["product"], decision_id=exc.decision_id or "-")]
