@@ -18,10 +18,10 @@ def alembic_config() -> Config:
 
 
 def upgrade(engine: Engine) -> None:
-    """Migrate the database to the latest revision in one transaction that excludes concurrent migrators."""
+    """Migrate the database to every head revision in one transaction that excludes concurrent migrators."""
     config = alembic_config()
     with engine.connect().execution_options(refundbot_write=True) as connection, connection.begin():
         if engine.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(7354112)"))  # one migrator at a time
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")  # feature branches of the schema may each start from 0001
