@@ -97,6 +97,8 @@ async def serve_webhook(application: Application, telegram: TelegramConfig) -> N
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     await application.initialize()
+    if application.post_init:  # run_polling calls these hooks itself; here we must (the outbox sender starts there)
+        await application.post_init(application)
     await application.start()
     try:
         server.start()
@@ -106,4 +108,6 @@ async def serve_webhook(application: Application, telegram: TelegramConfig) -> N
     finally:
         await server.stop()
         await application.stop()
+        if application.post_stop:
+            await application.post_stop(application)
         await application.shutdown()

@@ -15,6 +15,9 @@ from .listings import (
     seller_claim, seller_claims, seller_refund, seller_refunds,
 )
 from .metrics import TIER_FACT_FIELDS, all_tier_facts, tier_facts
+from .outbox import (
+    Outgoing, enqueue, mark_failed, mark_sent, mark_undeliverable, outbox_counts, take_due, take_for_recipient,
+)
 from .requests import (
     ClaimRecorded, RefundRequestRecorded, file_claim, reassess_claim, record_refund_request, record_return_delivery,
 )
@@ -28,4 +31,5 @@ __all__ = [
     "mark_update_processed", "open_store", "prune_processed_updates", "reassess_claim", "record_refund_request",
     "record_return_delivery", "redeem_invite", "refund_facts", "save_conversation", "seller_claim", "seller_claims",
     "seller_refund", "seller_refunds", "sqlite_path", "tier_facts",
+    "Outgoing", "enqueue", "mark_failed", "mark_sent", "mark_undeliverable", "outbox_counts", "take_due", "take_for_recipient",
 ]
