@@ -43,6 +43,11 @@ SCHEMA: dict[str, Any] = {
                 },
             },
         },
+        "desk": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"overdue_hours": {"type": "integer", "minimum": 1, "maximum": 8760}},
+        },
         "limits": {
             "type": "object",
             "additionalProperties": False,
@@ -100,6 +105,13 @@ class LimitsConfig:
 
 
 @dataclass(frozen=True)
+class DeskConfig:
+    """The review desk: after how many hours an open case is overdue."""
+
+    overdue_hours: int = 24
+
+
+@dataclass(frozen=True)
 class Config:
     """The validated configuration."""
 
@@ -109,6 +121,7 @@ class Config:
     telegram: TelegramConfig
     limits: LimitsConfig
     source: str
+    desk: DeskConfig = DeskConfig()
 
     @property
     def demo(self) -> bool:
@@ -222,4 +235,5 @@ def load_config(path: str | None = None, env: Mapping[str, str] | None = None) -
             max_text_length=limits.get("max_text_length", 1000),
         ),
         source=source,
+        desk=DeskConfig(overdue_hours=data.get("desk", {}).get("overdue_hours", 24)),
     )

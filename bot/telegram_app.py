@@ -74,6 +74,7 @@ class TelegramBot:
         self.application: Application | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.sender: OutboxSender | None = None
+        self._sender_task: asyncio.Task | None = None
         self._stop_sending = asyncio.Event()
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -112,11 +113,14 @@ class TelegramBot:
         self._loop = asyncio.get_running_loop()
         self._stop_sending = asyncio.Event()
         self.sender = OutboxSender(self.service.store, application.bot)
-        application.create_task(self.sender.run(self._stop_sending), name="outbox sender")
+        # Our own task (post_init runs before the Application starts), stopped and awaited in post_stop.
+        self._sender_task = asyncio.create_task(self.sender.run(self._stop_sending), name="outbox sender")
 
     async def stopping(self, application: Application) -> None:
         """post_stop hook: let the outbox sender finish its batch and stop."""
         self._stop_sending.set()
+        if self._sender_task is not None:
+            await asyncio.wait([self._sender_task], timeout=30)
 
     def on_reload(self, result) -> None:
         """Tell admins about reloads they did not ask for in the chat (file edits, SIGHUP) that failed."""

@@ -1,8 +1,12 @@
 """The marketplace store: schema, migrations, seller metrics, facts for decisions, the decision
 log, money-moving writes, chat tables and import, on SQLite or PostgreSQL. Knows neither the bot
 nor the rules: it takes and returns plain values."""
+from .cases import (
+    CaseClosed, CaseDecided, CaseDetail, CaseExists, CaseView, PastReturn, case_detail, cases_for, count_open_cases, decide_case,
+    get_case, list_cases, open_case, seller_reviews,
+)
 from .chat import (
-    ConversationState, Identity, create_invite, get_identity, link_identity, list_identities, load_conversation, mark_update_processed,
+    chats_of, ConversationState, Identity, create_invite, get_identity, link_identity, list_identities, load_conversation, mark_update_processed,
     prune_processed_updates, redeem_invite, save_conversation,
 )
 from .db import Store, open_store, sqlite_path
@@ -31,5 +35,7 @@ __all__ = [
     "mark_update_processed", "open_store", "prune_processed_updates", "reassess_claim", "record_refund_request",
     "record_return_delivery", "redeem_invite", "refund_facts", "save_conversation", "seller_claim", "seller_claims",
     "seller_refund", "seller_refunds", "sqlite_path", "tier_facts",
+    "chats_of", "CaseClosed", "CaseDecided", "CaseDetail", "CaseExists", "CaseView", "PastReturn", "case_detail", "cases_for",
+    "count_open_cases", "decide_case", "get_case", "list_cases", "open_case", "seller_reviews",
     "Outgoing", "enqueue", "mark_failed", "mark_sent", "mark_undeliverable", "outbox_counts", "take_due", "take_for_recipient",
 ]

@@ -10,6 +10,7 @@ from bot.cli import CliError
 from bot.format import money
 from rules.replay import MONEY_FIELDS, ReplayReport, StoredDecision, replay
 from store import NotFound, get_decision, iter_decisions
+from store.vocabulary import ENGINE
 
 from .common import iso_date, config_of, load_compiled, open_store_at, print_json
 
@@ -86,7 +87,8 @@ def run_replay(args: argparse.Namespace) -> int:
     try:
         with store.read() as session:  # rolled back at the end: replay never writes
             stored = (StoredDecision(r.id, r.kind, r.policy_version, r.facts, r.result)
-                      for r in iter_decisions(session, since=since, kinds=tuple(args.kind) if args.kind else None))
+                      for r in iter_decisions(session, since=since, kinds=tuple(args.kind) if args.kind else None,
+                                                  decided_by=ENGINE))  # people's reviews are not the policy's to replay
             report = replay(compiled, stored)
     finally:
         store.close()
