@@ -13,6 +13,7 @@ COMMAND_MODULES = (
     "bot.commands.chat_cmd",
     "bot.commands.lifecycle_cmd",
     "bot.commands.outbox_cmd",
+    "bot.commands.desk_cmd",
 )
 
 

@@ -87,6 +87,7 @@ EN_DESK: dict[str, str] = {
                           "with at least 6 digits. Send it again, or /cancel.",
     "claim_tracking_added": "Tracking number {number} added.",
     "claim_eligible_later": "I'll message you on {date}, when it can be decided.",
+    "next_claim_too_early": "The claim stays open: send /claim and choose it again from that day.",
 }
 
 EN_DESK_LABELS: dict[str, str] = {

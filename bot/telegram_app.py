@@ -93,9 +93,24 @@ class TelegramBot:
 
     async def send(self, chat_id: int, reply: Reply) -> None:
         """Send one reply (split if it is longer than Telegram allows; buttons on the last part)."""
+        if reply.photo:
+            await self.send_photo(chat_id, reply)
+            return
         parts = chunks(reply.text)
         for i, part in enumerate(parts):
             await self.application.bot.send_message(chat_id, part, reply_markup=keyboard(reply) if i == len(parts) - 1 else None)
+
+    async def send_photo(self, chat_id: int, reply: Reply) -> None:
+        """Show a stored photo again: fetched from Telegram (getFile, download) and sent with its caption."""
+        bot = self.application.bot
+        try:
+            file = await bot.get_file(reply.photo)
+            data = await file.download_as_bytearray()
+        except TelegramError as exc:
+            log.warning("could not fetch photo %s: %s", reply.photo, exc)
+            await bot.send_message(chat_id, f"{reply.text} (the photo could not be fetched from Telegram: {exc})")
+            return
+        await bot.send_photo(chat_id, bytes(data), caption=reply.text[:1024], reply_markup=keyboard(reply))
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log errors outside the service (network, Telegram); the bot keeps running."""

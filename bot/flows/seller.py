@@ -37,12 +37,14 @@ def tracking_number(text: str) -> str | None:
     return number
 
 
-def eligible_on(record) -> "date | None":
-    """The day a claim refused as too early can be decided again (from its decision's facts)."""
+def eligible_on(turn: Turn, record) -> "date | None":
+    """The day a claim refused as too early can be decided again: its reason's wait (in the policy in
+    force) counted from the refund, as the decision's facts place it."""
     facts = record.facts or {}
-    if record.reason != "too_early" or "min_days_since_refund" not in facts:
+    spec = turn.policy.claims.reasons.get(facts.get("reason", ""))
+    if record.reason != "too_early" or spec is None or "days_since_refund" not in facts:
         return None
-    return record.decided_at.date() + timedelta(days=int(facts["min_days_since_refund"]) - int(facts["days_since_refund"]))
+    return record.decided_at.date() + timedelta(days=spec.min_days_since_refund - int(facts["days_since_refund"]))
 
 
 def tier(turn: Turn, _arg: str = "") -> list[Reply]:
@@ -154,7 +156,7 @@ def _open_claim_options(turn: Turn, claims) -> list[tuple[str, dict]]:
             options.append((turn.t("claim_open_label", claim_id=c.claim_id, reason=turn.label(c.reason)), {"claim": c.claim_id}))
         elif c.status == "pending":
             record = get_decision(turn.session, decision_id=c.decision_id) if c.decision_id else None
-            when = eligible_on(record) if record else None
+            when = eligible_on(turn, record) if record else None
             options.append((turn.t("claim_pending_label", claim_id=c.claim_id, reason=turn.label(c.reason),
                                    date=when.isoformat() if when else "-"), {"claim": c.claim_id}))
         elif c.status == "denied" and c.claim_id not in reviewed and c.decision_id:
@@ -317,24 +319,26 @@ def _submit(turn: Turn) -> list[Reply]:
     outcome = decision.outcome
     headline = {"approve": "headline_approve", "needs_evidence": "headline_needs_evidence"}.get(outcome, "headline_claim_deny")
     nxt = {"approve": "next_claim_approve", "needs_evidence": "next_claim_needs_evidence"}.get(outcome, "next_claim_deny")
+    if later:  # refused for now, not for good: no "contact support", just the date
+        nxt = "next_claim_too_early"
     missing = " and ".join(turn.label(e) for e in decision.details.get("missing_evidence", []))
     return [turn.reply(
         "decision_claim", headline=turn.t(headline), reimbursement=money(decision.amounts["reimbursement"]),
         explanation=decision.explanation,
-        next=turn.t(nxt, missing=missing, days=decision.details.get("days_left_to_file", 0)) + later,
+        next=turn.t(nxt, missing=missing, days=decision.details.get("days_left_to_file", 0)) + (" " + later if later else ""),
         claim_id=recorded.claim_id, decision_id=recorded.decision_id, policy_version=decision.policy_version,
     )] + more
 
 
 def _offer_again(turn: Turn, record, recorded, refund_id: str) -> str:
     """A claim refused as too early: queue a message for the day it becomes eligible (in this transaction)."""
-    when = eligible_on(replace(record, id=recorded.decision_id))
+    when = eligible_on(turn, record)
     if recorded.status != "pending" or when is None:
         return ""
     notify(turn.session, role="seller", account_id=turn.account, key=f"claim-eligible:{recorded.claim_id}:{when.isoformat()}",
            text=turn.t("notify_claim_eligible", claim_id=recorded.claim_id, refund_id=refund_id, date=when.isoformat()),
            now=turn.now, not_before=day_start(when))
-    return " " + turn.t("claim_eligible_later", date=when.isoformat())
+    return turn.t("claim_eligible_later", date=when.isoformat())
 
 
 def _keep_collecting(turn: Turn, recorded, data) -> list[Reply]:
