@@ -257,8 +257,10 @@ def decide_case(session: Session, *, case_id: str, record: DecisionRecord) -> Ca
     except _Lost:
         raise _closed(session, case_id) from None
     except IntegrityError:
-        # A concurrent review wrote the item's refund first (PostgreSQL reports the unique key before the case row).
-        raise _closed(session, case_id) from None
+        # A concurrent review may have written the item's refund first; otherwise it is a real error.
+        if get_case(session, case_id=case_id).status != "open":
+            raise _closed(session, case_id) from None
+        raise
     return CaseDecided(case_id, review_id, refund_id)
 
 

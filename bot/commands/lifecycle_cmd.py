@@ -59,6 +59,9 @@ def show_decision(args: argparse.Namespace) -> int:
     print(f"  policy version: {record.policy_version}")
     print(f"  rule:           {record.rule}")
     print(f"  outcome:        {record.outcome} (reason {record.reason})")
+    if record.decided_by != ENGINE:
+        print(f"  decided by:     {record.decided_by}" + (f", reviewing {record.reviews_decision_id}" if record.reviews_decision_id else ""))
+        print(f"  note:           {record.note or '-'}")
     if amounts:
         print(f"  amounts:        {amounts}")
     if subjects:

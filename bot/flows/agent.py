@@ -249,4 +249,15 @@ def _tell(turn: Turn, detail: CaseDetail, record: DecisionRecord, review_id: str
     notify(turn.session, role="buyer", account_id=c.buyer_id, text=message, key=f"review:{review_id}", now=turn.now)
 
 
-STEPS = {"pick": pick, "outcome": choose_outcome, "amount": amount_step, "note": note_step}
+def _agents_only(step):
+    """A desk step runs only for agents and admins (a chat relinked as a buyer keeps no desk powers)."""
+    def guarded(turn: Turn, value) -> list[Reply]:
+        if turn.role not in ("agent", "admin"):
+            turn.convo.clear()
+            return [turn.reply("expired_button", help_hint=turn.t("help_hint"))]
+        return step(turn, value)
+    return guarded
+
+
+STEPS = {name: _agents_only(step) for name, step in
+         {"pick": pick, "outcome": choose_outcome, "amount": amount_step, "note": note_step}.items()}

@@ -327,3 +327,68 @@ def test_the_terminal_shows_pending_messages_at_the_next_prompt(desk, ann):
     assert shown.count("While you were away:") == 1
     assert f"* Update on your refund request for Laptop Pro (case {case_id}): Your return is approved." in shown
     assert shown.index("While you were away:") < shown.index("Your refund requests:")
+
+
+def test_operators_see_the_queue_and_a_case_on_the_command_line(desk, bob, ann, store_url, tmp_path, capsys):
+    from bot.cli import main
+
+    case_id = escalate_laptop(bob)  # opened on 2026-11-20, so overdue by any clock after 2026-11-21
+    config = tmp_path / "config.yaml"
+    config.write_text(f"mode: demo\ndatabase:\n  url: {store_url}\ndesk:\n  overdue_hours: 24\n")
+    patient = tmp_path / "patient.yaml"
+    patient.write_text(f"mode: demo\ndatabase:\n  url: {store_url}\ndesk:\n  overdue_hours: 8760\n")
+
+    assert main(["--config", str(config), "queue"]) == 0
+    out = capsys.readouterr().out
+    assert "1 open case(s), oldest first (overdue after 24 h):" in out
+    assert case_id in out and "escalated refund" in out and "Laptop Pro $800.00" in out and "OVERDUE" in out
+    assert main(["--config", str(config), "queue", "--overdue"]) == 0
+    assert case_id in capsys.readouterr().out
+    assert main(["--config", str(patient), "queue", "--overdue"]) == 0
+    assert "No overdue cases." in capsys.readouterr().out
+    assert main(["--config", str(config), "case", case_id]) == 0
+    out = capsys.readouterr().out
+    assert f"Case {case_id}: escalated refund, open" in out and "Rule high_value" in out and "Buyer's recent returns:" in out
+    assert main(["--config", str(config), "case", "C-NOPE"]) == 1
+    assert "no case 'C-NOPE'" in capsys.readouterr().err
+
+    assert main(["--config", str(config), "invite", "agent", "kim"]) == 0
+    assert "Invite for agent kim" in capsys.readouterr().out
+    assert main(["--config", str(config), "invite", "agent", "bad name!"]) == 1
+    assert "agent id 'bad name!'" in capsys.readouterr().err
+
+    ann.say(f"/case {case_id}")
+    ann.tap("Deny")
+    ann.say("No fault found.")
+    assert main(["--config", str(config), "outbox", "status"]) == 0
+    assert "pending: 1" in capsys.readouterr().out
+    assert main(["--config", str(config), "queue"]) == 0
+    assert "No open cases." in capsys.readouterr().out
+
+
+def test_a_chat_relinked_from_agent_to_buyer_keeps_no_desk_powers(desk, bob, ann):
+    from store import link_identity
+
+    case_id = escalate_laptop(bob)
+    ann.say(f"/case {case_id}")
+    with desk.store.write() as session:
+        link_identity(session, telegram_user_id=401, role="buyer", account_id="B1", linked_at=NOW)
+    ann.tap("Approve the return")
+    assert "That button has expired." in ann.text
+    with desk.store.read() as session:
+        assert [c.case_id for c in list_cases(session, status="open")] == [case_id]
+
+
+def test_decisions_show_names_the_agent_and_the_note(desk, bob, ann, store_url, tmp_path, capsys):
+    from bot.cli import main
+
+    case_id = escalate_laptop(bob)
+    ann.say(f"/case {case_id}")
+    ann.tap("Deny")
+    ann.say("No fault found on inspection.")
+    review_id = ann.text.split("Decision ")[1].split(" ")[0]
+    config = tmp_path / "config.yaml"
+    config.write_text(f"mode: demo\ndatabase:\n  url: {store_url}\n")
+    assert main(["--config", str(config), "decisions", "show", review_id]) == 0
+    out = capsys.readouterr().out
+    assert "decided by:     agent:ann, reviewing D-" in out and "note:           No fault found on inspection." in out
