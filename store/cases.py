@@ -309,11 +309,15 @@ def _link(session: Session, case: CaseView, review_id: str, refund_id: str | Non
         session.flush()
 
 
-def seller_reviews(session: Session, *, seller_id: str, limit: int = 10) -> list[DecisionRecord]:
-    """People's decisions on the seller's orders (reviews of escalations, appeals and claims), newest first."""
-    rows = session.scalars(select(Decision).where(Decision.seller_id == seller_id, Decision.reviews_decision_id.is_not(None))
-                           .order_by(Decision.decided_at.desc(), Decision.id.desc()).limit(limit))
-    return [_record(row) for row in rows]
+def seller_reviews(session: Session, *, seller_id: str, limit: int = 10) -> list[tuple[DecisionRecord, str | None]]:
+    """People's decisions on the seller's orders (reviews of escalations, appeals and claims), newest
+    first, each with the product's name."""
+    rows = session.execute(
+        select(Decision, Product.name)
+        .outerjoin(OrderItem, OrderItem.id == Decision.order_item_id).outerjoin(Product, Product.id == OrderItem.product_id)
+        .where(Decision.seller_id == seller_id, Decision.reviews_decision_id.is_not(None))
+        .order_by(Decision.decided_at.desc(), Decision.id.desc()).limit(limit))
+    return [(_record(decision), name) for decision, name in rows]
 
 
 def count_open_cases(session: Session) -> int:

@@ -108,10 +108,10 @@ def _reviews(turn: Turn) -> list[str]:
     if not reviews:
         return []
     lines = ["", turn.t("refunds_reviews")]
-    for r in reviews:
+    for r, product in reviews:
         amount = r.refund_amount if r.kind == "refund" else r.reimbursement
         lines.append(turn.t("refunds_review_line", date=day(r.decided_at), item=r.order_item_id or "-",
-                            product=(r.facts or {}).get("product", ""), outcome=turn.label(r.outcome),
+                            product=product or "-", outcome=turn.label(r.outcome),
                             amount=f" {money(amount)}" if amount else "", decided_by=r.decided_by, review_id=r.id,
                             note=r.note or "-"))
     return lines

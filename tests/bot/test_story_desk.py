@@ -117,7 +117,7 @@ def test_an_escalated_800_dollar_refund_is_approved_by_an_agent_and_the_buyer_is
     assert "Laptop Pro: return approved $800.00 after review by our team" in bob.text
     gadgets.say("/refunds")
     assert "Reviews of your orders by our team:" in gadgets.text
-    assert f"O3-1 : return approved $800.00 by agent:ann (decision {review_id}): Faulty screen confirmed" in gadgets.text
+    assert f"O3-1 Laptop Pro: return approved $800.00 by agent:ann (decision {review_id}): Faulty screen confirmed" in gadgets.text
     ann.say("/queue")
     assert "No open cases." in ann.text
 
@@ -392,3 +392,33 @@ def test_decisions_show_names_the_agent_and_the_note(desk, bob, ann, store_url, 
     assert main(["--config", str(config), "decisions", "show", review_id]) == 0
     out = capsys.readouterr().out
     assert "decided by:     agent:ann, reviewing D-" in out and "note:           No fault found on inspection." in out
+
+
+async def test_the_too_early_message_is_sent_on_its_day_and_not_before(desk, alice, outdoor, clock):
+    import asyncio
+
+    from bot.sender import OutboxSender, rate_limited_bot
+
+    from .telegram_offline import TOKEN, OfflineRequest
+
+    alice.say("/refund O2-1")
+    alice.tap("wrong item")
+    alice.tap("Unopened")
+    outdoor.say("/claim")
+    outdoor.tap("file by 2026-12-20")
+    outdoor.tap("The return never arrived")
+    outdoor.tap("Submit claim")
+    request = OfflineRequest()
+    bot = rate_limited_bot(TOKEN, base_url="https://api.telegram.org/bot", request=request)
+    await bot.initialize()
+    try:
+        sender = OutboxSender(desk.store, bot, clock=clock)
+        clock.now = NOW + timedelta(days=13, hours=11)  # 2026-12-03 23:00
+        await sender.run(asyncio.Event(), until_empty=True)
+        assert request.calls_to("sendMessage") == []
+        clock.now = NOW + timedelta(days=13, hours=12)  # 2026-12-04 00:00
+        await sender.run(asyncio.Event(), until_empty=True)
+    finally:
+        await bot.shutdown()
+    [message] = request.calls_to("sendMessage")
+    assert message.chat_id == 201 and "can be decided from today (2026-12-04)" in message.text

@@ -76,3 +76,49 @@ async def test_the_photos_of_a_claim_are_fetched_from_telegram_and_shown_again(t
     [photo] = request.calls_to("sendPhoto")
     assert photo.chat_id == 401 and photo.files["photo"] == b"\xff\xd8\xff jpeg bytes"
     assert photo.text == f"Evidence photo 1 of 1 for case {case_id}"
+
+
+async def test_a_buyer_appeals_a_denial_and_hears_back_through_telegram(telegram, live_marketplace):
+    app, request, service = telegram
+    with live_marketplace.write() as session:
+        link_identity(session, telegram_user_id=101, role="buyer", account_id="B1", linked_at=NOW)
+    alice, ann = TelegramChat(app, request, 101), TelegramChat(app, request, 401)
+    await alice.say("/refund O1-1")
+    await alice.tap("don't need it")
+    await alice.tap("Unopened")
+    assert "Sorry, this refund can't be approved." in alice.text
+    await alice.say("I'd like to return the sleeping bag")
+    assert "You already asked for a refund on Trail Sleeping Bag: denied" in alice.text and "you can appeal once" in alice.text
+    await alice.tap("Appeal the decision")
+    await alice.say("It was a gift and is still sealed in its bag.")
+    assert "Your appeal is in our review queue as case C-" in alice.text
+    case_id = "C-" + alice.text.split("case C-")[1].split(".")[0]
+    await ann.say(f"/case {case_id}")
+    await ann.tap("Refund without return")
+    await ann.say("Goodwill for a sealed gift.")
+    before = len(request.calls_to("sendMessage"))
+    await deliver(service, app)
+    [message] = request.calls_to("sendMessage")[before:]
+    assert message.chat_id == 101 and "You'll get a refund and can keep the item." in message.text
+    assert "Note from our team: Goodwill for a sealed gift." in message.text
+
+
+async def test_evidence_added_later_decides_a_claim_again_through_telegram(telegram, live_marketplace):
+    from datetime import datetime, timedelta, timezone
+
+    from store import record_return_delivery
+
+    app, request, service = telegram
+    with live_marketplace.write() as session:
+        record_return_delivery(session, return_request_id="R4", delivered_at=datetime.now(timezone.utc) - timedelta(days=1),
+                               condition_received="damaged")
+    seller = TelegramChat(app, request, 201)
+    await seller.say("/claim RF4")
+    await seller.tap("It came back damaged")
+    await seller.tap("Submit claim")
+    assert "Your claim needs more evidence." in seller.text
+    await seller.say("/cancel")
+    await seller.say("/claim")
+    await seller.tap("Add evidence to")
+    await seller.photo("AgACAgQAAxkBAAIBphoto")
+    assert "Photo added (1 so far)." in seller.text and "Your claim is approved." in seller.text
