@@ -235,8 +235,8 @@ def test_forged_callback_data_cannot_act_on_a_case(desk, bob, ann, alice):
     ann.say("Not covered.")
     ann.say(f"/case {case_id}")
     assert "Decided by agent:ann" in ann.text and not ann.buttons
-    ann.press(f"{nonce}:1")
-    assert "That button has expired." in ann.text or "already decided" in ann.text
+    ann.press(f"{nonce}:1")  # the first prompt's "Approve the return", replayed after the case was decided
+    assert "That button has expired." in ann.text
     with desk.store.read() as session:
         assert not session.scalars(select(Refund).where(Refund.order_item_id == "O3-1")).all()
 
