@@ -116,3 +116,11 @@ def test_demo_builds_sellers_in_different_tiers_and_claims_in_every_status(tmp_p
     assert {d.rule for d in refund_decisions} == {"non_returnable_seller_fault", "approve_return", "damaged_batteries"}
     assert all(d.policy_version.startswith("2026.11-1+") for d in refund_decisions)
     assert TODAY.isoformat() in out
+
+
+def test_a_database_in_a_missing_folder_is_refused_not_created(tmp_path, capsys):
+    config = tmp_path / "config.yaml"
+    config.write_text(f"policy: {DEFAULT_POLICY_PATH}\ndatabase:\n  url: sqlite:///{tmp_path}/typo/refundbot.sqlite3\n")
+    assert main(["--config", str(config), "seller", "tier", "S1"]) == 1
+    assert f"the folder {tmp_path / 'typo'} does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "typo").exists()
