@@ -272,3 +272,12 @@ def test_loading_a_device_or_directory_fails_at_once(path):
         pytest.skip(f"no {path}")
     (error,) = _load_within(path).errors
     assert error.code == "not-a-file" and re.search(r"the path is a (character device|directory)", error.message)
+
+
+@SETTINGS
+@given(start=st.integers(0, len(MINIMAL) - 1), insert=st.text(alphabet=st.characters(codec=None, categories=None), max_size=8))
+def test_no_error_message_ever_prints_an_unsafe_character(start, insert):
+    try:
+        load_policy_text(MINIMAL[:start] + insert + MINIMAL[start:], "p.yaml")
+    except PolicyErrors as exc:
+        assert not UNSAFE_CHARACTERS.search(str(exc))
