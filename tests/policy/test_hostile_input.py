@@ -281,3 +281,13 @@ def test_no_error_message_ever_prints_an_unsafe_character(start, insert):
         load_policy_text(MINIMAL[:start] + insert + MINIMAL[start:], "p.yaml")
     except PolicyErrors as exc:
         assert not UNSAFE_CHARACTERS.search(str(exc))
+
+
+@SETTINGS
+@given(text=st.text(alphabet="ab \n\r\x85\u2028\u2029\t", max_size=60), data=st.data())
+def test_positions_count_lines_by_line_feeds_only(text, data):
+    from policy.errors import Positions
+
+    offset = data.draw(st.integers(0, len(text)))
+    before = text[:offset]
+    assert Positions(text).at(offset) == (before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1)
