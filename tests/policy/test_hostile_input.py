@@ -291,3 +291,14 @@ def test_positions_count_lines_by_line_feeds_only(text, data):
     offset = data.draw(st.integers(0, len(text)))
     before = text[:offset]
     assert Positions(text).at(offset) == (before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1)
+
+
+@SETTINGS
+@given(sign=st.sampled_from(["", "-", "+"]), parts=st.lists(st.integers(0, 59), min_size=1, max_size=3), head=st.integers(1, 999),
+       octal=st.integers(0, 7**6), fraction=st.booleans())
+def test_any_octal_or_base_60_spelling_is_refused(sign, parts, head, octal, fraction):
+    sexagesimal = sign + str(head) + "".join(f":{p:02d}" for p in parts) + (".5" if fraction else "")
+    leading_zero = sign + "0" + format(octal, "o")
+    for numeral in (sexagesimal, leading_zero):
+        found = located_errors(edit("  default_window_days: 30", f"  default_window_days: {numeral}"))
+        assert [(ln, c, code) for ln, c, code, _ in found] == [(3, 24, "yaml-implicit")], (numeral, found)
