@@ -140,7 +140,7 @@ def _file_kind(mode: int) -> str:
 
 def parse(text: str, source: str, *, max_bytes: int = MAX_FILE_BYTES) -> Located:
     """Parse one YAML document into plain data with locations, or raise PolicyErrors."""
-    if len(text.encode("utf-8")) > max_bytes:
+    if len(text.encode("utf-8", "surrogatepass")) > max_bytes:  # a lone surrogate is refused below, located
         raise PolicyErrors([PolicyError(source, 1, 1, "file-too-large", f"the document is larger than {max_bytes} bytes")])
     positions = Positions(text)
     hidden = _hidden_breaks(text, source, positions)

@@ -302,3 +302,9 @@ def test_any_octal_or_base_60_spelling_is_refused(sign, parts, head, octal, frac
     for numeral in (sexagesimal, leading_zero):
         found = located_errors(edit("  default_window_days: 30", f"  default_window_days: {numeral}"))
         assert [(ln, c, code) for ln, c, code, _ in found] == [(3, 24, "yaml-implicit")], (numeral, found)
+
+
+@pytest.mark.parametrize("raw", ["\ud800", "\udfff", "\x00", "\x1b", "\x9b"])
+def test_a_raw_unsafe_character_in_policy_text_is_a_located_yaml_character_error(raw):
+    found = located_errors(edit('version: "t1"', f'version: "t{raw}1"'))
+    assert [(ln, c, code) for ln, c, code, _ in found] == [(1, 12, "yaml-character")]
