@@ -93,7 +93,7 @@ def run_demo(args: argparse.Namespace) -> int:
     for suffix in ("", "-wal", "-shm"):
         if os.path.exists(path + suffix):
             os.remove(path + suffix)
-    store = open_store_at(config.database_url)
+    store = open_store_at(config.database_url, create_folder=True)
     today = datetime.now(timezone.utc).date()
     try:
         with store.write() as session:

@@ -124,3 +124,11 @@ def test_demo_builds_sellers_in_different_tiers_and_claims_in_every_status(tmp_p
     assert [day.isoformat() for day in safet] == ["2026-02-10", "2026-02-18"]  # either side of SAFE-T's 2026-02-16
     assert all(d.policy_version.startswith("2026.11-1+") for d in refund_decisions)
     assert TODAY.isoformat() in out
+
+
+def test_a_database_in_a_missing_folder_is_refused_not_created(tmp_path, capsys):
+    config = tmp_path / "config.yaml"
+    config.write_text(f"policy: {DEFAULT_POLICY_PATH}\ndatabase:\n  url: sqlite:///{tmp_path}/typo/refundbot.sqlite3\n")
+    assert main(["--config", str(config), "seller", "tier", "S1"]) == 1
+    assert f"the folder {tmp_path / 'typo'} does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "typo").exists()

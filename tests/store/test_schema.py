@@ -144,7 +144,7 @@ def _build_from_empty(url: str) -> set[str]:
 
 
 def test_migrations_create_both_databases_from_empty(tmp_path):
-    sqlite_tables = _build_from_empty(f"sqlite:///{tmp_path}/new/dir/fresh.sqlite3")
+    sqlite_tables = _build_from_empty(f"sqlite:///{tmp_path}/fresh.sqlite3")
     with postgres_database() as url:
         postgres_tables = _build_from_empty(url)
     assert sqlite_tables == postgres_tables == {t.name for t in Base.metadata.sorted_tables} | {"alembic_version"}
@@ -192,3 +192,27 @@ def test_an_unreachable_postgresql_skips_or_fails_when_required(monkeypatch):
     with pytest.raises(pytest.skip.Exception, match="not reachable"):
         with conftest.postgres_database():
             pass
+
+
+def test_a_sqlite_url_in_a_missing_folder_is_an_error_not_a_new_database(tmp_path):
+    missing = tmp_path / "no-such-folder" / "refundbot.sqlite3"
+    with pytest.raises(StoreError, match=f"the folder {tmp_path / 'no-such-folder'} does not exist"):
+        open_store(f"sqlite:///{missing}")
+    assert not missing.parent.exists()
+
+
+def test_a_sqlite_url_whose_folder_is_a_file_is_an_error(tmp_path):
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(StoreError, match="is not a folder"):
+        open_store(f"sqlite:///{tmp_path / 'a-file' / 'db.sqlite3'}")
+
+
+def test_the_demo_may_create_the_folder(tmp_path):
+    path = tmp_path / "var" / "deeper" / "refundbot.sqlite3"
+    open_store(f"sqlite:///{path}", create_folder=True).close()
+    assert path.exists()
+
+
+def test_a_missing_file_in_an_existing_folder_is_a_new_database(tmp_path):
+    open_store(f"sqlite:///{tmp_path / 'new.sqlite3'}").close()
+    assert (tmp_path / "new.sqlite3").exists()
