@@ -23,7 +23,7 @@ INVITE_DAYS = 7
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `chat`, `run` and `invite` commands."""
-    chat = sub.add_parser("chat", help="chat with the bot in the terminal as a buyer, seller or admin",
+    chat = sub.add_parser("chat", help="chat with the bot in the terminal as a buyer, seller, agent or admin",
                           description="Runs the same conversations as the Telegram bot on stdin/stdout. Buttons are "
                           "numbered: answer with the number. /photo NAME sends a photo. Works when piped.")
     chat.add_argument("--as", dest="who", required=True, metavar="ROLE:ID", help="buyer:ID, seller:ID, agent:NAME or admin")

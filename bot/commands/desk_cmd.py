@@ -19,7 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     queue.add_argument("--overdue", action="store_true", help="only cases open longer than desk.overdue_hours")
     queue.add_argument("--json", action="store_true", help="print the cases as JSON")
     queue.set_defaults(handler=show_queue)
-    case = sub.add_parser("case", help="one review case in full: facts, decision, order, buyer's returns, history")
+    case = sub.add_parser("case", help="one review case in full",
+                          description="Facts, the decision under review, the order, the buyer's recent returns, history.")
     case.add_argument("case_id", metavar="ID")
     case.set_defaults(handler=show_case)
 
