@@ -20,9 +20,10 @@ from store import Identity, StaleState, Store, get_identity, list_identities, lo
 
 from .config import LimitsConfig
 from .conversation import Conversation
-from .flows import admin, buyer, common, seller
+from .flows import admin, buyer, common, labels, seller
 from .flows.turn import Turn
 from .intent import seller_intent, wants_refund
+from .labels import LabelProvider, LocalPdfLabels
 from .messages import Incoming, Reply
 from .texts import language_of, text
 
@@ -31,7 +32,8 @@ log = logging.getLogger("refundbot.bot")
 # Commands by role; an unlinked chat only has the public ones.
 PUBLIC = {"start": common.start, "help": common.show_help, "cancel": common.cancel}
 COMMANDS = {
-    "buyer": {**PUBLIC, "refund": buyer.start_refund, "status": buyer.status, "decision": common.decision},
+    "buyer": {**PUBLIC, "refund": buyer.start_refund, "status": buyer.status, "decision": common.decision,
+              "label": labels.label},
     "seller": {**PUBLIC, "tier": seller.tier, "refunds": seller.refunds, "claims": seller.claims, "claim": seller.start_claim,
                "decision": common.decision},
     "admin": {**PUBLIC, "policy": admin.policy, "reload": admin.reload, "decision": common.decision},
@@ -74,8 +76,9 @@ class ChatService:
 
     def __init__(self, store: Store, runtime, *, limits: LimitsConfig, channel: str = "telegram",
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-                 monotonic: Callable[[], float] = time.monotonic):
+                 monotonic: Callable[[], float] = time.monotonic, labels: LabelProvider | None = None):
         self.store = store
+        self.labels = labels or LocalPdfLabels()
         self.runtime = runtime
         self.limits = limits
         self.channel = channel

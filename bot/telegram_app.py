@@ -4,13 +4,13 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from .config import TelegramConfig
 from .flows.admin import reload_notice
-from .messages import Incoming, Photo, Reply
+from .messages import Attachment, Incoming, Photo, Reply
 from .service import ChatService
 
 log = logging.getLogger("refundbot.telegram")
@@ -65,6 +65,15 @@ def chunks(text: str, size: int = MAX_MESSAGE) -> list[str]:
     return parts + [text]
 
 
+async def send_attachment(bot, chat_id: int, attachment: Attachment) -> None:
+    """Send a reply's file: a document (a label PDF) or a photo (a chart)."""
+    file = InputFile(attachment.content, filename=attachment.filename)
+    if attachment.kind == "photo":
+        await bot.send_photo(chat_id, file)
+    else:
+        await bot.send_document(chat_id, file)
+
+
 class TelegramBot:
     """Feeds updates to the chat service (in a worker thread: it does database I/O) and sends its replies."""
 
@@ -92,6 +101,8 @@ class TelegramBot:
         parts = chunks(reply.text)
         for i, part in enumerate(parts):
             await self.application.bot.send_message(chat_id, part, reply_markup=keyboard(reply) if i == len(parts) - 1 else None)
+        if reply.attachment is not None:
+            await send_attachment(self.application.bot, chat_id, reply.attachment)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log errors outside the service (network, Telegram); the bot keeps running."""

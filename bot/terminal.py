@@ -1,17 +1,23 @@
 """The terminal transport: the same chat service on stdin/stdout, buttons shown as numbered choices.
 
 Piped input works line by line (one line in, the replies out). A number answers the numbered
-choices of the last replies; `/photo NAME` sends a photo (for claim evidence).
+choices of the last replies; `/photo NAME` sends a photo (for claim evidence). Files the bot sends
+(return labels, charts) are saved in a folder and their paths printed.
 """
 from __future__ import annotations
 
+import re
 import zlib
-from typing import TextIO
+from pathlib import Path
+from typing import Callable, TextIO
 
 from store import Identity
 
-from .messages import Button, Incoming, Photo, Reply
+from .messages import Attachment, Button, Incoming, Photo, Reply
 from .service import ChatService
+
+
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
 def terminal_user_id(identity: Identity) -> int:
@@ -19,11 +25,13 @@ def terminal_user_id(identity: Identity) -> int:
     return -(zlib.crc32(f"{identity.role}:{identity.account_id}".encode()) or 1)
 
 
-def render(replies: list[Reply]) -> tuple[str, list[Button]]:
-    """The replies as text with numbered choices, and the buttons in that numbering."""
+def render(replies: list[Reply], save: Callable[[Attachment], Path] | None = None) -> tuple[str, list[Button]]:
+    """The replies as text with numbered choices, and the buttons in that numbering; files are saved with `save`."""
     lines, buttons = [], []
     for reply in replies:
         lines.append(reply.text)
+        if reply.attachment is not None and save is not None:
+            lines.append(f"  [{reply.attachment.kind} saved to {save(reply.attachment)}]")
         for button in reply.flat_buttons():
             buttons.append(button)
             lines.append(f"  {len(buttons)}) {button.text}")
@@ -34,8 +42,9 @@ def render(replies: list[Reply]) -> tuple[str, list[Button]]:
 class Terminal:
     """A conversation between one account and the chat service over text streams."""
 
-    def __init__(self, service: ChatService, identity: Identity, *, language: str = "en"):
+    def __init__(self, service: ChatService, identity: Identity, *, language: str = "en", files_dir: Path | str = "var/chat-files"):
         self.service, self.identity, self.language = service, identity, language
+        self.files_dir = Path(files_dir)
         self.user_id = terminal_user_id(identity)
         self.buttons: list[Button] = []
         self._photos = 0
@@ -53,8 +62,15 @@ class Terminal:
 
     def send(self, line: str) -> str:
         """Handle one typed line; returns what to print."""
-        shown, self.buttons = render(self.service.handle(self.incoming(line), identity=self.identity))
+        shown, self.buttons = render(self.service.handle(self.incoming(line), identity=self.identity), self.save)
         return shown
+
+    def save(self, attachment: Attachment) -> Path:
+        """Write a file the bot sent (a label, a chart) into the files folder; returns its absolute path."""
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        path = self.files_dir / (_SAFE_NAME.sub("_", attachment.filename).lstrip(".") or "file")
+        path.write_bytes(attachment.content)
+        return path.resolve()
 
     def run(self, stdin: TextIO, stdout: TextIO, *, prompt: bool) -> int:
         """Read lines until end of input (or /quit), printing the replies."""

@@ -15,7 +15,7 @@ EN: dict[str, str] = {
     "help_unlinked": "I answer refund requests for buyers and reward and claim questions for sellers. "
                      "Link your account first with the invite link you were given.\n\n{summary}",
     "help_buyer": "What I can do for you:\n/refund - ask for a refund on a delivered order\n/status - your requests and decisions\n"
-                  "/decision ID - one decision in full\n/cancel - stop what we're doing\n"
+                  "/label - your prepaid return label again\n/decision ID - one decision in full\n/cancel - stop what we're doing\n"
                   "You can also just write, e.g. \"I want to return my sleeping bag\".",
     "help_seller": "What I can do for you:\n/tier - your reward tier, metrics and how to move up\n"
                    "/refunds - recent marketplace refunds on your orders\n/claims - your reimbursement claims\n"
@@ -61,10 +61,14 @@ EN: dict[str, str] = {
     "amounts_refund": "Refund: {refund_amount}",
     "amounts_refund_fee": "Refund: {refund_amount} (price {price}, restocking fee {fee})",
     "amounts_none": "Refund: none",
-    "next_approve_return": "Next: the refund has been issued. Print the prepaid return label {label} and send the "
-                           "item back within 14 days.",
-    "next_partial_refund": "Next: the refund, less the fee, has been issued. Print the prepaid return label {label} "
-                           "and send the item back within 14 days.",
+    "next_approve_return": "Next: print the prepaid return label (RMA {rma}) and send the item back within 14 days. "
+                           "/label shows the label again.",
+    "next_partial_refund": "Next: print the prepaid return label (RMA {rma}) and send the item back within 14 days; "
+                           "the fee is kept from the refund. /label shows the label again.",
+    "label_again": "Your prepaid return label for {product} (RMA {rma}). Print it and stick it on the parcel.",
+    "label_none": "You have no return on its way back that needs a label.",
+    "label_unavailable": "The label for RMA {rma} isn't ready: the seller's return address is missing. "
+                         "Please contact customer service and quote RMA {rma}.",
     "next_returnless_refund": "Next: nothing to send back. The refund reaches your payment method in 3-5 business days.",
     "next_deny": "If you think this is wrong, contact customer service and quote the decision id below.",
     "next_escalate": "Next: your request waits for a person to review it; quote the decision id below if you contact us.",
@@ -78,6 +82,7 @@ EN: dict[str, str] = {
                    "- Contacts Per Unit: {cpu}\n"
                    "Tier: {tier}. Discount: {discount}. Fee: {fee} per unit.\n\n"
                    "Why: {explanation}\n\nTo move up:\n{advice}\n\nDecision {decision_id} (policy {policy_version})",
+    "tier_chart_title": "Your metrics week by week (last {window} days to {as_of})",
     "mark_ok": "ok",
     "mark_low": "below",
     "mark_none": "no data",

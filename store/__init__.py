@@ -10,6 +10,7 @@ from .decisions import DecisionRecord, get_decision, iter_decisions, list_decisi
 from .errors import AlreadyExists, ClaimExists, ImportFailed, NotFound, RefundRequestExists, StaleState, StoreError
 from .facts import claim_facts, refund_facts
 from .importer import ImportReport, import_paths, import_records
+from .labels import ReturnLabelView, buyer_return_label, buyer_return_labels
 from .listings import (
     ClaimableRefund, ClaimView, OrderItemView, RefundView, buyer_order_item, buyer_order_items, claimable_refunds,
     seller_claim, seller_claims, seller_refund, seller_refunds,
@@ -22,8 +23,8 @@ from .requests import (
 __all__ = [
     "AlreadyExists", "ClaimExists", "ClaimRecorded", "ClaimView", "ClaimableRefund", "ConversationState", "DecisionRecord",
     "Identity", "ImportFailed", "list_identities", "ImportReport", "NotFound", "OrderItemView", "RefundRequestExists", "RefundRequestRecorded",
-    "RefundView", "StaleState", "Store", "StoreError", "TIER_FACT_FIELDS", "all_tier_facts", "buyer_order_item",
-    "buyer_order_items", "claim_facts", "claimable_refunds", "create_invite", "file_claim", "get_decision", "get_identity",
+    "RefundView", "ReturnLabelView", "StaleState", "Store", "StoreError", "TIER_FACT_FIELDS", "all_tier_facts", "buyer_order_item",
+    "buyer_order_items", "buyer_return_label", "buyer_return_labels", "claim_facts", "claimable_refunds", "create_invite", "file_claim", "get_decision", "get_identity",
     "import_paths", "import_records", "iter_decisions", "link_identity", "list_decisions", "load_conversation", "log_decision",
     "mark_update_processed", "open_store", "prune_processed_updates", "reassess_claim", "record_refund_request",
     "record_return_delivery", "redeem_invite", "refund_facts", "save_conversation", "seller_claim", "seller_claims",

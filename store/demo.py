@@ -53,6 +53,14 @@ SELLERS = (
                                      ("P42", "Wooden puzzle", "toys", "22.00")), 30, 0, 0),
 )
 
+# Where each demo seller takes returns (printed on the prepaid return labels).
+RETURN_ADDRESSES = {
+    "S1": "Northwind Outdoor Returns\n1200 Harbor Way, Dock 4\nSeattle, WA 98134\nUnited States",
+    "S2": "Bluebird Home - Returns\n77 Orchard Street\nPortland, OR 97205\nUnited States",
+    "S3": "Quickship Gadgets RMA Desk\n5 Industrial Park Rd, Unit 12\nAustin, TX 78744\nUnited States",
+    "S4": "Tiny Crafts\n9 Mill Lane\nBurlington, VT 05401\nUnited States",
+}
+
 
 @dataclass(frozen=True)
 class DemoClaim:
@@ -99,7 +107,7 @@ def demo_plan(today: date) -> DemoPlan:
     records: list[dict[str, Any]] = []
     for seller in SELLERS:
         records.append({"type": "seller", "id": seller.id, "name": seller.name, "csba_enrolment": "default",
-                        "csba_enrolled_at": _iso(_at(today - timedelta(days=400)))})
+                        "csba_enrolled_at": _iso(_at(today - timedelta(days=400))), "return_address": RETURN_ADDRESSES[seller.id]})
     records += [{"type": "buyer", "id": bid, "name": name} for bid, name in {**BUYERS, **CUSTOMERS}.items()]
     for seller in SELLERS:
         records += [{"type": "product", "id": pid, "seller_id": seller.id, "sku": f"{seller.id}-{pid}", "name": name,

@@ -61,7 +61,7 @@ def account_matches_role() -> CheckConstraint:
 
 
 class Seller(Base):
-    """A seller and their CSBA enrolment (when, and whether by default or by choice)."""
+    """A seller, their CSBA enrolment (when, and whether by default or by choice) and their return address."""
 
     __tablename__ = "sellers"
     __table_args__ = (
@@ -73,6 +73,7 @@ class Seller(Base):
     name: Mapped[str] = mapped_column(String(200))
     csba_enrolled_at: Mapped[datetime | None]
     csba_enrolment: Mapped[str | None] = mapped_column(String(16))
+    return_address: Mapped[str | None] = mapped_column(Text)  # printed on return labels, lines separated by newlines
 
 
 class Buyer(Base):

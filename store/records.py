@@ -170,7 +170,8 @@ def _f(name: str, parse: Callable[[Any], Any], required: bool = True, default: A
 
 TYPES: dict[str, RecordType] = {t.name: t for t in (
     RecordType("seller", "sellers", models.Seller.__table__, (
-        _f("id", ID), _f("name", TEXT), _f("csba_enrolled_at", TIME, False), _f("csba_enrolment", _enum(ENROLMENTS), False))),
+        _f("id", ID), _f("name", TEXT), _f("csba_enrolled_at", TIME, False), _f("csba_enrolment", _enum(ENROLMENTS), False),
+        _f("return_address", _string(500), False))),
     RecordType("buyer", "buyers", models.Buyer.__table__, (_f("id", ID), _f("name", TEXT))),
     RecordType("product", "products", models.Product.__table__, (
         _f("id", ID), _f("seller_id", ID), _f("sku", _string(64)), _f("name", TEXT), _f("category", _category),

@@ -27,6 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                           "numbered: answer with the number. /photo NAME sends a photo. Works when piped.")
     chat.add_argument("--as", dest="who", required=True, metavar="ROLE:ID", help="buyer:ID, seller:ID or admin")
     chat.add_argument("--language", default="en", help="language code for the replies (default en)")
+    chat.add_argument("--files-dir", default="var/chat-files", metavar="DIR",
+                      help="where labels and charts the bot sends are saved (default var/chat-files)")
     chat.set_defaults(handler=run_chat)
     run = sub.add_parser("run", help="run the Telegram bot (long polling or webhook, from config.yaml)")
     run.add_argument("--mode", choices=("polling", "webhook"), help="override telegram.mode")
@@ -70,7 +72,7 @@ def run_chat(args: argparse.Namespace) -> int:
         runtime = _runtime(config.policy_path)
         try:
             service = ChatService(store, runtime, limits=config.limits, channel="terminal")
-            terminal = Terminal(service, Identity(0, role, account), language=args.language)
+            terminal = Terminal(service, Identity(0, role, account), language=args.language, files_dir=args.files_dir)
             return terminal.run(sys.stdin, sys.stdout, prompt=sys.stdin.isatty())
         finally:
             runtime.stop()

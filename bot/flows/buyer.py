@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from policy.vocabulary import CONDITIONS, REFUND_REASONS
+from store.vocabulary import SHIP_BACK_OUTCOMES
 from store import (
     NotFound, OrderItemView, RefundRequestExists, buyer_order_item, buyer_order_items, list_decisions,
 )
@@ -12,6 +13,7 @@ from ..format import day, money
 from ..intent import matching
 from ..messages import Reply
 from ..records import request_refund
+from .labels import label_for
 from .turn import Turn
 
 MAX_ITEMS = 50
@@ -125,15 +127,21 @@ def decide(turn: Turn, condition: str) -> list[Reply]:
         shown = turn.t("amounts_refund", refund_amount=money(amounts["refund_amount"]))
     else:
         shown = turn.t("amounts_none")
-    return [turn.reply(
+    attachment, nxt = None, turn.t(f"next_{decision.outcome}", rma=recorded.return_request_id)
+    if decision.outcome in SHIP_BACK_OUTCOMES:
+        _, attachment = label_for(turn, recorded.return_request_id)
+        if attachment is None:
+            nxt += "\n" + turn.t("label_unavailable", rma=recorded.return_request_id)
+    text = turn.t(
         "decision_refund",
         headline=turn.t(f"headline_{decision.outcome}"),
         amounts=shown,
         explanation=decision.explanation,
-        next=turn.t(f"next_{decision.outcome}", label=f"LBL-{recorded.return_request_id}"),
+        next=nxt,
         decision_id=recorded.decision_id,
         policy_version=decision.policy_version,
-    )]
+    )
+    return [Reply(text, attachment=attachment)]
 
 
 def status(turn: Turn, _arg: str = "") -> list[Reply]:

@@ -25,8 +25,10 @@ def marketplace_records(now: datetime = NOW) -> list[dict]:
         return (now - timedelta(days=days)).isoformat()
 
     records = [
-        {"type": "seller", "id": "S1", "name": "Outdoor Gear Co", "csba_enrolled_at": ago(400), "csba_enrolment": "default"},
-        {"type": "seller", "id": "S2", "name": "Gadget Hub", "csba_enrolled_at": ago(400), "csba_enrolment": "default"},
+        {"type": "seller", "id": "S1", "name": "Outdoor Gear Co", "csba_enrolled_at": ago(400), "csba_enrolment": "default",
+         "return_address": "Outdoor Gear Co Returns\n12 Summit Road\nBoulder, CO 80301"},
+        {"type": "seller", "id": "S2", "name": "Gadget Hub", "csba_enrolled_at": ago(400), "csba_enrolment": "default",
+         "return_address": "Gadget Hub RMA\n400 Circuit Ave\nSan Jose, CA 95110"},
         {"type": "buyer", "id": "B1", "name": "Alice"},
         {"type": "buyer", "id": "B2", "name": "Bob"},
         {"type": "product", "id": "P1", "seller_id": "S1", "sku": "SB-1", "name": "Trail Sleeping Bag", "category": "sleeping_bags", "price": 80},

@@ -177,3 +177,20 @@ async def test_admins_are_told_when_an_edited_policy_file_is_rejected(live_marke
         assert len(request.calls_to("sendMessage")) == 1
     finally:
         await app.shutdown()
+
+
+async def test_an_approved_return_sends_its_label_as_a_document(telegram):
+    from .labels_read import barcodes
+
+    app, request = telegram
+    alice = TelegramChat(app, request, 101)
+    await alice.say("/refund O2-1")
+    await alice.tap("wrong item")
+    await alice.tap("Unopened")
+    assert "Your return is approved." in alice.text
+    [document] = request.calls_to("sendDocument")
+    assert document.chat_id == 101
+    rma = barcodes(document.files["document"])["Code128"]
+    assert f"RMA {rma}" in alice.text
+    await alice.say("/label")
+    assert len(request.calls_to("sendDocument")) == 2
