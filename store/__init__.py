@@ -16,6 +16,7 @@ from .listings import (
     seller_claim, seller_claims, seller_refund, seller_refunds,
 )
 from .metrics import TIER_FACT_FIELDS, all_tier_facts, tier_facts
+from .weekly import WeekCounts, week_bounds, weekly_tier_counts
 from .requests import (
     ClaimRecorded, RefundRequestRecorded, file_claim, reassess_claim, record_refund_request, record_return_delivery,
 )
@@ -28,5 +29,5 @@ __all__ = [
     "import_paths", "import_records", "iter_decisions", "link_identity", "list_decisions", "load_conversation", "log_decision",
     "mark_update_processed", "open_store", "prune_processed_updates", "reassess_claim", "record_refund_request",
     "record_return_delivery", "redeem_invite", "refund_facts", "save_conversation", "seller_claim", "seller_claims",
-    "seller_refund", "seller_refunds", "sqlite_path", "tier_facts",
+    "seller_refund", "seller_refunds", "sqlite_path", "tier_facts", "WeekCounts", "week_bounds", "weekly_tier_counts",
 ]

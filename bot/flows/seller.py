@@ -2,16 +2,18 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
-from policy.vocabulary import CLAIM_REASONS
+from policy.vocabulary import CLAIM_REASONS, NOT_ELIGIBLE
 from rules.text import ratio
 from store import (
     ClaimExists, NotFound, StoreError, claim_facts, claimable_refunds, file_claim, log_decision, reassess_claim, seller_claim,
-    seller_claims, seller_refund, seller_refunds, tier_facts,
+    seller_claims, seller_refund, seller_refunds, tier_facts, weekly_tier_counts,
 )
 
+from ..charts import Thresholds, WeekPoint, tier_chart
 from ..format import day, money
-from ..messages import Photo, Reply
+from ..messages import Attachment, Photo, Reply
 from ..records import decision_record
 from .turn import Turn
 
@@ -35,7 +37,7 @@ def tier(turn: Turn, _arg: str = "") -> list[Reply]:
             return turn.t("mark_none")
         return turn.t("mark_ok" if value >= float(minimum) else "mark_low")
 
-    return [turn.reply(
+    return [Reply(turn.t(
         "tier_report",
         window=rewards.window_days, as_of=as_of.isoformat(),
         vtr=ratio(d["vtr"]), min_vtr=ratio(rewards.min_vtr), vtr_mark=mark(d["vtr"], rewards.min_vtr),
@@ -45,7 +47,29 @@ def tier(turn: Turn, _arg: str = "") -> list[Reply]:
         fee=money(decision.amounts["fee_per_unit"], exact=True),
         explanation=decision.explanation, advice="\n".join(f"- {step}" for step in d["advice"]),
         decision_id=decision_id, policy_version=decision.policy_version,
-    )]
+    ), attachment=_tier_chart(turn, as_of))]
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _tier_chart(turn: Turn, as_of) -> Attachment:
+    """VTR, APRL and CPU week by week over the policy's window, and the tier the engine gives at each week's end."""
+    rewards = turn.policy.rewards
+    points = []
+    for week in weekly_tier_counts(turn.session, seller_id=turn.account, as_of=as_of, window_days=rewards.window_days):
+        c, last_day = week.counts, (week.end - timedelta(days=1)).date()
+        trailing = tier_facts(turn.session, seller_id=turn.account, as_of=last_day, window_days=rewards.window_days)
+        tier_then = turn.live.decide_tier(trailing).details["tier"]
+        points.append(WeekPoint(last_day, _share(c["valid_tracking"], c["shipments"]), _share(c["prepaid_label_returns"], c["returns"]),
+                                _share(c["contacts"], c["units"]), turn.label(tier_then)))
+    thresholds = Thresholds(
+        min_vtr=float(rewards.min_vtr), min_aprl=float(rewards.min_aprl),
+        tier_max_cpu=tuple((turn.label(t.name), None if t.max_cpu is None else float(t.max_cpu)) for t in rewards.tiers),
+        tier_order=(turn.label(NOT_ELIGIBLE), *(turn.label(t.name) for t in reversed(rewards.tiers))))
+    png = tier_chart(points, thresholds, title=turn.t("tier_chart_title", window=rewards.window_days, as_of=as_of.isoformat()))
+    return Attachment(f"tier-{turn.account}-{as_of.isoformat()}.png", png, "photo")
 
 
 def _one_or_recent(turn: Turn, ident: str, what: str, one, recent) -> list | Reply:

@@ -93,6 +93,8 @@ async def test_a_seller_gets_their_tier_and_files_a_claim_with_a_photo(telegram)
     seller = TelegramChat(app, request, 201)
     await seller.say("what's my tier?")
     assert "Your reward tier over the last 90 days" in seller.text
+    [chart] = request.calls_to("sendPhoto")
+    assert chart.chat_id == 201 and chart.files["photo"].startswith(b"\x89PNG")
     await seller.say("/claim RF4")
     await seller.tap("Buyer says it never arrived")
     await seller.photo("AgACAgQAAxkBAAIBnWb")
