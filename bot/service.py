@@ -22,7 +22,7 @@ from .config import LimitsConfig
 from .conversation import Conversation
 from .flows import admin, buyer, common, labels, seller
 from .flows.turn import Turn
-from .intent import seller_intent, wants_refund
+from .intent import understand
 from .labels import LabelProvider, LocalPdfLabels
 from .messages import Incoming, Reply
 from .texts import language_of, text
@@ -165,17 +165,26 @@ class ChatService:
         return step(turn, value)
 
     def _sentence(self, turn: Turn, message: str) -> list[Reply]:
+        intent = understand(message, turn.role)
         if turn.role is not None and turn.convo.flow in STEPS and turn.convo.waiting:
             ok, value = turn.convo.typed(message)
             if ok:
                 return self._step(turn, value)
+            if intent.name == "cancel":
+                return common.cancel(turn)
             return [turn.reply("choose_number", turn.convo.buttons())]
-        if turn.role == "buyer" and wants_refund(message):
-            return buyer.start_from_sentence(turn, message)
-        if turn.role == "seller":
-            intent = seller_intent(message)
-            if intent:
-                return COMMANDS["seller"][intent](turn, "")
+        if intent.name == "refund":
+            return buyer.start_from_sentence(turn, message, intent.reason)
+        if intent.name in ("status", "tier", "refunds", "claims", "claim") and turn.role in COMMANDS:
+            return COMMANDS[turn.role][intent.name](turn, "")
+        if intent.name == "out_of_scope":
+            return common.out_of_scope(turn, intent.topic)
+        if intent.name == "help":
+            return common.show_help(turn)
+        if intent.name == "cancel":
+            return common.cancel(turn)
+        if intent.name == "thanks":
+            return [turn.reply("you_are_welcome")]
         return common.unknown(turn)
 
     def admin_chats(self) -> list[int]:

@@ -21,7 +21,22 @@ EN: dict[str, str] = {
                    "/refunds - recent marketplace refunds on your orders\n/claims - your reimbursement claims\n"
                    "/claim - file a claim (or add evidence to one)\n/decision ID - one decision in full\n/cancel - stop what we're doing",
     "help_admin": "Admin commands:\n/policy - the policy version in force\n/reload - reload the policy file\n/cancel",
-    "unknown": "Sorry, I didn't understand that.\n\n{help}",
+    "unknown": "I can't help with that, but here is what I can do.\n\n{help}",
+    "cant_help_billing": "I can't look into charges on your card: that is for our payments team. Contact customer service "
+                         "and they will check the payment.",
+    "cant_help_cancel_order": "I can't cancel orders. If it has already arrived, I can help you return it.",
+    "cant_help_address": "I can't change delivery addresses. Contact customer service before the order ships.",
+    "cant_help_tracking": "I can't track parcels. If yours was marked delivered but never came, tell me \"it never arrived\" "
+                          "and I'll sort out a refund.",
+    "cant_help_human": "I can't put you through to a person from here, but some requests go to our team for review "
+                       "and you can always contact customer service.",
+    "cant_help_exchange": "I can't swap items, but I can take it back and refund you, so you can order the one you want.",
+    "cant_help_footer": "Here is what I can do:\n{help}",
+    "you_are_welcome": "You're welcome! Send /help whenever you need me.",
+    "refund_confirm_not_received": "So {product} never arrived?",
+    "button_yes_not_received": "Yes, it never arrived",
+    "button_other_reason": "No, something else",
+    "refund_reason_understood": "Got it: {reason}. (Send /cancel if I misunderstood.)",
     "cancelled": "Okay, cancelled.",
     "nothing_to_cancel": "There's nothing to cancel.",
     "expired_button": "That button has expired. {help_hint}",

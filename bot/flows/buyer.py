@@ -29,9 +29,9 @@ def _item_label(turn: Turn, item: OrderItemView) -> str:
     return turn.t("refund_item_label", product=item.product_name, price=money(item.price), delivered=day(item.delivered_at))
 
 
-def start_refund(turn: Turn, item_id: str = "") -> list[Reply]:
-    """/refund [ITEM]: offer the delivered orders (or go straight to the named item)."""
-    turn.convo.start("refund")
+def start_refund(turn: Turn, item_id: str = "", *, reason: str | None = None) -> list[Reply]:
+    """/refund [ITEM]: offer the delivered orders (or go straight to the named item); a `reason` read from a sentence is kept."""
+    turn.convo.start("refund", **({"reason": reason} if reason else {}))
     if item_id.strip():
         return choose_item(turn, item_id.strip())
     items = _refundable(turn)
@@ -48,18 +48,20 @@ def start_refund(turn: Turn, item_id: str = "") -> list[Reply]:
     return [turn.reply("refund_choose_order", turn.convo.offer("order", options))]
 
 
-def start_from_sentence(turn: Turn, sentence: str) -> list[Reply]:
-    """A sentence like "I want to return my sleeping bag": find the item it means, else list the orders."""
+def start_from_sentence(turn: Turn, sentence: str, reason: str | None = None) -> list[Reply]:
+    """A sentence like "I want to return my sleeping bag" or "it arrived broken": find the item it means, else
+    list the orders; the reason it gives (if any) is filled in."""
     items = _refundable(turn)
     found = matching(sentence, [(i, f"{i.product_name} {turn.policy.returns.category(i.category).label}") for i in items])
+    kept = {"reason": reason} if reason else {}
     if len(found) == 1:
-        turn.convo.start("refund")
+        turn.convo.start("refund", **kept)
         return [Reply(turn.t("refund_matched", product=found[0].product_name))] + _ask_reason(turn, found[0])
     if len(found) > 1:
-        turn.convo.start("refund")
+        turn.convo.start("refund", **kept)
         options = [(_item_label(turn, i), i.order_item_id) for i in found[:MAX_MATCHES]]
         return [turn.reply("refund_choose_match", turn.convo.offer("item", options))]
-    return start_refund(turn)
+    return start_refund(turn, reason=reason)
 
 
 def _offer_items(turn: Turn, order_id: str, items: list[OrderItemView]) -> list[Reply]:
@@ -94,8 +96,22 @@ def choose_item(turn: Turn, item_id: str) -> list[Reply]:
 
 def _ask_reason(turn: Turn, item: OrderItemView) -> list[Reply]:
     turn.convo.remember(order_item_id=item.order_item_id, product=item.product_name)
+    understood = turn.convo.data.get("reason")
+    if understood == "not_received":  # it would be decided at once: a reason read from a sentence is confirmed first
+        options = [(turn.t("button_yes_not_received"), True), (turn.t("button_other_reason"), False)]
+        return [turn.reply("refund_confirm_not_received", turn.convo.offer("confirm", options), product=item.product_name)]
+    if understood in REFUND_REASONS:  # read from what they wrote: say so, so a misreading can be cancelled
+        return [Reply(turn.t("refund_reason_understood", reason=turn.label(understood)))] + choose_reason(turn, understood)
     options = [(turn.label(reason), reason) for reason in REFUND_REASONS]
     return [turn.reply("refund_choose_reason", turn.convo.offer("reason", options), product=item.product_name)]
+
+
+def confirm_reason(turn: Turn, confirmed: bool) -> list[Reply]:
+    """The answer to "it never arrived, right?": decide, or ask the reason after all."""
+    if confirmed:
+        return choose_reason(turn, "not_received")
+    options = [(turn.label(reason), reason) for reason in REFUND_REASONS]
+    return [turn.reply("refund_choose_reason", turn.convo.offer("reason", options), product=turn.convo.data["product"])]
 
 
 def choose_reason(turn: Turn, reason: str) -> list[Reply]:
@@ -158,4 +174,4 @@ def status(turn: Turn, _arg: str = "") -> list[Reply]:
     return [Reply("\n".join(lines))]
 
 
-STEPS = {"order": choose_order, "item": choose_item, "reason": choose_reason, "condition": decide}
+STEPS = {"order": choose_order, "item": choose_item, "confirm": confirm_reason, "reason": choose_reason, "condition": decide}

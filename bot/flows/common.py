@@ -65,6 +65,11 @@ def unknown(turn: Turn) -> list[Reply]:
     return [turn.reply("unknown", help=help_text(turn))]
 
 
+def out_of_scope(turn: Turn, topic: str | None) -> list[Reply]:
+    """Something the bot can't do (a double charge, cancelling an order, ...): say so, and what it can do."""
+    return [Reply(turn.t(f"cant_help_{topic}") + "\n\n" + turn.t("cant_help_footer", help=help_text(turn)))]
+
+
 def decision(turn: Turn, decision_id: str) -> list[Reply]:
     """/decision ID: one of the person's own decisions in full (admins see any)."""
     decision_id = decision_id.strip()
