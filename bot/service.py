@@ -95,7 +95,8 @@ class ChatService:
         lang = language_of(incoming.language)
         verdict = self.limiter.check(incoming.user_id, self._monotonic())
         if verdict != "ok":
-            return [Reply(text(lang, "rate_limited"))] if verdict == "warn" else []
+            # Strangers flooding a chat are told once; a trusted transport's person (the terminal) every time.
+            return [Reply(text(lang, "rate_limited"))] if verdict == "warn" or identity is not None else []
         notes = []
         if incoming.text and len(incoming.text) > self.limits.max_text_length:
             incoming = replace(incoming, text=incoming.text[: self.limits.max_text_length])

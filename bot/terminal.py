@@ -1,8 +1,10 @@
 """The terminal transport: the same chat service on stdin/stdout, buttons shown as numbered choices.
 
-Piped input works line by line (one line in, the replies out). A number answers the numbered
-choices of the last replies; `/photo NAME` sends a photo (for claim evidence). Files the bot sends
-(return labels, charts) are saved in a folder and their paths printed.
+One trusted person types; nothing they type is dropped without a word. On a terminal, lines are
+edited and recalled with prompt_toolkit (history kept in a file); piped input is read line by line
+(one line in, the replies out) and echoed so the output reads as a transcript. A number answers
+the numbered choices of the last replies; `/photo PATH` sends a picture file (claim evidence);
+files the bot sends (return labels, charts) are saved in a folder and their paths printed.
 """
 from __future__ import annotations
 
@@ -16,8 +18,8 @@ from store import Identity
 from .messages import Attachment, Button, Incoming, Photo, Reply
 from .service import ChatService
 
-
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
+QUIT = ("/quit", "/exit")
 
 
 def terminal_user_id(identity: Identity) -> int:
@@ -47,22 +49,36 @@ class Terminal:
         self.files_dir = Path(files_dir)
         self.user_id = terminal_user_id(identity)
         self.buttons: list[Button] = []
-        self._photos = 0
 
-    def incoming(self, line: str) -> Incoming:
-        """The update a typed line stands for."""
+    def incoming(self, line: str) -> Incoming | str:
+        """The update a typed line stands for, or what to tell the person when it can't be one."""
         text = line.strip()
-        if text.isdigit() and 1 <= int(text) <= len(self.buttons):
-            return Incoming(self.user_id, button=self.buttons[int(text) - 1].data, language=self.language)
+        if text.isdigit() and self.buttons:
+            if 1 <= int(text) <= len(self.buttons):
+                return Incoming(self.user_id, button=self.buttons[int(text) - 1].data, language=self.language)
+            return f"There is no choice {text}: choose 1 to {len(self.buttons)}.\n"
         if text.split(" ", 1)[0] == "/photo":
-            self._photos += 1
-            name = text[len("/photo"):].strip() or f"photo-{self._photos}"
-            return Incoming(self.user_id, photo=Photo(f"terminal:{name}", f"terminal:{name}"), language=self.language)
+            return self._photo(text[len("/photo"):].strip())
         return Incoming(self.user_id, text=text, language=self.language)
+
+    def _photo(self, name: str) -> Incoming | str:
+        if not name:
+            return "Say which picture: /photo PATH (e.g. /photo ~/box.jpg).\n"
+        path = Path(name).expanduser()
+        if not path.is_file():
+            return f"There is no file {name}; nothing was sent.\n"
+        resolved = str(path.resolve())
+        return Incoming(self.user_id, photo=Photo(f"terminal:{resolved}", f"terminal:{resolved}"), language=self.language)
 
     def send(self, line: str) -> str:
         """Handle one typed line; returns what to print."""
-        shown, self.buttons = render(self.service.handle(self.incoming(line), identity=self.identity), self.save)
+        incoming = self.incoming(line)
+        if isinstance(incoming, str):
+            return incoming  # the numbered choices stay as they were
+        replies = self.service.handle(incoming, identity=self.identity)
+        if not replies:
+            return "(No reply: the bot had nothing to say to that.)\n"
+        shown, self.buttons = render(replies, self.save)
         return shown
 
     def save(self, attachment: Attachment) -> Path:
@@ -72,20 +88,40 @@ class Terminal:
         path.write_bytes(attachment.content)
         return path.resolve()
 
-    def run(self, stdin: TextIO, stdout: TextIO, *, prompt: bool) -> int:
-        """Read lines until end of input (or /quit), printing the replies."""
+    def run(self, stdin: TextIO, stdout: TextIO, *, prompt: bool, history: Path | None = None,
+            editor: Callable[[], str] | None = None) -> int:
+        """Read lines until end of input (or /quit), printing the replies; `prompt` for an interactive terminal
+        (lines read with `editor`, by default prompt_toolkit's line editor)."""
         stdout.write(self.send("/start"))
         stdout.flush()
+        read = (editor or line_editor(history)) if prompt else None
         while True:
-            if prompt:
-                stdout.write("> ")
-                stdout.flush()
-            line = stdin.readline()
-            if not line or line.strip() in ("/quit", "/exit"):
+            if read is not None:
+                try:
+                    line = read()
+                except (EOFError, KeyboardInterrupt):
+                    return 0
+            else:
+                line = stdin.readline()
+                if not line:
+                    return 0
+            if line.strip() in QUIT:
                 return 0
             if not line.strip():
                 continue
-            if not prompt:  # piped: echo the input so the output reads as a transcript
+            if read is None:  # piped: echo the input so the output reads as a transcript
                 stdout.write(f"> {line.strip()}\n")
             stdout.write(self.send(line))
             stdout.flush()
+
+
+def line_editor(history: Path | None, **session_options) -> Callable[[], str]:
+    """prompt_toolkit's prompt with line editing, and history kept in `history` (in memory without one);
+    `session_options` go to its PromptSession (tests pass `input` and `output`)."""
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.history import FileHistory, InMemoryHistory
+
+    if history is not None:
+        history.parent.mkdir(parents=True, exist_ok=True)
+    session = PromptSession(history=FileHistory(str(history)) if history is not None else InMemoryHistory(), **session_options)
+    return lambda: session.prompt("> ")

@@ -15,12 +15,18 @@ EN: dict[str, str] = {
     "help_unlinked": "I answer refund requests for buyers and reward and claim questions for sellers. "
                      "Link your account first with the invite link you were given.\n\n{summary}",
     "help_buyer": "What I can do for you:\n/refund - ask for a refund on a delivered order\n/status - your requests and decisions\n"
-                  "/label - your prepaid return label again\n/decision ID - one decision in full\n/cancel - stop what we're doing\n"
+                  "/label - your prepaid return label again\n/decision ID - one decision in full\n/help - this list\n"
+                  "/cancel - stop what we're doing\n"
                   "You can also just write, e.g. \"I want to return my sleeping bag\".",
     "help_seller": "What I can do for you:\n/tier - your reward tier, metrics and how to move up\n"
                    "/refunds - recent marketplace refunds on your orders\n/claims - your reimbursement claims\n"
-                   "/claim - file a claim (or add evidence to one)\n/decision ID - one decision in full\n/cancel - stop what we're doing",
-    "help_admin": "Admin commands:\n/policy - the policy version in force\n/reload - reload the policy file\n/cancel",
+                   "/claim - file a claim (or add evidence to one)\n/decision ID - one decision in full\n/help - this list\n"
+                   "/cancel - stop what we're doing",
+    "help_admin": "Admin commands:\n/policy - the policy version in force and its summary\n"
+                  "/reload - reload the policy file (a bad file is rejected and the errors listed)\n"
+                  "/decision ID - any decision in full\n/help - this list\n/cancel - stop what we're doing",
+    "help_terminal": "In the terminal: answer a numbered choice with its number; /photo PATH sends a picture file "
+                     "(claim evidence); /quit leaves.",
     "unknown": "I can't help with that, but here is what I can do.\n\n{help}",
     "cant_help_billing": "I can't look into charges on your card: that is for our payments team. Contact customer service "
                          "and they will check the payment.",
@@ -49,6 +55,7 @@ EN: dict[str, str] = {
              "quote reference {reference}.",
     "not_allowed": "That command isn't available for your account. {help_hint}",
     "choose_number": "Please choose one of the options (tap a button or send its number), or send /cancel.",
+    "choose_number_terminal": "Please choose one of the options (type its number), or send /cancel.",
     "truncated": "(Your message was long, so I only read the first {limit} characters.)",
     "policy_summary": "How refunds work: returns are accepted within {default_window} days of delivery{window_exceptions}. "
                       "{non_returnable}Items of {returnless_max} or less are refunded without a return. "
@@ -115,6 +122,8 @@ EN: dict[str, str] = {
     "claim_choose_reason": "Why should you be reimbursed for {refund_id} ({product})?",
     "claim_evidence": "Add your evidence for the {reason} claim: send a photo, or tap what you have, then Submit.\n"
                       "Needed for this reason: {needed}. Added so far: {added}.",
+    "claim_evidence_terminal": "Add your evidence for the {reason} claim: send a photo with /photo PATH, or choose what you "
+                               "have by its number, then Submit.\nNeeded for this reason: {needed}. Added so far: {added}.",
     "claim_photo_added": "Photo added ({count} so far).",
     "claim_photo_unexpected": "Thanks, but I'm not collecting evidence right now. Start with /claim.",
     "evidence_none": "nothing",
@@ -199,6 +208,7 @@ ES: dict[str, str] = {
     "headline_deny": "Lo sentimos, este reembolso no se puede aprobar.",
     "headline_escalate": "Una persona de nuestro equipo revisará tu solicitud.",
     "choose_number": "Elige una de las opciones (pulsa un botón o envía su número).",
+    "choose_number_terminal": "Elige una de las opciones (escribe su número), o envía /cancel.",
 }
 
 ES_LABELS: dict[str, str] = {
@@ -221,6 +231,11 @@ def language_of(code: str | None) -> str:
     """The catalogue for a Telegram language code (`es-MX` -> `es`), English when there is none."""
     base = (code or "en").split("-")[0].lower()
     return base if base in CATALOGUES else "en"
+
+
+def has_text(lang: str, key: str) -> bool:
+    """True when `key` exists in `lang` or in English."""
+    return key in CATALOGUES.get(lang, CATALOGUES["en"])[0] or key in EN
 
 
 def text(lang: str, key: str, **values: Any) -> str:

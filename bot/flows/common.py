@@ -30,8 +30,10 @@ def policy_summary(policy: Policy, lang: str) -> str:
 def help_text(turn: Turn) -> str:
     """The help for the person's role (with the policy summary for people not linked yet)."""
     if turn.role is None:
-        return turn.t("help_unlinked", summary=policy_summary(turn.policy, turn.lang))
-    return turn.t(f"help_{turn.role}")
+        shown = turn.t("help_unlinked", summary=policy_summary(turn.policy, turn.lang))
+    else:
+        shown = turn.t(f"help_{turn.role}")
+    return shown + ("\n\n" + turn.t("help_terminal") if turn.service.channel == "terminal" else "")
 
 
 def start(turn: Turn, code: str) -> list[Reply]:
