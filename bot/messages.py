@@ -49,6 +49,7 @@ class Reply:
     text: str
     buttons: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)
     attachment: Attachment | None = None
+    menu: tuple[str | None, str] | None = None  # (role, language): set this chat's command menu to the role's
 
     def flat_buttons(self) -> list[Button]:
         """The buttons in reading order."""

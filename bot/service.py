@@ -148,6 +148,8 @@ class ChatService:
             return table[name](turn, arg.strip())
         if turn.role is not None and name in ALL_COMMANDS:
             return [turn.reply("not_allowed", help_hint=turn.t("help_hint"))]
+        if turn.role is None and name in ALL_COMMANDS:
+            return [turn.reply("link_first", command=name)]
         return common.unknown(turn)
 
     def _button(self, turn: Turn, data: str) -> list[Reply]:

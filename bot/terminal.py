@@ -15,6 +15,7 @@ from typing import Callable, TextIO
 
 from store import Identity
 
+from .markup import plain
 from .messages import Attachment, Button, Incoming, Photo, Reply
 from .service import ChatService
 
@@ -31,7 +32,7 @@ def render(replies: list[Reply], save: Callable[[Attachment], Path] | None = Non
     """The replies as text with numbered choices, and the buttons in that numbering; files are saved with `save`."""
     lines, buttons = [], []
     for reply in replies:
-        lines.append(reply.text)
+        lines.append(plain(reply.text))
         if reply.attachment is not None and save is not None:
             lines.append(f"  [{reply.attachment.kind} saved to {save(reply.attachment)}]")
         for button in reply.flat_buttons():

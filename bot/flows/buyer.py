@@ -9,24 +9,54 @@ from store import (
     NotFound, OrderItemView, RefundRequestExists, buyer_order_item, buyer_order_items, list_decisions,
 )
 
-from ..format import day, money
+from ..format import button_label, day, money
+from ..markup import Html
 from ..intent import matching
 from ..messages import Reply
 from ..records import request_refund
 from .labels import label_for
+from .wording import rule_description, without_rule_id
 from .turn import Turn
 
 MAX_ITEMS = 50
 MAX_MATCHES = 10  # the most recently delivered matches
 
 
+def _in_window(turn: Turn, item: OrderItemView) -> bool:
+    """Still inside its category's return window (past it, every request is declined: not worth offering)."""
+    window = turn.policy.returns.category(item.category).window_days
+    return (turn.now.date() - item.delivered_at.date()).days <= window
+
+
+def _askable(item: OrderItemView) -> bool:
+    return item.return_request_id is None and item.refund_id is None
+
+
 def _refundable(turn: Turn) -> list[OrderItemView]:
     items = buyer_order_items(turn.session, buyer_id=turn.account, as_of=turn.now, limit=MAX_ITEMS)
-    return [i for i in items if i.return_request_id is None and i.refund_id is None]
+    return [i for i in items if _askable(i) and _in_window(turn, i)]
 
 
 def _item_label(turn: Turn, item: OrderItemView) -> str:
-    return turn.t("refund_item_label", product=item.product_name, price=money(item.price), delivered=day(item.delivered_at))
+    """A button: the product and its price, at most 32 characters."""
+    return button_label(item.product_name, money(item.price))
+
+
+def _order_lines(turn: Turn, items: list[OrderItemView], outcomes: dict[str, str]) -> list[str]:
+    """The buyer's orders: each with its delivery date, its askable items with their price, decided items with their decision."""
+    orders: OrderedDict[str, list[OrderItemView]] = OrderedDict()
+    for item in items:
+        orders.setdefault(item.order_id, []).append(item)
+    lines = []
+    for order_id, group in orders.items():
+        lines.append(turn.t("order_heading", order=order_id, delivered=day(group[0].delivered_at)))
+        for item in group:
+            if _askable(item):
+                lines.append(turn.t("order_item_line", product=item.product_name, price=money(item.price)))
+            else:
+                decided = turn.label(outcomes[item.order_item_id]) if item.order_item_id in outcomes else turn.t("already_refunded")
+                lines.append(turn.t("order_item_decided", product=item.product_name, price=money(item.price), decision=decided))
+    return lines
 
 
 def start_refund(turn: Turn, item_id: str = "", *, reason: str | None = None) -> list[Reply]:
@@ -34,18 +64,21 @@ def start_refund(turn: Turn, item_id: str = "", *, reason: str | None = None) ->
     turn.convo.start("refund", **({"reason": reason} if reason else {}))
     if item_id.strip():
         return choose_item(turn, item_id.strip())
-    items = _refundable(turn)
-    if not items:
+    every = buyer_order_items(turn.session, buyer_id=turn.account, as_of=turn.now, limit=MAX_ITEMS)
+    askable = [i for i in every if _askable(i) and _in_window(turn, i)]
+    if not askable:
         turn.convo.clear()
         return [turn.reply("refund_no_items")]
-    orders: OrderedDict[str, list[OrderItemView]] = OrderedDict()
-    for item in items:
-        orders.setdefault(item.order_id, []).append(item)
-    if len(orders) == 1:
-        return _offer_items(turn, next(iter(orders)), items)
-    options = [(turn.t("order_label", order=order_id, delivered=day(group[0].delivered_at), items=len(group),
-                       plural="" if len(group) == 1 else "s"), order_id) for order_id, group in orders.items()]
-    return [turn.reply("refund_choose_order", turn.convo.offer("order", options))]
+    if len(askable) == 1:
+        return [Reply(turn.t("refund_only_item", product=askable[0].product_name))] + _ask_reason(turn, askable[0])
+    outcomes = {r.order_item_id: r.outcome for r in list_decisions(turn.session, kind="refund", buyer_id=turn.account, limit=MAX_ITEMS)}
+    shown = [i for i in every if i in askable or not _askable(i)]
+    lines = _order_lines(turn, shown, outcomes)
+    closed = len(every) - len(shown)
+    if closed:
+        lines.append(turn.t("order_items_closed", count=closed))
+    options = [(_item_label(turn, i), i.order_item_id) for i in askable]
+    return [Reply(turn.t("refund_choose_listed", orders=Html("\n").join(lines)), turn.convo.offer("item", options))]
 
 
 def start_from_sentence(turn: Turn, sentence: str, reason: str | None = None) -> list[Reply]:
@@ -148,11 +181,15 @@ def decide(turn: Turn, condition: str) -> list[Reply]:
         _, attachment = label_for(turn, recorded.return_request_id)
         if attachment is None:
             nxt += "\n" + turn.t("label_unavailable", rma=recorded.return_request_id)
+    headline = f"headline_{decision.outcome}"
+    if decision.outcome == "returnless_refund" and reason == "not_received":
+        headline += "_not_received"  # nothing arrived, so there is nothing to keep
     text = turn.t(
         "decision_refund",
-        headline=turn.t(f"headline_{decision.outcome}"),
+        headline=turn.t(headline),
         amounts=shown,
-        explanation=decision.explanation,
+        explanation=without_rule_id(decision.explanation),
+        rule=rule_description(turn, decision.rule),
         next=nxt,
         decision_id=recorded.decision_id,
         policy_version=decision.policy_version,

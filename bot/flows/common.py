@@ -3,11 +3,14 @@ from __future__ import annotations
 
 from policy import Policy
 from store import NotFound, get_decision, redeem_invite
+from store.models import Buyer, Seller
 
 from ..format import day, money
+from ..markup import Html
 from ..messages import Reply
 from ..texts import text
 from .turn import Turn
+from .wording import rule_description, without_rule_id
 
 
 def policy_summary(policy: Policy, lang: str) -> str:
@@ -45,11 +48,19 @@ def start(turn: Turn, code: str) -> list[Reply]:
             return [turn.reply("link_failed")]
         turn.identity = identity
         turn.convo.clear()
-        return [Reply(turn.t("linked", role=identity.role, account=identity.account_id or "") + "\n\n" + help_text(turn))]
+        linked = turn.t(f"linked_{identity.role}", name=account_name(turn))
+        return [Reply(linked + "\n\n" + help_text(turn), menu=(identity.role, turn.lang))]
     if turn.role is None:
         return [turn.reply("welcome_unlinked", summary=policy_summary(turn.policy, turn.lang))]
-    welcome = turn.t(f"welcome_{turn.role}", account=turn.account or "")
-    return [Reply(welcome + "\n\n" + help_text(turn))]
+    welcome = turn.t(f"welcome_{turn.role}", name=account_name(turn))
+    return [Reply(welcome + "\n\n" + help_text(turn), menu=(turn.role, turn.lang))]
+
+
+def account_name(turn: Turn) -> str:
+    """The name of the buyer or seller the chat is linked to (people read names, not ids)."""
+    model = {"buyer": Buyer, "seller": Seller}.get(turn.role)
+    row = turn.session.get(model, turn.account) if model is not None and turn.account else None
+    return row.name if row is not None else ""
 
 
 def show_help(turn: Turn, _arg: str = "") -> list[Reply]:
@@ -86,9 +97,14 @@ def decision(turn: Turn, decision_id: str) -> list[Reply]:
             raise NotFound(decision_id)
     except NotFound:
         return [turn.reply("not_found", what="decision", id=decision_id)]
-    amounts = "".join(f"{name.replace('_', ' ').capitalize()}: {money(value)}\n"
-                      for name, value in (("refund_amount", record.refund_amount), ("fee", record.fee),
-                                          ("reimbursement", record.reimbursement)) if value is not None)
-    return [turn.reply("decision_detail", decision_id=record.id, kind=record.kind, date=day(record.decided_at),
-                       outcome=turn.label(record.outcome), reason=record.reason, rule=record.rule,
-                       policy_version=record.policy_version, amounts=amounts, explanation=record.explanation)]
+    amounts = Html("").join(turn.t(f"amount_{name}", amount=money(value))
+                            for name, value in (("refund_amount", record.refund_amount), ("fee", record.fee),
+                                                ("reimbursement", record.reimbursement)) if value is not None)
+    if record.kind == "refund":  # the buyer's: the rule in words, no codes
+        rule = turn.t("decision_detail_rule", rule=rule_description(turn, record.rule))
+        ids = turn.t("ids_line", decision_id=record.id, policy_version=record.policy_version)
+    else:
+        rule, ids = "", turn.t("ids_line_rule", decision_id=record.id, rule=record.rule, policy_version=record.policy_version)
+    return [turn.reply("decision_detail", what=turn.t(f"kind_{record.kind}"), date=day(record.decided_at),
+                       outcome=turn.label(record.outcome), amounts=amounts, explanation=without_rule_id(record.explanation),
+                       rule=rule, ids=ids)]

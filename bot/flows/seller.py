@@ -12,10 +12,12 @@ from store import (
 )
 
 from ..charts import Thresholds, WeekPoint, tier_chart
-from ..format import day, money
+from ..format import button_label, day, money
+from ..markup import Html
 from ..messages import Attachment, Photo, Reply
 from ..records import decision_record
 from .turn import Turn
+from .wording import rule_description, to_the_seller, without_rule_id
 
 OPEN_STATUSES = ("needs_evidence", "pending")
 TOGGLED_EVIDENCE = ("tracking", "signature")
@@ -45,7 +47,7 @@ def tier(turn: Turn, _arg: str = "") -> list[Reply]:
         cpu=ratio(d["cpu"]),
         tier=turn.label(d["tier"]), discount=f"{float(decision.amounts['discount']) * 100:.0f}%",
         fee=money(decision.amounts["fee_per_unit"], exact=True),
-        explanation=decision.explanation, advice="\n".join(f"- {step}" for step in d["advice"]),
+        explanation=without_rule_id(decision.explanation), advice="\n".join(f"- {step}" for step in d["advice"]),
         decision_id=decision_id, policy_version=decision.policy_version,
     ), attachment=_tier_chart(turn, as_of))]
 
@@ -91,10 +93,26 @@ def refunds(turn: Turn, refund_id: str = "") -> list[Reply]:
     lines = [turn.t("refunds_header")]
     for v in views:
         claim = turn.t("refunds_claim", claim_id=v.claim_id, status=turn.label(v.claim_status)) if v.claim_id else ""
-        lines.append(turn.t("refunds_line", refund_id=v.refund_id, product=v.product_name, amount=money(v.amount),
-                            date=day(v.issued_at), outcome=turn.label(v.outcome) if v.outcome else "-", rule=v.rule or "-",
-                            claim=claim))
-    return [Reply("\n".join(lines))]
+        lines.append(turn.t("refunds_line", refund_id=v.refund_id, product=v.product_name, order=v.order_id, amount=money(v.amount),
+                            date=day(v.issued_at), reason=turn.label(v.return_reason) if v.return_reason else turn.t("refunds_no_reason"),
+                            return_status=_return_status(turn, v), decision=_decision_words(turn, v), claim=claim))
+    return [Reply(Html("\n").join(lines))]
+
+
+def _return_status(turn: Turn, v) -> str:
+    if v.ships_back is None:
+        return turn.t("return_none")
+    if not v.ships_back:
+        return turn.t("return_not_needed")
+    if v.return_delivered_at is None:
+        return turn.t("return_on_its_way")
+    return turn.t("return_received", condition=turn.label(v.condition_received or "unopened").lower())
+
+
+def _decision_words(turn: Turn, v) -> str:
+    if not v.outcome:
+        return turn.t("decision_by_marketplace")
+    return f"{turn.label(v.outcome)} ({rule_description(turn, v.rule).rstrip('.')})"
 
 
 def claims(turn: Turn, claim_id: str = "") -> list[Reply]:
@@ -118,13 +136,15 @@ def start_claim(turn: Turn, refund_id: str = "") -> list[Reply]:
     window = turn.policy.claims.filing_window_days
     claimable = claimable_refunds(turn.session, seller_id=turn.account, as_of=turn.now, filing_window_days=window)
     open_claims = [c for c in seller_claims(turn.session, seller_id=turn.account, limit=50) if c.status in OPEN_STATUSES]
-    options = [(turn.t("claim_refund_label", refund_id=c.refund.refund_id, product=c.refund.product_name, amount=money(c.refund.amount),
-                       deadline=c.deadline.isoformat(), days=c.days_left), {"refund": c.refund.refund_id}) for c in claimable]
-    options += [(turn.t("claim_open_label", claim_id=c.claim_id, reason=turn.label(c.reason)), {"claim": c.claim_id}) for c in open_claims]
+    options = [(button_label(c.refund.product_name, money(c.refund.amount)), {"refund": c.refund.refund_id}) for c in claimable]
+    options += [(button_label(turn.t("claim_open_button", reason=turn.label(c.reason))), {"claim": c.claim_id}) for c in open_claims]
     if not options:
         turn.convo.clear()
         return [turn.reply("claim_none")]
-    return [turn.reply("claim_choose_refund", turn.convo.offer("refund", options))]
+    lines = [turn.t("claim_refund_line", product=c.refund.product_name, amount=money(c.refund.amount),
+                    deadline=c.deadline.isoformat(), days=c.days_left) for c in claimable]
+    lines += [turn.t("claim_open_line", claim_id=c.claim_id, reason=turn.label(c.reason)) for c in open_claims]
+    return [turn.reply("claim_choose_refund", turn.convo.offer("refund", options), lines=Html("\n").join(lines))]
 
 
 def choose_refund(turn: Turn, choice: dict) -> list[Reply]:
@@ -225,7 +245,7 @@ def _submit(turn: Turn) -> list[Reply]:
     missing = " and ".join(turn.label(e) for e in decision.details.get("missing_evidence", []))
     return [turn.reply(
         "decision_claim", headline=turn.t(headline), reimbursement=money(decision.amounts["reimbursement"]),
-        explanation=decision.explanation, next=turn.t(nxt, missing=missing, days=decision.details.get("days_left_to_file", 0)),
+        explanation=to_the_seller(without_rule_id(decision.explanation)), next=turn.t(nxt, missing=missing, days=decision.details.get("days_left_to_file", 0)),
         claim_id=recorded.claim_id, decision_id=recorded.decision_id, policy_version=decision.policy_version,
     )]
 

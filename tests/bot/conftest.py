@@ -9,6 +9,7 @@ from typing import Iterator
 import pytest
 
 from bot.config import LimitsConfig
+from bot.markup import plain
 from bot.messages import Incoming, Photo, Reply
 from bot.policy_runtime import PolicyRuntime
 from bot.service import ChatService
@@ -93,8 +94,8 @@ class Chat:
 
     @property
     def text(self) -> str:
-        """All text of the last replies."""
-        return "\n".join(r.text for r in self.replies)
+        """All text of the last replies, as the person reads it (without the HTML tags)."""
+        return "\n".join(plain(r.text) for r in self.replies)
 
     @property
     def buttons(self) -> list[str]:

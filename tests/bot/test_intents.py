@@ -96,8 +96,8 @@ def test_a_parcel_that_never_came_is_confirmed_before_anything_is_decided(alice,
 
 def test_a_reason_without_an_item_lists_the_orders_and_keeps_the_reason(alice):
     alice.say("it doesn't work")
-    assert "Which order is it about?" in alice.text
-    alice.tap("Order O1")
+    assert "Which item is it about?" in alice.text
+    alice.tap("Trail Sleeping Bag")
     assert "Got it: It's faulty." in alice.text and "What condition" in alice.text
 
 

@@ -29,10 +29,12 @@ def test_a_piped_buyer_session_reads_as_a_transcript(service):
     out = io.StringIO()
     assert terminal.run(io.StringIO("/refund\n1\n\n2\n1\n/status\n"), out, prompt=False) == 0
     transcript = out.getvalue()
-    assert transcript.startswith("Hello! You're linked as buyer B1.")
-    assert "> /refund\nWhich order is it about?\n  1) Order O1 - delivered 2026-11-15 (1 item)\n  2) Order O2" in transcript
-    assert "  2) It's faulty" in transcript
-    assert "Refund: $80.00" in transcript and "(rule non_returnable_seller_fault)" in transcript
+    assert transcript.startswith("Hello Alice! I'm here for refunds on your orders.")
+    assert ("> /refund\nWhich item is it about?\n\nOrder O1 · delivered 2026-11-15\n• Trail Sleeping Bag · $80.00\n"
+            "Order O2 · delivered 2026-11-10\n• Rain Jacket · $40.00\n• Wool Socks · $20.00\n"
+            "  1) Trail Sleeping Bag · $80.00\n  2) Rain Jacket · $40.00\n  3) Wool Socks · $20.00") in transcript
+    assert "  2) It's faulty" in transcript and "<b>" not in transcript
+    assert "Refund: $80.00" in transcript and "(rule" not in transcript
     assert "- Trail Sleeping Bag: refund without return $80.00 on 2026-11-20" in transcript
 
 
@@ -40,8 +42,8 @@ def test_numbers_only_choose_when_there_are_choices(service):
     terminal = Terminal(service, Identity(0, "buyer", "B1"))
     assert "I can't help with that" in terminal.send("7")
     terminal.send("/refund")
-    assert terminal.send("7") == "There is no choice 7: choose 1 to 2.\n"
-    assert len(terminal.buttons) == 2  # the choices stay on offer
+    assert terminal.send("7") == "There is no choice 7: choose 1 to 3.\n"
+    assert len(terminal.buttons) == 3  # the choices stay on offer
     assert "What's the problem with Trail Sleeping Bag?" in terminal.send("1")
 
 
@@ -148,7 +150,7 @@ def test_chat_command_on_the_demo_database(demo_config):
     proc = refundbot(demo_config, "chat", "--as", "buyer:B1", stdin="/refund\n1\n1\n1\n")
     assert proc.returncode == 0, proc.stderr
     assert "> /refund" in proc.stdout and "  1) " in proc.stdout
-    assert re.search(r"Decision D-[0-9A-Z]{12} \(policy 2026\.11-1\+[0-9a-f]{12}\)", proc.stdout), proc.stdout
+    assert re.search(r"Decision D-[0-9A-Z]{12} · policy 2026\.11-1\+[0-9a-f]{12}", proc.stdout), proc.stdout
 
 
 def test_a_rejected_reload_is_printed_once(demo_config, tmp_path):

@@ -7,6 +7,7 @@ import pytest
 from telegram.ext import Application
 
 from bot.config import LimitsConfig, TelegramConfig
+from bot.markup import plain
 from bot.service import ChatService
 from bot.telegram_app import build_application
 from store import create_invite, list_decisions
@@ -43,28 +44,31 @@ async def test_a_buyer_is_denied_a_sleeping_bag_and_a_seller_asks_for_their_tier
     async with running_bot(refundbot_factory, telegram_emulator):
         ann = telegram_emulator.user(first_name="Ann", language_code="en")
         await ann.send(f"/start {buyer_code}")
-        assert "Your chat is now linked as buyer B1." in (await ann.reply()).text
+        assert "You're all set, Alice: this chat is linked to your buyer account." in (await ann.reply()).text
 
         await ann.send("/refund")
         orders = await ann.reply()
-        assert orders.text == "Which order is it about?"
-        await ann.press(orders, next(b.text for b in orders.buttons if b.text.startswith("Order O1 - delivered ")))
+        assert plain(orders.text).startswith("Which item is it about?\n\nOrder O1 · delivered ")
+        await ann.press(orders, "Trail Sleeping Bag · $80.00")
         reasons = await ann.reply()
         assert reasons.text == "What's the problem with Trail Sleeping Bag?"
+        answered = await ann.edited(orders)  # the question shows the answer and loses its keyboard
+        assert not answered.keyboard and answered.text.endswith("› <b>Trail Sleeping Bag · $80.00</b>")
         await ann.press(reasons, "I don't need it any more")
         conditions = await ann.reply()
         await ann.press(conditions, "Unopened")
         decision = await ann.reply()
-        assert decision.text.startswith("Sorry, this refund can't be approved.")
-        assert "(rule non_returnable)" in decision.text and "Decision D-" in decision.text
+        assert plain(decision.text).startswith("Sorry, this refund can't be approved.")
+        assert "Policy: Some categories can only be returned" in decision.text and "(rule" not in decision.text
+        assert "Decision D-" in decision.text
         assert not decision.keyboard  # the decision has no buttons left to tap
 
         sam = telegram_emulator.user(first_name="Sam")
         await sam.send(f"/start {seller_code}")
-        assert "linked as seller S1" in (await sam.reply()).text
+        assert "linked to your seller account" in (await sam.reply()).text
         await sam.send("/tier")
         tier = await sam.reply()
-        assert tier.text.startswith("Your reward tier over the last 90 days")
+        assert plain(tier.text).startswith("Your reward tier over the last 90 days")
         assert "Valid Tracking Rate:" in tier.text and "Contacts Per Unit:" in tier.text and "To move up:" in tier.text
 
         await ann.send("/tier")  # a buyer can't ask a seller's question
