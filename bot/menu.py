@@ -1,12 +1,12 @@
 """The bot's command menu (Telegram's setMyCommands): each role's commands, described in each language."""
 from __future__ import annotations
 
-from .texts import CATALOGUES, text
+from .texts import LANGUAGES, text
 
 # In menu order; a role's menu lists those of its commands that are here.
-MENU_ORDER = ("refund", "status", "label", "tier", "refunds", "claims", "claim", "policy", "reload", "decision", "help", "cancel")
-PUBLIC_MENU = ("start", "help")
-LANGUAGES = tuple(CATALOGUES)
+MENU_ORDER = ("refund", "status", "label", "tier", "refunds", "claims", "claim", "policy", "reload", "decision", "language", "help",
+              "cancel")
+PUBLIC_MENU = ("start", "language", "help")
 
 
 def menu(role: str | None, lang: str) -> list[tuple[str, str]]:

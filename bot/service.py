@@ -30,7 +30,7 @@ from .texts import language_of, text
 log = logging.getLogger("refundbot.bot")
 
 # Commands by role; an unlinked chat only has the public ones.
-PUBLIC = {"start": common.start, "help": common.show_help, "cancel": common.cancel}
+PUBLIC = {"start": common.start, "help": common.show_help, "cancel": common.cancel, "language": common.language}
 COMMANDS = {
     "buyer": {**PUBLIC, "refund": buyer.start_refund, "status": buyer.status, "decision": common.decision,
               "label": labels.label},
@@ -39,7 +39,8 @@ COMMANDS = {
     "admin": {**PUBLIC, "policy": admin.policy, "reload": admin.reload, "decision": common.decision},
 }
 ALL_COMMANDS = {name for table in COMMANDS.values() for name in table}
-STEPS = {"refund": buyer.STEPS, "claim": seller.STEPS}
+STEPS = {"refund": buyer.STEPS, "claim": seller.STEPS, "language": common.LANGUAGE_STEPS}
+OPEN_FLOWS = {"language"}  # flows a chat not linked yet may answer too
 STALE_RETRIES = 3
 
 
@@ -121,6 +122,7 @@ class ChatService:
                 return []
             stored = load_conversation(session, telegram_user_id=incoming.user_id)
             convo = Conversation(stored.state, stored.version)
+            lang = convo.prefs.get("lang") or lang  # a language chosen with /language beats Telegram's
             who = identity or get_identity(session, telegram_user_id=incoming.user_id)
             turn = Turn(self, session, incoming, who, convo, lang, now)
             replies = self._dispatch(turn)
@@ -154,7 +156,7 @@ class ChatService:
 
     def _button(self, turn: Turn, data: str) -> list[Reply]:
         ok, value = turn.convo.pressed(data)
-        if ok and turn.role is not None and turn.convo.flow in STEPS:
+        if ok and (turn.role is not None or turn.convo.flow in OPEN_FLOWS) and turn.convo.flow in STEPS:
             return self._step(turn, value)
         if turn.convo.was_last_prompt(data):
             return [turn.reply("already_decided", decision_id=turn.convo.last.get("decision_id", "-"))]
@@ -169,7 +171,7 @@ class ChatService:
 
     def _sentence(self, turn: Turn, message: str) -> list[Reply]:
         intent = understand(message, turn.role)
-        if turn.role is not None and turn.convo.flow in STEPS and turn.convo.waiting:
+        if (turn.role is not None or turn.convo.flow in OPEN_FLOWS) and turn.convo.flow in STEPS and turn.convo.waiting:
             ok, value = turn.convo.typed(message)
             if ok:
                 return self._step(turn, value)

@@ -1,4 +1,4 @@
-"""Every text the bot says, by language; English is complete and the fallback for missing keys.
+"""Every text the bot says, by key, in English; other languages come from gettext catalogues (bot/i18n.py).
 
 Texts are Telegram HTML (`<b>`, `<i>`); the values put into them are escaped (bot.markup).
 """
@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .i18n import TRANSLATED, context, translations
 from .markup import Html, fill
 
 EN: dict[str, str] = {
@@ -24,16 +25,19 @@ EN: dict[str, str] = {
     "help_unlinked": "I answer refund requests for buyers and reward and claim questions for sellers. "
                      "Link your account first with the invite link you were given.\n\n{summary}",
     "help_buyer": "What I can do for you:\n/refund - ask for a refund on a delivered order\n/status - your requests and decisions\n"
-                  "/label - your prepaid return label again\n/decision ID - one decision in full\n/help - this list\n"
+                  "/label - your prepaid return label again\n/decision ID - one decision in full\n/language - the language I answer in\n"
+                  "/help - this list\n"
                   "/cancel - stop what we're doing\n"
                   "You can also just write, e.g. \"I want to return my sleeping bag\".",
     "help_seller": "What I can do for you:\n/tier - your reward tier, metrics and how to move up\n"
                    "/refunds - recent marketplace refunds on your orders\n/claims - your reimbursement claims\n"
-                   "/claim - file a claim (or add evidence to one)\n/decision ID - one decision in full\n/help - this list\n"
+                   "/claim - file a claim (or add evidence to one)\n/decision ID - one decision in full\n"
+                   "/language - the language I answer in\n/help - this list\n"
                    "/cancel - stop what we're doing",
     "help_admin": "Admin commands:\n/policy - the policy version in force and its summary\n"
                   "/reload - reload the policy file (a bad file is rejected and the errors listed)\n"
-                  "/decision ID - any decision in full\n/help - this list\n/cancel - stop what we're doing",
+                  "/decision ID - any decision in full\n/language - the language I answer in\n/help - this list\n"
+                  "/cancel - stop what we're doing",
     "help_terminal": "In the terminal: answer a numbered choice with its number; /photo PATH sends a picture file "
                      "(claim evidence); /quit leaves.",
     "unknown": "I can't help with that, but here is what I can do.\n\n{help}",
@@ -58,7 +62,6 @@ EN: dict[str, str] = {
     "help_hint": "Send /help to see what I can do.",
     "already_decided": "That was already decided: decision {decision_id}. Send /decision {decision_id} to see it again.",
     "not_found": "I couldn't find {what} {id}.",
-    "not_found_generic": "I couldn't find that.",
     "rate_limited": "You're sending messages faster than I can answer. Please wait a minute and try again.",
     "error": "Sorry, something went wrong on our side. Please try again; if it keeps happening, "
              "quote reference {reference}.",
@@ -67,6 +70,12 @@ EN: dict[str, str] = {
     "choose_number_terminal": "Please choose one of the options (type its number), or send /cancel.",
     "truncated": "(Your message was long, so I only read the first {limit} characters.)",
     "cmd_start": "Link your account with an invite code",
+    "cmd_language": "Choose the language I answer in",
+    "language_choose": "Which language should I use? Now: {current}.",
+    "language_auto": "Telegram's language",
+    "language_set": "I'll answer in English from now on. Send /language to change it.",
+    "language_set_auto": "I'll answer in your Telegram language ({language}). Send /language to change it.",
+    "language_unknown": "I don't speak \"{code}\" yet. Choose one of: {choices}.",
     "cmd_help": "What I can do",
     "cmd_cancel": "Stop what we're doing",
     "cmd_refund": "Ask for a refund on a delivered order",
@@ -86,14 +95,11 @@ EN: dict[str, str] = {
     "summary_windows": " ({exceptions})",
     "summary_non_returnable": "{categories} can't be returned unless they arrive faulty, damaged or wrong. ",
     # buyer
-    "refund_choose_order": "Which order is it about?",
     "refund_choose_item": "Which item in order {order}?",
     "refund_no_items": "You have no delivered orders that can still be refunded. /status shows your earlier requests.",
     "refund_choose_reason": "What's the problem with {product}?",
     "refund_choose_condition": "What condition is {product} in?",
     "refund_already": "You already asked for a refund on {product}: decision {decision_id}. /status shows it.",
-    "refund_item_label": "{product} - {price} (delivered {delivered})",
-    "order_label": "Order {order} - delivered {delivered} ({items} item{plural})",
     "refund_choose_listed": "Which item is it about?\n\n{orders}",
     "order_heading": "<b>Order {order}</b> · delivered {delivered}",
     "order_item_line": "• {product} · {price}",
@@ -181,7 +187,6 @@ EN: dict[str, str] = {
     "button_cancel": "Cancel",
     "button_tracking": "Tracking number",
     "button_signature": "Signature",
-    "button_photo_hint": "Photo: send it as a picture",
     "claim_already": "A claim was already filed for {refund_id}: {claim_id}, decision {decision_id}.",
     "claim_closed": "Claim {claim_id} has already been decided.",
     "decision_claim": "<b>{headline}</b>\nReimbursement: <b>{reimbursement}</b>\n\nWhy: {explanation}\n\n{next}\n\n"
@@ -243,78 +248,29 @@ EN_LABELS: dict[str, str] = {
     "not_eligible": "not eligible",
 }
 
-ES: dict[str, str] = {
-    "cmd_start": "Vincula tu cuenta con un código de invitación",
-    "cmd_help": "Lo que puedo hacer",
-    "cmd_cancel": "Detener lo que estamos haciendo",
-    "cmd_refund": "Pedir un reembolso de un pedido entregado",
-    "cmd_status": "Tus solicitudes de reembolso y decisiones",
-    "cmd_label": "Tu etiqueta de devolución prepagada otra vez",
-    "cmd_tier": "Tu nivel de recompensas, con un gráfico",
-    "cmd_refunds": "Reembolsos de tus pedidos",
-    "cmd_claims": "Tus reclamaciones de reembolso",
-    "cmd_claim": "Presentar una reclamación o añadir pruebas",
-    "cmd_policy": "La política vigente",
-    "cmd_reload": "Recargar el archivo de política",
-    "cmd_decision": "Una decisión completa: /decision ID",
-    "welcome_buyer": "¡Hola, {name}! Estoy aquí para los reembolsos de tus pedidos.",
-    "welcome_seller": "¡Hola, {name}! Estoy aquí para tu nivel de recompensas, tus reembolsos y tus reclamaciones.",
-    "linked_buyer": "Listo, {name}: este chat está vinculado a tu cuenta de comprador.",
-    "linked_seller": "Listo, {name}: este chat está vinculado a tu cuenta de vendedor.",
-    "link_failed": "Ese código de invitación no existe, ya se usó o caducó. Pide una invitación nueva.",
-    "unknown": "Perdona, no lo he entendido.\n\n{help}",
-    "cancelled": "De acuerdo, cancelado.",
-    "nothing_to_cancel": "No hay nada que cancelar.",
-    "expired_button": "Ese botón ha caducado. {help_hint}",
-    "help_hint": "Envía /help para ver lo que puedo hacer.",
-    "rate_limited": "Estás enviando mensajes más rápido de lo que puedo responder. Espera un minuto y vuelve a intentarlo.",
-    "error": "Perdona, algo ha fallado por nuestra parte. Inténtalo de nuevo; si sigue pasando, indica la referencia {reference}.",
-    "refund_choose_order": "¿Sobre qué pedido es?",
-    "refund_choose_item": "¿Qué artículo del pedido {order}?",
-    "refund_choose_reason": "¿Qué problema tiene {product}?",
-    "refund_choose_condition": "¿En qué estado está {product}?",
-    "headline_approve_return": "Tu devolución está aprobada.",
-    "headline_returnless_refund": "Te devolvemos el dinero y puedes quedarte el artículo.",
-    "headline_partial_refund": "Tu devolución está aprobada con una tarifa de reposición.",
-    "headline_deny": "Lo sentimos, este reembolso no se puede aprobar.",
-    "headline_escalate": "Una persona de nuestro equipo revisará tu solicitud.",
-    "choose_number": "Elige una de las opciones (pulsa un botón o envía su número).",
-    "choose_number_terminal": "Elige una de las opciones (escribe su número), o envía /cancel.",
-}
-
-ES_LABELS: dict[str, str] = {
-    "no_longer_needed": "Ya no lo necesito",
-    "defective": "Está defectuoso",
-    "damaged_in_transit": "Llegó dañado",
-    "wrong_item": "Recibí otro artículo",
-    "not_as_described": "No es como se describía",
-    "not_received": "Nunca llegó",
-    "unopened": "Sin abrir",
-    "opened": "Abierto, sin usar",
-    "used": "Usado",
-    "damaged": "Dañado",
-}
-
-CATALOGUES: dict[str, tuple[dict[str, str], dict[str, str]]] = {"en": (EN, EN_LABELS), "es": (ES, ES_LABELS)}
+# Other languages live in gettext catalogues (bot/locale, see bot/i18n.py); English is the source.
+LANGUAGES = ("en", *TRANSLATED)
 
 
 def language_of(code: str | None) -> str:
     """The catalogue for a Telegram language code (`es-MX` -> `es`), English when there is none."""
     base = (code or "en").split("-")[0].lower()
-    return base if base in CATALOGUES else "en"
+    return base if base in LANGUAGES else "en"
 
 
 def has_text(lang: str, key: str) -> bool:
-    """True when `key` exists in `lang` or in English."""
-    return key in CATALOGUES.get(lang, CATALOGUES["en"])[0] or key in EN
+    """True when `key` is a text (every text exists in every language: the catalogues are checked)."""
+    return key in EN
 
 
 def text(lang: str, key: str, **values: Any) -> Html:
-    """The text `key` in `lang` (falling back to English) as Telegram HTML, filled with `values` (escaped)."""
-    template = CATALOGUES.get(lang, CATALOGUES["en"])[0].get(key) or EN[key]
-    return fill(template, values)
+    """The text `key` in `lang` (English where the catalogue has no translation) as Telegram HTML, filled with `values` (escaped)."""
+    return fill(translations(lang).pgettext(context("text", key), EN[key]), values)
 
 
 def label(lang: str, code: str) -> str:
-    """The people-facing label of a code (a reason, condition, outcome or status)."""
-    return CATALOGUES.get(lang, CATALOGUES["en"])[1].get(code) or EN_LABELS.get(code) or code.replace("_", " ")
+    """The people-facing label of a code (a reason, condition, outcome or status); codes without one read as words."""
+    english = EN_LABELS.get(code)
+    if english is None:
+        return code.replace("_", " ")
+    return translations(lang).pgettext(context("label", code), english)

@@ -8,7 +8,7 @@ from store.models import Buyer, Seller
 from ..format import day, money
 from ..markup import Html
 from ..messages import Reply
-from ..texts import text
+from ..texts import language_of, text
 from .turn import Turn
 from .wording import rule_description, without_rule_id
 
@@ -76,6 +76,34 @@ def cancel(turn: Turn, _arg: str = "") -> list[Reply]:
 def unknown(turn: Turn) -> list[Reply]:
     """Input the bot can't place: say what it can do."""
     return [turn.reply("unknown", help=help_text(turn))]
+
+
+LANGUAGE_NAMES = {"en": "English", "es": "Español"}
+
+
+def language(turn: Turn, code: str = "") -> list[Reply]:
+    """/language [en|es|auto]: choose the language I answer in (by default, the one Telegram says)."""
+    code = code.strip().lower()
+    if code:
+        return choose_language(turn, code)
+    turn.convo.start("language")
+    options = [(name, lang) for lang, name in LANGUAGE_NAMES.items()] + [(turn.t("language_auto"), "auto")]
+    return [turn.reply("language_choose", turn.convo.offer("choose", options, columns=2),
+                       current=LANGUAGE_NAMES.get(turn.lang, turn.lang))]
+
+
+def choose_language(turn: Turn, code: str) -> list[Reply]:
+    """Set (or, with `auto`, forget) the person's language, and answer in it."""
+    turn.convo.clear()
+    if code not in (*LANGUAGE_NAMES, "auto"):
+        return [turn.reply("language_unknown", code=code, choices=", ".join(sorted(LANGUAGE_NAMES)))]
+    turn.convo.prefer(lang=None if code == "auto" else code)
+    turn.lang = code if code != "auto" else language_of(turn.incoming.language)
+    key = "language_set_auto" if code == "auto" else "language_set"
+    return [Reply(turn.t(key, language=LANGUAGE_NAMES[turn.lang]), menu=(turn.role, turn.lang) if turn.role else None)]
+
+
+LANGUAGE_STEPS = {"choose": choose_language}
 
 
 def out_of_scope(turn: Turn, topic: str | None) -> list[Reply]:

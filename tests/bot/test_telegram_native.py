@@ -126,7 +126,7 @@ def test_every_reason_condition_and_claim_reason_label_fits_a_button(service):
 def test_the_menu_lists_each_roles_commands_in_its_language():
     from bot.service import COMMANDS
 
-    assert [name for name, _ in menu(None, "en")] == ["start", "help"]
+    assert [name for name, _ in menu(None, "en")] == ["start", "language", "help"]
     for role in ("buyer", "seller", "admin"):
         names = [name for name, _ in menu(role, "en")]
         assert set(names) == set(COMMANDS[role]) - {"start"}, role

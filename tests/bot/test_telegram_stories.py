@@ -230,7 +230,7 @@ async def test_the_command_menu_follows_the_role_and_the_language(live_marketpla
         await bot.started(app)
         defaults = request.calls_to("setMyCommands")
         assert [(c.params.get("language_code"), [x["command"] for x in c.params["commands"]]) for c in defaults] == [
-            (None, ["start", "help"]), ("es", ["start", "help"])]
+            (None, ["start", "language", "help"]), ("es", ["start", "language", "help"])]
         now = datetime.now(timezone.utc)
         with live_marketplace.write() as session:
             code = create_invite(session, role="seller", account_id="S1", created_at=now, expires_at=now + timedelta(days=1))
@@ -240,7 +240,7 @@ async def test_the_command_menu_follows_the_role_and_the_language(live_marketpla
         [menu_call] = request.calls_to("setMyCommands")
         assert menu_call.params["scope"] == {"type": "chat", "chat_id": 404}
         commands = {c["command"]: c["description"] for c in menu_call.params["commands"]}
-        assert set(commands) == {"tier", "refunds", "claims", "claim", "decision", "help", "cancel"}
+        assert set(commands) == {"tier", "refunds", "claims", "claim", "decision", "language", "help", "cancel"}
         assert commands["tier"] == "Tu nivel de recompensas, con un gráfico"
     finally:
         await app.shutdown()
