@@ -106,6 +106,8 @@ EN: dict[str, str] = {
     "order_item_decided": "• {product} · {price} · <i>{decision}</i>",
     "order_items_closed": "({count} older item(s) are past their return window.)",
     "already_refunded": "refunded",
+    "refund_choose_units": "You have {quantity} of {product}. How many is this about?",
+    "units_all": "All {quantity}",
     "refund_matched": "I found {product} in your orders.",
     "refund_only_item": "{product} is the only item you can still ask about.",
     "refund_choose_match": "Several of your orders match. Which one is it?",

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from .errors import NotFound
@@ -28,7 +28,8 @@ class ReturnLabelView:
 
 
 _LABELS: Select = (
-    select(ReturnRequest.id, Order.id, OrderItem.id, Product.name, OrderItem.quantity, Buyer.name, Seller.name,
+    select(ReturnRequest.id, Order.id, OrderItem.id, Product.name, func.coalesce(ReturnRequest.quantity, OrderItem.quantity),
+           Buyer.name, Seller.name,
            Seller.return_address, ReturnRequest.requested_at, ReturnRequest.delivered_at)
     .join(OrderItem, ReturnRequest.order_item_id == OrderItem.id)
     .join(Order, OrderItem.order_id == Order.id)

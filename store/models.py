@@ -217,6 +217,7 @@ class ReturnRequest(Base):
         one_of("condition", CONDITIONS),
         one_of("condition_received", CONDITIONS, nullable=True),
         not_before("delivered_at", "requested_at"),
+        CheckConstraint("quantity IS NULL OR quantity >= 1", name="quantity_positive"),
     )
 
     id: Mapped[str] = mapped_column(Id, primary_key=True)
@@ -229,6 +230,7 @@ class ReturnRequest(Base):
     delivered_at: Mapped[datetime | None]
     condition_received: Mapped[str | None] = mapped_column(String(16))
     decision_id: Mapped[str | None] = mapped_column(ForeignKey("decisions.id"))
+    quantity: Mapped[int | None]  # the units asked about; None: the whole line
 
 
 class Refund(Base):

@@ -191,7 +191,8 @@ TYPES: dict[str, RecordType] = {t.name: t for t in (
     RecordType("return", "returns", models.ReturnRequest.__table__, (
         _f("id", ID), _f("order_item_id", ID), _f("reason", _enum(REFUND_REASONS)), _f("condition", _enum(CONDITIONS)),
         _f("requested_at", TIME), _f("prepaid_label", _boolean), _f("ships_back", _boolean, False, True),
-        _f("delivered_at", TIME, False), _f("condition_received", _enum(CONDITIONS), False)), (("order_item_id", "order_item"),)),
+        _f("delivered_at", TIME, False), _f("condition_received", _enum(CONDITIONS), False), _f("quantity", _positive_int, False)),
+        (("order_item_id", "order_item"),)),
     RecordType("refund", "refunds", models.Refund.__table__, (
         _f("id", ID), _f("order_item_id", ID), _f("amount", MONEY), _f("fee", MONEY, False, Decimal("0.00")),
         _f("issued_by", _enum(REFUND_ISSUERS)), _f("issued_at", TIME), _f("auto_refund_late", _boolean, False, False)),

@@ -42,6 +42,10 @@ def _item_label(turn: Turn, item: OrderItemView) -> str:
     return button_label(item.product_name, money(item.price))
 
 
+def _named(item: OrderItemView) -> str:
+    return f"{item.product_name} × {item.quantity}" if item.quantity > 1 else item.product_name
+
+
 def _order_lines(turn: Turn, items: list[OrderItemView], outcomes: dict[str, str]) -> list[str]:
     """The buyer's orders: each with its delivery date, its askable items with their price, decided items with their decision."""
     orders: OrderedDict[str, list[OrderItemView]] = OrderedDict()
@@ -52,10 +56,10 @@ def _order_lines(turn: Turn, items: list[OrderItemView], outcomes: dict[str, str
         lines.append(turn.t("order_heading", order=order_id, delivered=day(group[0].delivered_at)))
         for item in group:
             if _askable(item):
-                lines.append(turn.t("order_item_line", product=item.product_name, price=money(item.price)))
+                lines.append(turn.t("order_item_line", product=_named(item), price=money(item.price)))
             else:
                 decided = turn.label(outcomes[item.order_item_id]) if item.order_item_id in outcomes else turn.t("already_refunded")
-                lines.append(turn.t("order_item_decided", product=item.product_name, price=money(item.price), decision=decided))
+                lines.append(turn.t("order_item_decided", product=_named(item), price=money(item.price), decision=decided))
     return lines
 
 
@@ -127,8 +131,16 @@ def choose_item(turn: Turn, item_id: str) -> list[Reply]:
     return _ask_reason(turn, item)
 
 
+MAX_UNIT_BUTTONS = 8
+
+
 def _ask_reason(turn: Turn, item: OrderItemView) -> list[Reply]:
-    turn.convo.remember(order_item_id=item.order_item_id, product=item.product_name)
+    turn.convo.remember(order_item_id=item.order_item_id, product=item.product_name, quantity=item.quantity)
+    if item.quantity > 1 and "units" not in turn.convo.data:  # a line of several: which of them is it about?
+        shown = range(1, min(item.quantity, MAX_UNIT_BUTTONS))
+        options = [(str(n), n) for n in shown] + [(turn.t("units_all", quantity=item.quantity), item.quantity)]
+        return [turn.reply("refund_choose_units", turn.convo.offer("units", options, columns=4), quantity=item.quantity,
+                           product=item.product_name)]
     understood = turn.convo.data.get("reason")
     if understood == "not_received":  # it would be decided at once: a reason read from a sentence is confirmed first
         options = [(turn.t("button_yes_not_received"), True), (turn.t("button_other_reason"), False)]
@@ -137,6 +149,17 @@ def _ask_reason(turn: Turn, item: OrderItemView) -> list[Reply]:
         return [Reply(turn.t("refund_reason_understood", reason=turn.label(understood)))] + choose_reason(turn, understood)
     options = [(turn.label(reason), reason) for reason in REFUND_REASONS]
     return [turn.reply("refund_choose_reason", turn.convo.offer("reason", options), product=item.product_name)]
+
+
+def choose_units(turn: Turn, units: int) -> list[Reply]:
+    """How many units of a multi-unit line the request is about; then on to the reason."""
+    try:
+        item = buyer_order_item(turn.session, buyer_id=turn.account, order_item_id=turn.convo.data["order_item_id"], as_of=turn.now)
+    except NotFound:
+        turn.convo.clear()
+        return [turn.reply("not_found", what="order item", id=turn.convo.data["order_item_id"])]
+    turn.convo.remember(units=max(1, min(int(units), item.quantity)))
+    return _ask_reason(turn, item)
 
 
 def confirm_reason(turn: Turn, confirmed: bool) -> list[Reply]:
@@ -163,7 +186,8 @@ def decide(turn: Turn, condition: str) -> list[Reply]:
     item_id, reason = data["order_item_id"], data["reason"]
     try:
         facts, decision, recorded = request_refund(turn.session, turn.live.decide_refund, order_item_id=item_id, reason=reason,
-                                                   condition=condition, at=turn.now, channel=turn.service.channel)
+                                                   condition=condition, at=turn.now, channel=turn.service.channel,
+                                                   units=data.get("units"), line_quantity=data.get("quantity", 1))
     except RefundRequestExists as exc:
         turn.convo.clear()
         return [turn.reply("refund_already", product=data["product"], decision_id=exc.decision_id or "-")]
@@ -211,4 +235,5 @@ def status(turn: Turn, _arg: str = "") -> list[Reply]:
     return [Reply("\n".join(lines))]
 
 
-STEPS = {"order": choose_order, "item": choose_item, "confirm": confirm_reason, "reason": choose_reason, "condition": decide}
+STEPS = {"order": choose_order, "item": choose_item, "units": choose_units, "confirm": confirm_reason, "reason": choose_reason,
+         "condition": decide}

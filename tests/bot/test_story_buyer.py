@@ -115,3 +115,30 @@ def test_a_sentence_matching_several_items_offers_just_those(alice):
     alice.say("I want to return my jacket or socks")
     assert "Several of your orders match. Which one is it?" in alice.text
     assert alice.buttons == ["Rain Jacket · $40.00", "Wool Socks · $20.00"]
+
+
+def test_a_line_of_several_units_asks_how_many(alice, service):
+    from datetime import timedelta
+
+    from store import buyer_return_labels, import_records
+
+    from .conftest import NOW
+
+    with service.store.write() as session:
+        import_records(session, source="fixture", records=[
+            {"type": "order", "id": "O7", "buyer_id": "B1", "seller_id": "S1", "fulfilment": "seller",
+             "placed_at": (NOW - timedelta(days=5)).isoformat(), "delivered_at": (NOW - timedelta(days=2)).isoformat(),
+             "items": [{"id": "O7-1", "product_id": "P5", "quantity": 3, "unit_price": 20}]}])
+    alice.say("/refund")
+    assert "• Wool Socks × 3 · $60.00" in alice.text
+    alice.tap("Wool Socks · $60.00")
+    assert "You have 3 of Wool Socks. How many is this about?" in alice.text
+    assert alice.buttons == ["1", "2", "All 3"]
+    alice.tap("2")
+    assert "What's the problem with Wool Socks?" in alice.text
+    alice.tap("wrong item")
+    alice.tap("Unopened")
+    assert "Your return is approved." in alice.text and "Refund: $40.00" in alice.text  # two of three at $20
+    with service.store.read() as session:
+        [label] = buyer_return_labels(session, buyer_id="B1")
+    assert (label.order_item_id, label.quantity) == ("O7-1", 2)

@@ -29,6 +29,8 @@ def shop(store):
 
 
 REFUSED = {
+    "a return of no units": "INSERT INTO return_requests (id, order_item_id, reason, condition, requested_at, prepaid_label, "
+                            f"ships_back, quantity) VALUES ('RQ', 'I2', 'defective', 'unopened', {T}, true, true, 0)",
     "second refund for an item": "INSERT INTO refunds (id, order_item_id, amount, fee, issued_by, issued_at, auto_refund_late) "
                                  f"VALUES ('F2', 'I1', 10, 0, 'seller', {T}, false)",
     "negative refund": "INSERT INTO refunds (id, order_item_id, amount, fee, issued_by, issued_at, auto_refund_late) "
