@@ -20,7 +20,7 @@ from store import Identity, StaleState, Store, get_identity, list_identities, lo
 
 from .config import LimitsConfig
 from .conversation import Conversation
-from .flows import admin, buyer, common, labels, seller
+from .flows import admin, buyer, common, labels, seller, words
 from .flows.turn import Turn
 from .intent import understand
 from .labels import LabelProvider, LocalPdfLabels
@@ -170,27 +170,14 @@ class ChatService:
         return step(turn, value)
 
     def _sentence(self, turn: Turn, message: str) -> list[Reply]:
-        intent = understand(message, turn.role)
         if (turn.role is not None or turn.convo.flow in OPEN_FLOWS) and turn.convo.flow in STEPS and turn.convo.waiting:
             ok, value = turn.convo.typed(message)
             if ok:
                 return self._step(turn, value)
-            if intent.name == "cancel":
+            if understand(message, turn.role).name == "cancel":  # "never mind" leaves the prompt
                 return common.cancel(turn)
             return [turn.reply("choose_number", turn.convo.buttons())]
-        if intent.name == "refund":
-            return buyer.start_from_sentence(turn, message, intent.reason)
-        if intent.name in ("status", "tier", "refunds", "claims", "claim") and turn.role in COMMANDS:
-            return COMMANDS[turn.role][intent.name](turn, "")
-        if intent.name == "out_of_scope":
-            return common.out_of_scope(turn, intent.topic)
-        if intent.name == "help":
-            return common.show_help(turn)
-        if intent.name == "cancel":
-            return common.cancel(turn)
-        if intent.name == "thanks":
-            return [turn.reply("you_are_welcome")]
-        return common.unknown(turn)
+        return words.answer(turn, message, understand(message, turn.role), COMMANDS.get(turn.role, PUBLIC))
 
     def admin_chats(self) -> list[int]:
         """Telegram user ids linked as admins (for reload notices)."""

@@ -50,7 +50,6 @@ EN: dict[str, str] = {
     "cant_help_human": "I can't put you through to a person from here, but some requests go to our team for review "
                        "and you can always contact customer service.",
     "cant_help_exchange": "I can't swap items, but I can take it back and refund you, so you can order the one you want.",
-    "cant_help_footer": "Here is what I can do:\n{help}",
     "you_are_welcome": "You're welcome! Send /help whenever you need me.",
     "refund_confirm_not_received": "So {product} never arrived?",
     "button_yes_not_received": "Yes, it never arrived",

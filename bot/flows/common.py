@@ -108,7 +108,7 @@ LANGUAGE_STEPS = {"choose": choose_language}
 
 def out_of_scope(turn: Turn, topic: str | None) -> list[Reply]:
     """Something the bot can't do (a double charge, cancelling an order, ...): say so, and what it can do."""
-    return [Reply(turn.t(f"cant_help_{topic}") + "\n\n" + turn.t("cant_help_footer", help=help_text(turn)))]
+    return [Reply(turn.t(f"cant_help_{topic}") + "\n\n" + help_text(turn))]
 
 
 def decision(turn: Turn, decision_id: str) -> list[Reply]:

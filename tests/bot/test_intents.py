@@ -104,7 +104,7 @@ def test_a_reason_without_an_item_lists_the_orders_and_keeps_the_reason(alice):
 def test_a_double_charge_gets_a_clear_no_and_what_the_bot_can_do(alice):
     alice.say("I was charged twice!")
     assert alice.text.startswith("I can't look into charges on your card")
-    assert "Here is what I can do:" in alice.text and "/refund" in alice.text
+    assert "What I can do for you:" in alice.text and "/refund" in alice.text
     assert alice.buttons == []
 
 
