@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_BUYER ?= B1
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench clean catalogs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "refundbot needs Python 3.11 or newer")'
@@ -27,6 +27,14 @@ bench: $(STAMP)
 	$(BIN)/python bench/engine_bench.py
 	$(BIN)/python bench/reload_bench.py
 	$(BIN)/python bench/store_bench.py
+
+# After changing texts in bot/texts.py: refresh the template, merge it into every language's
+# catalogue (then translate what is new), and compile them. The bot compiles a stale or missing
+# .mo in memory from its .po, so this is optional for running it.
+catalogs: $(STAMP)
+	$(BIN)/python -m bot.i18n update
+	$(BIN)/python -m bot.i18n compile
+	$(BIN)/python -m bot.i18n check
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

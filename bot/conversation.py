@@ -41,10 +41,22 @@ class Conversation:
 
     def start(self, flow: str, **data: Any) -> None:
         """Begin `flow` afresh, forgetting any earlier one."""
-        last = self.state.get("last")
-        self.state = {"flow": flow, "data": dict(data)}
-        if last:
-            self.state["last"] = last
+        self.state = {"flow": flow, "data": dict(data), **self._kept()}
+        self.changed = True
+
+    def _kept(self) -> dict[str, Any]:
+        """What outlives a flow: the last flow's result (for a repeated final tap) and the person's preferences."""
+        return {key: self.state[key] for key in ("last", "prefs") if self.state.get(key)}
+
+    @property
+    def prefs(self) -> dict[str, Any]:
+        """The person's preferences (their chosen language)."""
+        return self.state.get("prefs") or {}
+
+    def prefer(self, **values: Any) -> None:
+        """Set preferences; a None value forgets one."""
+        prefs = {**self.prefs, **values}
+        self.state["prefs"] = {key: value for key, value in prefs.items() if value is not None}
         self.changed = True
 
     def remember(self, **values: Any) -> None:
@@ -119,14 +131,13 @@ class Conversation:
 
     def finish(self, **last: Any) -> None:
         """End the flow, remembering what it produced so a repeated final tap can be answered."""
-        self.state = {"last": {"nonce": self.state.get("nonce"), **last}}
+        self.state = {**self._kept(), "last": {"nonce": self.state.get("nonce"), **last}}
         self.changed = True
 
     def clear(self) -> bool:
         """Drop the active flow; True if there was one."""
         active = bool(self.flow)
-        last = self.state.get("last")
-        self.state = {"last": last} if last else {}
+        self.state = self._kept()
         self.changed = True
         return active
 

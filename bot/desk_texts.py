@@ -1,17 +1,25 @@
-"""The review desk's texts (agents, appeals, evidence added later, notifications), merged into bot.texts' English catalogue."""
+"""The review desk's texts (agents, appeals, evidence added later, notifications), merged into bot.texts' English source.
+
+Like every text they are Telegram HTML filled with escaped values, and translated in the gettext
+catalogues (bot/locale; `make catalogs` after a change).
+"""
 from __future__ import annotations
 
 EN_DESK: dict[str, str] = {
     # agents
     "help_agent": "Review desk:\n/queue - open cases, oldest first\n/case ID - one case in full, to decide it\n"
-                  "/decision ID - one decision in full\n/cancel - stop what we're doing",
-    "welcome_agent": "Hello! You're linked as agent {account}.",
+                  "/decision ID - one decision in full\n/language - the language I answer in\n/help - this list\n"
+                  "/cancel - stop what we're doing",
+    "cmd_queue": "Open review cases, oldest first",
+    "cmd_case": "One review case in full: /case ID",
+    "welcome_agent": "Hello {name}! You're on the review desk: cases the engine hands to a person wait in /queue.",
+    "linked_agent": "You're all set, {name}: this chat is linked to the review desk as an agent.",
     "queue_empty": "No open cases. Well done.",
     "queue_header": "Open cases, oldest first ({count} open, {overdue} overdue after {hours} h):",
     "queue_line": "- {case_id} {kind}: {product} {price}, buyer {buyer}, waiting {age}{overdue}",
     "queue_overdue": " - OVERDUE",
     "queue_more": "Tap a case (or send /case ID) to open it.",
-    "queue_button": "{case_id} {kind} ({age})",
+    "queue_button": "{case_id} · {age}",
     "case_kind_escalation": "escalated refund",
     "case_kind_appeal": "appealed denial",
     "case_kind_claim_review": "claim waiting for review",
@@ -39,7 +47,7 @@ EN_DESK: dict[str, str] = {
     "button_deny": "Deny",
     "button_approve": "Approve the claim ({amount})",
     "review_ask_amount": "How much should the buyer get back? At most {price} (type an amount like 25.50).",
-    "review_bad_amount": "{amount!r} is not an amount I can use: type a number above 0 and at most {price}, like 25.50.",
+    "review_bad_amount": "\"{amount}\" is not an amount I can use: type a number above 0 and at most {price}, like 25.50.",
     "review_ask_note": "Add a short note for the record (the {who} will see it):",
     "review_bad_note": "Please write a note of 1 to {max} characters.",
     "review_done": "Decided case {case_id}: {outcome}{amount}. Decision {review_id} (reviews {decision_id}). "
@@ -49,20 +57,19 @@ EN_DESK: dict[str, str] = {
     "who_seller": "seller",
     # notifications
     "notify_reviewed": "Update on your refund request for {product} (case {case_id}): {headline}\n{amounts}\n"
-                       "Note from our team: {note}\n\nDecision {review_id}, reviewing {decision_id}.",
+                       "Note from our team: {note}\n\n<i>Decision {review_id} · reviewing {decision_id}</i>",
     "notify_claim_reviewed": "Update on your claim {claim_id} (case {case_id}): {headline}\n"
-                             "Note from our team: {note}\n\nDecision {review_id}, reviewing {decision_id}.",
+                             "Note from our team: {note}\n\n<i>Decision {review_id} · reviewing {decision_id}</i>",
     "notify_claim_eligible": "Your claim {claim_id} on refund {refund_id} can be decided from today ({date}). "
                              "Send /claim and choose it.",
     "pending_messages": "While you were away:",
     # buyers coming back
     "refund_decided_header": "Already decided:",
-    "refund_decided_line": "- {product}: {state}",
     "state_open_case": "under review (case {case_id}, since {date})",
     "state_decided": "{outcome}{amount} (decision {decision_id})",
     "state_reviewed": "{outcome}{amount} after review by our team (decision {decision_id}): {note}",
     "state_can_appeal": "; you can appeal once",
-    "button_appeal": "Appeal the decision on {product}",
+    "button_appeal": "Appeal: {product}",
     "refund_nothing_new": "Nothing new to refund. You can appeal a denial below.",
     "refund_item_decided": "You already asked for a refund on {product}: {state}.",
     "appeal_ask": "In a sentence, why should we look at {product} again?",
@@ -78,12 +85,14 @@ EN_DESK: dict[str, str] = {
     # sellers
     "refunds_reviews": "Reviews of your orders by our team:",
     "refunds_review_line": "- {date} {item} {product}: {outcome}{amount} by {decided_by} (decision {review_id}): {note}",
-    "claim_pending_label": "Decide {claim_id} again ({reason}; eligible from {date})",
-    "claim_review_label": "Ask for a review of {claim_id} (denied)",
+    "claim_pending_line": "• Your claim {claim_id} ({reason}) was too early: it can be decided from {date}",
+    "claim_pending_button": "Decide again: {reason}",
+    "claim_review_line": "• Your claim {claim_id} ({reason}) was denied: you can ask for a review once",
+    "claim_review_button": "Review: {reason}",
     "claim_review_ask": "In a sentence, why should we look at claim {claim_id} again?",
     "claim_review_opened": "Claim {claim_id} is in our review queue as case {case_id}. I'll message you here when it's decided.",
     "claim_tracking_ask": "Send the tracking number as text (letters and digits, like 1Z999AA10123456784).",
-    "claim_tracking_bad": "{number!r} doesn't look like a tracking number: it should be 8 to 34 letters and digits "
+    "claim_tracking_bad": "\"{number}\" doesn't look like a tracking number: it should be 8 to 34 letters and digits "
                           "with at least 6 digits. Send it again, or /cancel.",
     "claim_tracking_added": "Tracking number {number} added.",
     "claim_eligible_later": "I'll message you on {date}, when it can be decided.",

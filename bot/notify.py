@@ -1,4 +1,7 @@
-"""Messages to people who did not ask: written to the outbox in the transaction of the decision they report."""
+"""Messages to people who did not ask: written to the outbox in the transaction of the decision they report.
+
+Texts are Telegram HTML like every reply (bot.markup): a filled text is queued as it is, a plain
+string is escaped, and the message is sent with parse_mode HTML."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -6,6 +9,10 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from store import chats_of, enqueue
+
+from .markup import escape
+
+PARSE_MODE = "HTML"
 
 
 def recipient_of(role: str, account_id: str) -> str:
@@ -19,5 +26,6 @@ def notify(session: Session, *, role: str, account_id: str, text: str, key: str,
     `key` names the event, so the same event never queues a message twice. Returns the message ids."""
     recipient = recipient_of(role, account_id)
     chats = chats_of(session, role=role, account_id=account_id) or [None]
-    return [enqueue(session, chat_id=chat, recipient=recipient, text=text, now=now, not_before=not_before,
+    html = str(escape(text))
+    return [enqueue(session, chat_id=chat, recipient=recipient, text=html, parse_mode=PARSE_MODE, now=now, not_before=not_before,
                     dedupe_key=f"{key}:{chat if chat is not None else 'account'}") for chat in chats]

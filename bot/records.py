@@ -25,17 +25,22 @@ def decision_record(decision: Decision, *, decided_at: datetime, channel: str, *
 
 
 def request_refund(session, decide: Callable[[Any], Decision], *, order_item_id: str, reason: str, condition: str,
-                   at: datetime, channel: str) -> tuple[dict, Decision, RefundRequestRecorded]:
+                   at: datetime, channel: str, units: int | None = None, line_quantity: int = 1
+                   ) -> tuple[dict, Decision, RefundRequestRecorded]:
     """Facts from the store, the decision, and the request (with its refund) recorded in the session's transaction.
 
-    Raises RefundRequestExists when the item already has a request. Returns the facts, the decision
-    and what was recorded. An escalated request opens a case on the review desk in the same transaction.
+    `units` of a line of `line_quantity` are decided at their share of the line's price (None: the
+    whole line). Raises RefundRequestExists when the item already has a request. Returns the facts,
+    the decision and what was recorded. An escalated request opens a case on the review desk in the
+    same transaction.
     """
     facts = refund_facts(session, order_item_id=order_item_id, reason=reason, condition=condition, as_of=at)
+    if units is not None and units != line_quantity:
+        facts = {**facts, "price": facts["price"] / line_quantity * units}  # the line total is unit price x quantity: exact
     decision = decide(facts)
     recorded = record_refund_request(session, order_item_id=order_item_id, reason=reason, condition=condition, requested_at=at,
                                      decision=decision_record(decision, decided_at=at, channel=channel),
-                                     prepaid_label=decision.outcome in SHIP_BACK_OUTCOMES)
+                                     prepaid_label=decision.outcome in SHIP_BACK_OUTCOMES, quantity=units)
     if decision.outcome == "escalate":
         open_case(session, kind="escalation", decision_id=recorded.decision_id, opened_at=at, opened_by="engine")
     return facts, decision, recorded

@@ -23,9 +23,10 @@ from store import (
 
 from .config import DeskConfig, LimitsConfig
 from .conversation import Conversation
-from .flows import admin, agent, buyer, common, seller
+from .flows import admin, agent, buyer, common, labels, seller, words
 from .flows.turn import Turn
-from .intent import seller_intent, wants_refund
+from .intent import understand
+from .labels import LabelProvider, LocalPdfLabels
 from .messages import Incoming, Reply
 from .notify import recipient_of
 from .texts import language_of, text
@@ -33,9 +34,10 @@ from .texts import language_of, text
 log = logging.getLogger("refundbot.bot")
 
 # Commands by role; an unlinked chat only has the public ones.
-PUBLIC = {"start": common.start, "help": common.show_help, "cancel": common.cancel}
+PUBLIC = {"start": common.start, "help": common.show_help, "cancel": common.cancel, "language": common.language}
 COMMANDS = {
-    "buyer": {**PUBLIC, "refund": buyer.start_refund, "status": buyer.status, "decision": common.decision},
+    "buyer": {**PUBLIC, "refund": buyer.start_refund, "status": buyer.status, "decision": common.decision,
+              "label": labels.label},
     "seller": {**PUBLIC, "tier": seller.tier, "refunds": seller.refunds, "claims": seller.claims, "claim": seller.start_claim,
                "decision": common.decision},
     "admin": {**PUBLIC, "policy": admin.policy, "reload": admin.reload, "decision": common.decision, "queue": agent.queue,
@@ -44,7 +46,8 @@ COMMANDS = {
 }
 ALL_COMMANDS = {name for table in COMMANDS.values() for name in table}
 STEPS = {"refund": buyer.STEPS, "claim": seller.STEPS, "review": agent.STEPS, "appeal": buyer.APPEAL_STEPS,
-         "claim_review": seller.REVIEW_STEPS}
+         "claim_review": seller.REVIEW_STEPS, "language": common.LANGUAGE_STEPS}
+OPEN_FLOWS = {"language"}  # flows a chat not linked yet may answer too
 STALE_RETRIES = 3
 
 
@@ -81,8 +84,9 @@ class ChatService:
 
     def __init__(self, store: Store, runtime, *, limits: LimitsConfig, channel: str = "telegram", desk: DeskConfig = DeskConfig(),
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-                 monotonic: Callable[[], float] = time.monotonic):
+                 monotonic: Callable[[], float] = time.monotonic, labels: LabelProvider | None = None):
         self.store = store
+        self.labels = labels or LocalPdfLabels()
         self.runtime = runtime
         self.limits = limits
         self.desk = desk
@@ -100,7 +104,8 @@ class ChatService:
         lang = language_of(incoming.language)
         verdict = self.limiter.check(incoming.user_id, self._monotonic())
         if verdict != "ok":
-            return [Reply(text(lang, "rate_limited"))] if verdict == "warn" else []
+            # Strangers flooding a chat are told once; a trusted transport's person (the terminal) every time.
+            return [Reply(text(lang, "rate_limited"))] if verdict == "warn" or identity is not None else []
         notes = []
         if incoming.text and len(incoming.text) > self.limits.max_text_length:
             incoming = replace(incoming, text=incoming.text[: self.limits.max_text_length])
@@ -125,6 +130,7 @@ class ChatService:
                 return []
             stored = load_conversation(session, telegram_user_id=incoming.user_id)
             convo = Conversation(stored.state, stored.version)
+            lang = convo.prefs.get("lang") or lang  # a language chosen with /language beats Telegram's
             who = identity or get_identity(session, telegram_user_id=incoming.user_id)
             turn = Turn(self, session, incoming, who, convo, lang, now)
             replies = self._dispatch(turn)
@@ -152,11 +158,13 @@ class ChatService:
             return table[name](turn, arg.strip())
         if turn.role is not None and name in ALL_COMMANDS:
             return [turn.reply("not_allowed", help_hint=turn.t("help_hint"))]
+        if turn.role is None and name in ALL_COMMANDS:
+            return [turn.reply("link_first", command=name)]
         return common.unknown(turn)
 
     def _button(self, turn: Turn, data: str) -> list[Reply]:
         ok, value = turn.convo.pressed(data)
-        if ok and turn.role is not None and turn.convo.flow in STEPS:
+        if ok and (turn.role is not None or turn.convo.flow in OPEN_FLOWS) and turn.convo.flow in STEPS:
             return self._step(turn, value)
         if turn.convo.was_last_prompt(data):
             return [turn.reply("already_decided", decision_id=turn.convo.last.get("decision_id", "-"))]
@@ -170,20 +178,17 @@ class ChatService:
         return step(turn, value)
 
     def _sentence(self, turn: Turn, message: str) -> list[Reply]:
-        if turn.role is not None and turn.convo.flow in STEPS and turn.convo.expects_text:
+        answering = (turn.role is not None or turn.convo.flow in OPEN_FLOWS) and turn.convo.flow in STEPS
+        if answering and turn.convo.expects_text:
             return self._step(turn, message)
-        if turn.role is not None and turn.convo.flow in STEPS and turn.convo.waiting:
+        if answering and turn.convo.waiting:
             ok, value = turn.convo.typed(message)
             if ok:
                 return self._step(turn, value)
+            if understand(message, turn.role).name == "cancel":  # "never mind" leaves the prompt
+                return common.cancel(turn)
             return [turn.reply("choose_number", turn.convo.buttons())]
-        if turn.role == "buyer" and wants_refund(message):
-            return buyer.start_from_sentence(turn, message)
-        if turn.role == "seller":
-            intent = seller_intent(message)
-            if intent:
-                return COMMANDS["seller"][intent](turn, "")
-        return common.unknown(turn)
+        return words.answer(turn, message, understand(message, turn.role), COMMANDS.get(turn.role, PUBLIC))
 
     def pending_messages(self, identity: Identity) -> list[Reply]:
         """Messages queued for this account that no chat delivered yet, marked delivered (the terminal shows them)."""

@@ -3,20 +3,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import BotCommand, BotCommandScopeChat, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
+from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from .config import TelegramConfig
 from .flows.admin import reload_notice
-from .messages import Incoming, Photo, Reply
+from .markup import escape
+from .menu import LANGUAGES, menu
+from .messages import Attachment, Incoming, Photo, Reply
 from .sender import OutboxSender
 from .service import ChatService
 
 log = logging.getLogger("refundbot.telegram")
 
 MAX_MESSAGE = 4096
+MAX_CAPTION = 1024
 CONCURRENT_UPDATES = 8
 
 
@@ -66,6 +71,44 @@ def chunks(text: str, size: int = MAX_MESSAGE) -> list[str]:
     return parts + [text]
 
 
+async def send_attachment(bot, chat_id: int, attachment: Attachment) -> None:
+    """Send a reply's file: a document (a label PDF) or a photo (a chart)."""
+    file = InputFile(attachment.content, filename=attachment.filename)
+    if attachment.kind == "photo":
+        await bot.send_photo(chat_id, file)
+    else:
+        await bot.send_document(chat_id, file)
+
+
+async def settle_keyboard(query) -> None:
+    """Edit the message whose button was pressed: the question shows the answer chosen and loses its keyboard,
+    so old keyboards don't pile up (an old or inaccessible message is left as it is)."""
+    message = query.message
+    if not isinstance(message, Message):
+        return
+    rows = message.reply_markup.inline_keyboard if message.reply_markup else ()
+    chosen = next((b.text for row in rows for b in row if b.callback_data == query.data), None)
+    shown = message.text_html if message.text else ""
+    if chosen is not None:
+        shown += f"\n\n› <b>{escape(chosen)}</b>"
+    try:
+        if shown:
+            await query.edit_message_text(shown, parse_mode=ParseMode.HTML, reply_markup=None)
+        else:
+            await query.edit_message_reply_markup(reply_markup=None)
+    except TelegramError as exc:  # e.g. older than 48 hours, or already edited by a double tap
+        log.info("could not edit the message of callback query %s: %s", query.id, exc)
+
+
+async def set_chat_menu(bot, chat_id: int, role: str | None, lang: str) -> None:
+    """Show this chat the command menu of its role, described in its language."""
+    commands = [BotCommand(name, description) for name, description in menu(role, lang)]
+    try:
+        await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
+    except TelegramError as exc:
+        log.info("could not set the command menu of chat %s: %s", chat_id, exc)
+
+
 class TelegramBot:
     """Feeds updates to the chat service (in a worker thread: it does database I/O) and sends its replies."""
 
@@ -88,6 +131,8 @@ class TelegramBot:
             except TelegramError as exc:
                 log.info("could not answer callback query %s: %s", update.callback_query.id, exc)
         replies = await asyncio.to_thread(self.service.handle, incoming)
+        if update.callback_query is not None:
+            await settle_keyboard(update.callback_query)
         for reply in replies:
             await self.send(incoming.chat_id, reply)
 
@@ -98,7 +143,12 @@ class TelegramBot:
             return
         parts = chunks(reply.text)
         for i, part in enumerate(parts):
-            await self.application.bot.send_message(chat_id, part, reply_markup=keyboard(reply) if i == len(parts) - 1 else None)
+            await self.application.bot.send_message(chat_id, part, parse_mode=ParseMode.HTML,
+                                                    reply_markup=keyboard(reply) if i == len(parts) - 1 else None)
+        if reply.attachment is not None:
+            await send_attachment(self.application.bot, chat_id, reply.attachment)
+        if reply.menu is not None:
+            await set_chat_menu(self.application.bot, chat_id, *reply.menu)
 
     async def send_photo(self, chat_id: int, reply: Reply) -> None:
         """Show a stored photo again: fetched from Telegram (getFile, download) and sent with its caption."""
@@ -108,9 +158,14 @@ class TelegramBot:
             data = await file.download_as_bytearray()
         except TelegramError as exc:
             log.warning("could not fetch photo %s: %s", reply.photo, exc)
-            await bot.send_message(chat_id, f"{reply.text} (the photo could not be fetched from Telegram: {exc})")
+            await bot.send_message(chat_id, f"{reply.text}{escape(f' (the photo could not be fetched from Telegram: {exc})')}",
+                                   parse_mode=ParseMode.HTML, reply_markup=keyboard(reply))
             return
-        await bot.send_photo(chat_id, bytes(data), caption=reply.text[:1024], reply_markup=keyboard(reply))
+        if len(reply.text) <= MAX_CAPTION:
+            await bot.send_photo(chat_id, bytes(data), caption=reply.text, parse_mode=ParseMode.HTML, reply_markup=keyboard(reply))
+            return
+        await bot.send_photo(chat_id, bytes(data))  # a caption cut short could cut a tag in two: the text follows
+        await self.send(chat_id, replace(reply, photo=None))
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log errors outside the service (network, Telegram); the bot keeps running."""
@@ -124,8 +179,15 @@ class TelegramBot:
             asyncio.run_coroutine_threadsafe(self.send(chat_id, Reply(text)), self._loop)
 
     async def started(self, application: Application) -> None:
-        """post_init hook: remember the loop so other threads can send, and start delivering the outbox."""
+        """post_init hook: remember the loop so other threads can send, set the menu for chats not linked yet
+        (per language), and start delivering the outbox."""
         self._loop = asyncio.get_running_loop()
+        for lang in LANGUAGES:
+            commands = [BotCommand(name, description) for name, description in menu(None, lang)]
+            try:
+                await application.bot.set_my_commands(commands, language_code=None if lang == "en" else lang)
+            except TelegramError as exc:
+                log.warning("could not set the default command menu (%s): %s", lang, exc)
         self._stop_sending = asyncio.Event()
         self.sender = OutboxSender(self.service.store, application.bot)
         # Our own task (post_init runs before the Application starts), stopped and awaited in post_stop.

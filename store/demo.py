@@ -76,6 +76,15 @@ SAFET_CHANGE = date(2026, 2, 16)
 # The refunds either side of it are dated absolutely; a demo dated before this day leaves them out.
 SAFET_DEMO_FROM = date(2026, 4, 10)
 
+# Where each demo seller takes returns (printed on the prepaid return labels).
+RETURN_ADDRESSES = {
+    "S1": "Northwind Outdoor Returns\n1200 Harbor Way, Dock 4\nSeattle, WA 98134\nUnited States",
+    "S2": "Bluebird Home - Returns\n77 Orchard Street\nPortland, OR 97205\nUnited States",
+    "S3": "Quickship Gadgets RMA Desk\n5 Industrial Park Rd, Unit 12\nAustin, TX 78744\nUnited States",
+    "S4": "Tiny Crafts\n9 Mill Lane\nBurlington, VT 05401\nUnited States",
+    "S9": "Evergreen Apparel Returns\nKastanienallee 12\n10435 Berlin\nGermany",
+}
+
 
 @dataclass(frozen=True)
 class DemoClaim:
@@ -122,7 +131,8 @@ def demo_plan(today: date) -> DemoPlan:
     records: list[dict[str, Any]] = []
     for seller in SELLERS:
         records.append({"type": "seller", "id": seller.id, "name": seller.name, "csba_enrolment": seller.enrolment,
-                        "csba_enrolled_at": _iso(_at(today - timedelta(days=seller.enrolled_days_ago)))})
+                        "csba_enrolled_at": _iso(_at(today - timedelta(days=seller.enrolled_days_ago))),
+                        "return_address": RETURN_ADDRESSES[seller.id]})
     for bid, name in {**BUYERS, **CUSTOMERS}.items():
         country, tags = BUYER_PROFILES.get(bid, (None, ()))
         records.append({"type": "buyer", "id": bid, "name": name, "country": country, "tags": list(tags)})

@@ -51,6 +51,10 @@ class RefundView:
     rule: str | None
     claim_id: str | None
     claim_status: str | None
+    order_id: str = ""
+    return_reason: str | None = None  # the buyer's reason, when they asked for the refund
+    ships_back: bool | None = None  # None: no return request
+    condition_received: str | None = None
 
 
 @dataclass(frozen=True)
@@ -125,7 +129,7 @@ def _refunds(seller_id: str) -> Select:
     return (
         select(Refund.id, Refund.order_item_id, Product.name, Product.category, Refund.amount, Refund.fee, Refund.issued_by,
                Refund.issued_at, ReturnRequest.delivered_at, Refund.decision_id, Decision.outcome, Decision.rule, Claim.id,
-               Claim.status)
+               Claim.status, Order.id, ReturnRequest.reason, ReturnRequest.ships_back, ReturnRequest.condition_received)
         .join(OrderItem, Refund.order_item_id == OrderItem.id)
         .join(Order, OrderItem.order_id == Order.id)
         .join(Product, OrderItem.product_id == Product.id)

@@ -71,7 +71,7 @@ def account_matches_role() -> CheckConstraint:
 
 
 class Seller(Base):
-    """A seller and their CSBA enrolment (when, and whether by default or by choice)."""
+    """A seller, their CSBA enrolment (when, and whether by default or by choice) and their return address."""
 
     __tablename__ = "sellers"
     __table_args__ = (
@@ -83,6 +83,7 @@ class Seller(Base):
     name: Mapped[str] = mapped_column(String(200))
     csba_enrolled_at: Mapped[datetime | None]
     csba_enrolment: Mapped[str | None] = mapped_column(String(16))
+    return_address: Mapped[str | None] = mapped_column(Text)  # printed on return labels, lines separated by newlines
 
 
 class Buyer(Base):
@@ -239,6 +240,7 @@ class ReturnRequest(Base):
         one_of("condition", CONDITIONS),
         one_of("condition_received", CONDITIONS, nullable=True),
         not_before("delivered_at", "requested_at"),
+        CheckConstraint("quantity IS NULL OR quantity >= 1", name="quantity_positive"),
     )
 
     id: Mapped[str] = mapped_column(Id, primary_key=True)
@@ -251,6 +253,7 @@ class ReturnRequest(Base):
     delivered_at: Mapped[datetime | None]
     condition_received: Mapped[str | None] = mapped_column(String(16))
     decision_id: Mapped[str | None] = mapped_column(ForeignKey("decisions.id"))
+    quantity: Mapped[int | None]  # the units asked about; None: the whole line
 
 
 class Refund(Base):

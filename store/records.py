@@ -191,7 +191,8 @@ def _f(name: str, parse: Callable[[Any], Any], required: bool = True, default: A
 
 TYPES: dict[str, RecordType] = {t.name: t for t in (
     RecordType("seller", "sellers", models.Seller.__table__, (
-        _f("id", ID), _f("name", TEXT), _f("csba_enrolled_at", TIME, False), _f("csba_enrolment", _enum(ENROLMENTS), False))),
+        _f("id", ID), _f("name", TEXT), _f("csba_enrolled_at", TIME, False), _f("csba_enrolment", _enum(ENROLMENTS), False),
+        _f("return_address", _string(500), False))),
     RecordType("buyer", "buyers", models.Buyer.__table__, (
         _f("id", ID), _f("name", TEXT), _f("country", _country, False), _f("tags", _tags, False, []))),
     RecordType("product", "products", models.Product.__table__, (
@@ -213,7 +214,8 @@ TYPES: dict[str, RecordType] = {t.name: t for t in (
     RecordType("return", "returns", models.ReturnRequest.__table__, (
         _f("id", ID), _f("order_item_id", ID), _f("reason", _enum(REFUND_REASONS)), _f("condition", _enum(CONDITIONS)),
         _f("requested_at", TIME), _f("prepaid_label", _boolean), _f("ships_back", _boolean, False, True),
-        _f("delivered_at", TIME, False), _f("condition_received", _enum(CONDITIONS), False)), (("order_item_id", "order_item"),)),
+        _f("delivered_at", TIME, False), _f("condition_received", _enum(CONDITIONS), False), _f("quantity", _positive_int, False)),
+        (("order_item_id", "order_item"),)),
     RecordType("refund", "refunds", models.Refund.__table__, (
         _f("id", ID), _f("order_item_id", ID), _f("amount", MONEY), _f("fee", MONEY, False, Decimal("0.00")),
         _f("issued_by", _enum(REFUND_ISSUERS)), _f("issued_at", TIME), _f("auto_refund_late", _boolean, False, False)),

@@ -76,8 +76,9 @@ def _existing_request(session: Session, order_item_id: str) -> RefundRequestExis
 
 
 def record_refund_request(session: Session, *, order_item_id: str, reason: str, condition: str, requested_at: datetime,
-                          decision: DecisionRecord, prepaid_label: bool) -> RefundRequestRecorded:
-    """Record a decided refund request once: RefundRequestExists if the item already has one (or a refund)."""
+                          decision: DecisionRecord, prepaid_label: bool, quantity: int | None = None) -> RefundRequestRecorded:
+    """Record a decided refund request once: RefundRequestExists if the item already has one (or a refund).
+    `quantity` is how many units of the line it is about (None: all of them)."""
     _check(reason, REFUND_REASONS, "reason")
     _check(condition, CONDITIONS, "condition")
     _check(decision.outcome, REFUND_OUTCOMES, "refund outcome")
@@ -88,10 +89,13 @@ def record_refund_request(session: Session, *, order_item_id: str, reason: str, 
         raise StoreError(f"a {decision.outcome} decision needs a refund_amount")
     requested_at = aware(requested_at, "requested_at")
     owner = session.execute(
-        select(Order.buyer_id, Order.seller_id).join(OrderItem, OrderItem.order_id == Order.id).where(OrderItem.id == order_item_id)
+        select(Order.buyer_id, Order.seller_id, OrderItem.quantity).join(OrderItem, OrderItem.order_id == Order.id)
+        .where(OrderItem.id == order_item_id)
     ).first()
     if owner is None:
         raise NotFound(f"no order item {order_item_id!r}")
+    if quantity is not None and not (type(quantity) is int and 1 <= quantity <= owner.quantity):
+        raise StoreError(f"quantity must be a whole number from 1 to {owner.quantity} (the units of the line), got {quantity!r}")
     existing = _existing_request(session, order_item_id)
     if existing:
         raise existing
@@ -103,6 +107,7 @@ def record_refund_request(session: Session, *, order_item_id: str, reason: str, 
             request = ReturnRequest(
                 id=new_id("RR"), order_item_id=order_item_id, reason=reason, condition=condition, requested_at=requested_at,
                 prepaid_label=prepaid_label, ships_back=decision.outcome in SHIP_BACK_OUTCOMES, decision_id=decision_id,
+                quantity=quantity,
             )
             session.add(request)
             session.flush()

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import sys
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from bot.cli import CliError
 from bot.config import ConfigError
@@ -25,9 +26,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the `chat`, `run` and `invite` commands."""
     chat = sub.add_parser("chat", help="chat with the bot in the terminal as a buyer, seller, agent or admin",
                           description="Runs the same conversations as the Telegram bot on stdin/stdout. Buttons are "
-                          "numbered: answer with the number. /photo NAME sends a photo. Works when piped.")
+                          "numbered: answer with the number. /photo PATH sends a picture file; labels and charts the "
+                          "bot sends are saved and their paths printed. Line editing and history on a terminal; "
+                          "works when piped.")
     chat.add_argument("--as", dest="who", required=True, metavar="ROLE:ID", help="buyer:ID, seller:ID, agent:NAME or admin")
     chat.add_argument("--language", default="en", help="language code for the replies (default en)")
+    chat.add_argument("--files-dir", default="var/chat-files", metavar="DIR",
+                      help="where labels and charts the bot sends are saved (default var/chat-files)")
+    chat.add_argument("--history", default="var/chat-history", metavar="FILE",
+                      help="where typed lines are remembered between sessions (default var/chat-history)")
+    chat.add_argument("--log", default="var/chat.log", metavar="FILE",
+                      help="where the bot's log goes, so it doesn't repeat on screen what the chat says (default var/chat.log)")
     chat.set_defaults(handler=run_chat)
     run = sub.add_parser("run", help="run the Telegram bot (long polling or webhook, from config.yaml)")
     run.add_argument("--mode", choices=("polling", "webhook"), help="override telegram.mode")
@@ -63,6 +72,9 @@ def run_chat(args: argparse.Namespace) -> int:
 
     role, account = parse_who(args.who)
     config = config_of(args)
+    # The chat shows what happened (a rejected reload lists its errors); the log keeps the details, off screen.
+    Path(args.log).parent.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(filename=args.log, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     store = open_store_at(config.database_url)
     try:
         if account is not None and role != "agent":
@@ -72,8 +84,9 @@ def run_chat(args: argparse.Namespace) -> int:
         runtime = _runtime(config.policy_path)
         try:
             service = ChatService(store, runtime, limits=config.limits, channel="terminal", desk=config.desk)
-            terminal = Terminal(service, Identity(0, role, account), language=args.language)
-            return terminal.run(sys.stdin, sys.stdout, prompt=sys.stdin.isatty())
+            terminal = Terminal(service, Identity(0, role, account), language=args.language, files_dir=args.files_dir)
+            interactive = sys.stdin.isatty() and sys.stdout.isatty()
+            return terminal.run(sys.stdin, sys.stdout, prompt=interactive, history=Path(args.history))
         finally:
             runtime.stop()
     finally:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 from bot.cli import CliError
 from bot.flows.agent import age, describe
 from bot.format import money
+from bot.markup import plain
 from bot.texts import label, text
 from store import NotFound, case_detail, list_cases
 
@@ -47,7 +48,7 @@ def show_queue(args: argparse.Namespace) -> int:
     print(f"{len(cases)} {'overdue' if args.overdue else 'open'} case(s), oldest first (overdue after {config.desk.overdue_hours} h):")
     for c in cases:
         flag = "  OVERDUE" if c.overdue(now, after) else ""
-        print(f"  {c.case_id}  {text('en', f'case_kind_{c.kind}'):<25} {age(c.age(now)):>12}  {c.product_name} {money(c.price)}"
+        print(f"  {c.case_id}  {plain(text('en', f'case_kind_{c.kind}')):<25} {age(c.age(now)):>12}  {c.product_name} {money(c.price)}"
               f"  buyer {c.buyer_id}, seller {c.seller_id}{flag}")
     return 0
 
@@ -63,8 +64,8 @@ def show_case(args: argparse.Namespace) -> int:
         raise CliError(f"no case {args.case_id!r}") from None
     finally:
         store.close()
-    print(describe(detail, t=lambda key, **values: text("en", key, **values), label=lambda code: label("en", code),
-                   now=datetime.now(timezone.utc), overdue_after=timedelta(hours=config.desk.overdue_hours)))
+    print(plain(describe(detail, t=lambda key, **values: text("en", key, **values), label=lambda code: label("en", code),
+                   now=datetime.now(timezone.utc), overdue_after=timedelta(hours=config.desk.overdue_hours))))
     for file_id in detail.photos:
         print(f"  photo: {file_id}")
     return 0

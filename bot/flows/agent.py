@@ -17,7 +17,8 @@ from store import (
     CaseClosed, CaseDetail, CaseView, DecisionRecord, NotFound, case_detail, decide_case, get_case, list_cases,
 )
 
-from ..format import day, money
+from ..format import button_label, day, money
+from ..markup import Html, plain
 from ..messages import Reply
 from ..notify import notify
 from .turn import Turn
@@ -62,9 +63,9 @@ def queue(turn: Turn, _arg: str = "") -> list[Reply]:
                             overdue=turn.t("queue_overdue") if c.overdue(turn.now, after) else ""))
     lines.append(turn.t("queue_more"))
     turn.convo.start("review")
-    options = [(turn.t("queue_button", case_id=c.case_id, kind=turn.t(f"case_kind_{c.kind}"), age=age(c.age(turn.now))),
-                {"open": c.case_id}) for c in cases[:QUEUE_BUTTONS]]
-    return [Reply("\n".join(lines), turn.convo.offer("pick", options))]
+    options = [(button_label(plain(turn.t("queue_button", case_id=c.case_id, age=age(c.age(turn.now))))), {"open": c.case_id})
+               for c in cases[:QUEUE_BUTTONS]]
+    return [Reply(Html("\n").join(lines), turn.convo.offer("pick", options))]
 
 
 def _facts(facts: dict) -> str:
@@ -74,9 +75,9 @@ def _facts(facts: dict) -> str:
 def describe(detail: CaseDetail, *, t, label, now, overdue_after: timedelta) -> str:
     """The case in full, for the chat and the CLI."""
     c, d = detail.case, detail.decision
-    returns = "\n".join(t("case_return_line", date=day(r.requested_at), product=r.product_name, reason=label(r.reason),
+    returns = Html("\n").join(t("case_return_line", date=day(r.requested_at), product=r.product_name, reason=label(r.reason),
                           outcome=label(r.outcome) if r.outcome else "-") for r in detail.recent_returns)
-    history = "\n".join(t("case_history_line", date=day(h.decided_at), decision_id=h.id, decided_by=h.decided_by,
+    history = Html("\n").join(t("case_history_line", date=day(h.decided_at), decision_id=h.id, decided_by=h.decided_by,
                           outcome=label(h.outcome),
                           amount=f" {money(h.refund_amount if h.refund_amount is not None else h.reimbursement)}"
                           if (h.refund_amount or h.reimbursement) else "",
@@ -120,10 +121,10 @@ def case(turn: Turn, case_id: str = "") -> list[Reply]:
     if detail.case.kind == "claim_review":
         amount = detail.refund_amount or Decimal(0)
         turn.convo.remember(price=str(amount), kind="claim")
-        options = [(turn.t("button_approve", amount=money(amount)), "approve"), (turn.t("button_deny"), "deny")]
+        options = [(plain(turn.t("button_approve", amount=money(amount))), "approve"), (plain(turn.t("button_deny")), "deny")]
     else:
         turn.convo.remember(price=str(detail.case.price), kind="refund")
-        options = [(turn.t(f"button_{o}"), o) for o in REFUND_CHOICES]
+        options = [(plain(turn.t(f"button_{o}")), o) for o in REFUND_CHOICES]
     return replies + [turn.reply("case_decide", turn.convo.offer("outcome", options, columns=2), case_id=case_id)]
 
 

@@ -5,20 +5,24 @@ import re
 from dataclasses import replace
 from datetime import timedelta
 
-from policy.vocabulary import CLAIM_REASONS
+from policy.vocabulary import CLAIM_REASONS, NOT_ELIGIBLE
 from rules.text import ratio
 from store import (
     CaseExists, ClaimExists, NotFound, StoreError, cases_for, claim_facts, claimable_refunds, file_claim, get_decision, log_decision,
     open_case, reassess_claim, seller_claim, seller_claims, seller_refund, seller_refunds, seller_reviews, tier_facts,
+    weekly_tier_counts,
 )
 from store.timeutil import day_start
 from store.vocabulary import ENGINE
 
-from ..format import day, money
-from ..messages import Photo, Reply
+from ..charts import Thresholds, WeekPoint, tier_chart
+from ..format import button_label, day, money
+from ..markup import Html, plain
+from ..messages import Attachment, Photo, Reply
 from ..notify import notify
 from ..records import decision_record
 from .turn import Turn
+from .wording import rule_description, to_the_seller, without_rule_id
 
 OPEN_STATUSES = ("needs_evidence", "pending")
 TOGGLED_EVIDENCE = ("tracking", "signature")
@@ -62,7 +66,7 @@ def tier(turn: Turn, _arg: str = "") -> list[Reply]:
             return turn.t("mark_none")
         return turn.t("mark_ok" if value >= float(minimum) else "mark_low")
 
-    return [turn.reply(
+    return [Reply(turn.t(
         "tier_report",
         window=rewards.window_days, as_of=as_of.isoformat(),
         vtr=ratio(d["vtr"]), min_vtr=ratio(rewards.min_vtr), vtr_mark=mark(d["vtr"], rewards.min_vtr),
@@ -70,9 +74,31 @@ def tier(turn: Turn, _arg: str = "") -> list[Reply]:
         cpu=ratio(d["cpu"]),
         tier=turn.label(d["tier"]), discount=f"{float(decision.amounts['discount']) * 100:.0f}%",
         fee=money(decision.amounts["fee_per_unit"], exact=True),
-        explanation=decision.explanation, advice="\n".join(f"- {step}" for step in d["advice"]),
+        explanation=without_rule_id(decision.explanation), advice="\n".join(f"- {step}" for step in d["advice"]),
         decision_id=decision_id, policy_version=decision.policy_version,
-    )]
+    ), attachment=_tier_chart(turn, as_of))]
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _tier_chart(turn: Turn, as_of) -> Attachment:
+    """VTR, APRL and CPU week by week over the policy's window, and the tier the engine gives at each week's end."""
+    rewards = turn.policy.rewards
+    points = []
+    for week in weekly_tier_counts(turn.session, seller_id=turn.account, as_of=as_of, window_days=rewards.window_days):
+        c, last_day = week.counts, (week.end - timedelta(days=1)).date()
+        trailing = tier_facts(turn.session, seller_id=turn.account, as_of=last_day, window_days=rewards.window_days)
+        tier_then = turn.live.decide_tier(trailing).details["tier"]
+        points.append(WeekPoint(last_day, _share(c["valid_tracking"], c["shipments"]), _share(c["prepaid_label_returns"], c["returns"]),
+                                _share(c["contacts"], c["units"]), turn.label(tier_then)))
+    thresholds = Thresholds(
+        min_vtr=float(rewards.min_vtr), min_aprl=float(rewards.min_aprl),
+        tier_max_cpu=tuple((turn.label(t.name), None if t.max_cpu is None else float(t.max_cpu)) for t in rewards.tiers),
+        tier_order=(turn.label(NOT_ELIGIBLE), *(turn.label(t.name) for t in reversed(rewards.tiers))))
+    png = tier_chart(points, thresholds, title=turn.t("tier_chart_title", window=rewards.window_days, as_of=as_of.isoformat()))
+    return Attachment(f"tier-{turn.account}-{as_of.isoformat()}.png", png, "photo")
 
 
 def _one_or_recent(turn: Turn, ident: str, what: str, one, recent) -> list | Reply:
@@ -91,16 +117,16 @@ def refunds(turn: Turn, refund_id: str = "") -> list[Reply]:
     views = _one_or_recent(turn, refund_id, "refund", seller_refund, seller_refunds)
     if isinstance(views, Reply):
         reviews = _reviews(turn) if not refund_id.strip() else []
-        return [Reply(views.text + "\n" + "\n".join(reviews))] if reviews else [views]
+        return [Reply(Html("\n").join([views.text, *reviews]))] if reviews else [views]
     lines = [turn.t("refunds_header")]
     for v in views:
         claim = turn.t("refunds_claim", claim_id=v.claim_id, status=turn.label(v.claim_status)) if v.claim_id else ""
-        lines.append(turn.t("refunds_line", refund_id=v.refund_id, product=v.product_name, amount=money(v.amount),
-                            date=day(v.issued_at), outcome=turn.label(v.outcome) if v.outcome else "-", rule=v.rule or "-",
-                            claim=claim))
+        lines.append(turn.t("refunds_line", refund_id=v.refund_id, product=v.product_name, order=v.order_id, amount=money(v.amount),
+                            date=day(v.issued_at), reason=turn.label(v.return_reason) if v.return_reason else turn.t("refunds_no_reason"),
+                            return_status=_return_status(turn, v), decision=_decision_words(turn, v), claim=claim))
     if not refund_id.strip():
         lines += _reviews(turn)
-    return [Reply("\n".join(lines))]
+    return [Reply(Html("\n").join(lines))]
 
 
 def _reviews(turn: Turn) -> list[str]:
@@ -117,6 +143,22 @@ def _reviews(turn: Turn) -> list[str]:
     return lines
 
 
+def _return_status(turn: Turn, v) -> str:
+    if v.ships_back is None:
+        return turn.t("return_none")
+    if not v.ships_back:
+        return turn.t("return_not_needed")
+    if v.return_delivered_at is None:
+        return turn.t("return_on_its_way")
+    return turn.t("return_received", condition=turn.label(v.condition_received or "unopened").lower())
+
+
+def _decision_words(turn: Turn, v) -> str:
+    if not v.outcome:
+        return turn.t("decision_by_marketplace")
+    return f"{turn.label(v.outcome)} ({rule_description(turn, v.rule).rstrip('.')})"
+
+
 def claims(turn: Turn, claim_id: str = "") -> list[Reply]:
     """/claims [ID]: the seller's claims and where they stand."""
     views = _one_or_recent(turn, claim_id, "claim", seller_claim, seller_claims)
@@ -127,43 +169,53 @@ def claims(turn: Turn, claim_id: str = "") -> list[Reply]:
         amount = f" {money(v.reimbursement)}" if v.reimbursement is not None else ""
         lines.append(turn.t("claims_line", claim_id=v.claim_id, refund_id=v.refund_id, reason=turn.label(v.reason),
                             status=turn.label(v.status), amount=amount, date=day(v.filed_at), decision_id=v.decision_id or "-"))
-    return [Reply("\n".join(lines))]
+    return [Reply(Html("\n").join(lines))]
 
 
 def start_claim(turn: Turn, refund_id: str = "") -> list[Reply]:
-    """/claim [REFUND]: offer claimable refunds (with deadlines) and claims waiting for evidence."""
+    """/claim [REFUND]: offer claimable refunds (with deadlines), claims still open (evidence to add, or too early
+    until a date) and denials that may be sent for review once."""
     turn.convo.start("claim")
     if refund_id.strip():
         return choose_refund(turn, {"refund": refund_id.strip()})
     window = turn.policy.claims.filing_window_days
     claimable = claimable_refunds(turn.session, seller_id=turn.account, as_of=turn.now, filing_window_days=window)
-    claims = seller_claims(turn.session, seller_id=turn.account, limit=50)
-    options = [(turn.t("claim_refund_label", refund_id=c.refund.refund_id, product=c.refund.product_name, amount=money(c.refund.amount),
-                       deadline=c.deadline.isoformat(), days=c.days_left), {"refund": c.refund.refund_id}) for c in claimable]
-    options += _open_claim_options(turn, claims)
+    options = [(button_label(c.refund.product_name, money(c.refund.amount)), {"refund": c.refund.refund_id}) for c in claimable]
+    shown = [label for label, _ in options]
+    options = [(button_label(c.refund.product_name, f"{money(c.refund.amount)} · {c.deadline.isoformat()}")
+                if shown.count(label) > 1 else label, value)  # two refunds alike: their deadlines tell them apart
+               for (label, value), c in zip(options, claimable)]
+    lines = [turn.t("claim_refund_line", product=c.refund.product_name, amount=money(c.refund.amount),
+                    deadline=c.deadline.isoformat(), days=c.days_left) for c in claimable]
+    for line, option in _open_claims(turn, seller_claims(turn.session, seller_id=turn.account, limit=50)):
+        lines.append(line)
+        options.append(option)
     if not options:
         turn.convo.clear()
         return [turn.reply("claim_none")]
-    return [turn.reply("claim_choose_refund", turn.convo.offer("refund", options))]
+    return [turn.reply("claim_choose_refund", turn.convo.offer("refund", options), lines=Html("\n").join(lines))]
 
 
-def _open_claim_options(turn: Turn, claims) -> list[tuple[str, dict]]:
-    """Claims still open (evidence to add, or too early until a date) and denials that may be sent for review once."""
-    options = []
+def _open_claims(turn: Turn, claims) -> list[tuple[str, tuple[str, dict]]]:
+    """A line and a button for each claim still open (evidence to add, or too early until a date) and each engine
+    denial not yet sent for review."""
+    found = []
     reviewed = {c.claim_id for c in cases_for(turn.session, claim_ids=[c.claim_id for c in claims])}
     for c in claims:
+        reason = turn.label(c.reason)
         if c.status == "needs_evidence":
-            options.append((turn.t("claim_open_label", claim_id=c.claim_id, reason=turn.label(c.reason)), {"claim": c.claim_id}))
+            found.append((turn.t("claim_open_line", claim_id=c.claim_id, reason=reason),
+                          (button_label(plain(turn.t("claim_open_button", reason=reason))), {"claim": c.claim_id})))
         elif c.status == "pending":
             record = get_decision(turn.session, decision_id=c.decision_id) if c.decision_id else None
             when = eligible_on(turn, record) if record else None
-            options.append((turn.t("claim_pending_label", claim_id=c.claim_id, reason=turn.label(c.reason),
-                                   date=when.isoformat() if when else "-"), {"claim": c.claim_id}))
+            found.append((turn.t("claim_pending_line", claim_id=c.claim_id, reason=reason, date=when.isoformat() if when else "-"),
+                          (button_label(plain(turn.t("claim_pending_button", reason=reason))), {"claim": c.claim_id})))
         elif c.status == "denied" and c.claim_id not in reviewed and c.decision_id:
-            record = get_decision(turn.session, decision_id=c.decision_id)
-            if record.decided_by == ENGINE:
-                options.append((turn.t("claim_review_label", claim_id=c.claim_id), {"review": c.claim_id}))
-    return options
+            if get_decision(turn.session, decision_id=c.decision_id).decided_by == ENGINE:
+                found.append((turn.t("claim_review_line", claim_id=c.claim_id, reason=reason),
+                              (button_label(plain(turn.t("claim_review_button", reason=reason))), {"review": c.claim_id})))
+    return found
 
 
 def start_review(turn: Turn, claim_id: str) -> list[Reply]:
@@ -324,7 +376,7 @@ def _submit(turn: Turn) -> list[Reply]:
     missing = " and ".join(turn.label(e) for e in decision.details.get("missing_evidence", []))
     return [turn.reply(
         "decision_claim", headline=turn.t(headline), reimbursement=money(decision.amounts["reimbursement"]),
-        explanation=decision.explanation,
+        explanation=to_the_seller(without_rule_id(decision.explanation)),
         next=turn.t(nxt, missing=missing, days=decision.details.get("days_left_to_file", 0)) + (" " + later if later else ""),
         claim_id=recorded.claim_id, decision_id=recorded.decision_id, policy_version=decision.policy_version,
     )] + more

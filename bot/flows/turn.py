@@ -11,7 +11,7 @@ from store import Identity
 
 from ..conversation import Conversation
 from ..messages import Button, Incoming, Reply
-from ..texts import label, text
+from ..texts import has_text, label, text
 
 if TYPE_CHECKING:
     from ..service import ChatService
@@ -50,8 +50,9 @@ class Turn:
         return self.service.runtime.live.current.policy
 
     def t(self, key: str, **values: Any) -> str:
-        """A text in the person's language."""
-        return text(self.lang, key, **values)
+        """A text in the person's language, in the wording for their transport where it has one (`choose_number_terminal`)."""
+        variant = f"{key}_{self.service.channel}"
+        return text(self.lang, variant if has_text(self.lang, variant) else key, **values)
 
     def label(self, code: str) -> str:
         """The label of a code in the person's language."""

@@ -9,6 +9,7 @@ from typing import Iterator
 import pytest
 
 from bot.config import LimitsConfig
+from bot.markup import plain
 from bot.messages import Incoming, Photo, Reply
 from bot.policy_runtime import PolicyRuntime
 from bot.service import ChatService
@@ -25,8 +26,10 @@ def marketplace_records(now: datetime = NOW) -> list[dict]:
         return (now - timedelta(days=days)).isoformat()
 
     records = [
-        {"type": "seller", "id": "S1", "name": "Outdoor Gear Co", "csba_enrolled_at": ago(400), "csba_enrolment": "default"},
-        {"type": "seller", "id": "S2", "name": "Gadget Hub", "csba_enrolled_at": ago(400), "csba_enrolment": "default"},
+        {"type": "seller", "id": "S1", "name": "Outdoor Gear Co", "csba_enrolled_at": ago(400), "csba_enrolment": "default",
+         "return_address": "Outdoor Gear Co Returns\n12 Summit Road\nBoulder, CO 80301"},
+        {"type": "seller", "id": "S2", "name": "Gadget Hub", "csba_enrolled_at": ago(400), "csba_enrolment": "default",
+         "return_address": "Gadget Hub RMA\n400 Circuit Ave\nSan Jose, CA 95110"},
         {"type": "buyer", "id": "B1", "name": "Alice"},
         {"type": "buyer", "id": "B2", "name": "Bob"},
         {"type": "product", "id": "P1", "seller_id": "S1", "sku": "SB-1", "name": "Trail Sleeping Bag", "category": "sleeping_bags", "price": 80},
@@ -91,8 +94,8 @@ class Chat:
 
     @property
     def text(self) -> str:
-        """All text of the last replies."""
-        return "\n".join(r.text for r in self.replies)
+        """All text of the last replies, as the person reads it (without the HTML tags)."""
+        return "\n".join(plain(r.text) for r in self.replies)
 
     @property
     def buttons(self) -> list[str]:

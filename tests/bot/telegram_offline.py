@@ -45,6 +45,7 @@ class BotCall:
     method: str
     params: dict[str, Any]
     files: dict[str, bytes] = field(default_factory=dict)
+    result: Any = None  # what the offline Bot API answered (a sent message: its message_id)
 
     @property
     def chat_id(self) -> int | str | None:
@@ -125,15 +126,14 @@ class OfflineRequest(BaseRequest):
         api_method = url.rsplit("/", 1)[1]
         params = request_data.parameters if request_data else {}
         uploads = request_data.multipart_data if request_data else {}
-        self.calls.append(BotCall(api_method, params, {
-            name: part[1] if isinstance(part[1], bytes) else part[1].read()
-            for name, part in uploads.items()
-        }))
+        files = {name: part[1] if isinstance(part[1], bytes) else part[1].read() for name, part in uploads.items()}
         try:
             result = self._answer(api_method, params)
         except NoAnswer as exc:
+            self.calls.append(BotCall(api_method, params, files))
             body = {"ok": False, "error_code": 400, "description": exc.args[0]}
             return 400, json.dumps(body).encode()
+        self.calls.append(BotCall(api_method, params, files, result))
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
     def _answer(self, method: str, params: dict[str, Any]) -> Any:
@@ -285,11 +285,14 @@ def photo_update(
 def callback_update(
     update_id: int, user_id: int, data: str, *, bot: Bot, message_id: int = 1,
     message_text: str = "", chat_id: int | None = None, language_code: str | None = "en",
+    reply_markup: dict[str, Any] | None = None,
 ) -> Update:
-    """A press of an inline button with `data` under the bot's message `message_id`."""
+    """A press of an inline button with `data` under the bot's message `message_id` (with its text and keyboard)."""
     chat_id = user_id if chat_id is None else chat_id
     message = {"message_id": message_id, "date": int(time.time()), "from": BOT_USER,
                "chat": _chat(chat_id, user_id), "text": message_text}
+    if reply_markup is not None:
+        message["reply_markup"] = reply_markup
     query = {
         "id": f"cq-{update_id}", "chat_instance": f"ci-{chat_id}", "data": data,
         "from": user_dict(user_id, language_code=language_code), "message": message,

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import DeskConfig, LimitsConfig
+from bot.markup import plain
 from bot.service import ChatService
 from store import get_decision, list_cases, seller_claims
 from store.models import Claim, OutboxMessage, Refund
@@ -67,11 +68,15 @@ def raj(desk) -> Chat:
 
 
 def outbox(store, chat_id=None):
+    """The queued messages as (chat, text as the person reads it, status, not before); each is HTML sent as HTML."""
     with store.read() as session:
-        query = select(OutboxMessage.chat_id, OutboxMessage.text, OutboxMessage.status, OutboxMessage.next_attempt_at)
+        query = select(OutboxMessage.chat_id, OutboxMessage.text, OutboxMessage.status, OutboxMessage.next_attempt_at,
+                       OutboxMessage.parse_mode)
         if chat_id is not None:
             query = query.where(OutboxMessage.chat_id == chat_id)
-        return [tuple(r) for r in session.execute(query.order_by(OutboxMessage.created_at))]
+        rows = session.execute(query.order_by(OutboxMessage.created_at)).all()
+    assert all(r.parse_mode == "HTML" for r in rows)
+    return [(r.chat_id, plain(r.text), r.status, r.next_attempt_at) for r in rows]
 
 
 def escalate_laptop(bob: Chat) -> str:
@@ -114,7 +119,7 @@ def test_an_escalated_800_dollar_refund_is_approved_by_an_agent_and_the_buyer_is
     assert f"Update on your refund request for Laptop Pro (case {case_id}): Your return is approved." in message
     assert "Refund: $800.00" in message and "Note from our team: Faulty screen confirmed" in message
     bob.say("/refund")
-    assert "Laptop Pro: return approved $800.00 after review by our team" in bob.text
+    assert "• Laptop Pro · $800.00 · return approved $800.00 after review by our team" in bob.text
     gadgets.say("/refunds")
     assert "Reviews of your orders by our team:" in gadgets.text
     assert f"O3-1 Laptop Pro: return approved $800.00 by agent:ann (decision {review_id}): Faulty screen confirmed" in gadgets.text
@@ -145,9 +150,8 @@ def test_a_denial_is_appealed_once_and_the_answer_reaches_the_buyer(desk, alice,
     assert "Sorry, this refund can't be approved." in alice.text
     denial = alice.text.split("Decision ")[1].split(" ")[0]
     alice.say("/refund")
-    assert "Already decided:" in alice.text
-    assert f"- Trail Sleeping Bag: denied (decision {denial}); you can appeal once" in alice.text
-    alice.tap("Appeal the decision on Trail Sleeping Bag")
+    assert f"• Trail Sleeping Bag · $80.00 · denied (decision {denial}); you can appeal once" in alice.text
+    alice.tap("Appeal: Trail Sleeping Bag")
     assert "In a sentence, why should we look at Trail Sleeping Bag again?" in alice.text
     alice.say("no")
     assert "Please tell me why in a sentence of 10 to 500 characters." in alice.text
@@ -166,8 +170,8 @@ def test_a_denial_is_appealed_once_and_the_answer_reaches_the_buyer(desk, alice,
     [(chat, message, _, _)] = outbox(desk.store)
     assert chat == 101 and "Sorry, this refund can't be approved." in message and "the listing says so" in message
     alice.say("/refund")
-    assert "Trail Sleeping Bag: denied after review by our team" in alice.text
-    assert "Appeal the decision on Trail Sleeping Bag" not in alice.buttons  # once
+    assert "• Trail Sleeping Bag · $80.00 · denied after review by our team" in alice.text
+    assert "Appeal: Trail Sleeping Bag" not in alice.buttons  # once
 
 
 def test_two_agents_on_one_case_the_second_is_told_who_decided(desk, bob, ann, raj):
@@ -257,17 +261,18 @@ def test_admins_are_agents_too(desk, bob):
 
 def test_a_denied_claim_is_reviewed_on_request_and_the_seller_is_told(desk, outdoor, ann):
     outdoor.say("/claim RF4")
-    outdoor.tap("A non-returnable item was refunded")
+    outdoor.tap("Non-returnable item refunded")
     outdoor.tap("Submit claim")
     assert "Sorry, this claim is denied." in outdoor.text
     outdoor.say("/claim")
-    outdoor.tap("Ask for a review of CL-")
+    assert "was denied: you can ask for a review once" in outdoor.text
+    outdoor.tap("Review: Non-returnable")
     assert "why should we look at claim CL-" in outdoor.text
     outdoor.say("The jacket was a final-sale item, marked non-returnable on the listing.")
     assert "is in our review queue as case C-" in outdoor.text
     case_id = "C-" + outdoor.text.split("case C-")[1].split(".")[0]
     outdoor.say("/claim")
-    assert "Ask for a review" not in " ".join(outdoor.buttons)  # once
+    assert "Review:" not in " ".join(outdoor.buttons)  # once
     ann.say("/queue")
     assert f"{case_id} claim waiting for review: Rain Jacket $40.00" in ann.text
     ann.say(f"/case {case_id}")
@@ -289,7 +294,8 @@ def test_a_claim_refused_as_too_early_is_offered_again_on_its_date(desk, alice, 
     alice.tap("Unopened")
     assert "Your return is approved." in alice.text
     outdoor.say("/claim")
-    outdoor.tap("Rain Jacket $40.00 - file by 2026-12-20")
+    assert "• Rain Jacket · $40.00 · file by 2026-12-20" in outdoor.text
+    outdoor.tap("2026-12-20")
     outdoor.tap("The return never arrived")
     outdoor.tap("Submit claim")
     assert "so file again on day 14" in outdoor.text and "I'll message you on 2026-12-04" in outdoor.text
@@ -300,10 +306,11 @@ def test_a_claim_refused_as_too_early_is_offered_again_on_its_date(desk, alice, 
     assert (chat, status, not_before.date().isoformat()) == (201, "pending", "2026-12-04")
     assert f"Your claim {claim.id} on refund" in message and "can be decided from today (2026-12-04)" in message
     outdoor.say("/claim")
-    assert f"Decide {claim.id} again (The return never arrived; eligible from 2026-12-04)" in outdoor.buttons
+    assert f"Your claim {claim.id} (The return never arrived) was too early: it can be decided from 2026-12-04" in outdoor.text
+    assert "Decide again: The return never…" in outdoor.buttons
     clock.now = NOW + timedelta(days=14)
     outdoor.say("/claim")
-    outdoor.tap(f"Decide {claim.id} again")
+    outdoor.tap("Decide again")
     assert "Your claim is approved." in outdoor.text
 
 
@@ -405,7 +412,7 @@ async def test_the_too_early_message_is_sent_on_its_day_and_not_before(desk, ali
     alice.tap("wrong item")
     alice.tap("Unopened")
     outdoor.say("/claim")
-    outdoor.tap("file by 2026-12-20")
+    outdoor.tap("2026-12-20")
     outdoor.tap("The return never arrived")
     outdoor.tap("Submit claim")
     request = OfflineRequest()
@@ -422,3 +429,16 @@ async def test_the_too_early_message_is_sent_on_its_day_and_not_before(desk, ali
         await bot.shutdown()
     [message] = request.calls_to("sendMessage")
     assert message.chat_id == 201 and "can be decided from today (2026-12-04)" in message.text
+
+
+def test_an_agent_links_with_an_invite_and_is_greeted_by_name(desk):
+    from store import create_invite
+
+    with desk.store.write() as session:
+        code = create_invite(session, role="agent", account_id="kim", created_at=NOW, expires_at=NOW + timedelta(days=1))
+    kim = Chat(desk, 403)
+    kim.say(f"/start {code}")
+    assert "You're all set, kim: this chat is linked to the review desk as an agent." in kim.text and "/queue" in kim.text
+    assert kim.replies[0].menu == ("agent", "en")
+    kim.say("/start")
+    assert "Hello kim! You're on the review desk" in kim.text

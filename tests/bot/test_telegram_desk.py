@@ -61,12 +61,12 @@ async def test_the_photos_of_a_claim_are_fetched_from_telegram_and_shown_again(t
     app, request, service = telegram
     seller, ann = TelegramChat(app, request, 201), TelegramChat(app, request, 401)
     await seller.say("/claim RF4")
-    await seller.tap("A non-returnable item was refunded")
+    await seller.tap("Non-returnable item refunded")
     await seller.photo("AgACAgQAAxkBAAIBphoto")
     await seller.tap("Submit claim")
     assert "Sorry, this claim is denied." in seller.text
     await seller.say("/claim")
-    await seller.tap("Ask for a review")
+    await seller.tap("Review: Non-returnable")
     await seller.say("The photo shows the final-sale tag on the jacket.")
     case_id = "C-" + seller.text.split("case C-")[1].split(".")[0]
     await ann.say(f"/case {case_id}")
@@ -89,7 +89,7 @@ async def test_a_buyer_appeals_a_denial_and_hears_back_through_telegram(telegram
     assert "Sorry, this refund can't be approved." in alice.text
     await alice.say("I'd like to return the sleeping bag")
     assert "You already asked for a refund on Trail Sleeping Bag: denied" in alice.text and "you can appeal once" in alice.text
-    await alice.tap("Appeal the decision")
+    await alice.tap("Appeal: Trail Sleeping Bag")
     await alice.say("It was a gift and is still sealed in its bag.")
     assert "Your appeal is in our review queue as case C-" in alice.text
     case_id = "C-" + alice.text.split("case C-")[1].split(".")[0]
@@ -101,6 +101,7 @@ async def test_a_buyer_appeals_a_denial_and_hears_back_through_telegram(telegram
     [message] = request.calls_to("sendMessage")[before:]
     assert message.chat_id == 101 and "You'll get a refund and can keep the item." in message.text
     assert "Note from our team: Goodwill for a sealed gift." in message.text
+    assert message.parse_mode == "HTML" and "<i>Decision D-" in message.text  # queued as HTML, sent as HTML
 
 
 async def test_evidence_added_later_decides_a_claim_again_through_telegram(telegram, live_marketplace):
@@ -119,6 +120,6 @@ async def test_evidence_added_later_decides_a_claim_again_through_telegram(teleg
     assert "Your claim needs more evidence." in seller.text
     await seller.say("/cancel")
     await seller.say("/claim")
-    await seller.tap("Add evidence to")
+    await seller.tap("Evidence: It came back damaged")
     await seller.photo("AgACAgQAAxkBAAIBphoto")
     assert "Photo added (1 so far)." in seller.text and "Your claim is approved." in seller.text

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.config import LimitsConfig, TelegramConfig
+from bot.markup import plain
 from bot.service import ChatService
 from bot.telegram_app import build_application
 from store import link_identity
@@ -48,19 +49,27 @@ class TelegramChat:
         return await self._feed(update)
 
     def data(self, label: str) -> str:
-        found = [d for c in self.sent for text, d in c.buttons if label.casefold() in text.casefold()]
+        return self._button(label)[1]
+
+    def _button(self, label: str):
+        found = [(c, d) for c in self.sent for text, d in c.buttons if label.casefold() in text.casefold()]
         assert len(found) == 1, (label, [c.buttons for c in self.sent])
         return found[0]
 
     async def tap(self, label: str):
-        return await self._feed(callback_update(next(self._ids), self.user_id, self.data(label), bot=self.app.bot))
+        """Press a button under the message it came with, as a Telegram client does (its id, text and keyboard)."""
+        call, data = self._button(label)
+        return await self._feed(callback_update(next(self._ids), self.user_id, data, bot=self.app.bot,
+                                                message_id=call.result["message_id"], message_text=plain(call.text),
+                                                reply_markup=call.params.get("reply_markup")))
 
     async def photo(self, file_id: str):
         return await self._feed(photo_update(next(self._ids), self.user_id, bot=self.app.bot, file_id=file_id))
 
     @property
     def text(self) -> str:
-        return "\n".join(c.text for c in self.sent)
+        """What the person reads in the messages sent to them (the HTML without its tags)."""
+        return "\n".join(plain(c.text) for c in self.sent)
 
 
 @pytest.fixture
@@ -80,12 +89,22 @@ async def test_a_buyer_is_denied_a_sleeping_bag_through_telegram(telegram):
     app, request = telegram
     alice = TelegramChat(app, request, 101)
     await alice.say("/refund")
-    assert alice.sent[0].text == "Which order is it about?" and alice.sent[0].parse_mode is None
-    await alice.tap("Order O1")
+    question = alice.sent[0]
+    assert question.text.startswith("Which item is it about?\n\n<b>Order O1</b> · delivered ") and question.parse_mode == "HTML"
+    await alice.tap("Trail Sleeping Bag")
+    [edit] = request.calls_to("editMessageText")  # the question now shows the answer, and its keyboard is gone
+    assert edit.params["message_id"] == question.result["message_id"] and "reply_markup" not in edit.params
+    assert edit.text.endswith("\n\n› <b>Trail Sleeping Bag · $80.00</b>") and edit.parse_mode == "HTML"
     await alice.tap("don't need it")
     await alice.tap("Unopened")
-    assert "Sorry, this refund can't be approved." in alice.text and "(rule non_returnable)" in alice.text
+    assert alice.sent[0].text.startswith("<b>Sorry, this refund can&#x27;t be approved.</b>") or \
+        alice.sent[0].text.startswith("<b>Sorry, this refund can't be approved.</b>")
+    assert "(rule" not in alice.text and alice.sent[0].text.splitlines()[-1].startswith("<i>Decision D-")
     assert len(request.calls_to("answerCallbackQuery")) == 3  # every button press is acknowledged
+    edits = request.calls_to("editMessageText")
+    assert len(edits) == 3 and all("reply_markup" not in e.params for e in edits)
+    assert [e.text.rsplit("› ", 1)[1] for e in edits] == [
+        "<b>Trail Sleeping Bag · $80.00</b>", "<b>I don't need it any more</b>", "<b>Unopened</b>"]
 
 
 async def test_a_seller_gets_their_tier_and_files_a_claim_with_a_photo(telegram):
@@ -93,8 +112,10 @@ async def test_a_seller_gets_their_tier_and_files_a_claim_with_a_photo(telegram)
     seller = TelegramChat(app, request, 201)
     await seller.say("what's my tier?")
     assert "Your reward tier over the last 90 days" in seller.text
+    [chart] = request.calls_to("sendPhoto")
+    assert chart.chat_id == 201 and chart.files["photo"].startswith(b"\x89PNG")
     await seller.say("/claim RF4")
-    await seller.tap("Buyer says it never arrived")
+    await seller.tap("Delivered, buyer says it wasn't")
     await seller.photo("AgACAgQAAxkBAAIBnWb")
     assert "Photo added (1 so far)." in seller.text
     await seller.tap("Tracking")
@@ -113,7 +134,7 @@ async def test_a_redelivered_update_is_handled_once(telegram, live_marketplace):
     update = callback_update(60_001, 101, alice.data("Unopened"), bot=app.bot)
     await process_updates(app, update)
     await process_updates(app, update)  # Telegram delivers it again
-    texts = [c.text for c in request.calls_to("sendMessage") if "Refund: $80.00" in (c.text or "")]
+    texts = [c.text for c in request.calls_to("sendMessage") if "Refund: $80.00" in plain(c.text or "")]
     assert len(texts) == 1
     with live_marketplace.read() as session:
         assert session.scalar(select(func.count()).select_from(Refund).where(Refund.order_item_id == "O1-1")) == 1
@@ -177,5 +198,51 @@ async def test_admins_are_told_when_an_edited_policy_file_is_rejected(live_marke
         await asyncio.to_thread(runtime.reload, "admin")  # failures admins asked for in the chat are answered there
         await asyncio.sleep(0.05)
         assert len(request.calls_to("sendMessage")) == 1
+    finally:
+        await app.shutdown()
+
+
+async def test_an_approved_return_sends_its_label_as_a_document(telegram):
+    from .labels_read import barcodes
+
+    app, request = telegram
+    alice = TelegramChat(app, request, 101)
+    await alice.say("/refund O2-1")
+    await alice.tap("wrong item")
+    await alice.tap("Unopened")
+    assert "Your return is approved." in alice.text
+    [document] = request.calls_to("sendDocument")
+    assert document.chat_id == 101
+    rma = barcodes(document.files["document"])["Code128"]
+    assert f"RMA {rma}" in alice.text
+    await alice.say("/label")
+    assert len(request.calls_to("sendDocument")) == 2
+
+
+async def test_the_command_menu_follows_the_role_and_the_language(live_marketplace, runtime):
+    from datetime import datetime, timedelta, timezone
+
+    from store import create_invite
+
+    service = ChatService(live_marketplace, runtime, limits=LimitsConfig(messages_per_minute=100, max_text_length=1000))
+    request = OfflineRequest()
+    app, bot = build_application(TELEGRAM, service, builder=offline_builder(request))
+    await app.initialize()
+    try:
+        await bot.started(app)
+        defaults = request.calls_to("setMyCommands")
+        assert [(c.params.get("language_code"), [x["command"] for x in c.params["commands"]]) for c in defaults] == [
+            (None, ["start", "language", "help"]), ("es", ["start", "language", "help"])]
+        now = datetime.now(timezone.utc)
+        with live_marketplace.write() as session:
+            code = create_invite(session, role="seller", account_id="S1", created_at=now, expires_at=now + timedelta(days=1))
+        request.clear()
+        sam = TelegramChat(app, request, 404, language="es")
+        await sam.say(f"/start {code}")
+        [menu_call] = request.calls_to("setMyCommands")
+        assert menu_call.params["scope"] == {"type": "chat", "chat_id": 404}
+        commands = {c["command"]: c["description"] for c in menu_call.params["commands"]}
+        assert set(commands) == {"tier", "refunds", "claims", "claim", "decision", "language", "help", "cancel"}
+        assert commands["tier"] == "Tu nivel de recompensas, con un gráfico"
     finally:
         await app.shutdown()

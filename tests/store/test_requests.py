@@ -182,3 +182,17 @@ def test_claims_need_a_claim_decision_and_a_refund(shop, refunded):
         with pytest.raises(StoreError, match="evidence"):
             file_claim(session, refund_id=refunded, reason="return_not_received", evidence=["selfie"], filed_at=at("2026-06-20"),
                        decision=claim_decision())
+
+
+def test_a_request_may_be_about_some_units_of_a_line(store):
+    load(store, [seller("S1"), buyer("B1"), product("P1", "S1"),
+                 order("O1", "B1", "S1", "2026-05-01", [item("I1", "P1", quantity=3)], delivered="2026-05-03")])
+    with store.write() as session:
+        for wrong in (0, 4, "2", True):
+            with pytest.raises(StoreError, match="quantity must be a whole number from 1 to 3"):
+                record_refund_request(session, order_item_id="I1", reason="no_longer_needed", condition="unopened",
+                                      requested_at=NOW, decision=refund_decision(), prepaid_label=True, quantity=wrong)
+        recorded = record_refund_request(session, order_item_id="I1", reason="no_longer_needed", condition="unopened",
+                                         requested_at=NOW, decision=refund_decision(), prepaid_label=True, quantity=2)
+    with store.read() as session:
+        assert session.get(ReturnRequest, recorded.return_request_id).quantity == 2

@@ -3,8 +3,8 @@ migrations build the same schema as the models on both databases."""
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic import command
-from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import DataError, IntegrityError
 
@@ -30,6 +30,8 @@ def shop(store):
 
 
 REFUSED = {
+    "a return of no units": "INSERT INTO return_requests (id, order_item_id, reason, condition, requested_at, prepaid_label, "
+                            f"ships_back, quantity) VALUES ('RQ', 'I2', 'defective', 'unopened', {T}, true, true, 0)",
     "second refund for an item": "INSERT INTO refunds (id, order_item_id, amount, fee, issued_by, issued_at, auto_refund_late) "
                                  f"VALUES ('F2', 'I1', 10, 0, 'seller', {T}, false)",
     "negative refund": "INSERT INTO refunds (id, order_item_id, amount, fee, issued_by, issued_at, auto_refund_late) "
@@ -151,7 +153,8 @@ def _build_from_empty(url: str) -> set[str]:
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
     try:
         with engine.connect() as connection:
-            assert set(MigrationContext.configure(connection).get_current_heads()) == set(ScriptDirectory.from_config(alembic_config()).get_heads())
+            heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+            assert set(MigrationContext.configure(connection).get_current_heads()) == set(heads)
             return set(inspect(connection).get_table_names())
     finally:
         engine.dispose()

@@ -126,16 +126,16 @@ async def test_waiting_for_a_reply_that_never_comes_says_what_arrived(
 async def test_bot_errors_fail_the_test_with_the_emulators_reason(
     telegram_emulator: TelegramEmulator,
 ):
-    async def send_photo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        await update.message.reply_photo(b"not really a jpeg")
+    async def send_voice(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        await update.message.reply_voice(b"not really an ogg")
 
     app = Application.builder()
-    with pytest.raises(AssertionError, match="API method 'sendPhoto' is not supported"):
+    with pytest.raises(AssertionError, match="API method 'sendVoice' is not supported"):
         async with running_bot(app, telegram_emulator) as running:
-            running.add_handler(CommandHandler("photo", send_photo))
+            running.add_handler(CommandHandler("voice", send_voice))
             user = telegram_emulator.user()
-            await user.send("/photo")
-            reason = r"(?s)got 0.*the bot raised.*sendPhoto. is not supported"
+            await user.send("/voice")
+            reason = r"(?s)got 0.*the bot raised.*sendVoice. is not supported"
             with pytest.raises(AssertionError, match=reason):
                 await user.reply(timeout=0.5)
 

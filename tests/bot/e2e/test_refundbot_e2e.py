@@ -7,6 +7,7 @@ import pytest
 from telegram.ext import Application
 
 from bot.config import LimitsConfig, TelegramConfig
+from bot.markup import plain
 from bot.service import ChatService
 from bot.telegram_app import build_application
 from store import create_invite, list_decisions
@@ -43,28 +44,31 @@ async def test_a_buyer_is_denied_a_sleeping_bag_and_a_seller_asks_for_their_tier
     async with running_bot(refundbot_factory, telegram_emulator):
         ann = telegram_emulator.user(first_name="Ann", language_code="en")
         await ann.send(f"/start {buyer_code}")
-        assert "Your chat is now linked as buyer B1." in (await ann.reply()).text
+        assert "You're all set, Alice: this chat is linked to your buyer account." in (await ann.reply()).text
 
         await ann.send("/refund")
         orders = await ann.reply()
-        assert orders.text == "Which order is it about?"
-        await ann.press(orders, next(b.text for b in orders.buttons if b.text.startswith("Order O1 - delivered ")))
+        assert plain(orders.text).startswith("Which item is it about?\n\nOrder O1 · delivered ")
+        await ann.press(orders, "Trail Sleeping Bag · $80.00")
         reasons = await ann.reply()
         assert reasons.text == "What's the problem with Trail Sleeping Bag?"
+        answered = await ann.edited(orders)  # the question shows the answer and loses its keyboard
+        assert not answered.keyboard and answered.text.endswith("› <b>Trail Sleeping Bag · $80.00</b>")
         await ann.press(reasons, "I don't need it any more")
         conditions = await ann.reply()
         await ann.press(conditions, "Unopened")
         decision = await ann.reply()
-        assert decision.text.startswith("Sorry, this refund can't be approved.")
-        assert "(rule non_returnable)" in decision.text and "Decision D-" in decision.text
+        assert plain(decision.text).startswith("Sorry, this refund can't be approved.")
+        assert "Policy: Some categories can only be returned" in decision.text and "(rule" not in decision.text
+        assert "Decision D-" in decision.text
         assert not decision.keyboard  # the decision has no buttons left to tap
 
         sam = telegram_emulator.user(first_name="Sam")
         await sam.send(f"/start {seller_code}")
-        assert "linked as seller S1" in (await sam.reply()).text
+        assert "linked to your seller account" in (await sam.reply()).text
         await sam.send("/tier")
         tier = await sam.reply()
-        assert tier.text.startswith("Your reward tier over the last 90 days")
+        assert plain(tier.text).startswith("Your reward tier over the last 90 days")
         assert "Valid Tracking Rate:" in tier.text and "Contacts Per Unit:" in tier.text and "To move up:" in tier.text
 
         await ann.send("/tier")  # a buyer can't ask a seller's question
@@ -83,17 +87,17 @@ async def test_an_escalated_800_dollar_refund_is_approved_by_an_agent_and_the_bu
     async with running_bot(refundbot_factory, telegram_emulator):
         bob = telegram_emulator.user(first_name="Bob", language_code="en")
         await bob.send(f"/start {buyer_code}")
-        assert "linked as buyer B2" in (await bob.reply()).text
+        assert "You're all set, Bob: this chat is linked to your buyer account." in (await bob.reply()).text
         await bob.send("/refund O3-1")
         await bob.press(await bob.reply(), "It's faulty")
         await bob.press(await bob.reply(), "Opened, unused")
         escalated = await bob.reply()
-        assert escalated.text.startswith("A member of our team will review your request.")
+        assert escalated.text.startswith("<b>A member of our team will review your request.</b>")  # Telegram HTML
         case_id = "C-" + escalated.text.split("case C-")[1].split(" ")[0]
 
         ann = telegram_emulator.user(first_name="Ann", language_code="en")
         await ann.send(f"/start {agent_code}")
-        assert "linked as agent ann" in (await ann.reply()).text
+        assert "You're all set, ann: this chat is linked to the review desk as an agent." in (await ann.reply()).text
         await ann.send("/queue")
         queue = await ann.reply()
         assert f"{case_id} escalated refund: Laptop Pro $800.00, buyer B2" in queue.text
@@ -108,6 +112,7 @@ async def test_an_escalated_800_dollar_refund_is_approved_by_an_agent_and_the_bu
         notification = await bob.reply(timeout=10)  # delivered by the bot's outbox sender, unasked
         assert f"Update on your refund request for Laptop Pro (case {case_id}): Your return is approved." in notification.text
         assert "Note from our team: Checked the order: approved." in notification.text
+        assert notification.parse_mode == "HTML"  # queued as HTML in the outbox, sent as HTML
         await bob.assert_no_reply(within=1.5)  # and only once
 
     with live_marketplace.read() as session:

@@ -1,0 +1,76 @@
+"""Charts people would rather look at than read: the seller's tier metrics week by week (matplotlib, PNG)."""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date
+
+WIDTH_IN, HEIGHT_IN, DPI = 8, 7, 100  # an 800x700 px PNG, readable on a phone
+
+
+@dataclass(frozen=True)
+class WeekPoint:
+    """One week on the chart: its last day, the week's ratios (None: nothing to measure) and the tier at its end."""
+
+    last_day: date
+    vtr: float | None
+    aprl: float | None
+    cpu: float | None
+    tier: str
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The policy's lines: VTR and APRL minimums, and each tier's highest CPU (None for the unbounded last tier)."""
+
+    min_vtr: float
+    min_aprl: float
+    tier_max_cpu: tuple[tuple[str, float | None], ...]
+    tier_order: tuple[str, ...]  # worst first, as the y axis of the tier panel
+
+
+def _series(values: list[float | None]) -> list[float]:
+    return [float("nan") if v is None else v * 100 for v in values]
+
+
+def tier_chart(weeks: list[WeekPoint], thresholds: Thresholds, *, title: str) -> bytes:
+    """Three panels (VTR and APRL, CPU, tier) over the weeks, as PNG bytes."""
+    from matplotlib.figure import Figure  # imported on first use: it takes a moment to load
+
+    figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")
+    rates, cpu, tiers = figure.subplots(3, 1, sharex=True, height_ratios=(3, 3, 2))
+    days = [w.last_day for w in weeks]
+    figure.suptitle(title)
+
+    rates.plot(days, _series([w.vtr for w in weeks]), marker="o", color="tab:blue", label="Valid Tracking Rate")
+    rates.plot(days, _series([w.aprl for w in weeks]), marker="s", color="tab:green", label="Prepaid return labels")
+    rates.axhline(thresholds.min_vtr * 100, color="tab:blue", linestyle="--", linewidth=1, label=f"VTR minimum {thresholds.min_vtr:.0%}")
+    rates.axhline(thresholds.min_aprl * 100, color="tab:green", linestyle=":", linewidth=1,
+                  label=f"APRL minimum {thresholds.min_aprl:.0%}")
+    rates.set_ylabel("% of the week")
+    rates.set_ylim(-5, 105)
+    rates.legend(loc="lower left", fontsize=7, ncols=2)
+
+    cpu.plot(days, _series([w.cpu for w in weeks]), marker="o", color="tab:red", label="Contacts Per Unit")
+    for name, limit in thresholds.tier_max_cpu:
+        if limit is not None:
+            cpu.axhline(limit * 100, color="grey", linestyle="--", linewidth=1)
+            cpu.annotate(f"{name} up to {limit:.1%}", (0, limit * 100), xycoords=("axes fraction", "data"), fontsize=7,
+                         color="grey", va="bottom")
+    cpu.set_ylabel("contacts per 100 units")
+    cpu.set_ylim(bottom=0)
+    cpu.legend(loc="upper right", fontsize=7)
+
+    levels = {name: i for i, name in enumerate(thresholds.tier_order)}
+    tiers.step(days, [levels.get(w.tier, 0) for w in weeks], where="post", marker="o", color="tab:purple")
+    tiers.set_yticks(range(len(thresholds.tier_order)), thresholds.tier_order, fontsize=8)
+    tiers.set_ylim(-0.5, len(thresholds.tier_order) - 0.5)
+    tiers.set_ylabel("tier")
+    tiers.set_xlabel("week ending")
+    for axis in (rates, cpu, tiers):
+        axis.grid(True, alpha=0.3)
+    tiers.tick_params(axis="x", labelrotation=30, labelsize=8)
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()

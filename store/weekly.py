@@ -1,0 +1,74 @@
+"""A seller's tier counts week by week over the metric window, as grouped SQL aggregates (for the tier chart).
+
+Weeks end on `as_of` (inclusive) and go back 7 days at a time; the oldest week is cut at the
+window's start when the window is not a whole number of weeks. The counts mean what they mean
+in store.metrics, bucketed by the same timestamp.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import case, func, literal, select
+from sqlalchemy.orm import Session
+
+from .errors import NotFound
+from .metrics import TIER_FACT_FIELDS, _count_true
+from .models import Contact, Order, OrderItem, ReturnRequest, Seller, Shipment
+from .timeutil import window
+
+WEEK = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class WeekCounts:
+    """One week's tier counts: [start, end) and the keys of TIER_FACT_FIELDS."""
+
+    start: datetime
+    end: datetime
+    counts: dict[str, int]
+
+
+def week_bounds(as_of: date, window_days: int) -> list[tuple[datetime, datetime]]:
+    """The weeks covering the window, oldest first."""
+    start, end = window(as_of, window_days)
+    bounds = []
+    while end > start:
+        bounds.append((max(start, end - WEEK), end))
+        end -= WEEK
+    return bounds[::-1]
+
+
+def _bucket(column, bounds: list[tuple[datetime, datetime]]):
+    """The index of the week `column` falls in (callers keep it inside the window)."""
+    if len(bounds) == 1:
+        return literal(0)
+    return case(*((column < week_end, index) for index, (_, week_end) in enumerate(bounds[:-1])), else_=len(bounds) - 1)
+
+
+def weekly_tier_counts(session: Session, *, seller_id: str, as_of: date, window_days: int) -> list[WeekCounts]:
+    """The seller's tier counts per week over the window, oldest week first; NotFound for an unknown seller."""
+    if session.get(Seller, seller_id) is None:
+        raise NotFound(f"no seller {seller_id!r}")
+    bounds = week_bounds(as_of, window_days)
+    start, end = bounds[0][0], bounds[-1][1]
+    weeks = [dict.fromkeys(TIER_FACT_FIELDS, 0) for _ in bounds]
+    orders = Order.__table__
+    metrics = [
+        (("shipments", "valid_tracking"), Shipment.shipped_at, (func.count(), _count_true(Shipment.tracking_valid)),
+         Shipment.__table__.join(orders, Shipment.order_id == Order.id), []),
+        (("returns", "prepaid_label_returns"), ReturnRequest.requested_at, (func.count(), _count_true(ReturnRequest.prepaid_label)),
+         ReturnRequest.__table__.join(OrderItem.__table__, ReturnRequest.order_item_id == OrderItem.id)
+         .join(orders, OrderItem.order_id == Order.id), [ReturnRequest.ships_back.is_(True)]),
+        (("units",), Order.placed_at, (func.coalesce(func.sum(OrderItem.quantity), 0),),
+         OrderItem.__table__.join(orders, OrderItem.order_id == Order.id), []),
+        (("contacts",), Contact.contacted_at, (func.count(),), Contact.__table__.join(orders, Contact.order_id == Order.id), []),
+    ]
+    for fields, moment, aggregates, source, where in metrics:
+        bucket = _bucket(moment, bounds).label("week")
+        query = (select(bucket, *aggregates).select_from(source)
+                 .where(Order.seller_id == seller_id, Order.fulfilment == "seller", moment >= start, moment < end, *where)
+                 .group_by(bucket))
+        for index, *values in session.execute(query):
+            weeks[index].update(zip(fields, (int(v) for v in values)))
+    return [WeekCounts(week_start, week_end, counts) for (week_start, week_end), counts in zip(bounds, weeks)]
