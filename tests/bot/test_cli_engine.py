@@ -28,7 +28,7 @@ def jsonl(*items) -> bytes:
 def test_policy_check_ok(monkeypatch, capsys):
     code, out, _ = run(monkeypatch, capsys, ["policy", "check", DEFAULT_POLICY_PATH])
     assert code == 0
-    assert out.startswith("ok: policy 2026.11-1+") and "rules refund 11, tier 8, claim 10 (2 custom)" in out
+    assert out.startswith("ok: policy 2026.11-1+") and "rules refund 11, tier 8, claim 11 (2 custom)" in out
     assert out.count("\n") == 1
 
 

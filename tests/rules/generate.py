@@ -150,6 +150,8 @@ def random_policy(seed: int, base: dict) -> Policy:
             then: dict[str, Any] = {"outcome": outcome, "reason": f"custom_{i}"}
             if outcome == "partial_refund":
                 then["fee_rate"] = rng.choice([0.05, 0.2, 0.333])
+            if outcome == "keep_item_refund":
+                then["refund_rate"] = rng.choice([0.3, 0.5, 0.125])
             rules.append({"id": f"rule_{i}", "priority": priority,
                           "when": {f: _random_condition(rng, f, list(cats)) for f in fields}, "then": then})
         r["rules"] = rules
