@@ -117,7 +117,7 @@ class OverlayBuilder(PolicyBuilder):
     def _check_floor(self, r: dict, mine: ReturnsPolicy, rules) -> None:
         floor = self.marketplace.floor
         m = self.marketplace.returns
-        where = f"the marketplace policy ({self.marketplace.source})"
+        where = "the marketplace"
         if floor.windows:
             if "default_window_days" in r and not _never_below(mine.default_window_days, m.default_window_days):
                 self.fail(("returns", "default_window_days"), "below-floor",

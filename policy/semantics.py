@@ -31,8 +31,8 @@ _DATE_OPS = {"before": "lt", "after": "gt"}
 
 # Placeholders every rule explanation may use besides its kind's facts.
 EXPLANATION_EXTRAS = {
-    "refund": ("category_label", "refund_amount", "fee", "fee_rate", "rule", "outcome", "seller"),
-    "claim": ("reimbursement", "rule", "outcome", "filing_window_days", "seller"),
+    "refund": ("category_label", "Category_label", "refund_amount", "fee", "fee_rate", "rule", "outcome", "seller"),
+    "claim": ("Category_label", "reimbursement", "rule", "outcome", "filing_window_days", "seller"),
     "tier": ("tier", "discount", "fee_per_unit", "rule", "outcome"),
 }
 

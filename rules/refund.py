@@ -248,8 +248,17 @@ class RefundTable(KindTable):
                 details["in_force"] = {name: start.isoformat() for name, (_, start) in notes.items()}
                 text = in_force_note(text, [(_LABELS[n], _shown(n, v), start) for n, (v, start) in notes.items()],
                                      "requests", f["requested_on"])
-        if f["window_source"] and "window_days" in spec.uses:
-            details["window"] = f["window_source"]
+        if "window_days" in spec.uses and spec.outcome in ("approve_return", "deny", "partial_refund"):
+            if f["window_source"]:
+                details["window"] = f["window_source"]
+                text = f"{text.rstrip()} The {words(f['window_source'])} window of {f['window_days']} days applies."
+            elif "seller_values" in f and "window_days" in f["seller_values"]:
+                text = f"{text.rstrip()} Seller {f['seller_id']}'s own return window of {f['window_days']} days applies."
+        if "seller_values" in f and spec.custom is None:
+            if "restocking_fee" in spec.uses and "restocking_fee" in f["seller_values"]:
+                text = f"{text.rstrip()} Seller {f['seller_id']}'s own restocking fee applies."
+            if "returnable" in spec.uses and "returnable" in f["seller_values"]:
+                text = f"{text.rstrip()} Seller {f['seller_id']} accepts returns of this category."
         return Decision(
             kind="refund",
             outcome=spec.outcome,
