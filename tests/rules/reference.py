@@ -66,8 +66,8 @@ def fee_of(fee: Any, price: Decimal) -> Decimal:
 def _test(value: Any, op: str, operand: Any) -> bool:
     if isinstance(value, date):
         value = value.month * 100 + value.day if op == "yearly" else value.toordinal()
-    if value is None:
-        return False
+    if value is None:  # an unknown date, country, SKU or seller: only "not this" matches it
+        return op in ("ne", "not_in")
     if op == "yearly":
         lo, hi = operand
         return lo <= value <= hi if lo <= hi else value >= lo or value <= hi
