@@ -258,6 +258,7 @@ class Policy:
     overlays: Mapping[str, SellerOverlay] = field(default_factory=lambda: MappingProxyType({}))
     floor: Floor | None = None
     overlay_directory: str | None = None
+    product_tags: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def version(self) -> str:

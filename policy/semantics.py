@@ -103,6 +103,8 @@ class PolicyBuilder:
             raw=data,
             floor=floor,
             overlay_directory=sellers.get("directory") if sellers else None,
+            product_tags=freeze({sku: tuple(sorted(tags)) for sku, tags in (data.get("products") or {}).items()})
+            if "products" not in skip else freeze({}),
         )
 
     # -- values ---------------------------------------------------------------------------------

@@ -104,6 +104,7 @@ class RefundContext:
     def __init__(self, policy: Policy):
         self.returns = policy.returns
         self.overlays = {seller: o.returns for seller, o in policy.overlays.items()}
+        self.product_tags = policy.product_tags
 
 
 def _resolve(value: Any, day: date, name: str, dated: dict) -> Any:
@@ -210,6 +211,9 @@ class RefundTable(KindTable):
 
     def lookup(self, ctx: RefundContext, given: dict) -> dict:
         f = dict(given)
+        sku = given["sku"]
+        if sku is not None and sku in ctx.product_tags:
+            f["product_tags"] = tuple(sorted(set(given["product_tags"]).union(ctx.product_tags[sku])))
         orders = given["buyer_orders_90d"]
         f["buyer_return_rate"] = given["buyer_returns_90d"] / orders if orders else 0.0
         seller = given["seller_id"]
