@@ -259,6 +259,7 @@ class Policy:
     floor: Floor | None = None
     overlay_directory: str | None = None
     product_tags: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    raw_locations: Mapping[str, tuple[int, int]] = field(default_factory=lambda: MappingProxyType({}), repr=False, compare=False)
 
     @property
     def version(self) -> str:

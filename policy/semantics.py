@@ -105,6 +105,7 @@ class PolicyBuilder:
             overlay_directory=sellers.get("directory") if sellers else None,
             product_tags=freeze({sku: tuple(sorted(tags)) for sku, tags in (data.get("products") or {}).items()})
             if "products" not in skip else freeze({}),
+            raw_locations=freeze({"sellers.directory": self.located.where(("sellers", "directory"))}),
         )
 
     # -- values ---------------------------------------------------------------------------------

@@ -200,4 +200,4 @@ def event_writer(kind: str, fields: set[str], extra_types: Mapping[str, str]) ->
     source = "def write(f):\n    return f'''" + template + "'''\n"
     scope = {"_ordinal": _ordinal, "_month_day": _month_day, "_quoted": _quoted, "_BOOL": _BOOL}
     exec(compile(source, f"<event writer {kind}>", "exec"), scope)  # noqa: S102 - source built from checked names
-    return scope["write"]
+    return scope.pop("write")  # not left in its own globals: no reference cycle to outlive a reload

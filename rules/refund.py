@@ -1,11 +1,13 @@
 """The refund kind as a table: its built-in rules as data, its lookups (windows, fees, seller overlays) and its amounts."""
 from __future__ import annotations
 
+import operator
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, Callable
 
-from policy.model import CustomRule, Dated, Fee, Policy, ReturnsPolicy
+from policy.facts import FACTS
+from policy.model import CustomRule, Dated, Fee, Policy, ReturnsPolicy, WindowExtension
 from policy.reach import holds
 from policy.vocabulary import BUILTIN_REFUND_RULES
 
@@ -105,6 +107,29 @@ class RefundContext:
         self.returns = policy.returns
         self.overlays = {seller: o.returns for seller, o in policy.overlays.items()}
         self.product_tags = policy.product_tags
+        compiled: dict[WindowExtension, Callable[[dict], bool]] = {}  # overlays share the marketplace's extensions
+        def tests(r: ReturnsPolicy) -> tuple:
+            return tuple((e, compiled.get(e) or compiled.setdefault(e, extension_tests(r)[i][1]))
+                         for i, e in enumerate(r.window_extensions))
+        self.extensions = tests(self.returns)
+        self.overlay_extensions = {seller: tests(r) for seller, r in self.overlays.items()}
+        # Per seller and category (None: unlisted ones), which settings the overlay changes, so a
+        # decision can say whether the marketplace's or the seller's value made it.
+        self.differs: dict[str, dict[str | None, tuple[bool, frozenset, bool]]] = {}
+        self.own_extensions: dict[str, frozenset] = {}
+        m = policy.returns
+        for seller, r in self.overlays.items():
+            names = set(m.categories) | set(r.categories)
+            table = {name: _difference(r.category(name), m.category(name)) for name in names}
+            table[None] = _difference(r.category("\x00unlisted"), m.category("\x00unlisted"))
+            self.differs[seller] = table
+            self.own_extensions[seller] = frozenset(e.id for e in r.window_extensions) - {e.id for e in m.window_extensions}
+
+
+def _difference(mine, marketplace) -> tuple[bool, frozenset, bool]:
+    """(window differs, conditions whose fee differs, returnable differs) between a seller's and the marketplace's category."""
+    fees = frozenset(c for c, fee in mine.restocking_fee.items() if fee != marketplace.restocking_fee[c])
+    return mine.window_days != marketplace.window_days, fees, mine.returnable != marketplace.returnable
 
 
 def _resolve(value: Any, day: date, name: str, dated: dict) -> Any:
@@ -115,16 +140,40 @@ def _resolve(value: Any, day: date, name: str, dated: dict) -> Any:
     return value
 
 
-def _matches(conditions, f: dict) -> bool:
-    for c in conditions:
-        value = f[c.field]
-        if isinstance(value, date):
-            value = value.month * 100 + value.day if c.op == "yearly" else value.toordinal()
-        elif value is None:
-            return False
-        if not holds(value, c):
-            return False
-    return True
+_COMPARE = {"eq": operator.eq, "ne": operator.ne, "gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}
+
+
+def predicate(condition, kind: str = "refund") -> Callable[[dict], bool]:
+    """A condition as a Python test of looked-up facts (window extensions are tested before the engine runs)."""
+    name, op, value = condition.field, condition.op, condition.value
+    if op in ("contains_any", "contains_all", "contains_none"):
+        tags = frozenset(value)
+        if op == "contains_any":
+            return lambda f: not tags.isdisjoint(f[name])
+        if op == "contains_all":
+            return lambda f: tags.issubset(f[name])
+        return lambda f: tags.isdisjoint(f[name])
+    if FACTS[kind][name].type == "date":
+        if op == "yearly":
+            return lambda f: (d := f[name]) is not None and holds(d.month * 100 + d.day, condition)
+        compare = _COMPARE[op]
+        return lambda f: (d := f[name]) is not None and compare(d.toordinal(), value)
+    if op in ("in", "not_in"):
+        members, inside = frozenset(value), op == "in"
+        return lambda f: (f[name] in members) is inside
+    compare = _COMPARE[op]
+    if op == "ne":
+        return lambda f: compare(f[name], value)  # an unknown value is "not this" too
+    return lambda f: (v := f[name]) is not None and compare(v, value)
+
+
+def _all(tests: tuple) -> Callable[[dict], bool]:
+    return lambda f: all(test(f) for test in tests)
+
+
+def extension_tests(r: ReturnsPolicy) -> tuple:
+    """(extension, test) for each window extension of a returns section."""
+    return tuple((e, _all(tuple(predicate(c) for c in e.conditions))) for e in r.window_extensions)
 
 
 def _until_window(delivered: date, month_day: tuple[int, int]) -> int:
@@ -140,7 +189,7 @@ def _until_window(delivered: date, month_day: tuple[int, int]) -> int:
     return 0  # pragma: no cover - the next year always qualifies
 
 
-def table_values(r: ReturnsPolicy, f: dict) -> dict[str, Any]:
+def table_values(r: ReturnsPolicy, f: dict, extensions: tuple | None = None) -> dict[str, Any]:
     """The returns-section values a request is decided by: category settings, window (with extensions), fee, thresholds."""
     day = f["requested_on"]
     dated: dict[str, tuple[Any, date]] = {}
@@ -149,8 +198,8 @@ def table_values(r: ReturnsPolicy, f: dict) -> dict[str, Any]:
     if type(window) is Dated:
         window = _resolve(window, day, "window_days", dated)
     window_source = None
-    for extension in r.window_extensions:
-        if _matches(extension.conditions, f):
+    for extension, matches in (extension_tests(r) if extensions is None else extensions):
+        if matches(f):
             if extension.until is not None:
                 longer = _until_window(f["delivered_on"], extension.until)
             else:
@@ -218,12 +267,22 @@ class RefundTable(KindTable):
         f["buyer_return_rate"] = given["buyer_returns_90d"] / orders if orders else 0.0
         seller = given["seller_id"]
         overlay = ctx.overlays.get(seller) if seller is not None else None
-        f.update(table_values(overlay if overlay is not None else ctx.returns, f))
+        if overlay is None:
+            f.update(table_values(ctx.returns, f, ctx.extensions))
+        else:
+            f.update(table_values(overlay, f, ctx.overlay_extensions[seller]))
         if overlay is not None:
-            marketplace = table_values(ctx.returns, f)
-            f["seller_values"] = {name for name in ("returnable", "window_days", "fee_spec") if marketplace[name] != f[name]}
-            if "fee_spec" in f["seller_values"]:
-                f["seller_values"].add("restocking_fee")
+            differs = ctx.differs[seller]
+            window, fees, returnable = differs.get(given["category"]) or differs[None]
+            source = f["window_source"]
+            values = set()
+            if (window and source is None) or source in ctx.own_extensions[seller]:
+                values.add("window_days")
+            if given["condition"] in fees:
+                values.add("restocking_fee")
+            if returnable:
+                values.add("returnable")
+            f["seller_values"] = values
         return f
 
     def decision(self, ctx: RefundContext, spec: RuleSpec, f: dict, given: dict, version: str) -> Decision:
