@@ -75,6 +75,7 @@ class PolicyBuilder:
         self.located = located
         self.content_hash = content_hash
         self.errors: list[PolicyError] = []
+        self._broken: set[int] = set()  # rules with a refused condition: left out of the reachability checks
 
     def fail(self, path: tuple, code: str, message: str, *, key: bool = False) -> None:
         """Record an error located at `path`."""
@@ -248,8 +249,10 @@ class PolicyBuilder:
                     tiers: dict | None = None) -> CustomRule:
         """One custom rule of `kind` at data path `base`."""
         conditions: list[Condition] = []
+        before = len(self.errors)
         for field, spec in rule["when"].items():
             conditions.extend(self.conditions(kind, base + ("when", field), field, spec, categories))
+        broken = len(self.errors) > before
         then = rule["then"]
         explanation = then.get("explanation")
         if explanation is not None:
@@ -274,11 +277,14 @@ class PolicyBuilder:
                           f"tier {name!r} is neither {NOT_ELIGIBLE} nor a tier name{did_you_mean(name, [NOT_ELIGIBLE, *(tiers or {})])}")
             outcome = "not_eligible" if name == NOT_ELIGIBLE else "eligible"
             extra = {"tier": None if name == NOT_ELIGIBLE else name}
-        return CustomRule(
+        made = CustomRule(
             id=rule["id"], priority=rule["priority"], conditions=tuple(conditions), outcome=outcome, reason=then["reason"],
             fee_rate=extra.pop("fee_rate", None), explanation=explanation, description=rule.get("description", ""), line=line,
             kind=kind, seller=seller, source=self.located.source, **extra,
         )
+        if broken:
+            self._broken.add(id(made))
+        return made
 
     def _refund_then(self, base: tuple, rule_id: str, then: dict) -> dict[str, Any]:
         outcome = then["outcome"]
@@ -463,7 +469,7 @@ class PolicyBuilder:
                 self.fail(path + ("priority",), "unreachable",
                           f"rule {rule.id} can never fire: priority {rule.priority} comes after the catch-all rule ({catch_all})")
         mine = {id(r): i for i, r in enumerate(rules)}
-        ordered = sorted([*earlier, *rules], key=lambda x: x.priority)
+        ordered = sorted([r for r in (*earlier, *rules) if id(r) not in self._broken], key=lambda x: x.priority)
         for pos, rule in enumerate(ordered):
             if id(rule) not in mine:
                 continue
