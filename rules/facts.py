@@ -226,6 +226,11 @@ def _cents(value: Any) -> Decimal | None:
         # round() is exact enough to spot a third decimal; the Decimal comes from the shortest repr.
         if 0.0 <= value <= 1e9 and round(value, 2) == value:
             return Decimal(repr(value)).quantize(CENT)
+    elif kind is Decimal:  # the store's amounts
+        if value.is_finite() and 0 <= value <= MAX_MONEY:
+            cents = value.quantize(CENT)
+            if cents == value:
+                return cents
     return None
 
 
