@@ -39,11 +39,6 @@ def at(value: Any, day: date) -> Any:
     return value.at(day)[0] if type(value) is Dated else value
 
 
-def first(value: Any) -> Any:
-    """`value`, or the earliest entry of a Dated value (for checks that do not depend on a date)."""
-    return value.entries[0][1] if type(value) is Dated else value
-
-
 def every(value: Any) -> tuple:
     """Every value a possibly Dated value takes."""
     return tuple(v for _, v in value.entries) if type(value) is Dated else (value,)

@@ -12,7 +12,7 @@ from .errors import PolicyError, did_you_mean
 from .facts import FACTS, OPERATORS, kind_of_fact
 from .model import (
     Category, ClaimReason, ClaimsPolicy, Condition, CustomRule, Dated, Fee, Floor, Policy, ReturnsPolicy, RewardsPolicy,
-    SellerOverlay, Tier, WindowExtension, at, every, freeze, money,
+    Tier, WindowExtension, every, freeze, money,
 )
 from .reach import covers, satisfiable
 from .vocabulary import (
@@ -582,16 +582,8 @@ def condition_leaves(c: Condition) -> int:
     return 2 if c.op == "yearly" else 1
 
 
-_TYPE_WORDS = {"money": "an amount", "count": "a count", "days": "days", "rate": "a rate", "enum": "a code",
-               "category": "a category", "id": "an id", "country": "a country", "bool": "true or false",
-               "date": "a date", "tags": "tags"}
-
 
 def content_hash_of(text: str) -> str:
     """SHA-256 of the policy text, the second half of the policy version."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
-
-def value_on(value: Any, day: date) -> Any:
-    """The value in force on `day` (for callers outside the engine, such as the chat's policy summary)."""
-    return at(value, day)

@@ -168,7 +168,15 @@ def predicate(condition, kind: str = "refund") -> Callable[[dict], bool]:
 
 
 def _all(tests: tuple) -> Callable[[dict], bool]:
-    return lambda f: all(test(f) for test in tests)
+    if len(tests) == 1:
+        return tests[0]
+
+    def every(f: dict) -> bool:
+        for test in tests:
+            if not test(f):
+                return False
+        return True
+    return every
 
 
 def extension_tests(r: ReturnsPolicy) -> tuple:
@@ -189,8 +197,8 @@ def _until_window(delivered: date, month_day: tuple[int, int]) -> int:
     return 0  # pragma: no cover - the next year always qualifies
 
 
-def table_values(r: ReturnsPolicy, f: dict, extensions: tuple | None = None) -> dict[str, Any]:
-    """The returns-section values a request is decided by: category settings, window (with extensions), fee, thresholds."""
+def add_table_values(r: ReturnsPolicy, f: dict, extensions: tuple | None = None) -> None:
+    """Write the returns-section values a request is decided by into its looked-up facts `f`."""
     day = f["requested_on"]
     dated: dict[str, tuple[Any, date]] = {}
     category = r.categories.get(f["category"]) or r.category(f["category"])
@@ -214,19 +222,17 @@ def table_values(r: ReturnsPolicy, f: dict, extensions: tuple | None = None) -> 
         min_price = _resolve(min_price, day, "escalation_min_price", dated)
         max_price = _resolve(max_price, day, "returnless_max_price", dated)
         min_returns = _resolve(min_returns, day, "escalation_min_returns_90d", dated)
-    return {
-        "returnable": category.returnable,
-        "seller_fault": f["reason"] in r.seller_fault_reasons,
-        "window_days": window,
-        "window_source": window_source,
-        "fee_spec": fee,
-        "restocking_applies": fee.rate > 0 if fee.is_rate else fee.amount(f["price"]) > 0,
-        "category_label": category.label,
-        "escalation_min_price": min_price,
-        "returnless_max_price": max_price,
-        "escalation_min_returns_90d": min_returns,
-        "dated": dated,
-    }
+    f["returnable"] = category.returnable
+    f["seller_fault"] = f["reason"] in r.seller_fault_reasons
+    f["window_days"] = window
+    f["window_source"] = window_source
+    f["fee_spec"] = fee
+    f["restocking_applies"] = fee.rate > 0 if fee.is_rate else fee.amount(f["price"]) > 0
+    f["category_label"] = category.label
+    f["escalation_min_price"] = min_price
+    f["returnless_max_price"] = max_price
+    f["escalation_min_returns_90d"] = min_returns
+    f["dated"] = dated
 
 
 class RefundTable(KindTable):
@@ -268,9 +274,9 @@ class RefundTable(KindTable):
         seller = given["seller_id"]
         overlay = ctx.overlays.get(seller) if seller is not None else None
         if overlay is None:
-            f.update(table_values(ctx.returns, f, ctx.extensions))
+            add_table_values(ctx.returns, f, ctx.extensions)
         else:
-            f.update(table_values(overlay, f, ctx.overlay_extensions[seller]))
+            add_table_values(overlay, f, ctx.overlay_extensions[seller])
         if overlay is not None:
             differs = ctx.differs[seller]
             window, fees, returnable = differs.get(given["category"]) or differs[None]
