@@ -11,7 +11,7 @@ from policy.vocabulary import BUILTIN_CLAIM_RULES
 from .conditions import all_of, same_event
 from .decision import Decision
 from .facts import CENT, claim_facts
-from .program import KindTable, Program, RuleSpec, placeholders
+from .program import KindTable, RuleSpec, placeholders
 from .text import cite, in_force_note, money, percent, show, words
 
 ZERO = Decimal("0.00")
@@ -198,10 +198,3 @@ def _shown(name: str, value: Any) -> str:
 
 
 TABLE = ClaimTable()
-
-
-class ClaimProgram(Program):
-    """The compiled claim ruleset of one policy version."""
-
-    def __init__(self, policy: Policy):
-        super().__init__(TABLE, policy)

@@ -193,7 +193,7 @@ def event_writer(kind: str, fields: set[str], extra_types: Mapping[str, str]) ->
             else:
                 parts.append(f'"{name}":{{_BOOL[{suffix!r} in f[{base!r}]]}}')
             continue
-        fact = FACTS[kind].get(name)
+        fact = FACTS.get(kind, {}).get(name)
         type_ = fact.type if fact is not None else extra_types[name]
         parts.append(f'"{name}":' + _ENCODE[type_].format(v=f"f[{name!r}]"))
     template = "{{" + ",".join(parts) + "}}"

@@ -14,7 +14,7 @@ from policy.vocabulary import BUILTIN_REFUND_RULES
 from .conditions import all_of, same_event
 from .decision import Decision
 from .facts import CENT, refund_facts
-from .program import KindTable, Program, RuleSpec, placeholders
+from .program import KindTable, RuleSpec, placeholders
 from .text import cite, in_force_note, money, percent, show, words
 
 ZERO = Decimal("0.00")
@@ -342,10 +342,3 @@ class RefundTable(KindTable):
 
 
 TABLE = RefundTable()
-
-
-class RefundProgram(Program):
-    """The compiled refund rulesets of one policy version."""
-
-    def __init__(self, policy: Policy):
-        super().__init__(TABLE, policy)
