@@ -247,22 +247,29 @@ def measure(decide: Callable[[dict], Any], requests: list[dict], min_seconds: fl
     return done / elapsed, statistics.median(latencies) / 1000, latencies[int(0.99 * len(latencies))] / 1000
 
 
-def compare(title: str, compiled, requests: list[dict], peers: list, seconds: float) -> dict[str, tuple]:
-    """Decide `requests` with refundbot and each peer: agreement, throughput and latency, printed as a table."""
+def compare(title: str, compiled, requests: list[dict], peers: list, seconds: float, repeats: int) -> dict[str, tuple]:
+    """Decide `requests` with refundbot and each peer: agreement, then `repeats` interleaved rounds of throughput and
+    latency (every engine once per round, so a busy moment of the machine hits them alike); medians are printed."""
     def refundbot(raw: dict) -> Result:
         d = compiled.decide_refund(raw)
         return (d.rule, d.outcome, d.amounts["refund_amount"], d.amounts["fee"])
 
     everyone = [("refundbot (durable_rules C core)", compiled.decide_refund, refundbot)] + peers
     expected = [refundbot(facts) for facts in requests]
+    agree = {name: sum(as_result(facts) == want for facts, want in zip(requests, expected)) for name, _, as_result in everyone}
+    runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name, _, _ in everyone}
+    for _ in range(repeats):
+        for name, timed, as_result in everyone:
+            runs[name].append(measure(timed or as_result, requests, seconds))
     print(title)
-    print(f"{'engine':36s} {'decisions/s':>12s} {'p50 us':>8s} {'p99 us':>8s} {'agree':>13s}")
+    print(f"{'engine':36s} {'decisions/s':>12s} {'p50 us':>8s} {'p99 us':>8s} {'agree':>13s}   (medians of {repeats} interleaved rounds; "
+          "min p50)")
     figures = {}
-    for name, timed, as_result in everyone:
-        agree = sum(as_result(facts) == want for facts, want in zip(requests, expected))
-        rate, p50, p99 = measure(timed or as_result, requests, seconds)
-        figures[name] = (rate, p50, p99, agree)
-        print(f"{name:36s} {rate:12,.0f} {p50:8.2f} {p99:8.2f} {agree:>6}/{len(requests)}")
+    for name, _, _ in everyone:
+        rate, p50, p99 = (statistics.median(r[i] for r in runs[name]) for i in range(3))
+        best = min(r[1] for r in runs[name])
+        figures[name] = (rate, p50, p99, agree[name])
+        print(f"{name:36s} {rate:12,.0f} {p50:8.2f} {p99:8.2f} {agree[name]:>6}/{len(requests)}   (min p50 {best:.2f})")
     ours, zen_plain, zen_trace = (figures[n] for n in ("refundbot (durable_rules C core)", "zen-engine decision table",
                                                          "zen-engine decision table + trace"))
     print("ratios (throughput):")
@@ -349,6 +356,7 @@ def main() -> int:
     parser.add_argument("--skus", type=int, default=10_000, help="tagged SKUs in the policy-language-2 run (default 10000)")
     parser.add_argument("--sellers", type=int, default=1_000, help="seller overlays in the policy-language-2 run (default 1000)")
     parser.add_argument("--reloads", type=int, default=5, help="load and reload repeats of the big policy (default 5)")
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved measuring rounds per engine (default 3)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
@@ -361,7 +369,7 @@ def main() -> int:
         [("zen-engine decision table", None, zen_decider(compiled.refund, trace=False)),
          ("zen-engine decision table + trace", None, zen_decider(compiled.refund, trace=True)),
          ("plain Python function", None, python_decider(policy, compiled.refund))],
-        args.seconds)
+        args.seconds, args.repeats)
 
     gc.collect()
     for facts in requests:
@@ -399,7 +407,7 @@ def main() -> int:
             f"   {len(big_reqs)} requests with every refund fact (seed {args.seed})", big_compiled, big_reqs,
             [("zen-engine decision table", None, zen_decider(big_compiled.refund, trace=False)),
              ("zen-engine decision table + trace", None, zen_decider(big_compiled.refund, trace=True))],
-            args.seconds)
+            args.seconds, args.repeats)
         fired = {big_compiled.decide_refund(f).rule for f in big_reqs}
         print(f"   rules reached: {len(fired)} ({', '.join(sorted(fired))})")
         big_compiled.close()
