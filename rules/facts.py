@@ -235,15 +235,21 @@ def _cents(value: Any) -> Decimal | None:
 
 
 _ZERO = Decimal("0.00")
+_DELIVERED: dict[tuple[date, int], date] = {}  # (request day, days since delivery) -> delivery day
 
 
 def _seed_refund(category: str, price: Decimal, days: int, reason: str, condition: str, returns: int) -> dict[str, Any]:
     """A request with only the seeds' six facts: the new facts take their defaults."""
     requested = today()
+    delivered = _DELIVERED.get((requested, days))
+    if delivered is None:
+        if len(_DELIVERED) > 10_000:
+            _DELIVERED.clear()
+        delivered = _DELIVERED[(requested, days)] = requested - timedelta(days=days)
     return {"category": category, "price": price, "days_since_delivery": days, "reason": reason,
             "condition": condition, "buyer_returns_90d": returns, "sku": None, "product_tags": (), "seller_id": None,
             "buyer_country": None, "buyer_tags": (), "buyer_orders_90d": 0,
-            "delivered_on": requested - timedelta(days=days) if days <= MAX_DAYS else None, "requested_on": requested,
+            "delivered_on": delivered, "requested_on": requested,
             "order_total": price, "shipping_paid": _ZERO, "fulfilled_by": "seller", "a_to_z_claim": False}
 
 

@@ -125,6 +125,7 @@ class Program:
             self.close()
             raise
         self.ruleset, self.rules = self.rulesets[None]
+        self._by_key = len(self.rulesets) > 1
         order: list[str] = []
         for key, (_, specs) in self.rulesets.items():
             order += [s.cited for s in sorted(specs.values(), key=lambda s: s.priority) if s.cited not in order]
@@ -135,8 +136,11 @@ class Program:
         table = self.table
         given = table.check(raw)
         f = table.lookup(self.ctx, given)
-        key = table.ruleset_key(given)
-        ruleset, specs = self.rulesets[key] if key in self.rulesets else (self.ruleset, self.rules)
+        if self._by_key:
+            key = table.ruleset_key(given)
+            ruleset, specs = self.rulesets[key] if key in self.rulesets else (self.ruleset, self.rules)
+        else:
+            ruleset, specs = self.ruleset, self.rules
         spec = specs[ruleset.fire(self.event(f))]
         return table.decision(self.ctx, spec, f, given, self.version)
 

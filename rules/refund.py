@@ -11,7 +11,7 @@ from policy.model import CustomRule, Dated, Fee, Policy, ReturnsPolicy, WindowEx
 from policy.reach import holds
 from policy.vocabulary import BUILTIN_REFUND_RULES
 
-from .conditions import all_of, same_event
+from .conditions import all_of, literal, same_event
 from .decision import Decision
 from .facts import CENT, refund_facts
 from .program import KindTable, RuleSpec, placeholders
@@ -86,6 +86,17 @@ def _shown(name: str, value: Any) -> str:
     if isinstance(value, Fee):
         return percent(value.rate) if value.is_rate else "the fee schedule"
     return money(value)
+
+
+def _constants(expr: Any, constants: dict) -> Any:
+    """`expr` with references to the fields in `constants` replaced by their values."""
+    if isinstance(expr, dict):
+        if set(expr) == {"$m"} and expr["$m"] in constants:
+            return constants[expr["$m"]]
+        return {k: _constants(v, constants) for k, v in expr.items()}
+    if isinstance(expr, list):
+        return [_constants(v, constants) for v in expr]
+    return expr
 
 
 def refund_amounts(outcome: str, price: Decimal, fee_spec: Fee, keep_rate: Decimal | None) -> tuple[Decimal, Decimal]:
@@ -247,7 +258,14 @@ class RefundTable(KindTable):
         return RefundContext(policy)
 
     def builtins(self, ctx: RefundContext) -> list[RuleSpec]:
-        return [RuleSpec(name, priority, BUILTIN[name][0], BUILTIN[name][1], BUILTIN[name][2], BUILTIN[name][3],
+        r = ctx.returns
+        # A threshold that never changes (not dated; overlays can't change thresholds) is compiled in
+        # as a constant, so the event does not carry it.
+        constants = {name: literal(value) for name, value in (("escalation_min_price", r.escalation_min_price),
+                                                               ("returnless_max_price", r.returnless_max_price),
+                                                               ("escalation_min_returns_90d", r.escalation_min_returns_90d))
+                     if type(value) is not Dated}
+        return [RuleSpec(name, priority, BUILTIN[name][0], BUILTIN[name][1], BUILTIN[name][2], _constants(BUILTIN[name][3], constants),
                          BUILTIN[name][4], fields=placeholders(BUILTIN[name][2]))
                 for name, priority in BUILTIN_REFUND_RULES]
 
