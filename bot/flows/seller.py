@@ -5,6 +5,7 @@ import re
 from dataclasses import replace
 from datetime import timedelta
 
+from policy.model import at
 from policy.vocabulary import CLAIM_REASONS
 from rules.text import ratio
 from store import (
@@ -65,8 +66,8 @@ def tier(turn: Turn, _arg: str = "") -> list[Reply]:
     return [turn.reply(
         "tier_report",
         window=rewards.window_days, as_of=as_of.isoformat(),
-        vtr=ratio(d["vtr"]), min_vtr=ratio(rewards.min_vtr), vtr_mark=mark(d["vtr"], rewards.min_vtr),
-        aprl=ratio(d["aprl"]), min_aprl=ratio(rewards.min_aprl), aprl_mark=mark(d["aprl"], rewards.min_aprl),
+        vtr=ratio(d["vtr"]), min_vtr=ratio(at(rewards.min_vtr, as_of)), vtr_mark=mark(d["vtr"], at(rewards.min_vtr, as_of)),
+        aprl=ratio(d["aprl"]), min_aprl=ratio(at(rewards.min_aprl, as_of)), aprl_mark=mark(d["aprl"], at(rewards.min_aprl, as_of)),
         cpu=ratio(d["cpu"]),
         tier=turn.label(d["tier"]), discount=f"{float(decision.amounts['discount']) * 100:.0f}%",
         fee=money(decision.amounts["fee_per_unit"], exact=True),
@@ -135,7 +136,7 @@ def start_claim(turn: Turn, refund_id: str = "") -> list[Reply]:
     turn.convo.start("claim")
     if refund_id.strip():
         return choose_refund(turn, {"refund": refund_id.strip()})
-    window = turn.policy.claims.filing_window_days
+    window = at(turn.policy.claims.filing_window_days, turn.now.date())  # the window in force for refunds issued today
     claimable = claimable_refunds(turn.session, seller_id=turn.account, as_of=turn.now, filing_window_days=window)
     claims = seller_claims(turn.session, seller_id=turn.account, limit=50)
     options = [(turn.t("claim_refund_label", refund_id=c.refund.refund_id, product=c.refund.product_name, amount=money(c.refund.amount),
