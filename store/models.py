@@ -122,6 +122,7 @@ class Order(Base):
     placed_at: Mapped[datetime]
     shipped_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
+    currency: Mapped[str | None] = mapped_column(String(3))  # ISO 4217 code of an imported Amazon order's amounts
 
 
 class OrderItem(Base):
@@ -228,6 +229,8 @@ class ReturnRequest(Base):
     delivered_at: Mapped[datetime | None]
     condition_received: Mapped[str | None] = mapped_column(String(16))
     decision_id: Mapped[str | None] = mapped_column(ForeignKey("decisions.id"))
+    amazon_rma_id: Mapped[str | None] = mapped_column(String(64))  # from an Amazon returns report
+    amazon_reason: Mapped[str | None] = mapped_column(String(200))  # the report's reason, before mapping to `reason`
 
 
 class Refund(Base):
@@ -244,6 +247,7 @@ class Refund(Base):
     issued_at: Mapped[datetime] = mapped_column(index=True)
     auto_refund_late: Mapped[bool]
     decision_id: Mapped[str | None] = mapped_column(ForeignKey("decisions.id"))
+    amazon_resolution: Mapped[str | None] = mapped_column(String(64))  # an Amazon returns report's Resolution
 
 
 class Claim(Base):
@@ -260,6 +264,8 @@ class Claim(Base):
     status: Mapped[str] = mapped_column(String(16))
     reimbursement: Mapped[Decimal | None]
     decision_id: Mapped[str | None] = mapped_column(ForeignKey("decisions.id"))
+    safet_claim_id: Mapped[str | None] = mapped_column(String(64), unique=True)  # Amazon's SAFE-T claim, when imported
+    safet_claim_state: Mapped[str | None] = mapped_column(String(64))  # its state as the report words it
 
 
 class ChatIdentity(Base):

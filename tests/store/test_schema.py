@@ -3,12 +3,14 @@ migrations build the same schema as the models on both databases."""
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.exc import IntegrityError
 
 from policy import vocabulary as policy_words
 from store import StoreError, open_store
 from store import vocabulary as store_words
+from store.migrate import alembic_config
 from store.models import Base
 
 from ..conftest import execute_raw, postgres_database
@@ -77,7 +79,8 @@ def _build_from_empty(url: str) -> set[str]:
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
     try:
         with engine.connect() as connection:
-            assert MigrationContext.configure(connection).get_current_revision() == "0001"
+            heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+            assert set(MigrationContext.configure(connection).get_current_heads()) == heads
             return set(inspect(connection).get_table_names())
     finally:
         engine.dispose()

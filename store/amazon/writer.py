@@ -1,0 +1,206 @@
+"""Writes the rows of Amazon report lines in batches, in the caller's transaction: parents first,
+with INSERT ... ON CONFLICT so a report imported again finds its rows, and a check that stored
+money and reasons are not silently changed."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm import Session
+
+from ..errors import ImportFailed
+from ..models import Base
+from .columns import ORDERS, RETURNS, Header
+
+BATCH_LINES = 5_000
+LOOKUP_CHUNK = 1_000
+
+COLUMNS = {
+    "buyers": ("id", "name"),
+    "products": ("id", "seller_id", "sku", "name", "category", "price"),
+    "orders": ("id", "buyer_id", "seller_id", "fulfilment", "placed_at", "shipped_at", "delivered_at", "currency"),
+    "order_items": ("id", "order_id", "product_id", "quantity", "unit_price"),
+    "shipments": ("id", "order_id", "carrier", "tracking_number", "tracking_valid", "shipped_at", "delivered_at"),
+    "return_requests": ("id", "order_item_id", "reason", "condition", "requested_at", "prepaid_label", "ships_back",
+                        "delivered_at", "condition_received", "decision_id", "amazon_rma_id", "amazon_reason"),
+    "refunds": ("id", "order_item_id", "amount", "fee", "issued_by", "issued_at", "auto_refund_late", "decision_id",
+                "amazon_resolution"),
+    "claims": ("id", "refund_id", "reason", "evidence", "filed_at", "status", "reimbursement", "decision_id",
+               "safet_claim_id", "safet_claim_state"),
+}
+TABLES = tuple(COLUMNS)  # parents before children
+
+# What a report may change in a row already stored (None: nothing, the first import wins). A later
+# report knows more: the return's delivery, the SAFE-T claim's state and reimbursement.
+UPDATES: dict[str, dict[str, tuple[str, ...]]] = {
+    RETURNS: {"return_requests": ("delivered_at", "amazon_rma_id"), "refunds": ("issued_at", "amazon_resolution"),
+              "claims": ("status", "reimbursement", "safet_claim_state", "filed_at")},
+    ORDERS: {"orders": ("fulfilment", "placed_at", "currency"), "order_items": ("product_id", "quantity", "unit_price"),
+             "shipments": ("carrier", "shipped_at")},
+}
+KEEP_KNOWN = {"delivered_at", "amazon_rma_id", "currency"}  # an empty cell does not erase what is stored
+# Values a report may not change once stored: the column, and the report column it came from.
+FIXED: dict[str, dict[str, dict[str, str]]] = {
+    RETURNS: {"return_requests": {"order_item_id": "Order ID", "reason": "Return Reason"},
+              "refunds": {"amount": "Refunded Amount", "issued_by": "Resolution"},
+              "claims": {"refund_id": "SafeT claim id", "reason": "SafeT Action reason"}},
+    ORDERS: {"order_items": {"order_id": "amazon-order-id"}},
+}
+# The record each report counts as new or already stored.
+MAIN = {RETURNS: "return_requests", ORDERS: "order_items"}
+
+
+@dataclass
+class Counts:
+    """Lines read, skipped, and rows per table; `new` and `stored` for the report's main record."""
+
+    lines: int = 0
+    skipped: int = 0
+    rows: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TABLES, 0))
+    new: int = 0
+    stored: int = 0
+
+
+class BatchWriter:
+    """Stages the rows of report lines and writes them every BATCH_LINES lines."""
+
+    def __init__(self, session: Session, *, fmt: str, seller_id: str, path: str, header: Header):
+        self.session = session
+        self.fmt = fmt
+        self.seller_id = seller_id
+        self.path = path
+        self.header = header
+        self.counts = Counts()
+        self.staged: dict[str, dict[str, tuple[tuple, int]]] = {t: {} for t in TABLES}
+        self.lines = 0
+        self.dialect = session.get_bind().dialect
+        self._statements = {t: self._statement(t) for t in TABLES}
+
+    def add(self, rows: dict[str, Any], line: int) -> None:
+        """Stage one line's rows (a repeated id within the batch must agree on fixed values)."""
+        for table in TABLES:
+            row = rows.get(table)
+            if row is None:
+                continue
+            staged = self.staged[table]
+            earlier = staged.get(row[0])
+            if earlier is not None:
+                self._same_fixed(table, earlier[0], row, line)
+                if table not in UPDATES[self.fmt]:
+                    continue  # a parent seen earlier in the batch: the first wins, as with stored rows
+            staged[row[0]] = (row, line)
+            self.counts.rows[table] += 1
+        self.lines += 1
+        if self.lines >= BATCH_LINES:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the staged rows, parents first."""
+        for table in TABLES:
+            staged = self.staged[table]
+            if not staged:
+                continue
+            if table in FIXED[self.fmt] or table == MAIN[self.fmt]:
+                self._check_stored(table, staged)
+            self._write(table, list(staged.values()))
+            if table == "orders":
+                self._check_seller(staged)
+            staged.clear()
+        self.lines = 0
+
+    def _same_fixed(self, table: str, old: tuple, new: tuple, line: int) -> None:
+        columns = COLUMNS[table]
+        for name, report_column in FIXED[self.fmt].get(table, {}).items():
+            i = columns.index(name)
+            if old[i] != new[i]:
+                raise ImportFailed(self.path, line, f"{self.header.label(report_column)}: {_what(table)} {new[0]!r} is already "
+                                                    f"in this import with {name} {old[i]!s}, here {new[i]!s}")
+
+    def _check_stored(self, table: str, staged: dict[str, tuple[tuple, int]]) -> None:
+        fixed = FIXED[self.fmt].get(table, {})
+        t = Base.metadata.tables[table]
+        query = select(t.c.id, *(t.c[name] for name in fixed)).where(t.c.id.in_(bindparam("ids", expanding=True)))
+        ids = list(staged)
+        columns = COLUMNS[table]
+        found = 0
+        for start in range(0, len(ids), LOOKUP_CHUNK):
+            for stored in self.session.execute(query, {"ids": ids[start:start + LOOKUP_CHUNK]}):
+                found += 1
+                row, line = staged[stored[0]]
+                for (name, report_column), old in zip(fixed.items(), stored[1:]):
+                    new = row[columns.index(name)]
+                    if old != new:
+                        raise ImportFailed(self.path, line, f"{self.header.label(report_column)}: {_what(table)} {row[0]!r} is "
+                                                            f"already stored with {name} {old!s}; this report says {new!s}")
+        if table == MAIN[self.fmt]:
+            self.counts.stored += found
+            self.counts.new += len(ids) - found
+
+    def _check_seller(self, staged: dict[str, tuple[tuple, int]]) -> None:
+        t = Base.metadata.tables["orders"]
+        query = select(t.c.id).where(t.c.id.in_(bindparam("ids", expanding=True)), t.c.seller_id != self.seller_id)
+        ids = list(staged)
+        for start in range(0, len(ids), LOOKUP_CHUNK):
+            for (order_id,) in self.session.execute(query, {"ids": ids[start:start + LOOKUP_CHUNK]}):
+                label = self.header.label("Order ID" if self.fmt == RETURNS else "amazon-order-id")
+                raise ImportFailed(self.path, staged[order_id][1], f"{label}: order {order_id!r} is stored as another seller's order")
+
+    def _write(self, table: str, items: list[tuple[tuple, int]]) -> None:
+        statement, processors = self._statements[table]
+        rows = []
+        for row, _ in items:
+            if processors:
+                row = list(row)
+                for i, process in processors:
+                    row[i] = process(row[i])
+            rows.append(tuple(row))
+        # The connection is asked for inside each savepoint: the session emits SAVEPOINT only then.
+        try:
+            with self.session.begin_nested():
+                self.session.connection().exec_driver_sql(statement, rows)
+        except (IntegrityError, DataError):
+            for values, (_, line) in zip(rows, items):  # find the line the database refused
+                try:
+                    with self.session.begin_nested():
+                        self.session.connection().exec_driver_sql(statement, [values])
+                except (IntegrityError, DataError) as exc:
+                    raise ImportFailed(self.path, line, f"{_what(table)}: rejected by the database: "
+                                                        f"{str(exc.orig).splitlines()[0]}") from None
+            raise
+
+    def _statement(self, table: str) -> tuple[str, list]:
+        """The driver-level upsert of `table` and the bind processors of its columns that have one."""
+        quote = self.dialect.identifier_preparer.quote
+        marker = "?" if self.dialect.paramstyle == "qmark" else "%s"
+        names = COLUMNS[table]
+        updates = UPDATES[self.fmt].get(table)
+        if updates:
+            sets = ", ".join(
+                f"{quote(c)} = COALESCE(excluded.{quote(c)}, {quote(table)}.{quote(c)})" if c in KEEP_KNOWN
+                else f"{quote(c)} = excluded.{quote(c)}" for c in updates)
+            conflict = f"ON CONFLICT (id) DO UPDATE SET {sets}"
+        else:
+            conflict = "ON CONFLICT (id) DO NOTHING"
+        statement = (f"INSERT INTO {quote(table)} ({', '.join(map(quote, names))}) VALUES ({', '.join([marker] * len(names))}) "
+                     f"{conflict}")
+        t = Base.metadata.tables[table]
+        types = [t.c[name].type.dialect_impl(self.dialect) for name in names]
+        processors = [(i, p) for i, p in enumerate(ty.bind_processor(self.dialect) for ty in types) if p is not None]
+        return statement, processors
+
+
+def _what(table: str) -> str:
+    return {"buyers": "buyer", "products": "product", "orders": "order", "order_items": "order item", "shipments": "shipment",
+            "return_requests": "return", "refunds": "refund", "claims": "SAFE-T claim"}[table]
+
+
+def ensure_seller(session: Session, *, seller_id: str) -> bool:
+    """Create the seller (named after its id) unless stored; True when it was created."""
+    sellers = Base.metadata.tables["sellers"]
+    if session.execute(select(sellers.c.id).where(sellers.c.id == seller_id)).first() is not None:
+        return False
+    session.execute(sellers.insert().values(id=seller_id, name=seller_id))
+    return True
+

@@ -1,0 +1,41 @@
+"""Amazon reports: the original values an imported returns report carries (RMA id, return reason text,
+resolution, SAFE-T claim id and state) and the currency of an imported order.
+
+Revision ID: 0006_amazon
+Revises: 0001
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = '0006_amazon'
+down_revision = '0001'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('orders') as batch:
+        batch.add_column(sa.Column('currency', sa.String(length=3), nullable=True))
+    with op.batch_alter_table('return_requests') as batch:
+        batch.add_column(sa.Column('amazon_rma_id', sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column('amazon_reason', sa.String(length=200), nullable=True))
+    with op.batch_alter_table('refunds') as batch:
+        batch.add_column(sa.Column('amazon_resolution', sa.String(length=64), nullable=True))
+    with op.batch_alter_table('claims') as batch:
+        batch.add_column(sa.Column('safet_claim_id', sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column('safet_claim_state', sa.String(length=64), nullable=True))
+        batch.create_unique_constraint(batch.f('uq_claims_safet_claim_id'), ['safet_claim_id'])
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('claims') as batch:
+        batch.drop_constraint(batch.f('uq_claims_safet_claim_id'), type_='unique')
+        batch.drop_column('safet_claim_state')
+        batch.drop_column('safet_claim_id')
+    with op.batch_alter_table('refunds') as batch:
+        batch.drop_column('amazon_resolution')
+    with op.batch_alter_table('return_requests') as batch:
+        batch.drop_column('amazon_reason')
+        batch.drop_column('amazon_rma_id')
+    with op.batch_alter_table('orders') as batch:
+        batch.drop_column('currency')
