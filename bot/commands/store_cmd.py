@@ -16,7 +16,7 @@ from store import (
     tier_facts,
 )
 from store.amazon import FORMATS as AMAZON_FORMATS, import_amazon_report, report_format
-from store.demo import BUYERS, SELLERS, demo_plan
+from store.demo import BUYER_PROFILES, BUYERS, SELLERS, demo_plan
 
 from .common import iso_date, config_of, load_compiled, open_store_at, print_json
 
@@ -150,6 +150,8 @@ def run_demo(args: argparse.Namespace) -> int:
     for buyer, listed in items.items():
         shown = ", ".join(f"{i.order_item_id} {i.category} ${i.price}" for i in listed)
         print(f"  buyer {buyer} {BUYERS[buyer]}: {shown}")
+    profiles = ", ".join(f"{buyer} {BUYERS[buyer]} ({', '.join((country, *tags))})" for buyer, (country, tags) in BUYER_PROFILES.items())
+    print(f"  policy language 2 (docs/store.md): seller S9's final-sale products; buyers {profiles}")
     print("chat as one of them: refundbot chat --as buyer:B1 (or seller:S2, admin); a seller's tier as JSON: refundbot seller tier S2")
     compiled.close()
     return 0

@@ -105,16 +105,15 @@ def returns_rows(line: Line, seller_id: str) -> dict[str, tuple]:
     item_id = row_id(order_id, sku)
     product = _product(seller_id, sku, line.text("Item Name"), category, unit_price)
     rows: dict[str, Any] = {
-        "buyers": (row_id("amz", order_id), f"Amazon buyer, order {order_id}"),
+        "buyers": (row_id("amz", order_id), f"Amazon buyer, order {order_id}", None),
         "products": product,
-        "orders": (order_id, row_id("amz", order_id), seller_id, "seller", placed_at, None, None, currency),
+        "orders": (order_id, row_id("amz", order_id), seller_id, "seller", placed_at, None, None, currency, ZERO,
+                   line.value("A-to-Z Claim", v.flag, default=False)),
         "order_items": (item_id, order_id, product[0], ordered, unit_price),
         "return_requests": (row_id("R", item_id), item_id, reason, condition, requested_at,
                             "prepaid" in label and "unpaid" not in label, ships_back, returned_at, None, None,
                             line.value("Amazon RMA ID", v.identifier), line.text("Return Reason")[:200]),
     }
-    a_to_z = line.value("A-to-Z Claim", v.flag, default=False)
-    rows["a_to_z"] = a_to_z
     refunded = line.value("Refunded Amount", v.money)
     claim_id = line.value("SafeT claim id", v.identifier)
     if refunded is not None and refunded > 0:
@@ -165,11 +164,10 @@ def order_rows(line: Line, seller_id: str) -> dict[str, Any] | None:
     item_id = row_id(order_id, sku)
     product = _product(seller_id, sku, line.text("product-name"), category, unit_price)
     rows: dict[str, Any] = {
-        "buyers": (row_id("amz", order_id), f"Amazon buyer, order {order_id}"),
+        "buyers": (row_id("amz", order_id), f"Amazon buyer, order {order_id}", country),
         "products": product,
-        "orders": (order_id, row_id("amz", order_id), seller_id, fulfilment, placed_at, None, None, currency),
+        "orders": (order_id, row_id("amz", order_id), seller_id, fulfilment, placed_at, None, None, currency, shipping, False),
         "order_items": (item_id, order_id, product[0], quantity, unit_price),
-        "country": country, "shipping": shipping,
     }
     if status in SHIPPED_STATUSES or key(line.text("item-status")) in SHIPPED_STATUSES:
         # The orders report has no tracking: the shipment counts, its tracking is not known to be valid.

@@ -18,9 +18,10 @@ BATCH_LINES = 5_000
 LOOKUP_CHUNK = 1_000
 
 COLUMNS = {
-    "buyers": ("id", "name"),
+    "buyers": ("id", "name", "country"),
     "products": ("id", "seller_id", "sku", "name", "category", "price"),
-    "orders": ("id", "buyer_id", "seller_id", "fulfilment", "placed_at", "shipped_at", "delivered_at", "currency"),
+    "orders": ("id", "buyer_id", "seller_id", "fulfilment", "placed_at", "shipped_at", "delivered_at", "currency",
+               "shipping_paid", "a_to_z_claim"),
     "order_items": ("id", "order_id", "product_id", "quantity", "unit_price"),
     "shipments": ("id", "order_id", "carrier", "tracking_number", "tracking_valid", "shipped_at", "delivered_at"),
     "return_requests": ("id", "order_item_id", "reason", "condition", "requested_at", "prepaid_label", "ships_back",
@@ -32,15 +33,20 @@ COLUMNS = {
 }
 TABLES = tuple(COLUMNS)  # parents before children
 
-# What a report may change in a row already stored (None: nothing, the first import wins). A later
-# report knows more: the return's delivery, the SAFE-T claim's state and reimbursement.
-UPDATES: dict[str, dict[str, tuple[str, ...]]] = {
-    RETURNS: {"return_requests": ("delivered_at", "amazon_rma_id"), "refunds": ("issued_at", "amazon_resolution"),
-              "claims": ("status", "reimbursement", "safet_claim_state", "filed_at")},
-    ORDERS: {"orders": ("fulfilment", "placed_at", "currency"), "order_items": ("product_id", "quantity", "unit_price"),
-             "shipments": ("carrier", "shipped_at")},
+# What a report may change in a row already stored: column -> how (table `{t}`, new value `{new}`, old
+# `{old}`); a table not listed keeps what is stored (the first import wins). A later report knows more:
+# the return's delivery, the SAFE-T claim's state and reimbursement.
+REPLACE, KEEP_KNOWN, EITHER = "{new}", "COALESCE({new}, {old})", "({old} OR {new})"
+UPDATES: dict[str, dict[str, dict[str, str]]] = {
+    RETURNS: {"orders": {"a_to_z_claim": EITHER},  # the orders report does not know of A-to-z claims
+              "return_requests": {"delivered_at": KEEP_KNOWN, "amazon_rma_id": KEEP_KNOWN},
+              "refunds": {"issued_at": REPLACE, "amazon_resolution": REPLACE},
+              "claims": {"status": REPLACE, "reimbursement": REPLACE, "safet_claim_state": REPLACE, "filed_at": REPLACE}},
+    ORDERS: {"buyers": {"country": KEEP_KNOWN},
+             "orders": {"fulfilment": REPLACE, "placed_at": REPLACE, "currency": KEEP_KNOWN, "shipping_paid": REPLACE},
+             "order_items": {"product_id": REPLACE, "quantity": REPLACE, "unit_price": REPLACE},
+             "shipments": {"carrier": REPLACE, "shipped_at": REPLACE}},
 }
-KEEP_KNOWN = {"delivered_at", "amazon_rma_id", "currency"}  # an empty cell does not erase what is stored
 # Values a report may not change once stored: the column, and the report column it came from.
 FIXED: dict[str, dict[str, dict[str, str]]] = {
     RETURNS: {"return_requests": {"order_item_id": "Order ID", "reason": "Return Reason"},
@@ -50,6 +56,7 @@ FIXED: dict[str, dict[str, dict[str, str]]] = {
 }
 # The record each report counts as new or already stored.
 MAIN = {RETURNS: "return_requests", ORDERS: "order_items"}
+SHIPPING = COLUMNS["orders"].index("shipping_paid")
 
 
 @dataclass
@@ -75,11 +82,16 @@ class BatchWriter:
         self.counts = Counts()
         self.staged: dict[str, dict[str, tuple[tuple, int]]] = {t: {} for t in TABLES}
         self.lines = 0
+        self.last_order: str | None = None
         self.dialect = session.get_bind().dialect
         self._statements = {t: self._statement(t) for t in TABLES}
 
     def add(self, rows: dict[str, Any], line: int) -> None:
         """Stage one line's rows (a repeated id within the batch must agree on fixed values)."""
+        order_id = rows["orders"][0]
+        if self.lines >= BATCH_LINES and order_id != self.last_order:
+            self.flush()  # at an order's boundary, so the lines of one order are summed in one batch
+        self.last_order = order_id
         for table in TABLES:
             row = rows.get(table)
             if row is None:
@@ -88,13 +100,14 @@ class BatchWriter:
             earlier = staged.get(row[0])
             if earlier is not None:
                 self._same_fixed(table, earlier[0], row, line)
-                if table not in UPDATES[self.fmt]:
+                if table == "orders" and self.fmt == ORDERS:  # the order's shipping is the sum of its lines'
+                    row = (*row[:SHIPPING], earlier[0][SHIPPING] + row[SHIPPING], *row[SHIPPING + 1:])
+                elif table not in UPDATES[self.fmt]:
                     continue  # a parent seen earlier in the batch: the first wins, as with stored rows
+            else:
+                self.counts.rows[table] += 1
             staged[row[0]] = (row, line)
-            self.counts.rows[table] += 1
         self.lines += 1
-        if self.lines >= BATCH_LINES:
-            self.flush()
 
     def flush(self) -> None:
         """Write the staged rows, parents first."""
@@ -177,9 +190,8 @@ class BatchWriter:
         names = COLUMNS[table]
         updates = UPDATES[self.fmt].get(table)
         if updates:
-            sets = ", ".join(
-                f"{quote(c)} = COALESCE(excluded.{quote(c)}, {quote(table)}.{quote(c)})" if c in KEEP_KNOWN
-                else f"{quote(c)} = excluded.{quote(c)}" for c in updates)
+            sets = ", ".join(f"{quote(c)} = " + how.format(new=f"excluded.{quote(c)}", old=f"{quote(table)}.{quote(c)}")
+                             for c, how in updates.items())
             conflict = f"ON CONFLICT (id) DO UPDATE SET {sets}"
         else:
             conflict = "ON CONFLICT (id) DO NOTHING"

@@ -13,7 +13,7 @@ from store import ImportFailed, StoreError
 from store.amazon import ORDERS, RETURNS, import_amazon_report, report_format
 from store.amazon import values
 from store.amazon.words import CHANNELS, RESOLUTIONS, RETURN_REASONS, SAFET_REASONS, SAFET_STATES
-from store.models import Base, Claim, Order, OrderItem, Refund, ReturnRequest, Seller, Shipment
+from store.models import Base, Buyer, Claim, Order, OrderItem, Refund, ReturnRequest, Seller, Shipment
 
 from .amazon_files import DOC, ORDERS_SAMPLE, RETURNS_SAMPLE, table, with_cell, write
 
@@ -46,6 +46,10 @@ def test_the_documented_samples_import(store, tmp_path):
         order = session.get(Order, "113-0000002-0000002")
         assert (order.fulfilment, order.currency, order.placed_at) == ("seller", "USD", datetime(2026, 3, 3, 17, 30, tzinfo=UTC))
         assert session.get(Order, "113-0000004-0000004").fulfilment == "marketplace"
+        assert session.get(Order, "113-0000001-0000001").shipping_paid == Decimal("5.99")
+        assert session.get(Order, "113-0000005-0000005").a_to_z_claim is True  # A-to-Z Claim Y in the returns report
+        assert session.get(Order, "113-0000001-0000001").a_to_z_claim is False
+        assert session.get(Buyer, "amz:113-0000002-0000002").country == "US"
         assert session.get(Order, "113-0000003-0000003") is None  # cancelled
         line = session.get(OrderItem, "113-0000002-0000002:TENT-2")
         assert (line.quantity, line.unit_price) == (2, Decimal("199.00"))
@@ -308,3 +312,20 @@ def test_the_words_tables_in_the_docs_match_the_code():
                 | {(k, r, "") for k, r in SAFET_STATES.items()} | {(k, r, "") for k, r in CHANNELS.items()}
                 | {(k, i, "yes" if late else "no") for k, (i, late) in RESOLUTIONS.items()})
     assert documented == expected
+
+
+def test_an_order_s_shipping_is_the_sum_of_its_lines_and_a_to_z_sticks(store, tmp_path):
+    header, lines = table(ORDERS_SAMPLE)
+    second = list(lines[0])
+    second[header.index("sku")] = "BAG-9"
+    second[header.index("shipping-price")] = "1.01"
+    load(store, write(tmp_path / "o.txt", header, [lines[0], second]))
+    rh, rl = table(RETURNS_SAMPLE)
+    claimed = list(rl[0])
+    claimed[rh.index("A-to-Z Claim")] = "Y"
+    load(store, write(tmp_path / "r1.txt", rh, [claimed]))
+    load(store, write(tmp_path / "r2.txt", rh, [rl[0]]))  # a later N does not clear it
+    load(store, write(tmp_path / "o2.txt", header, [lines[0], second]))  # nor does the orders report
+    with store.read() as session:
+        order = session.get(Order, "113-0000001-0000001")
+        assert (order.shipping_paid, order.a_to_z_claim) == (Decimal("7.00"), True)

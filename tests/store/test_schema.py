@@ -2,10 +2,11 @@
 migrations build the same schema as the models on both databases."""
 import pytest
 from alembic.autogenerate import compare_metadata
+from alembic import command
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from policy import vocabulary as policy_words
 from store import StoreError, open_store
@@ -56,6 +57,13 @@ REFUSED = {
     "half an enrolment": f"INSERT INTO sellers (id, name, csba_enrolled_at) VALUES ('S2', 'x', {T})",
     "identity without its account": "INSERT INTO chat_identities (telegram_user_id, role, buyer_id, linked_at) "
                                     f"VALUES (1, 'seller', 'B1', {T})",
+    "lower-case country": "INSERT INTO buyers (id, name, country) VALUES ('B2', 'x', 'de')",
+    "three-letter country": "INSERT INTO buyers (id, name, country) VALUES ('B2', 'x', 'DEU')",
+    "one-letter country": "INSERT INTO buyers (id, name, country) VALUES ('B2', 'x', 'D')",
+    "country with a digit": "INSERT INTO buyers (id, name, country) VALUES ('B2', 'x', 'D1')",
+    "non-ASCII country": "INSERT INTO buyers (id, name, country) VALUES ('B2', 'x', 'ÄB')",
+    "negative shipping": f"INSERT INTO orders (id, buyer_id, seller_id, fulfilment, placed_at, shipping_paid) "
+                         f"VALUES ('O2', 'B1', 'S1', 'seller', {T}, -0.01)",
     "negative decision amount": "INSERT INTO decisions (id, kind, outcome, reason, rule, policy_version, explanation, facts, "
                                 "result, refund_amount, decided_at, channel) VALUES ('D-1', 'refund', 'deny', 'r', 'r', 'v', 'e', "
                                 f"'{{}}', '{{}}', -1, {T}, 'cli')",
@@ -64,8 +72,58 @@ REFUSED = {
 
 @pytest.mark.parametrize("statement", list(REFUSED.values()), ids=list(REFUSED))
 def test_the_database_refuses(shop, statement):
-    with pytest.raises(IntegrityError):
+    with pytest.raises((IntegrityError, DataError)):  # PostgreSQL refuses a too-long string as a DataError
         execute_raw(shop, statement)
+
+
+def test_new_columns_default_for_rows_written_without_them(shop):
+    execute_raw(shop, "INSERT INTO buyers (id, name, country) VALUES ('B2', 'x', 'DE')")
+    with shop.read() as session:
+        from store.models import Buyer, Order, Product
+        assert (session.get(Buyer, "B1").country, session.get(Buyer, "B1").tags, session.get(Buyer, "B2").country) == (None, [], "DE")
+        assert session.get(Product, "P1").tags == []
+        order = session.get(Order, "O1")
+        assert (order.shipping_paid, order.a_to_z_claim) == (0, False)
+
+
+def _migrate(url: str, target: str, *, down: bool = False) -> None:
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        with engine.begin() as connection:
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            (command.downgrade if down else command.upgrade)(config, target)
+    finally:
+        engine.dispose()
+
+
+def _policy2_round_trip(url: str) -> None:
+    _migrate(url, "0001")
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        with engine.begin() as connection:  # data written before the policy-2 columns existed
+            connection.exec_driver_sql("INSERT INTO sellers (id, name) VALUES ('S1', 's')")
+            connection.exec_driver_sql("INSERT INTO buyers (id, name) VALUES ('B1', 'b')")
+            connection.exec_driver_sql(f"INSERT INTO orders (id, buyer_id, seller_id, fulfilment, placed_at) "
+                                       f"VALUES ('O1', 'B1', 'S1', 'seller', {T})")
+        _migrate(url, "0002_policy2")
+        with engine.begin() as connection:
+            assert connection.exec_driver_sql("SELECT shipping_paid, a_to_z_claim FROM orders").one() == (0, False)
+            assert connection.exec_driver_sql("SELECT country FROM buyers").scalar() is None
+            with pytest.raises(IntegrityError):
+                connection.exec_driver_sql("UPDATE buyers SET country = 'xx'")
+        _migrate(url, "0001", down=True)
+        with engine.connect() as connection:
+            assert "country" not in {c["name"] for c in inspect(connection).get_columns("buyers")}
+            assert connection.exec_driver_sql("SELECT count(*) FROM orders").scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def test_policy2_migration_upgrades_data_and_downgrades(tmp_path):
+    _policy2_round_trip(f"sqlite:///{tmp_path}/old.sqlite3")
+    with postgres_database() as url:
+        _policy2_round_trip(url)
 
 
 def test_migrations_match_the_models(store):
@@ -79,8 +137,7 @@ def _build_from_empty(url: str) -> set[str]:
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
     try:
         with engine.connect() as connection:
-            heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
-            assert set(MigrationContext.configure(connection).get_current_heads()) == heads
+            assert set(MigrationContext.configure(connection).get_current_heads()) == set(ScriptDirectory.from_config(alembic_config()).get_heads())
             return set(inspect(connection).get_table_names())
     finally:
         engine.dispose()

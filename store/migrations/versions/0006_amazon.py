@@ -14,22 +14,19 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('orders') as batch:
-        batch.add_column(sa.Column('currency', sa.String(length=3), nullable=True))
-    with op.batch_alter_table('return_requests') as batch:
-        batch.add_column(sa.Column('amazon_rma_id', sa.String(length=64), nullable=True))
-        batch.add_column(sa.Column('amazon_reason', sa.String(length=200), nullable=True))
-    with op.batch_alter_table('refunds') as batch:
-        batch.add_column(sa.Column('amazon_resolution', sa.String(length=64), nullable=True))
-    with op.batch_alter_table('claims') as batch:
-        batch.add_column(sa.Column('safet_claim_id', sa.String(length=64), nullable=True))
-        batch.add_column(sa.Column('safet_claim_state', sa.String(length=64), nullable=True))
-        batch.create_unique_constraint(batch.f('uq_claims_safet_claim_id'), ['safet_claim_id'])
+    # Plain ADD COLUMN and CREATE INDEX: SQLite needs no table rebuild for them.
+    op.add_column('orders', sa.Column('currency', sa.String(length=3), nullable=True))
+    op.add_column('return_requests', sa.Column('amazon_rma_id', sa.String(length=64), nullable=True))
+    op.add_column('return_requests', sa.Column('amazon_reason', sa.String(length=200), nullable=True))
+    op.add_column('refunds', sa.Column('amazon_resolution', sa.String(length=64), nullable=True))
+    op.add_column('claims', sa.Column('safet_claim_id', sa.String(length=64), nullable=True))
+    op.add_column('claims', sa.Column('safet_claim_state', sa.String(length=64), nullable=True))
+    op.create_index(op.f('ix_claims_safet_claim_id'), 'claims', ['safet_claim_id'], unique=True)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f('ix_claims_safet_claim_id'), table_name='claims')
     with op.batch_alter_table('claims') as batch:
-        batch.drop_constraint(batch.f('uq_claims_safet_claim_id'), type_='unique')
         batch.drop_column('safet_claim_state')
         batch.drop_column('safet_claim_id')
     with op.batch_alter_table('refunds') as batch:
