@@ -2,13 +2,13 @@
 line and written in batches in the caller's transaction (see docs/import.md)."""
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass
 from typing import Iterator
 
 from sqlalchemy.orm import Session
 
 from ..errors import ImportFailed, StoreError
+from ..importer import bulk_load
 from .columns import FORMATS, ORDERS, RETURNS, HeaderError, detect, read_header
 from .rows import CellError, Line, order_rows, returns_rows
 from .writer import BatchWriter, Counts, ensure_seller
@@ -88,16 +88,15 @@ def import_amazon_report(session: Session, *, path: str, seller_id: str, fmt: st
     writer = BatchWriter(session, fmt=fmt, seller_id=seller_id, path=path, header=header)
     convert = returns_rows if fmt == RETURNS else order_rows
     width = header.width
-    collecting = gc.isenabled()
-    gc.disable()  # the rows make no cycles; the collector would walk every staged tuple again and again
-    try:
+    line = Line(header)
+    with bulk_load(session):
         for number, cells in lines:
             writer.counts.lines += 1
             if len(cells) > width and any(c.strip() for c in cells[width:]):
                 raise ImportFailed(path, number, f"the line has {len(cells)} cells but the header has {width} "
                                                  "(a tab inside a value?)")
             try:
-                rows = convert(Line(header, cells), seller_id)
+                rows = convert(line.use(cells), seller_id)
             except CellError as exc:
                 raise ImportFailed(path, number, str(exc)) from None
             if rows is None:
@@ -105,7 +104,4 @@ def import_amazon_report(session: Session, *, path: str, seller_id: str, fmt: st
                 continue
             writer.add(rows, number)
         writer.flush()
-    finally:
-        if collecting:
-            gc.enable()
     return AmazonImport(path, fmt, writer.counts)

@@ -38,21 +38,36 @@ def row_id(*parts: str) -> str:
     return joined[:47] + "~" + hashlib.blake2b(joined.encode(), digest_size=8).hexdigest()
 
 
-@dataclass
 class Line:
-    """One report line's cells, read by documented column name."""
+    """A report line's cells, read by documented column name; one Line serves a whole file (`use` sets the cells)."""
 
-    header: Header
-    cells: list[str]
+    __slots__ = ("header", "cells", "_index")
+
+    def __init__(self, header: Header, cells: list[str] | None = None):
+        self.header = header
+        # An absent column reads the cell one past the header's width, which use() keeps empty.
+        self._index = {name: (header.width if i is None else i) for name, i in header.index.items()}
+        self.cells: list[str] = []
+        if cells is not None:
+            self.use(cells)
+
+    def use(self, cells: list[str]) -> "Line":
+        """Read `cells` from now on (padded: a short line's missing cells are empty)."""
+        missing = self.header.width + 1 - len(cells)
+        if missing > 0:
+            cells.extend([""] * missing)
+        else:
+            cells[self.header.width] = ""
+        self.cells = cells
+        return self
 
     def text(self, name: str) -> str:
         """The cell's text, stripped; "" when the column is absent or the cell empty."""
-        i = self.header.index[name]
-        return self.cells[i].strip() if i is not None and i < len(self.cells) else ""
+        return self.cells[self._index[name]].strip()
 
     def value(self, name: str, parse: Callable[[str], Any], required: bool = False, default: Any = None) -> Any:
         """The cell parsed; CellError naming the column when it is bad, or empty and required."""
-        text = self.text(name)
+        text = self.cells[self._index[name]].strip()
         if not text:
             if required:
                 raise CellError(self.header.label(name), "is empty")
@@ -64,7 +79,7 @@ class Line:
 
     def word(self, name: str, table: dict, what: str, default: Any = None) -> Any:
         """The cell looked up in one of the words tables; CellError for a word the table lacks."""
-        text = self.text(name)
+        text = self.cells[self._index[name]].strip()
         if not text:
             return default
         found = table.get(key(text))
@@ -77,6 +92,10 @@ class Line:
         return CellError(self.header.label(name), message)
 
 
+def _sku(text: str) -> str:
+    return v.identifier(text, 40)
+
+
 def _product(seller_id: str, sku: str, name: str | None, category: str, price: Decimal) -> tuple:
     return (row_id(seller_id, sku), seller_id, sku, (name or sku)[:200], category, price)
 
@@ -85,7 +104,7 @@ def returns_rows(line: Line, seller_id: str) -> dict[str, tuple]:
     """The rows one line of a returns report makes: buyer, product, order, order item, return request,
     refund (when an amount was refunded) and claim (when it names a SAFE-T claim)."""
     order_id = line.value("Order ID", v.identifier, True)
-    sku = line.value("Merchant SKU", lambda t: v.identifier(t, 40), True)
+    sku = line.value("Merchant SKU", _sku, True)
     placed_at = line.value("Order date", v.timestamp, True)
     requested_at = line.value("Return request date", v.timestamp, True)
     if requested_at < placed_at:
@@ -145,7 +164,7 @@ def order_rows(line: Line, seller_id: str) -> dict[str, Any] | None:
     """The rows one line of an orders report makes (buyer, product, order, order item, and a shipment
     for a shipped order), or None for a cancelled line or one with quantity 0."""
     order_id = line.value("amazon-order-id", v.identifier, True)
-    sku = line.value("sku", lambda t: v.identifier(t, 40), True)
+    sku = line.value("sku", _sku, True)
     placed_at = line.value("purchase-date", v.timestamp, True)
     status = key(line.value("order-status", str, True))
     fulfilment = line.word("fulfillment-channel", _CHANNELS, "fulfillment channel") or _empty(line, "fulfillment-channel")

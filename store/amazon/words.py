@@ -96,9 +96,19 @@ DEFAULT_RESOLUTION = ("marketplace", False)
 CHANNELS = {"Merchant": "seller", "MFN": "seller", "Seller": "seller", "Amazon": "marketplace", "AFN": "marketplace"}
 
 
+_keys: dict[str, str] = {}
+_SEPARATORS = re.compile(r"[\s_\-]+")
+
+
 def key(text: str) -> str:
     """The lookup key of a report word: case, spaces, hyphens and underscores do not matter."""
-    return re.sub(r"[\s_\-]+", "", text.strip().lower()).replace("’", "'")
+    found = _keys.get(text)
+    if found is None:
+        found = _SEPARATORS.sub("", text.strip().lower()).replace("\u2019", "'")
+        if len(_keys) > 10_000:  # reports use a few dozen words; bound the cache against odd files
+            _keys.clear()
+        _keys[text] = found
+    return found
 
 
 def keyed(table: dict[str, object]) -> dict[str, object]:

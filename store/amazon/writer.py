@@ -4,7 +4,7 @@ money and reasons are not silently changed."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DataError, IntegrityError
@@ -57,6 +57,7 @@ FIXED: dict[str, dict[str, dict[str, str]]] = {
 # The record each report counts as new or already stored.
 MAIN = {RETURNS: "return_requests", ORDERS: "order_items"}
 SHIPPING = COLUMNS["orders"].index("shipping_paid")
+A_TO_Z = COLUMNS["orders"].index("a_to_z_claim")
 
 
 @dataclass
@@ -92,10 +93,7 @@ class BatchWriter:
         if self.lines >= BATCH_LINES and order_id != self.last_order:
             self.flush()  # at an order's boundary, so the lines of one order are summed in one batch
         self.last_order = order_id
-        for table in TABLES:
-            row = rows.get(table)
-            if row is None:
-                continue
+        for table, row in rows.items():
             staged = self.staged[table]
             earlier = staged.get(row[0])
             if earlier is not None:
@@ -111,6 +109,9 @@ class BatchWriter:
 
     def flush(self) -> None:
         """Write the staged rows, parents first."""
+        stored_orders = self._stored_orders(self.staged["orders"])
+        if self.fmt == RETURNS and stored_orders:
+            self._skip_stored_parents(stored_orders)
         for table in TABLES:
             staged = self.staged[table]
             if not staged:
@@ -118,10 +119,40 @@ class BatchWriter:
             if table in FIXED[self.fmt] or table == MAIN[self.fmt]:
                 self._check_stored(table, staged)
             self._write(table, list(staged.values()))
-            if table == "orders":
-                self._check_seller(staged)
             staged.clear()
         self.lines = 0
+
+    def _stored_orders(self, staged: dict[str, tuple[tuple, int]]) -> set[str]:
+        """The staged orders already stored; ImportFailed for one stored as another seller's."""
+        t = Base.metadata.tables["orders"]
+        query = select(t.c.id, t.c.seller_id).where(t.c.id.in_(bindparam("ids", expanding=True)))
+        ids = list(staged)
+        found = set()
+        for start in range(0, len(ids), LOOKUP_CHUNK):
+            for order_id, seller_id in self.session.execute(query, {"ids": ids[start:start + LOOKUP_CHUNK]}):
+                if seller_id != self.seller_id:
+                    label = self.header.label("Order ID" if self.fmt == RETURNS else "amazon-order-id")
+                    raise ImportFailed(self.path, staged[order_id][1], f"{label}: order {order_id!r} is stored as another seller's order")
+                found.add(order_id)
+        return found
+
+    def _skip_stored_parents(self, stored_orders: set[str]) -> None:
+        """A returns report adds nothing to an order already stored (from the orders report, usually)
+        but its A-to-z claim: skip its buyer, order and stored order items rather than insert-and-ignore them."""
+        orders, buyers, items = self.staged["orders"], self.staged["buyers"], self.staged["order_items"]
+        claimed = [order_id for order_id in stored_orders if orders[order_id][0][A_TO_Z]]
+        for order_id in stored_orders:
+            buyers.pop(orders.pop(order_id)[0][1], None)
+        if claimed:
+            t = Base.metadata.tables["orders"]
+            self.session.execute(t.update().where(t.c.id.in_(bindparam("ids", expanding=True))).values(a_to_z_claim=True),
+                                 {"ids": claimed})
+        t = Base.metadata.tables["order_items"]
+        query = select(t.c.id).where(t.c.id.in_(bindparam("ids", expanding=True)))
+        candidates = [item_id for item_id, (row, _) in items.items() if row[1] in stored_orders]
+        for start in range(0, len(candidates), LOOKUP_CHUNK):
+            for (item_id,) in self.session.execute(query, {"ids": candidates[start:start + LOOKUP_CHUNK]}):
+                del items[item_id]
 
     def _same_fixed(self, table: str, old: tuple, new: tuple, line: int) -> None:
         columns = COLUMNS[table]
@@ -150,15 +181,6 @@ class BatchWriter:
         if table == MAIN[self.fmt]:
             self.counts.stored += found
             self.counts.new += len(ids) - found
-
-    def _check_seller(self, staged: dict[str, tuple[tuple, int]]) -> None:
-        t = Base.metadata.tables["orders"]
-        query = select(t.c.id).where(t.c.id.in_(bindparam("ids", expanding=True)), t.c.seller_id != self.seller_id)
-        ids = list(staged)
-        for start in range(0, len(ids), LOOKUP_CHUNK):
-            for (order_id,) in self.session.execute(query, {"ids": ids[start:start + LOOKUP_CHUNK]}):
-                label = self.header.label("Order ID" if self.fmt == RETURNS else "amazon-order-id")
-                raise ImportFailed(self.path, staged[order_id][1], f"{label}: order {order_id!r} is stored as another seller's order")
 
     def _write(self, table: str, items: list[tuple[tuple, int]]) -> None:
         statement, processors = self._statements[table]
@@ -199,8 +221,24 @@ class BatchWriter:
                      f"{conflict}")
         t = Base.metadata.tables[table]
         types = [t.c[name].type.dialect_impl(self.dialect) for name in names]
-        processors = [(i, p) for i, p in enumerate(ty.bind_processor(self.dialect) for ty in types) if p is not None]
+        processors = [(i, _cached(p)) for i, p in enumerate(ty.bind_processor(self.dialect) for ty in types) if p is not None]
         return statement, processors
+
+
+def _cached(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`process` remembering its results: a report repeats the same dates and amounts on many lines."""
+    cache: dict[Any, Any] = {}
+
+    def bind(value: Any) -> Any:
+        if value is None or type(value) is list:
+            return process(value)
+        found = cache.get(value)
+        if found is None:
+            if len(cache) > 100_000:
+                cache.clear()
+            found = cache[value] = process(value)
+        return found
+    return bind
 
 
 def _what(table: str) -> str:
