@@ -1,8 +1,12 @@
 """Load a policy file: bounded safe YAML, schema validation, semantic checks, all errors at once."""
 from __future__ import annotations
 
+import dataclasses
+import os
+
 from .errors import PolicyError, PolicyErrors
-from .model import Policy
+from .model import Policy, freeze
+from .overlays import load_overlays
 from .schema import SCHEMA
 from .semantics import PolicyBuilder, content_hash_of
 from .validate import SchemaValidator, type_name
@@ -10,12 +14,17 @@ from .yamlsafe import MAX_FILE_BYTES, parse, read_text
 
 
 def load_policy(path: str, *, max_bytes: int = MAX_FILE_BYTES) -> Policy:
-    """Read, validate and build the policy at `path`, or raise PolicyErrors listing every problem."""
+    """Read, validate and build the policy at `path` with its seller overlays, or raise PolicyErrors listing every problem."""
     return load_policy_text(read_text(path, max_bytes=max_bytes), path, max_bytes=max_bytes)
 
 
-def load_policy_text(text: str, source: str = "<policy>", *, max_bytes: int = MAX_FILE_BYTES) -> Policy:
-    """Validate and build a policy from YAML text; `source` names it in error locations."""
+def load_policy_text(text: str, source: str = "<policy>", *, max_bytes: int = MAX_FILE_BYTES,
+                     base_dir: str | None = None) -> Policy:
+    """Validate and build a policy from YAML text; `source` names it in error locations.
+
+    A policy with a `sellers.directory` also loads every overlay in it (relative to `base_dir`,
+    by default the directory of `source`); its content hash then covers the overlays too.
+    """
     located = parse(text, source, max_bytes=max_bytes)
     if not isinstance(located.data, dict):
         found = "an empty file" if located.data is None else type_name(located.data)
@@ -28,4 +37,10 @@ def load_policy_text(text: str, source: str = "<policy>", *, max_bytes: int = MA
     errors = validator.errors + builder.errors
     if errors or policy is None:
         raise PolicyErrors(errors or [PolicyError(source, 1, 1, "invalid", "the policy is invalid")])
-    return policy
+    if policy.overlay_directory is None:
+        return policy
+    where = base_dir if base_dir is not None else os.path.dirname(source)
+    overlays, overlay_errors, texts = load_overlays(policy, located, where)
+    if overlay_errors:
+        raise PolicyErrors(overlay_errors)
+    return dataclasses.replace(policy, overlays=freeze(overlays), content_hash=content_hash_of(text + "".join(texts)))

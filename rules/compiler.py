@@ -56,10 +56,12 @@ class CompiledPolicy:
     def summary(self) -> str:
         """One line: the version and the rule count of each kind."""
         counts = ", ".join(f"{kind} {len(ids)}" for kind, ids in self.rule_ids().items())
-        custom = len(self.policy.returns.rules)
+        p = self.policy
+        custom = len(p.returns.rules) + len(p.claims.rules) + len(p.rewards.rules)
+        overlays = f", {len(p.overlays)} seller overlays" if p.overlays else ""
         return (f"policy {self.version}: rules {counts} ({custom} custom); "
-                f"{len(self.policy.returns.categories)} categories, {len(self.policy.rewards.tiers)} tiers, "
-                f"{len(self.policy.claims.reasons)} claim reasons")
+                f"{len(p.returns.categories)} categories, {len(p.rewards.tiers)} tiers, "
+                f"{len(p.claims.reasons)} claim reasons{overlays}")
 
     @property
     def closed(self) -> bool:

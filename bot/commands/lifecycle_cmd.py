@@ -58,6 +58,11 @@ def show_decision(args: argparse.Namespace) -> int:
     print(f"  policy version: {record.policy_version}")
     print(f"  rule:           {record.rule}")
     print(f"  outcome:        {record.outcome} (reason {record.reason})")
+    result = record.result or {}
+    if result.get("source"):
+        print(f"  made by:        {result['source']}" + (f" (window: {result['window']})" if result.get("window") else ""))
+    if result.get("in_force"):
+        print("  dated values:   " + ", ".join(f"{name} from {start}" for name, start in result["in_force"].items()))
     if amounts:
         print(f"  amounts:        {amounts}")
     if subjects:
