@@ -1,6 +1,6 @@
 """Deterministic Amazon-format reports for benchmarks and round-trip tests: for each of N sellers an
 all-orders report and a returns report of M orders (tab-separated, as Seller Central writes them),
-plus the truth the claim finder must reproduce (truth.jsonl).
+plus the truth the claim finder must reproduce under policy/amazon-2026.yaml (truth.jsonl).
 
 Each seller writes its dates in one of Amazon's styles (ISO 8601 with an offset, US month/day/year,
 local time with a zone, day-Mon-year). About `--return-rate` of the seller-fulfilled order lines
@@ -18,7 +18,7 @@ import json
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 UTC = timezone.utc
@@ -67,11 +67,13 @@ class Rules:
     window_days: int = 30
     not_received_wait_days: int = 14
     lookback_days: int = 60
+    damaged_rate: Decimal = Decimal("0.5")  # policy/amazon-2026.yaml reimburses customer damage at 50%
 
 
 def generate(out: Path, *, sellers: int, orders: int, seed: int, as_of: date, return_rate: float = 0.1,
-             rules: Rules = Rules(), first_seller: int = 1) -> dict[str, int]:
-    """Write S<n>.orders.txt and S<n>.returns.txt per seller and truth.jsonl; returns line counts."""
+             rules: Rules = Rules(), first_seller: int = 1, days: int = DAYS) -> dict[str, int]:
+    """Write S<n>.orders.txt and S<n>.returns.txt per seller and truth.jsonl; returns line counts. With
+    `days` longer than the default, refunds spread evenly over that history (most then too old to claim)."""
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     end = datetime.combine(as_of, time(12), tzinfo=UTC)
@@ -93,10 +95,13 @@ def generate(out: Path, *, sellers: int, orders: int, seed: int, as_of: date, re
                 sku, asin, name, category, price = rng.choice(products)
                 quantity = 1 if rng.random() < 0.85 else 2
                 amount = price * quantity
-                case = rng.choices(names, weights)[0] if rng.random() < return_rate else None
+                case = None
+                if rng.random() < return_rate:
+                    old_share = (days - rules.lookback_days) / days if days > DAYS else 0.0
+                    case = "old" if rng.random() < old_share else rng.choices(names, weights)[0]
                 channel = "Amazon" if case == "marketplace_fulfilled" or (case is None and rng.random() < 0.1) else "Merchant"
-                dates = _dates(rng, case, end, rules) if case else None
-                placed = dates["placed"] if dates else end - timedelta(seconds=rng.randrange(DAYS * 86400))
+                dates = _dates(rng, case, end, rules, days) if case else None
+                placed = dates["placed"] if dates else end - timedelta(seconds=rng.randrange(days * 86400))
                 status = "Shipped" if rng.random() < 0.97 or case else rng.choice(("Pending", "Cancelled"))
                 shipping = Decimal("0.00") if rng.random() < 0.6 else Decimal("5.99")
                 order_lines.append((order_id, "", placed.isoformat(timespec="seconds"), (placed + timedelta(days=1)).isoformat(timespec="seconds"),
@@ -120,13 +125,13 @@ def generate(out: Path, *, sellers: int, orders: int, seed: int, as_of: date, re
     return counts
 
 
-def _dates(rng: random.Random, case: str, end: datetime, rules: Rules) -> dict:
+def _dates(rng: random.Random, case: str, end: datetime, rules: Rules, days: int) -> dict:
     """Refund (and return delivery) dates back from `end` so that `case` holds on that day."""
     w = rules.window_days
     delivered = case in ("claimable_damaged", "already_claimed") or (case not in ("claimable_not_received", "too_early")
                                                                        and rng.random() < 0.6)
     age = {"claimable_not_received": (rules.not_received_wait_days, w), "too_early": (0, rules.not_received_wait_days - 1),
-           "outside_window": (w + 1, rules.lookback_days), "old": (rules.lookback_days + 1, DAYS)}.get(case, (0, w))
+           "outside_window": (w + 1, rules.lookback_days), "old": (rules.lookback_days + 1, days)}.get(case, (0, w))
     anchor = end - timedelta(days=rng.randint(*age), seconds=rng.randrange(3600))
     if delivered:
         returned = anchor
@@ -163,7 +168,8 @@ def _truth(case: str, dates: dict, style: str, amount: Decimal, end: datetime, r
         damaged = case == "claimable_damaged"
         return {"status": "claimable", "reason": "returned_damaged" if damaged else "return_not_received",
                 "deadline": deadline.isoformat(), "days_left": (deadline - end.date()).days,
-                "missing": ["photo"] if damaged else [], "reimbursement": str(amount)}
+                "missing": ["photo"] if damaged else [],
+                "reimbursement": str((amount * (rules.damaged_rate if damaged else 1)).quantize(Decimal("0.01"), ROUND_HALF_UP))}
     return {"status": case, "deadline": deadline.isoformat()}
 
 
@@ -175,9 +181,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--as-of", type=date.fromisoformat, default=date(2026, 11, 30))
     parser.add_argument("--return-rate", type=float, default=0.1)
+    parser.add_argument("--days", type=int, default=DAYS, help="days of history (longer: most refunds too old to claim)")
     parser.add_argument("--out", type=Path, default=Path("var/amazon"))
     args = parser.parse_args()
-    counts = generate(args.out, sellers=args.sellers, orders=args.orders, seed=args.seed, as_of=args.as_of, return_rate=args.return_rate)
+    counts = generate(args.out, sellers=args.sellers, orders=args.orders, seed=args.seed, as_of=args.as_of, return_rate=args.return_rate,
+                      days=args.days)
     print(f"{args.out}: {args.sellers} sellers, {counts['order_lines']:,} order lines, {counts['return_lines']:,} return lines, "
           f"{counts['refunds']:,} refunds")
 

@@ -243,7 +243,7 @@ class ReturnRequest(Base):
     requested_at: Mapped[datetime] = mapped_column(index=True)
     prepaid_label: Mapped[bool]
     ships_back: Mapped[bool]
-    delivered_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None] = mapped_column(index=True)  # the claim finder's window start
     condition_received: Mapped[str | None] = mapped_column(String(16))
     decision_id: Mapped[str | None] = mapped_column(ForeignKey("decisions.id"))
     amazon_rma_id: Mapped[str | None] = mapped_column(String(64))  # from an Amazon returns report

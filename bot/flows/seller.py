@@ -6,10 +6,11 @@ from dataclasses import replace
 from policy.vocabulary import CLAIM_REASONS
 from rules.text import ratio
 from store import (
-    ClaimExists, NotFound, StoreError, claim_facts, claimable_refunds, file_claim, log_decision, reassess_claim, seller_claim,
+    ClaimExists, NotFound, StoreError, claim_facts, file_claim, log_decision, reassess_claim, seller_claim,
     seller_claims, seller_refund, seller_refunds, tier_facts,
 )
 
+from ..claim_finder import find_for_seller
 from ..format import day, money
 from ..messages import Photo, Reply
 from ..records import decision_record
@@ -91,16 +92,26 @@ def start_claim(turn: Turn, refund_id: str = "") -> list[Reply]:
     turn.convo.start("claim")
     if refund_id.strip():
         return choose_refund(turn, {"refund": refund_id.strip()})
-    window = turn.policy.claims.filing_window_days
-    claimable = claimable_refunds(turn.session, seller_id=turn.account, as_of=turn.now, filing_window_days=window)
+    # The claim finder's list: every refund the policy in force would still reimburse, soonest deadline first.
+    claimable = find_for_seller(turn.session, turn.live.current, seller_id=turn.account, as_of=turn.now).claimable[:LISTED]
     open_claims = [c for c in seller_claims(turn.session, seller_id=turn.account, limit=50) if c.status in OPEN_STATUSES]
-    options = [(turn.t("claim_refund_label", refund_id=c.refund.refund_id, product=c.refund.product_name, amount=money(c.refund.amount),
-                       deadline=c.deadline.isoformat(), days=c.days_left), {"refund": c.refund.refund_id}) for c in claimable]
+    options = [(turn.t("claim_refund_label", refund_id=c.refund_id, product=c.product_name, amount=money(c.refund_amount),
+                       deadline=c.deadline.isoformat(), days=c.days_left), {"refund": c.refund_id}) for c in claimable]
     options += [(turn.t("claim_open_label", claim_id=c.claim_id, reason=turn.label(c.reason)), {"claim": c.claim_id}) for c in open_claims]
     if not options:
         turn.convo.clear()
         return [turn.reply("claim_none")]
     return [turn.reply("claim_choose_refund", turn.convo.offer("refund", options))]
+
+
+def owed(turn: Turn, _arg: str = "") -> list[Reply]:
+    """/owed, "what am I owed": the total the claim finder says the seller can still claim, and the soonest deadline."""
+    found = find_for_seller(turn.session, turn.live.current, seller_id=turn.account, as_of=turn.now)
+    soonest = found.soonest
+    if soonest is None:
+        return [turn.reply("owed_none")]
+    return [turn.reply("owed_summary", count=len(found.claimable), total=money(found.total), deadline=soonest.deadline.isoformat(),
+                       days=soonest.days_left, refund_id=soonest.refund_id, product=soonest.product_name)]
 
 
 def choose_refund(turn: Turn, choice: dict) -> list[Reply]:

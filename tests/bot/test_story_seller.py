@@ -97,3 +97,15 @@ def test_seller_sentences(outdoor):
     assert "Your reward tier" in outdoor.text
     outdoor.say("I'd like to file a claim")
     assert "Which refund do you want to claim for?" in outdoor.text
+
+
+def test_a_seller_asks_what_they_are_owed(outdoor, alice):
+    outdoor.say("what am I owed?")
+    assert outdoor.text == ("You can still claim 1 refunds for about $40.00. The soonest deadline is 2026-12-02 (12 days left) "
+                            "for RF4 (Rain Jacket). Send /claim to file.")
+    outdoor.say("/claim")
+    outdoor.tap("RF4")
+    outdoor.tap("The return never arrived")
+    outdoor.tap("Submit claim")
+    outdoor.say("/owed")
+    assert outdoor.text == "There are no refunds you can still claim for right now."

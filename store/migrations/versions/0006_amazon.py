@@ -1,5 +1,6 @@
 """Amazon reports: the original values an imported returns report carries (RMA id, return reason text,
-resolution, SAFE-T claim id and state) and the currency of an imported order.
+resolution, SAFE-T claim id and state), the currency of an imported order, and an index on the
+return's delivery for the claim finder.
 
 Revision ID: 0006_amazon
 Revises: 0001
@@ -22,9 +23,11 @@ def upgrade() -> None:
     op.add_column('claims', sa.Column('safet_claim_id', sa.String(length=64), nullable=True))
     op.add_column('claims', sa.Column('safet_claim_state', sa.String(length=64), nullable=True))
     op.create_index(op.f('ix_claims_safet_claim_id'), 'claims', ['safet_claim_id'], unique=True)
+    op.create_index(op.f('ix_return_requests_delivered_at'), 'return_requests', ['delivered_at'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f('ix_return_requests_delivered_at'), table_name='return_requests')
     op.drop_index(op.f('ix_claims_safet_claim_id'), table_name='claims')
     with op.batch_alter_table('claims') as batch:
         batch.drop_column('safet_claim_state')
