@@ -13,6 +13,7 @@ COMMAND_MODULES = (
     "bot.commands.chat_cmd",
     "bot.commands.lifecycle_cmd",
     "bot.commands.claims_cmd",
+    "bot.commands.report_cmd",
 )
 
 

@@ -34,11 +34,21 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a reply: a document (a label PDF) or a picture (a chart PNG)."""
+
+    filename: str
+    content: bytes
+    kind: str = "document"  # or "photo"
+
+
+@dataclass(frozen=True)
 class Reply:
-    """One message from the bot, with rows of buttons."""
+    """One message from the bot, with rows of buttons and, optionally, a file sent with it."""
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)
+    attachment: Attachment | None = None
 
     def flat_buttons(self) -> list[Button]:
         """The buttons in reading order."""

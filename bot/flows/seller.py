@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 from policy.vocabulary import CLAIM_REASONS
 from rules.text import ratio
@@ -10,15 +11,17 @@ from store import (
     seller_claims, seller_refund, seller_refunds, tier_facts,
 )
 
+from .. import returns_report
 from ..claim_finder import find_for_seller
 from ..format import day, money
-from ..messages import Photo, Reply
+from ..messages import Attachment, Photo, Reply
 from ..records import decision_record
 from .turn import Turn
 
 OPEN_STATUSES = ("needs_evidence", "pending")
 TOGGLED_EVIDENCE = ("tracking", "signature")
 LISTED = 15
+REPORT_DAYS = 180
 
 
 def tier(turn: Turn, _arg: str = "") -> list[Reply]:
@@ -102,6 +105,26 @@ def start_claim(turn: Turn, refund_id: str = "") -> list[Reply]:
         turn.convo.clear()
         return [turn.reply("claim_none")]
     return [turn.reply("claim_choose_refund", turn.convo.offer("refund", options))]
+
+
+def report(turn: Turn, _arg: str = "") -> list[Reply]:
+    """/report: the seller's return rates over the last months, as a summary and a chart."""
+    since = turn.now.date() - timedelta(days=REPORT_DAYS)
+    built = returns_report.build(turn.session, turn.live.current, seller_id=turn.account, since=since)
+    stats = built.stats
+    units, returned = sum(stats.units.values()), sum(stats.returns.values())
+    if not units and not returned:
+        return [turn.reply("report_none", since=since.isoformat())]
+    reasons: dict[str, int] = {}
+    for (_, reason), count in stats.returns_by_reason.items():
+        reasons[reason] = reasons.get(reason, 0) + count
+    top_reason = max(sorted(reasons), key=reasons.get) if reasons else None
+    top = stats.top_refunded[0] if stats.top_refunded else None
+    summary = turn.t("report_summary", since=since.isoformat(), returns=returned, units=units,
+                     rate=ratio(returns_report.rate(returned, units)), reason=turn.label(top_reason) if top_reason else "-",
+                     product=f"{top[2]} ({money(top[4])})" if top else "-", changed=built.replayed.changed,
+                     total=built.replayed.total)
+    return [Reply(summary, attachment=Attachment("returns.png", returns_report.chart(built), "photo"))]
 
 
 def owed(turn: Turn, _arg: str = "") -> list[Reply]:

@@ -37,12 +37,14 @@ TABLES = tuple(COLUMNS)  # parents before children
 # `{old}`); a table not listed keeps what is stored (the first import wins). A later report knows more:
 # the return's delivery, the SAFE-T claim's state and reimbursement.
 REPLACE, KEEP_KNOWN, EITHER = "{new}", "COALESCE({new}, {old})", "({old} OR {new})"
+# A product first seen without a category (the orders report has none) takes the first one a report gives.
+CATEGORY = "CASE WHEN {old} = 'uncategorized' THEN {new} ELSE {old} END"
 UPDATES: dict[str, dict[str, dict[str, str]]] = {
-    RETURNS: {"orders": {"a_to_z_claim": EITHER},  # the orders report does not know of A-to-z claims
+    RETURNS: {"products": {"category": CATEGORY}, "orders": {"a_to_z_claim": EITHER},  # the orders report does not know of A-to-z claims
               "return_requests": {"delivered_at": KEEP_KNOWN, "amazon_rma_id": KEEP_KNOWN},
               "refunds": {"issued_at": REPLACE, "amazon_resolution": REPLACE},
               "claims": {"status": REPLACE, "reimbursement": REPLACE, "safet_claim_state": REPLACE, "filed_at": REPLACE}},
-    ORDERS: {"buyers": {"country": KEEP_KNOWN},
+    ORDERS: {"buyers": {"country": KEEP_KNOWN}, "products": {"category": CATEGORY},
              "orders": {"fulfilment": REPLACE, "placed_at": REPLACE, "currency": KEEP_KNOWN, "shipping_paid": REPLACE},
              "order_items": {"product_id": REPLACE, "quantity": REPLACE, "unit_price": REPLACE},
              "shipments": {"carrier": REPLACE, "shipped_at": REPLACE}},
