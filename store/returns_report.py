@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Iterator
 
-from sqlalchemy import String, func, select
+from sqlalchemy import String, func, select, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -35,6 +35,43 @@ def _month_sqlite(element, compiler, **kw):
 @compiles(month_of, "postgresql")
 def _month_postgresql(element, compiler, **kw):
     return f"to_char({compiler.process(element.clauses, **kw)} AT TIME ZONE 'UTC', 'YYYY-MM')"
+
+
+class month_start(FunctionElement):
+    """A cheap month key to group many rows by (PostgreSQL: the month's first instant; SQLite: 'YYYY-MM')."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(month_start, "sqlite")
+def _start_sqlite(element, compiler, **kw):
+    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(month_start, "postgresql")
+def _start_postgresql(element, compiler, **kw):
+    return f"date_trunc('month', {compiler.process(element.clauses, **kw)} AT TIME ZONE 'UTC')"
+
+
+class month_label(FunctionElement):
+    """A month_start key as 'YYYY-MM'."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(month_label, "sqlite")
+def _label_sqlite(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(month_label, "postgresql")
+def _label_postgresql(element, compiler, **kw):
+    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
+
+
+WORK_MEM = "64MB"  # the marketplace's hash joins and aggregates fit in memory instead of spilling to disk
 
 
 @dataclass
@@ -69,40 +106,47 @@ def return_stats(session: Session, *, seller_id: str | None, since: date, top: i
     stats = ReturnStats(seller_id, since)
     mine = (lambda query: query.where(Order.seller_id == seller_id)) if seller_id is not None else (lambda query: query)
 
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
     sold = month_of(Order.placed_at)
-    units = mine(select(sold, Product.category, func.sum(OrderItem.quantity))
-                 .select_from(OrderItem).join(Order, OrderItem.order_id == Order.id).join(Product, OrderItem.product_id == Product.id)
-                 .where(Order.placed_at >= start).group_by(sold, Product.category))
+    # Units by month and product first (the big join, grouped on cheap keys), then by category.
+    key = month_start(Order.placed_at).label("month")
+    per_product = mine(select(key, OrderItem.product_id, func.sum(OrderItem.quantity).label("units"))
+                       .select_from(OrderItem).join(Order, OrderItem.order_id == Order.id)
+                       .where(Order.placed_at >= start).group_by(key, OrderItem.product_id)).subquery()
+    month = month_label(per_product.c.month)
+    units = (select(month, Product.category, func.sum(per_product.c.units))
+             .join_from(per_product, Product, per_product.c.product_id == Product.id).group_by(month, Product.category))
     for month, category, count in session.execute(units):
         stats.units_by_category[(month, category)] = int(count)
         stats.units[month] = stats.units.get(month, 0) + int(count)
 
+    # Returns by month, reason and product in one pass; categories, totals and the most returned SKUs from it.
     asked = month_of(ReturnRequest.requested_at)
-    returns = mine(select(asked, ReturnRequest.reason, Product.category, func.count())
+    sku = _sku(Product.seller_id, Product.sku)
+    returns = mine(select(asked, ReturnRequest.reason, OrderItem.product_id, Product.category, sku, func.count())
                    .select_from(ReturnRequest).join(OrderItem, ReturnRequest.order_item_id == OrderItem.id)
                    .join(Order, OrderItem.order_id == Order.id).join(Product, OrderItem.product_id == Product.id)
-                   .where(ReturnRequest.requested_at >= start).group_by(asked, ReturnRequest.reason, Product.category))
-    for month, reason, category, count in session.execute(returns):
+                   .where(ReturnRequest.requested_at >= start)
+                   .group_by(asked, ReturnRequest.reason, OrderItem.product_id, Product.category, sku))
+    per_product: dict[str, int] = {}
+    per_month_sku: dict[tuple[str, str], tuple[str, int]] = {}
+    for month, reason, product_id, category, label, count in session.execute(returns):
         count = int(count)
         stats.returns[month] = stats.returns.get(month, 0) + count
         stats.returns_by_reason[(month, reason)] = stats.returns_by_reason.get((month, reason), 0) + count
         stats.returns_by_category[(month, category)] = stats.returns_by_category.get((month, category), 0) + count
-
-    most = mine(select(OrderItem.product_id).select_from(ReturnRequest).join(OrderItem, ReturnRequest.order_item_id == OrderItem.id)
-                .join(Order, OrderItem.order_id == Order.id).where(ReturnRequest.requested_at >= start)
-                .group_by(OrderItem.product_id).order_by(func.count().desc(), OrderItem.product_id).limit(top))
-    products = [row[0] for row in session.execute(most)]
+        per_product[product_id] = per_product.get(product_id, 0) + count
+        seen = per_month_sku.get((month, label))
+        per_month_sku[(month, label)] = (product_id, count + (seen[1] if seen else 0))
+    products = sorted(per_product, key=lambda p: (-per_product[p], p))[:top]
     if products:
-        sku = _sku(Product.seller_id, Product.sku)
+        chosen = set(products)
+        stats.returns_by_sku = {key: n for key, (product_id, n) in per_month_sku.items() if product_id in chosen}
         per_sku_units = (select(sold, sku, func.sum(OrderItem.quantity)).select_from(OrderItem)
                          .join(Order, OrderItem.order_id == Order.id).join(Product, OrderItem.product_id == Product.id)
                          .where(OrderItem.product_id.in_(products), Order.placed_at >= start).group_by(sold, sku))
-        stats.units_by_sku = {(m, s): int(n) for m, s, n in session.execute(per_sku_units)}
-        per_sku_returns = (select(asked, sku, func.count()).select_from(ReturnRequest)
-                           .join(OrderItem, ReturnRequest.order_item_id == OrderItem.id)
-                           .join(Product, OrderItem.product_id == Product.id)
-                           .where(OrderItem.product_id.in_(products), ReturnRequest.requested_at >= start).group_by(asked, sku))
-        stats.returns_by_sku = {(m, s): int(n) for m, s, n in session.execute(per_sku_returns)}
+        stats.units_by_sku = {(m, k): int(n) for m, k, n in session.execute(per_sku_units)}
 
     paid = mine(select(Product.seller_id, Product.sku, Product.name, func.count(), func.sum(Refund.amount))
                 .select_from(Refund).join(OrderItem, Refund.order_item_id == OrderItem.id)
