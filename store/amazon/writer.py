@@ -102,6 +102,8 @@ class BatchWriter:
                 self._same_fixed(table, earlier[0], row, line)
                 if table == "orders" and self.fmt == ORDERS:  # the order's shipping is the sum of its lines'
                     row = (*row[:SHIPPING], earlier[0][SHIPPING] + row[SHIPPING], *row[SHIPPING + 1:])
+                elif table == "orders":  # an A-to-z claim on any line of the order marks the order
+                    row = (*row[:A_TO_Z], earlier[0][A_TO_Z] or row[A_TO_Z], *row[A_TO_Z + 1:])
                 elif table not in UPDATES[self.fmt]:
                     continue  # a parent seen earlier in the batch: the first wins, as with stored rows
             else:

@@ -329,3 +329,13 @@ def test_an_order_s_shipping_is_the_sum_of_its_lines_and_a_to_z_sticks(store, tm
     with store.read() as session:
         order = session.get(Order, "113-0000001-0000001")
         assert (order.shipping_paid, order.a_to_z_claim) == (Decimal("7.00"), True)
+
+
+def test_an_a_to_z_claim_on_any_line_of_an_order_marks_it(store, tmp_path):
+    header, lines = table(RETURNS_SAMPLE)
+    first, second = list(lines[0]), list(lines[0])
+    first[header.index("A-to-Z Claim")] = "Y"
+    second[header.index("Merchant SKU")] = "BAG-9"
+    load(store, write(tmp_path / "r.txt", header, [first, second]))
+    with store.read() as session:
+        assert session.get(Order, "113-0000001-0000001").a_to_z_claim is True
