@@ -8,7 +8,7 @@ from .chat import (
 from .db import Store, open_store, sqlite_path
 from .decisions import DecisionRecord, get_decision, iter_decisions, list_decisions, log_decision
 from .errors import AlreadyExists, ClaimExists, ImportFailed, NotFound, RefundRequestExists, StaleState, StoreError
-from .facts import LEGACY_FIELDS, claim_facts, claim_facts_for, legacy_facts, refund_facts, refund_facts_for, tier_facts_for
+from .facts import LEGACY_FIELDS, all_tier_facts_for, claim_facts, claim_facts_for, legacy_facts, refund_facts, refund_facts_for, tier_facts_for
 from .importer import ImportReport, import_paths, import_records
 from .listings import (
     ClaimableRefund, ClaimView, OrderItemView, RefundView, buyer_order_item, buyer_order_items, claimable_refunds,
@@ -20,7 +20,7 @@ from .requests import (
 )
 
 __all__ = [
-    "AlreadyExists", "ClaimExists", "LEGACY_FIELDS", "claim_facts_for", "legacy_facts", "refund_facts_for", "tier_facts_for", "ClaimRecorded", "ClaimView", "ClaimableRefund", "ConversationState", "DecisionRecord",
+    "AlreadyExists", "ClaimExists", "LEGACY_FIELDS", "all_tier_facts_for", "claim_facts_for", "legacy_facts", "refund_facts_for", "tier_facts_for", "ClaimRecorded", "ClaimView", "ClaimableRefund", "ConversationState", "DecisionRecord",
     "Identity", "ImportFailed", "list_identities", "ImportReport", "NotFound", "OrderItemView", "RefundRequestExists", "RefundRequestRecorded",
     "RefundView", "StaleState", "Store", "StoreError", "TIER_FACT_FIELDS", "all_tier_facts", "buyer_order_item",
     "buyer_order_items", "claim_facts", "claimable_refunds", "create_invite", "file_claim", "get_decision", "get_identity",

@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 
 from store import (
-    LEGACY_FIELDS, NotFound, StoreError, claim_facts, claim_facts_for, legacy_facts, refund_facts, refund_facts_for, tier_facts,
-    tier_facts_for,
+    LEGACY_FIELDS, NotFound, StoreError, all_tier_facts_for, claim_facts, claim_facts_for, legacy_facts, refund_facts,
+    refund_facts_for, tier_facts, tier_facts_for,
 )
 
 from .data import at, buyer, claim, item, load, order, product, refund, return_, seller
@@ -227,6 +227,14 @@ def test_tier_facts_for_gives_every_fact(market):
     assert (s9["seller_id"], s9["enrolled_on"], s9["orders_90d"], s9["as_of"]) == ("S9", date(2026, 3, 2), 2, date(2026, 5, 10))
     # S8 on 2026-05-11: the window starts 2026-02-11, after O2 and O3
     assert (s8["enrolled_on"], s8["orders_90d"]) == (None, 0)
+
+
+def test_all_tier_facts_for_equals_each_sellers(market):
+    with market.read() as session:
+        everyone = all_tier_facts_for(session, as_of=date(2026, 5, 10), window_days=90)
+        assert set(everyone) == {"S8", "S9"}
+        for seller_id, facts in everyone.items():
+            assert facts == tier_facts_for(session, seller_id=seller_id, as_of=date(2026, 5, 10), window_days=90)
 
 
 def test_tier_orders_90d_window_is_90_calendar_days_ending_on_as_of(market):
