@@ -39,11 +39,6 @@ def at(value: Any, day: date) -> Any:
     return value.at(day)[0] if type(value) is Dated else value
 
 
-def first(value: Any) -> Any:
-    """`value`, or the earliest entry of a Dated value (for checks that do not depend on a date)."""
-    return value.entries[0][1] if type(value) is Dated else value
-
-
 def every(value: Any) -> tuple:
     """Every value a possibly Dated value takes."""
     return tuple(v for _, v in value.entries) if type(value) is Dated else (value,)
@@ -258,6 +253,8 @@ class Policy:
     overlays: Mapping[str, SellerOverlay] = field(default_factory=lambda: MappingProxyType({}))
     floor: Floor | None = None
     overlay_directory: str | None = None
+    product_tags: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    raw_locations: Mapping[str, tuple[int, int]] = field(default_factory=lambda: MappingProxyType({}), repr=False, compare=False)
 
     @property
     def version(self) -> str:

@@ -1,6 +1,7 @@
 """Seller overlays: a seller's own return rules in <directory>/<seller id>.yaml, merged over the marketplace's and kept above its floor."""
 from __future__ import annotations
 
+import functools
 import os
 from datetime import date
 from typing import Any
@@ -11,7 +12,8 @@ from .schema import OVERLAY_SCHEMA
 from .semantics import _ID_RE, PolicyBuilder
 from .validate import SchemaValidator, type_name
 from .vocabulary import BUILTIN_REFUND_RULES, CONDITIONS
-from .yamlsafe import MAX_FILE_BYTES, Located, parse, read_text
+from .fastparse import parse
+from .yamlsafe import MAX_FILE_BYTES, Located, read_text
 
 MAX_OVERLAYS = 20_000
 
@@ -23,16 +25,23 @@ def overlay_files(policy: Policy, base_dir: str) -> list[tuple[str, str]]:
     return [(name[: -len(".yaml")], os.path.join(directory, name)) for name in names]
 
 
-def load_overlays(policy: Policy, located: Located, base_dir: str) -> tuple[dict[str, SellerOverlay], list[PolicyError], list[str]]:
+# Built overlays by (file, text, marketplace version): a reload rebuilds only the files that changed.
+_BUILT: dict[tuple[str, str, str], SellerOverlay] = {}
+
+
+def load_overlays(policy: Policy, base_dir: str) -> tuple[dict[str, SellerOverlay], list[PolicyError], list[str]]:
     """Every overlay of `policy` (overlays, errors, texts for the content hash); errors carry each overlay's own file:line:col."""
     directory = os.path.join(base_dir, policy.overlay_directory or "")
+    line, col = policy.raw_locations.get("sellers.directory", (1, 1))
     if not os.path.isdir(directory):
-        where = located.error(("sellers", "directory"), "file-unreadable",
-                              f"sellers.directory: {policy.overlay_directory!r} is not a directory beside the policy ({directory})")
-        return {}, [where], []
+        return {}, [PolicyError(policy.source, line, col, "file-unreadable",
+                                f"sellers.directory: {policy.overlay_directory!r} is not a directory beside the policy ({directory})")], []
     files = overlay_files(policy, base_dir)
     if len(files) > MAX_OVERLAYS:
-        return {}, [located.error(("sellers", "directory"), "too-many", f"sellers.directory holds {len(files)} overlays; the limit is {MAX_OVERLAYS}")], []
+        return {}, [PolicyError(policy.source, line, col, "too-many",
+                                f"sellers.directory holds {len(files)} overlays; the limit is {MAX_OVERLAYS}")], []
+    if len(_BUILT) > 4 * MAX_OVERLAYS:
+        _BUILT.clear()
     overlays: dict[str, SellerOverlay] = {}
     errors: list[PolicyError] = []
     texts: list[str] = []
@@ -40,7 +49,10 @@ def load_overlays(policy: Policy, located: Located, base_dir: str) -> tuple[dict
         try:
             text = read_text(path, max_bytes=MAX_FILE_BYTES)
             texts.append(f"\n#overlay {seller}\n{text}")
-            overlay = load_overlay_text(text, path, seller, policy)
+            key = (path, text, policy.content_hash)
+            overlay = _BUILT.get(key)
+            if overlay is None:
+                overlay = _BUILT[key] = load_overlay_text(text, path, seller, policy)
         except PolicyErrors as exc:
             errors.extend(exc.errors)
             continue
@@ -121,11 +133,11 @@ class OverlayBuilder(PolicyBuilder):
         if floor.windows:
             if "default_window_days" in r and not _never_below(mine.default_window_days, m.default_window_days):
                 self.fail(("returns", "default_window_days"), "below-floor",
-                          f"the window may not be shorter than {where}'s {_show(m.default_window_days)} days")
+                          f"the window may not be shorter than {where}'s {_show(m.default_window_days)}")
             for name, raw in (r.get("categories") or {}).items():
                 if "window_days" in raw and not _never_below(mine.category(name).window_days, m.category(name).window_days):
                     self.fail(("returns", "categories", name, "window_days"), "below-floor",
-                              f"{name}: the window may not be shorter than {where}'s {_show(m.category(name).window_days)} days")
+                              f"{name}: the window may not be shorter than {where}'s {_show(m.category(name).window_days)}")
         if floor.returnable:
             for name, raw in (r.get("categories") or {}).items():
                 if raw.get("returnable") is False and m.category(name).returnable:
@@ -166,7 +178,13 @@ def _never_below(mine: Any, floor: Any) -> bool:
 
 
 def _fee_at_most(mine: Any, floor: Any) -> bool:
-    return all(_as_fee(at(mine, d)).at_most(_as_fee(at(floor, d))) for d in _dates(mine, floor))
+    return all(_fee_below(_as_fee(at(mine, d)), _as_fee(at(floor, d))) for d in _dates(mine, floor))
+
+
+@functools.lru_cache(maxsize=4096)
+def _fee_below(mine: Fee, floor: Fee) -> bool:
+    # 1,000 overlays mostly repeat a few fee schedules
+    return mine.rate <= floor.rate if mine.is_rate and floor.is_rate else mine.at_most(floor)
 
 
 def _as_fee(value: Any) -> Fee:
@@ -176,5 +194,5 @@ def _as_fee(value: Any) -> Fee:
 def _show(value: Any) -> str:
     entries = getattr(value, "entries", None)
     if entries is None:
-        return str(value)
-    return " / ".join(f"{v} from {d}" if d else str(v) for d, v in entries)
+        return f"{value} days"
+    return ", ".join(f"{v} days from {d}" if d else f"{v} days" for d, v in entries)

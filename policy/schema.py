@@ -287,6 +287,13 @@ SCHEMA: dict[str, Any] = {
                 },
             },
         },
+        "products": {
+            "type": "object",
+            "description": "Tags of products by SKU, added to a request's product_tags before the rules run (e.g. final_sale).",
+            "propertyNames": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"},
+            "additionalProperties": {"type": "array", "items": _CODE, "minItems": 1, "maxItems": 20, "uniqueItems": True},
+            "maxProperties": 100_000,
+        },
         "sellers": {
             "type": "object",
             "description": "Seller overlays: each seller's own return rules in DIRECTORY/<seller id>.yaml, and the floor they may not go below.",

@@ -12,7 +12,7 @@ from .errors import PolicyError, did_you_mean
 from .facts import FACTS, OPERATORS, kind_of_fact
 from .model import (
     Category, ClaimReason, ClaimsPolicy, Condition, CustomRule, Dated, Fee, Floor, Policy, ReturnsPolicy, RewardsPolicy,
-    SellerOverlay, Tier, WindowExtension, at, every, freeze, money,
+    Tier, WindowExtension, every, freeze, money,
 )
 from .reach import covers, satisfiable
 from .vocabulary import (
@@ -75,6 +75,7 @@ class PolicyBuilder:
         self.located = located
         self.content_hash = content_hash
         self.errors: list[PolicyError] = []
+        self._broken: set[int] = set()  # rules with a refused condition: left out of the reachability checks
 
     def fail(self, path: tuple, code: str, message: str, *, key: bool = False) -> None:
         """Record an error located at `path`."""
@@ -103,6 +104,9 @@ class PolicyBuilder:
             raw=data,
             floor=floor,
             overlay_directory=sellers.get("directory") if sellers else None,
+            product_tags=freeze({sku: tuple(sorted(tags)) for sku, tags in (data.get("products") or {}).items()})
+            if "products" not in skip else freeze({}),
+            raw_locations=freeze({"sellers.directory": self.located.where(("sellers", "directory"))}),
         )
 
     # -- values ---------------------------------------------------------------------------------
@@ -245,8 +249,10 @@ class PolicyBuilder:
                     tiers: dict | None = None) -> CustomRule:
         """One custom rule of `kind` at data path `base`."""
         conditions: list[Condition] = []
+        before = len(self.errors)
         for field, spec in rule["when"].items():
             conditions.extend(self.conditions(kind, base + ("when", field), field, spec, categories))
+        broken = len(self.errors) > before
         then = rule["then"]
         explanation = then.get("explanation")
         if explanation is not None:
@@ -271,11 +277,14 @@ class PolicyBuilder:
                           f"tier {name!r} is neither {NOT_ELIGIBLE} nor a tier name{did_you_mean(name, [NOT_ELIGIBLE, *(tiers or {})])}")
             outcome = "not_eligible" if name == NOT_ELIGIBLE else "eligible"
             extra = {"tier": None if name == NOT_ELIGIBLE else name}
-        return CustomRule(
+        made = CustomRule(
             id=rule["id"], priority=rule["priority"], conditions=tuple(conditions), outcome=outcome, reason=then["reason"],
             fee_rate=extra.pop("fee_rate", None), explanation=explanation, description=rule.get("description", ""), line=line,
             kind=kind, seller=seller, source=self.located.source, **extra,
         )
+        if broken:
+            self._broken.add(id(made))
+        return made
 
     def _refund_then(self, base: tuple, rule_id: str, then: dict) -> dict[str, Any]:
         outcome = then["outcome"]
@@ -460,7 +469,7 @@ class PolicyBuilder:
                 self.fail(path + ("priority",), "unreachable",
                           f"rule {rule.id} can never fire: priority {rule.priority} comes after the catch-all rule ({catch_all})")
         mine = {id(r): i for i, r in enumerate(rules)}
-        ordered = sorted([*earlier, *rules], key=lambda x: x.priority)
+        ordered = sorted([r for r in (*earlier, *rules) if id(r) not in self._broken], key=lambda x: x.priority)
         for pos, rule in enumerate(ordered):
             if id(rule) not in mine:
                 continue
@@ -573,16 +582,8 @@ def condition_leaves(c: Condition) -> int:
     return 2 if c.op == "yearly" else 1
 
 
-_TYPE_WORDS = {"money": "an amount", "count": "a count", "days": "days", "rate": "a rate", "enum": "a code",
-               "category": "a category", "id": "an id", "country": "a country", "bool": "true or false",
-               "date": "a date", "tags": "tags"}
-
 
 def content_hash_of(text: str) -> str:
     """SHA-256 of the policy text, the second half of the policy version."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
-
-def value_on(value: Any, day: date) -> Any:
-    """The value in force on `day` (for callers outside the engine, such as the chat's policy summary)."""
-    return at(value, day)

@@ -162,7 +162,9 @@ class SchemaValidator:
                     self.fail(here, "unknown-key", f"unknown key '{key}'; expected one of {', '.join(allowed)}{did_you_mean(key, allowed)}", key=True)
                     continue
                 if "pattern" in names_schema and not _pattern(names_schema["pattern"]).match(key):
-                    self.fail(here, "bad-name", f"'{key}' must be lower-case letters, digits and underscores, starting with a letter", key=True)
+                    words = ("letters, digits, '.', '_' or '-', starting with a letter or digit" if "A-Z" in names_schema["pattern"]
+                             else "lower-case letters, digits and underscores, starting with a letter")
+                    self.fail(here, "bad-name", f"'{key}' must be {words}", key=True)
                     continue
             if extra is False:
                 known = list(props)

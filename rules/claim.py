@@ -11,7 +11,7 @@ from policy.vocabulary import BUILTIN_CLAIM_RULES
 from .conditions import all_of, same_event
 from .decision import Decision
 from .facts import CENT, claim_facts
-from .program import KindTable, Program, RuleSpec, placeholders
+from .program import KindTable, RuleSpec, placeholders
 from .text import cite, in_force_note, money, percent, show, words
 
 ZERO = Decimal("0.00")
@@ -69,6 +69,7 @@ class ClaimContext:
 
     def __init__(self, policy: Policy):
         self.claims = policy.claims
+        self.product_tags = policy.product_tags
         self.returnable = {name: cat.returnable for name, cat in policy.returns.categories.items()}
         self.labels = {name: cat.label for name, cat in policy.returns.categories.items()}
 
@@ -115,6 +116,9 @@ class ClaimTable(KindTable):
         dated: dict[str, tuple[Any, date]] = {}
         spec = c.reasons.get(given["reason"])
         f = dict(given)
+        sku = given["sku"]
+        if sku is not None and sku in ctx.product_tags:
+            f["product_tags"] = tuple(sorted(set(given["product_tags"]).union(ctx.product_tags[sku])))
         f["days_since_anchor"] = anchor_days(given)
         f["category_returnable"] = ctx.returnable.get(given["category"], True)
         f["reason_covered"] = spec is not None
@@ -194,10 +198,3 @@ def _shown(name: str, value: Any) -> str:
 
 
 TABLE = ClaimTable()
-
-
-class ClaimProgram(Program):
-    """The compiled claim ruleset of one policy version."""
-
-    def __init__(self, policy: Policy):
-        super().__init__(TABLE, policy)

@@ -4,13 +4,13 @@ from __future__ import annotations
 import math
 import re
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
 
 from policy.errors import did_you_mean
 from policy.facts import FACTS, given_fields
-from policy.vocabulary import CONDITIONS, REFUND_REASONS
+from policy.vocabulary import CONDITIONS, FULFILMENT, REFUND_REASONS
 
 CENT = Decimal("0.01")
 MAX_MONEY = Decimal("1000000000")
@@ -31,6 +31,8 @@ CLAIM_FIELDS = (
     "refund_amount", "refund_issued_by", "auto_refund_late", "evidence",
 )
 _MAX_INT = {"count": MAX_COUNT, "days": MAX_DAYS}
+_GIVEN = {kind: given_fields(kind) for kind in FACTS}
+_GIVEN_SET = {kind: frozenset(fields) for kind, fields in _GIVEN.items()}
 
 
 class FactsError(ValueError):
@@ -61,14 +63,15 @@ class _Checker:
         self.kind = kind
         self.model = FACTS[kind]
         self.errors: list[tuple[str, str]] = []
-        fields = given_fields(kind)
+        fields = _GIVEN[kind]
         if not isinstance(facts, (dict, Mapping)):
             self.errors.append(("", f"facts must be a JSON object, got {type(facts).__name__}"))
             self.facts: Mapping = {}
             return
         self.facts = facts
+        known = _GIVEN_SET[kind]
         for name in facts:
-            if name not in fields:
+            if name not in known:
                 fact = self.model.get(name) if isinstance(name, str) else None
                 if fact is not None and fact.derived:
                     self.errors.append((str(name), "is derived by the engine; leave it out"))
@@ -81,12 +84,12 @@ class _Checker:
     def all(self) -> dict[str, Any]:
         """Every given fact of the kind, checked, with defaults for the optional ones left out."""
         out = {}
-        for name in given_fields(self.kind):
-            fact = self.model[name]
-            if name in self.facts and not (self.facts[name] is None and not fact.required):
-                out[name] = getattr(self, fact.type)(name, fact)
+        facts = self.facts
+        for name, fact, check, default in _checks(self.kind):
+            if name in facts and not (facts[name] is None and not fact.required):
+                out[name] = check(self, name, fact)
             else:
-                out[name] = _default(fact.default)
+                out[name] = default
         return out
 
     def enum(self, name: str, fact) -> str | None:
@@ -196,7 +199,20 @@ def _default(value: Any) -> Any:
     return value
 
 
+_CHECK_CACHE: dict[str, tuple] = {}
+
+
+def _checks(kind: str) -> tuple:
+    """(name, fact, checker, default) for every given fact of `kind`, built once."""
+    found = _CHECK_CACHE.get(kind)
+    if found is None:
+        found = _CHECK_CACHE[kind] = tuple((name, FACTS[kind][name], getattr(_Checker, FACTS[kind][name].type),
+                                            _default(FACTS[kind][name].default)) for name in _GIVEN[kind])
+    return found
+
+
 _REASONS = frozenset(REFUND_REASONS)
+_FULFILMENT = frozenset(FULFILMENT)
 _CONDITIONS = frozenset(CONDITIONS)
 
 
@@ -210,19 +226,30 @@ def _cents(value: Any) -> Decimal | None:
         # round() is exact enough to spot a third decimal; the Decimal comes from the shortest repr.
         if 0.0 <= value <= 1e9 and round(value, 2) == value:
             return Decimal(repr(value)).quantize(CENT)
+    elif kind is Decimal:  # the store's amounts
+        if value.is_finite() and 0 <= value <= MAX_MONEY:
+            cents = value.quantize(CENT)
+            if cents == value:
+                return cents
     return None
 
 
 _ZERO = Decimal("0.00")
+_DELIVERED: dict[tuple[date, int], date] = {}  # (request day, days since delivery) -> delivery day
 
 
 def _seed_refund(category: str, price: Decimal, days: int, reason: str, condition: str, returns: int) -> dict[str, Any]:
     """A request with only the seeds' six facts: the new facts take their defaults."""
     requested = today()
+    delivered = _DELIVERED.get((requested, days))
+    if delivered is None:
+        if len(_DELIVERED) > 10_000:
+            _DELIVERED.clear()
+        delivered = _DELIVERED[(requested, days)] = requested - timedelta(days=days)
     return {"category": category, "price": price, "days_since_delivery": days, "reason": reason,
             "condition": condition, "buyer_returns_90d": returns, "sku": None, "product_tags": (), "seller_id": None,
             "buyer_country": None, "buyer_tags": (), "buyer_orders_90d": 0,
-            "delivered_on": requested - timedelta(days=days) if days <= MAX_DAYS else None, "requested_on": requested,
+            "delivered_on": delivered, "requested_on": requested,
             "order_total": price, "shipping_paid": _ZERO, "fulfilled_by": "seller", "a_to_z_claim": False}
 
 
@@ -233,10 +260,77 @@ def _either(c: _Checker, out: dict, days: str, day: str) -> None:
         c.errors.append((days, "is required"))
 
 
+def _day(value: Any) -> date | None:
+    if type(value) is str and len(value) == 10 and DATE_RE.match(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    return value if type(value) is date else None
+
+
+def _tag_list(value: Any) -> tuple | None:
+    if type(value) not in (list, tuple) or len(value) > MAX_TAGS:
+        return None
+    for tag in value:
+        if type(tag) is not str or not TAG_RE.match(tag):
+            return None
+    return tuple(sorted(set(value))) if value else ()
+
+
+def _optional_id(value: Any, pattern: re.Pattern) -> bool:
+    return value is None or (type(value) is str and pattern.match(value) is not None)
+
+
+def _fast_refund(x: dict) -> dict[str, Any] | None:
+    """Well-formed refund facts with any of the new facts, checked inline; None sends them to the full checker."""
+    get = x.get
+    category, reason, condition, returns = get("category"), get("reason"), get("condition"), get("buyer_returns_90d")
+    if not (type(category) is str and reason in _REASONS and condition in _CONDITIONS and type(returns) is int
+            and 0 <= returns <= MAX_COUNT and CATEGORY_RE.match(category)):
+        return None
+    price = _cents(get("price"))
+    requested = get("requested_on")
+    requested = today() if requested is None else _day(requested)
+    if price is None or requested is None:
+        return None
+    days, delivered = get("days_since_delivery"), get("delivered_on")
+    if delivered is not None:
+        delivered = _day(delivered)
+        if delivered is None:
+            return None
+    if days is None:
+        if delivered is None or delivered > requested:
+            return None
+        days = (requested - delivered).days
+    elif type(days) is not int or not 0 <= days <= MAX_DAYS:
+        return None
+    elif delivered is None:
+        delivered = requested - timedelta(days=days)
+    product_tags, buyer_tags = _tag_list(get("product_tags", ())), _tag_list(get("buyer_tags", ()))
+    orders, total, shipping = get("buyer_orders_90d", 0), get("order_total"), _cents(get("shipping_paid", 0))
+    total = price if total is None else _cents(total)
+    sku, seller, country = get("sku"), get("seller_id"), get("buyer_country")
+    fulfilled, a_to_z = get("fulfilled_by", "seller"), get("a_to_z_claim", False)
+    if (product_tags is None or buyer_tags is None or total is None or shipping is None or type(orders) is not int
+            or not 0 <= orders <= MAX_COUNT or fulfilled not in _FULFILMENT or type(a_to_z) is not bool
+            or not _optional_id(sku, ID_RE) or not _optional_id(seller, ID_RE) or not _optional_id(country, COUNTRY_RE)):
+        return None
+    return {"category": category, "price": price, "days_since_delivery": days, "reason": reason, "condition": condition,
+            "buyer_returns_90d": returns, "sku": sku, "product_tags": product_tags, "seller_id": seller,
+            "buyer_country": country, "buyer_tags": buyer_tags, "buyer_orders_90d": orders, "delivered_on": delivered,
+            "requested_on": requested, "order_total": total, "shipping_paid": shipping, "fulfilled_by": fulfilled,
+            "a_to_z_claim": a_to_z}
+
+
 def refund_facts(facts: Any) -> dict[str, Any]:
     """Validated refund facts (price and other money as Decimals, dates as dates, tags as sorted tuples), or FactsError."""
-    # Fast path for well-formed requests with the seeds' six facts; anything else goes through the
-    # checker, which reports every problem at once.
+    # Fast paths for well-formed requests (the seeds' six facts, or any known facts); anything else
+    # goes through the checker, which reports every problem at once.
+    if type(facts) is dict and len(facts) != 6 and facts.keys() <= _GIVEN_SET["refund"]:
+        fast = _fast_refund(facts)
+        if fast is not None:
+            return fast
     if type(facts) is dict and len(facts) == 6:
         category = facts.get("category")
         days = facts.get("days_since_delivery")

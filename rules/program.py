@@ -125,6 +125,7 @@ class Program:
             self.close()
             raise
         self.ruleset, self.rules = self.rulesets[None]
+        self._by_key = len(self.rulesets) > 1
         order: list[str] = []
         for key, (_, specs) in self.rulesets.items():
             order += [s.cited for s in sorted(specs.values(), key=lambda s: s.priority) if s.cited not in order]
@@ -135,8 +136,11 @@ class Program:
         table = self.table
         given = table.check(raw)
         f = table.lookup(self.ctx, given)
-        key = table.ruleset_key(given)
-        ruleset, specs = self.rulesets[key] if key in self.rulesets else (self.ruleset, self.rules)
+        if self._by_key:
+            key = table.ruleset_key(given)
+            ruleset, specs = self.rulesets[key] if key in self.rulesets else (self.ruleset, self.rules)
+        else:
+            ruleset, specs = self.ruleset, self.rules
         spec = specs[ruleset.fire(self.event(f))]
         return table.decision(self.ctx, spec, f, given, self.version)
 
@@ -193,11 +197,11 @@ def event_writer(kind: str, fields: set[str], extra_types: Mapping[str, str]) ->
             else:
                 parts.append(f'"{name}":{{_BOOL[{suffix!r} in f[{base!r}]]}}')
             continue
-        fact = FACTS[kind].get(name)
+        fact = FACTS.get(kind, {}).get(name)
         type_ = fact.type if fact is not None else extra_types[name]
         parts.append(f'"{name}":' + _ENCODE[type_].format(v=f"f[{name!r}]"))
     template = "{{" + ",".join(parts) + "}}"
     source = "def write(f):\n    return f'''" + template + "'''\n"
     scope = {"_ordinal": _ordinal, "_month_day": _month_day, "_quoted": _quoted, "_BOOL": _BOOL}
     exec(compile(source, f"<event writer {kind}>", "exec"), scope)  # noqa: S102 - source built from checked names
-    return scope["write"]
+    return scope.pop("write")  # not left in its own globals: no reference cycle to outlive a reload

@@ -1,18 +1,20 @@
 """The refund kind as a table: its built-in rules as data, its lookups (windows, fees, seller overlays) and its amounts."""
 from __future__ import annotations
 
+import operator
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, Callable
 
-from policy.model import CustomRule, Dated, Fee, Policy, ReturnsPolicy
+from policy.facts import FACTS
+from policy.model import CustomRule, Dated, Fee, Policy, ReturnsPolicy, WindowExtension
 from policy.reach import holds
 from policy.vocabulary import BUILTIN_REFUND_RULES
 
-from .conditions import all_of, same_event
+from .conditions import all_of, literal, same_event
 from .decision import Decision
 from .facts import CENT, refund_facts
-from .program import KindTable, Program, RuleSpec, placeholders
+from .program import KindTable, RuleSpec, placeholders
 from .text import cite, in_force_note, money, percent, show, words
 
 ZERO = Decimal("0.00")
@@ -86,6 +88,17 @@ def _shown(name: str, value: Any) -> str:
     return money(value)
 
 
+def _constants(expr: Any, constants: dict) -> Any:
+    """`expr` with references to the fields in `constants` replaced by their values."""
+    if isinstance(expr, dict):
+        if set(expr) == {"$m"} and expr["$m"] in constants:
+            return constants[expr["$m"]]
+        return {k: _constants(v, constants) for k, v in expr.items()}
+    if isinstance(expr, list):
+        return [_constants(v, constants) for v in expr]
+    return expr
+
+
 def refund_amounts(outcome: str, price: Decimal, fee_spec: Fee, keep_rate: Decimal | None) -> tuple[Decimal, Decimal]:
     """(refund_amount, fee) for an outcome."""
     if outcome in ("approve_return", "returnless_refund"):
@@ -104,6 +117,30 @@ class RefundContext:
     def __init__(self, policy: Policy):
         self.returns = policy.returns
         self.overlays = {seller: o.returns for seller, o in policy.overlays.items()}
+        self.product_tags = policy.product_tags
+        compiled: dict[WindowExtension, Callable[[dict], bool]] = {}  # overlays share the marketplace's extensions
+        def tests(r: ReturnsPolicy) -> tuple:
+            return tuple((e, compiled.get(e) or compiled.setdefault(e, extension_tests(r)[i][1]))
+                         for i, e in enumerate(r.window_extensions))
+        self.extensions = tests(self.returns)
+        self.overlay_extensions = {seller: tests(r) for seller, r in self.overlays.items()}
+        # Per seller and category (None: unlisted ones), which settings the overlay changes, so a
+        # decision can say whether the marketplace's or the seller's value made it.
+        self.differs: dict[str, dict[str | None, tuple[bool, frozenset, bool]]] = {}
+        self.own_extensions: dict[str, frozenset] = {}
+        m = policy.returns
+        for seller, r in self.overlays.items():
+            names = set(m.categories) | set(r.categories)
+            table = {name: _difference(r.category(name), m.category(name)) for name in names}
+            table[None] = _difference(r.category("\x00unlisted"), m.category("\x00unlisted"))
+            self.differs[seller] = table
+            self.own_extensions[seller] = frozenset(e.id for e in r.window_extensions) - {e.id for e in m.window_extensions}
+
+
+def _difference(mine, marketplace) -> tuple[bool, frozenset, bool]:
+    """(window differs, conditions whose fee differs, returnable differs) between a seller's and the marketplace's category."""
+    fees = frozenset(c for c, fee in mine.restocking_fee.items() if fee != marketplace.restocking_fee[c])
+    return mine.window_days != marketplace.window_days, fees, mine.returnable != marketplace.returnable
 
 
 def _resolve(value: Any, day: date, name: str, dated: dict) -> Any:
@@ -114,16 +151,48 @@ def _resolve(value: Any, day: date, name: str, dated: dict) -> Any:
     return value
 
 
-def _matches(conditions, f: dict) -> bool:
-    for c in conditions:
-        value = f[c.field]
-        if isinstance(value, date):
-            value = value.month * 100 + value.day if c.op == "yearly" else value.toordinal()
-        elif value is None:
-            return False
-        if not holds(value, c):
-            return False
-    return True
+_COMPARE = {"eq": operator.eq, "ne": operator.ne, "gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}
+
+
+def predicate(condition, kind: str = "refund") -> Callable[[dict], bool]:
+    """A condition as a Python test of looked-up facts (window extensions are tested before the engine runs)."""
+    name, op, value = condition.field, condition.op, condition.value
+    if op in ("contains_any", "contains_all", "contains_none"):
+        tags = frozenset(value)
+        if op == "contains_any":
+            return lambda f: not tags.isdisjoint(f[name])
+        if op == "contains_all":
+            return lambda f: tags.issubset(f[name])
+        return lambda f: tags.isdisjoint(f[name])
+    if FACTS[kind][name].type == "date":
+        if op == "yearly":
+            return lambda f: (d := f[name]) is not None and holds(d.month * 100 + d.day, condition)
+        compare = _COMPARE[op]
+        return lambda f: (d := f[name]) is not None and compare(d.toordinal(), value)
+    if op in ("in", "not_in"):
+        members, inside = frozenset(value), op == "in"
+        return lambda f: (f[name] in members) is inside
+    compare = _COMPARE[op]
+    if op == "ne":
+        return lambda f: compare(f[name], value)  # an unknown value is "not this" too
+    return lambda f: (v := f[name]) is not None and compare(v, value)
+
+
+def _all(tests: tuple) -> Callable[[dict], bool]:
+    if len(tests) == 1:
+        return tests[0]
+
+    def every(f: dict) -> bool:
+        for test in tests:
+            if not test(f):
+                return False
+        return True
+    return every
+
+
+def extension_tests(r: ReturnsPolicy) -> tuple:
+    """(extension, test) for each window extension of a returns section."""
+    return tuple((e, _all(tuple(predicate(c) for c in e.conditions))) for e in r.window_extensions)
 
 
 def _until_window(delivered: date, month_day: tuple[int, int]) -> int:
@@ -139,8 +208,8 @@ def _until_window(delivered: date, month_day: tuple[int, int]) -> int:
     return 0  # pragma: no cover - the next year always qualifies
 
 
-def table_values(r: ReturnsPolicy, f: dict) -> dict[str, Any]:
-    """The returns-section values a request is decided by: category settings, window (with extensions), fee, thresholds."""
+def add_table_values(r: ReturnsPolicy, f: dict, extensions: tuple | None = None) -> None:
+    """Write the returns-section values a request is decided by into its looked-up facts `f`."""
     day = f["requested_on"]
     dated: dict[str, tuple[Any, date]] = {}
     category = r.categories.get(f["category"]) or r.category(f["category"])
@@ -148,8 +217,8 @@ def table_values(r: ReturnsPolicy, f: dict) -> dict[str, Any]:
     if type(window) is Dated:
         window = _resolve(window, day, "window_days", dated)
     window_source = None
-    for extension in r.window_extensions:
-        if _matches(extension.conditions, f):
+    for extension, matches in (extension_tests(r) if extensions is None else extensions):
+        if matches(f):
             if extension.until is not None:
                 longer = _until_window(f["delivered_on"], extension.until)
             else:
@@ -164,19 +233,17 @@ def table_values(r: ReturnsPolicy, f: dict) -> dict[str, Any]:
         min_price = _resolve(min_price, day, "escalation_min_price", dated)
         max_price = _resolve(max_price, day, "returnless_max_price", dated)
         min_returns = _resolve(min_returns, day, "escalation_min_returns_90d", dated)
-    return {
-        "returnable": category.returnable,
-        "seller_fault": f["reason"] in r.seller_fault_reasons,
-        "window_days": window,
-        "window_source": window_source,
-        "fee_spec": fee,
-        "restocking_applies": fee.rate > 0 if fee.is_rate else fee.amount(f["price"]) > 0,
-        "category_label": category.label,
-        "escalation_min_price": min_price,
-        "returnless_max_price": max_price,
-        "escalation_min_returns_90d": min_returns,
-        "dated": dated,
-    }
+    f["returnable"] = category.returnable
+    f["seller_fault"] = f["reason"] in r.seller_fault_reasons
+    f["window_days"] = window
+    f["window_source"] = window_source
+    f["fee_spec"] = fee
+    f["restocking_applies"] = fee.rate > 0 if fee.is_rate else fee.amount(f["price"]) > 0
+    f["category_label"] = category.label
+    f["escalation_min_price"] = min_price
+    f["returnless_max_price"] = max_price
+    f["escalation_min_returns_90d"] = min_returns
+    f["dated"] = dated
 
 
 class RefundTable(KindTable):
@@ -191,7 +258,14 @@ class RefundTable(KindTable):
         return RefundContext(policy)
 
     def builtins(self, ctx: RefundContext) -> list[RuleSpec]:
-        return [RuleSpec(name, priority, BUILTIN[name][0], BUILTIN[name][1], BUILTIN[name][2], BUILTIN[name][3],
+        r = ctx.returns
+        # A threshold that never changes (not dated; overlays can't change thresholds) is compiled in
+        # as a constant, so the event does not carry it.
+        constants = {name: literal(value) for name, value in (("escalation_min_price", r.escalation_min_price),
+                                                               ("returnless_max_price", r.returnless_max_price),
+                                                               ("escalation_min_returns_90d", r.escalation_min_returns_90d))
+                     if type(value) is not Dated}
+        return [RuleSpec(name, priority, BUILTIN[name][0], BUILTIN[name][1], BUILTIN[name][2], _constants(BUILTIN[name][3], constants),
                          BUILTIN[name][4], fields=placeholders(BUILTIN[name][2]))
                 for name, priority in BUILTIN_REFUND_RULES]
 
@@ -210,16 +284,29 @@ class RefundTable(KindTable):
 
     def lookup(self, ctx: RefundContext, given: dict) -> dict:
         f = dict(given)
+        sku = given["sku"]
+        if sku is not None and sku in ctx.product_tags:
+            f["product_tags"] = tuple(sorted(set(given["product_tags"]).union(ctx.product_tags[sku])))
         orders = given["buyer_orders_90d"]
         f["buyer_return_rate"] = given["buyer_returns_90d"] / orders if orders else 0.0
         seller = given["seller_id"]
         overlay = ctx.overlays.get(seller) if seller is not None else None
-        f.update(table_values(overlay if overlay is not None else ctx.returns, f))
+        if overlay is None:
+            add_table_values(ctx.returns, f, ctx.extensions)
+        else:
+            add_table_values(overlay, f, ctx.overlay_extensions[seller])
         if overlay is not None:
-            marketplace = table_values(ctx.returns, f)
-            f["seller_values"] = {name for name in ("returnable", "window_days", "fee_spec") if marketplace[name] != f[name]}
-            if "fee_spec" in f["seller_values"]:
-                f["seller_values"].add("restocking_fee")
+            differs = ctx.differs[seller]
+            window, fees, returnable = differs.get(given["category"]) or differs[None]
+            source = f["window_source"]
+            values = set()
+            if (window and source is None) or source in ctx.own_extensions[seller]:
+                values.add("window_days")
+            if given["condition"] in fees:
+                values.add("restocking_fee")
+            if returnable:
+                values.add("returnable")
+            f["seller_values"] = values
         return f
 
     def decision(self, ctx: RefundContext, spec: RuleSpec, f: dict, given: dict, version: str) -> Decision:
@@ -273,10 +360,3 @@ class RefundTable(KindTable):
 
 
 TABLE = RefundTable()
-
-
-class RefundProgram(Program):
-    """The compiled refund rulesets of one policy version."""
-
-    def __init__(self, policy: Policy):
-        super().__init__(TABLE, policy)

@@ -15,7 +15,7 @@ from policy.vocabulary import NOT_ELIGIBLE, TIER_PRIORITY
 from .conditions import literal, same_event
 from .decision import Decision
 from .facts import TIER_FIELDS, tier_facts
-from .program import KindTable, Program, RuleSpec, custom_spec
+from .program import KindTable, RuleSpec, custom_spec
 from .text import cite, in_force_note, money, percent, ratio, show, words
 
 FEE_QUANTUM = Decimal("0.0001")
@@ -188,12 +188,6 @@ def _explain(w: RewardsPolicy, spec: RuleSpec, tier: Tier | None, f: dict, m: Me
 
 TABLE = TierTable()
 
-
-class TierProgram(Program):
-    """The compiled tier ruleset of one policy version."""
-
-    def __init__(self, policy: Policy):
-        super().__init__(TABLE, policy)
 
 
 def _price(fee: Decimal, base: Decimal) -> str:

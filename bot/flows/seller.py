@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+from policy.model import at
 from policy.vocabulary import CLAIM_REASONS
 from rules.text import ratio
 from store import (
@@ -42,8 +43,8 @@ def tier(turn: Turn, _arg: str = "") -> list[Reply]:
     return [turn.reply(
         "tier_report",
         window=rewards.window_days, as_of=as_of.isoformat(),
-        vtr=ratio(d["vtr"]), min_vtr=ratio(rewards.min_vtr), vtr_mark=mark(d["vtr"], rewards.min_vtr),
-        aprl=ratio(d["aprl"]), min_aprl=ratio(rewards.min_aprl), aprl_mark=mark(d["aprl"], rewards.min_aprl),
+        vtr=ratio(d["vtr"]), min_vtr=ratio(at(rewards.min_vtr, as_of)), vtr_mark=mark(d["vtr"], at(rewards.min_vtr, as_of)),
+        aprl=ratio(d["aprl"]), min_aprl=ratio(at(rewards.min_aprl, as_of)), aprl_mark=mark(d["aprl"], at(rewards.min_aprl, as_of)),
         cpu=ratio(d["cpu"]),
         tier=turn.label(d["tier"]), discount=f"{float(decision.amounts['discount']) * 100:.0f}%",
         fee=money(decision.amounts["fee_per_unit"], exact=True),

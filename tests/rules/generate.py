@@ -405,6 +405,7 @@ def random_policy2(seed: int, base: dict, home) -> Policy:
         tier_names = [t["name"] for t in w["tiers"]] + ["not_eligible"]
         w["rules"] = _rules(rng, "tier", _TIER_CONDITIONS, rng.sample([p for p in range(1, 400) if p % 100], 3)[:rng.randint(1, 3)],
                             lambda rng, i: {"tier": rng.choice(tier_names), "reason": f"tier_rule_{i}"}, "tier_rule")
+        doc["products"] = {f"SKU-{i}": rng.sample(TAGS, rng.randint(1, 2)) for i in rng.sample(range(1, 31), 12)}
         doc["sellers"] = {"directory": "sellers", "floor": {"windows": False, "returnable": False, "fees": False, "deny_rules": False}}
         sellers = home / "sellers"
         sellers.mkdir(parents=True, exist_ok=True)

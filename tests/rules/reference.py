@@ -141,9 +141,15 @@ def _until(delivered: date, month: int, day: int) -> int:
     raise AssertionError
 
 
+def tagged(policy: Policy, facts: dict) -> list:
+    """The request's product tags plus the tags the policy gives its SKU."""
+    return sorted(set(facts.get("product_tags") or []) | set(policy.product_tags.get(facts.get("sku"), ())))
+
+
 def refund(policy: Policy, facts: dict) -> Expected:
     """The expected refund decision for valid facts."""
     v = refund_view(facts)
+    v["product_tags"] = tagged(policy, facts)
     seller = v["seller_id"]
     r = policy.overlays[seller].returns if seller in policy.overlays else policy.returns
     day = v["requested_on"]
@@ -249,7 +255,7 @@ def claim(policy: Policy, facts: dict) -> Expected:
     left = min(caps) if caps else None
     view = dict(facts, days_since_refund=days_refund, refunded_on=refunded, filed_on=filed,
                 return_delivered_on=_day(facts.get("return_delivered_on")), evidence=sorted(evidence),
-                product_tags=facts.get("product_tags", []), seller_id=facts.get("seller_id"), sku=facts.get("sku"),
+                product_tags=tagged(policy, facts), seller_id=facts.get("seller_id"), sku=facts.get("sku"),
                 fulfilled_by=facts.get("fulfilled_by", "seller"), a_to_z_claim=facts.get("a_to_z_claim", False),
                 order_total=total, order_reimbursed=reimbursed, refund_amount=amount,
                 days_since_anchor=anchor, category_returnable=returnable)

@@ -151,3 +151,24 @@ def test_old_requests_still_decide_the_same_under_the_default_policy(engine):
     old = {k: v for k, v in BASE.items() if k != "requested_on"}
     d = engine.decide_refund(old)
     assert (d.outcome, d.rule, d.details) == ("approve_return", "approve_return", {"source": "marketplace"})
+
+
+def test_replaying_stored_decisions_under_the_amazon_policy_reports_what_changes(engine, amazon):
+    from rules.replay import StoredDecision, replay
+
+    def stored(i, kind, facts):
+        d = engine.decide(kind, facts)
+        return StoredDecision(f"D{i}", kind, d.policy_version, {k: v for k, v in facts.items()}, d.to_dict())
+
+    decisions = [
+        stored(1, "refund", {**BASE, "condition": "used", "price": 400}),                    # 50% fee -> 20% capped at $50
+        stored(2, "refund", {**BASE, "product_tags": ["final_sale"]}),                       # approved -> final sale
+        stored(3, "refund", BASE),                                                            # unchanged
+        stored(4, "claim", {**CLAIM, "refunded_on": "2026-01-10", "filed_on": "2026-02-25"}),  # 60 days before 2026-02-16
+    ]
+    report = replay(amazon, decisions)
+    assert (report.total, report.changed, report.failed) == (4, 3, 0)  # the plain request decides the same
+    assert set(report.groups) == {("refund", "partial_refund", "partial_refund"), ("refund", "approve_return", "deny"),
+                                  ("claim", "deny", "approve")}
+    assert report.money()["fee"] == Decimal("-150.00")
+    assert report.money()["reimbursement"] == Decimal("80.00")
