@@ -12,6 +12,7 @@ REFUND_WORDS = ("return", "refund", "money back", "send back", "send it back", "
                 "devolver", "devolución", "reembolso")
 TIER_WORDS = ("tier", "discount", "my fee", "fees", "vtr", "aprl", "cpu", "metrics")
 CLAIM_WORDS = ("claim", "reimburse", "reimbursement", "safe-t", "safet")
+OWED_WORDS = ("owed", "owe me", "am i owed", "do you owe", "money am i due")
 REFUNDS_WORDS = ("refunds", "refunded")
 STOP = {"i", "a", "an", "the", "my", "to", "want", "would", "like", "please", "it", "is", "for", "of", "and", "me", "can",
         "return", "refund", "back", "send", "get", "money", "this", "that", "want", "wanna", "need", "some", "with", "was"}
@@ -28,7 +29,9 @@ def wants_refund(text: str) -> bool:
 
 
 def seller_intent(text: str) -> str | None:
-    """tier, claim or refunds for a seller's sentence, or None."""
+    """owed, tier, claim or refunds for a seller's sentence, or None."""
+    if _has(text, OWED_WORDS):
+        return "owed"
     if _has(text, CLAIM_WORDS):
         return "claim"
     if _has(text, TIER_WORDS):

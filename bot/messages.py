@@ -34,12 +34,22 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a reply: a document (a label PDF) or a picture (a chart PNG)."""
+
+    filename: str
+    content: bytes
+    kind: str = "document"  # or "photo"
+
+
+@dataclass(frozen=True)
 class Reply:
-    """One message from the bot, with rows of buttons."""
+    """One message from the bot, with rows of buttons and, optionally, a file sent with it."""
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)
     photo: str | None = None  # a photo to show again (the transport's file id), `text` its caption
+    attachment: Attachment | None = None
 
     def flat_buttons(self) -> list[Button]:
         """The buttons in reading order."""

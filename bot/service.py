@@ -36,7 +36,7 @@ log = logging.getLogger("refundbot.bot")
 PUBLIC = {"start": common.start, "help": common.show_help, "cancel": common.cancel}
 COMMANDS = {
     "buyer": {**PUBLIC, "refund": buyer.start_refund, "status": buyer.status, "decision": common.decision},
-    "seller": {**PUBLIC, "tier": seller.tier, "refunds": seller.refunds, "claims": seller.claims, "claim": seller.start_claim,
+    "seller": {**PUBLIC, "tier": seller.tier, "refunds": seller.refunds, "claims": seller.claims, "claim": seller.start_claim, "owed": seller.owed, "report": seller.report,
                "decision": common.decision},
     "admin": {**PUBLIC, "policy": admin.policy, "reload": admin.reload, "decision": common.decision, "queue": agent.queue,
               "case": agent.case},

@@ -96,6 +96,13 @@ EN: dict[str, str] = {
     "claim_refund_label": "{refund_id} {product} {amount} - file by {deadline} ({days} days left)",
     "claim_open_label": "Add evidence to {claim_id} ({reason})",
     "claim_none": "You have no refunds you can still claim for, and no claims waiting for evidence.",
+    "owed_summary": "You can still claim {count} refunds for about {total}. The soonest deadline is {deadline} "
+                    "({days} days left) for {refund_id} ({product}). Send /claim to file.",
+    "owed_none": "There are no refunds you can still claim for right now.",
+    "report_summary": "Your returns since {since}: {returns} of {units} units sold ({rate}). Most common reason: {reason}. "
+                      "Most refunded product: {product}. Today's policy would decide {changed} of your {total} past refund "
+                      "decisions differently.",
+    "report_none": "You have no sales or returns since {since}.",
     "claim_choose_reason": "Why should you be reimbursed for {refund_id} ({product})?",
     "claim_evidence": "Add your evidence for the {reason} claim: send a photo, or tap what you have, then Submit.\n"
                       "Needed for this reason: {needed}. Added so far: {added}.",

@@ -5,6 +5,8 @@ engine (how facts are checked and written into events). Names match the store's 
 """
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -126,6 +128,7 @@ DATE_FACT = {"refund": "requested_on", "claim": "refunded_on", "tier": "as_of"}
 NEVER_ENROLLED_DAYS = 1_000_000_000
 
 
+@functools.cache  # on every decision's hot path; the fact model never changes
 def given_fields(kind: str) -> tuple[str, ...]:
     """The facts a request of `kind` may carry (every non-derived fact)."""
     return tuple(name for name, f in FACTS[kind].items() if not f.derived)

@@ -9,14 +9,16 @@ from policy.model import at
 from policy.vocabulary import CLAIM_REASONS
 from rules.text import ratio
 from store import (
-    CaseExists, ClaimExists, NotFound, StoreError, cases_for, claim_facts, claimable_refunds, file_claim, get_decision, log_decision,
+    CaseExists, ClaimExists, NotFound, StoreError, cases_for, claim_facts, file_claim, get_decision, log_decision,
     open_case, reassess_claim, seller_claim, seller_claims, seller_refund, seller_refunds, seller_reviews, tier_facts,
 )
 from store.timeutil import day_start
 from store.vocabulary import ENGINE
 
+from .. import returns_report
+from ..claim_finder import find_for_seller
 from ..format import day, money
-from ..messages import Photo, Reply
+from ..messages import Attachment, Photo, Reply
 from ..notify import notify
 from ..records import decision_record
 from .turn import Turn
@@ -46,6 +48,7 @@ def eligible_on(turn: Turn, record) -> "date | None":
     if record.reason != "too_early" or spec is None or "days_since_refund" not in facts:
         return None
     return record.decided_at.date() + timedelta(days=spec.min_days_since_refund - int(facts["days_since_refund"]))
+REPORT_DAYS = 180
 
 
 def tier(turn: Turn, _arg: str = "") -> list[Reply]:
@@ -136,12 +139,11 @@ def start_claim(turn: Turn, refund_id: str = "") -> list[Reply]:
     turn.convo.start("claim")
     if refund_id.strip():
         return choose_refund(turn, {"refund": refund_id.strip()})
-    window = at(turn.policy.claims.filing_window_days, turn.now.date())  # the window in force for refunds issued today
-    claimable = claimable_refunds(turn.session, seller_id=turn.account, as_of=turn.now, filing_window_days=window)
-    claims = seller_claims(turn.session, seller_id=turn.account, limit=50)
-    options = [(turn.t("claim_refund_label", refund_id=c.refund.refund_id, product=c.refund.product_name, amount=money(c.refund.amount),
-                       deadline=c.deadline.isoformat(), days=c.days_left), {"refund": c.refund.refund_id}) for c in claimable]
-    options += _open_claim_options(turn, claims)
+    # The claim finder's list: every refund the policy in force would still reimburse, soonest deadline first.
+    claimable = find_for_seller(turn.session, turn.live.current, seller_id=turn.account, as_of=turn.now).claimable[:LISTED]
+    options = [(turn.t("claim_refund_label", refund_id=c.refund_id, product=c.product_name, amount=money(c.refund_amount),
+                       deadline=c.deadline.isoformat(), days=c.days_left), {"refund": c.refund_id}) for c in claimable]
+    options += _open_claim_options(turn, seller_claims(turn.session, seller_id=turn.account, limit=50))
     if not options:
         turn.convo.clear()
         return [turn.reply("claim_none")]
@@ -197,6 +199,36 @@ def review_why(turn: Turn, text: str) -> list[Reply]:
         return [turn.reply("appeal_exists", case_id=exc.existing_id)]
     turn.convo.finish(kind="claim_review", decision_id=record.id, case_id=case.case_id)
     return [turn.reply("claim_review_opened", claim_id=data["claim_id"], case_id=case.case_id)]
+
+
+def report(turn: Turn, _arg: str = "") -> list[Reply]:
+    """/report: the seller's return rates over the last months, as a summary and a chart."""
+    since = turn.now.date() - timedelta(days=REPORT_DAYS)
+    built = returns_report.build(turn.session, turn.live.current, seller_id=turn.account, since=since)
+    stats = built.stats
+    units, returned = sum(stats.units.values()), sum(stats.returns.values())
+    if not units and not returned:
+        return [turn.reply("report_none", since=since.isoformat())]
+    reasons: dict[str, int] = {}
+    for (_, reason), count in stats.returns_by_reason.items():
+        reasons[reason] = reasons.get(reason, 0) + count
+    top_reason = max(sorted(reasons), key=reasons.get) if reasons else None
+    top = stats.top_refunded[0] if stats.top_refunded else None
+    summary = turn.t("report_summary", since=since.isoformat(), returns=returned, units=units,
+                     rate=ratio(returns_report.rate(returned, units)), reason=turn.label(top_reason) if top_reason else "-",
+                     product=f"{top[2]} ({money(top[4])})" if top else "-", changed=built.replayed.changed,
+                     total=built.replayed.total)
+    return [Reply(summary, attachment=Attachment("returns.png", returns_report.chart(built), "photo"))]
+
+
+def owed(turn: Turn, _arg: str = "") -> list[Reply]:
+    """/owed, "what am I owed": the total the claim finder says the seller can still claim, and the soonest deadline."""
+    found = find_for_seller(turn.session, turn.live.current, seller_id=turn.account, as_of=turn.now)
+    soonest = found.soonest
+    if soonest is None:
+        return [turn.reply("owed_none")]
+    return [turn.reply("owed_summary", count=len(found.claimable), total=money(found.total), deadline=soonest.deadline.isoformat(),
+                       days=soonest.days_left, refund_id=soonest.refund_id, product=soonest.product_name)]
 
 
 def choose_refund(turn: Turn, choice: dict) -> list[Reply]:
