@@ -26,6 +26,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "outbox": ("bot.commands.outbox_cmd", "send the messages waiting for people, or count them"),
     "queue": ("bot.commands.desk_cmd", "the open review cases, oldest first (escalations, appeals, claims)"),
     "case": ("bot.commands.desk_cmd", "one review case in full"),
+    "claims": ("bot.commands.claims_cmd", "reimbursement claims a seller can still file"),
+    "report": ("bot.commands.report_cmd", "analytics from the store"),
 }
 COMMAND_MODULES = tuple(dict.fromkeys(module for module, _ in COMMANDS.values()))
 

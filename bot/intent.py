@@ -213,6 +213,8 @@ _HELP = ["help", "what can you do", "what do you do", "how does this work", "how
          "hi", "hello", "hey", "hiya", "good morning|afternoon|evening", "hola", "buenos|buenas dias|tardes|noches", "ayuda",
          "que puedes hacer", "que haces", "como funciona", "start"]
 _SELLER = {
+    "owed": ["owed", "owe me", "do you owe", "money am i due", "how much am i due", "what am i due", "cuanto me deben", "me deben",
+             "what can i still claim", "claimable"],
     "claims": ["my claims", "claims status", "status of|on my claim|claims", "where is|are my claim|claims",
                "mis reclamaciones|reclamos", "estado de mi|mis reclamacion|reclamaciones|reclamo|reclamos", "list claims",
                "show|see|check my claims|claim", "how are my claims"],

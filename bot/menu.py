@@ -4,7 +4,7 @@ from __future__ import annotations
 from .texts import LANGUAGES, text
 
 # In menu order; a role's menu lists those of its commands that are here.
-MENU_ORDER = ("refund", "status", "label", "tier", "refunds", "claims", "claim", "queue", "case", "policy", "reload", "decision",
+MENU_ORDER = ("refund", "status", "label", "tier", "refunds", "claims", "claim", "owed", "report", "queue", "case", "policy", "reload", "decision",
               "language", "help", "cancel")
 PUBLIC_MENU = ("start", "language", "help")
 

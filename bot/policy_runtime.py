@@ -16,7 +16,6 @@ from typing import Callable
 
 from policy import PolicyErrors, load_policy, load_policy_text
 from policy.errors import printable
-from policy.semantics import content_hash_of
 from policy.yamlsafe import read_text
 from rules import EngineError, compile_policy
 from rules.live import LivePolicy
@@ -76,9 +75,10 @@ class PolicyRuntime:
             errors: tuple[str, ...] = ()
             changed = False
             try:
-                text = read_text(self.path)
-                if content_hash_of(text) != self.live.current.policy.content_hash:
-                    compiled = compile_policy(load_policy_text(text, self.path))
+                # The loaded policy includes its seller overlays, so its hash covers their files too.
+                policy = load_policy_text(read_text(self.path), self.path)
+                if policy.content_hash != self.live.current.policy.content_hash:
+                    compiled = compile_policy(policy)
                     self.live.swap(compiled)
                     changed = True
             except PolicyErrors as exc:

@@ -39,6 +39,7 @@ COMMANDS = {
     "buyer": {**PUBLIC, "refund": buyer.start_refund, "status": buyer.status, "decision": common.decision,
               "label": labels.label},
     "seller": {**PUBLIC, "tier": seller.tier, "refunds": seller.refunds, "claims": seller.claims, "claim": seller.start_claim,
+               "owed": seller.owed, "report": seller.report,
                "decision": common.decision},
     "admin": {**PUBLIC, "policy": admin.policy, "reload": admin.reload, "decision": common.decision, "queue": agent.queue,
               "case": agent.case},

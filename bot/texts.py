@@ -32,7 +32,8 @@ EN: dict[str, str] = {
                   "You can also just write, e.g. \"I want to return my sleeping bag\".",
     "help_seller": "What I can do for you:\n/tier - your reward tier, metrics and how to move up\n"
                    "/refunds - recent marketplace refunds on your orders\n/claims - your reimbursement claims\n"
-                   "/claim - file a claim (or add evidence to one)\n/decision ID - one decision in full\n"
+                   "/claim - file a claim (or add evidence to one)\n/owed - what you can still claim, and the soonest deadline\n"
+                   "/report - your return rates over the last months, with a chart\n/decision ID - one decision in full\n"
                    "/language - the language I answer in\n/help - this list\n"
                    "/cancel - stop what we're doing",
     "help_admin": "Admin commands:\n/policy - the policy version in force and its summary\n"
@@ -86,6 +87,8 @@ EN: dict[str, str] = {
     "cmd_refunds": "Refunds on your orders",
     "cmd_claims": "Your reimbursement claims",
     "cmd_claim": "File a claim or add evidence",
+    "cmd_owed": "What you can still claim",
+    "cmd_report": "Your return rates, with a chart",
     "cmd_policy": "The policy in force",
     "cmd_reload": "Reload the policy file",
     "cmd_decision": "One decision in full: /decision ID",
@@ -119,6 +122,7 @@ EN: dict[str, str] = {
     "headline_returnless_refund": "You'll get a refund and can keep the item.",
     "headline_returnless_refund_not_received": "You'll get a refund.",
     "headline_partial_refund": "Your return is approved with a restocking fee.",
+    "headline_keep_item_refund": "You'll get part of the price back and can keep the item.",
     "headline_deny": "Sorry, this refund can't be approved.",
     "headline_escalate": "A member of our team will review your request.",
     "amounts_refund": "Refund: <b>{refund_amount}</b>",
@@ -143,6 +147,7 @@ EN: dict[str, str] = {
     "rule_restocking_fee": "Opened or used returns that aren't the seller's fault carry a restocking fee.",
     "rule_approve_return": "Items within their return window can be sent back with a prepaid label.",
     "rule_unknown": "The marketplace's return policy.",
+    "next_keep_item_refund": "Next: nothing to send back. The partial refund reaches your payment method in 3-5 business days.",
     "next_deny": "If you think this is wrong, contact customer service and quote the decision id below.",
     "next_escalate": "Next: your request waits for a person to review it; quote the decision id below if you contact us.",
     "status_none": "You haven't asked for any refunds yet. Send /refund to start.",
@@ -178,6 +183,13 @@ EN: dict[str, str] = {
     "claim_open_line": "• Your claim {claim_id} ({reason}) is waiting for evidence",
     "claim_open_button": "Evidence: {reason}",
     "claim_none": "You have no refunds you can still claim for, and no claims waiting for evidence.",
+    "owed_summary": "You can still claim {count} refunds for about {total}. The soonest deadline is {deadline} "
+                    "({days} days left) for {refund_id} ({product}). Send /claim to file.",
+    "owed_none": "There are no refunds you can still claim for right now.",
+    "report_summary": "Your returns since {since}: {returns} of {units} units sold ({rate}). Most common reason: {reason}. "
+                      "Most refunded product: {product}. Today's policy would decide {changed} of your {total} past refund "
+                      "decisions differently.",
+    "report_none": "You have no sales or returns since {since}.",
     "claim_choose_reason": "Why should you be reimbursed for the refund on {product}?",
     "claim_evidence": "Add your evidence for your claim \"{reason}\": send a photo, or tap what you have, then Submit.\n"
                       "Needed for this reason: {needed}. Added so far: {added}.",
@@ -237,6 +249,7 @@ EN_LABELS: dict[str, str] = {
     "delivered_not_received": "Delivered, buyer says it wasn't",
     "approve_return": "return approved",
     "returnless_refund": "refund without return",
+    "keep_item_refund": "partial refund, keep the item",
     "partial_refund": "partial refund",
     "deny": "denied",
     "escalate": "under review",

@@ -1,8 +1,11 @@
-"""Whether custom refund rules can fire: conditions that contradict each other, or an earlier rule that covers a later one.
+"""Whether custom rules can fire: conditions that contradict each other, or an earlier rule that covers a later one.
 
-Each field is judged on its own (the engine tests fields independently), as the set of values a
-rule's conditions on that field allow: a finite set, every value but a few, or an interval of
-numbers with a few holes. Whole-number fields only count whole numbers.
+Each fact is judged on its own (the engine tests facts independently), as the set of values a
+rule's conditions on that fact allow: a finite set, every value but a few, or an interval of
+numbers with a few holes. Whole-number facts only count whole numbers; money, counts, days and
+rates are never negative, rates never above 1, and dates are day numbers. A tag condition is one
+true-or-false fact per tag. Conditions the analysis can't split that way (a yearly range, "any of
+these tags") are kept whole: a rule covers another only if the other has the same condition.
 """
 from __future__ import annotations
 
@@ -10,47 +13,79 @@ import math
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from .facts import FACTS
 from .model import Condition
-from .vocabulary import CONDITIONS, REFUND_REASONS, REFUND_RULE_FIELDS
 
-_DOMAINS = {"reason": frozenset(REFUND_REASONS), "condition": frozenset(CONDITIONS), "boolean": frozenset({True, False})}
 _ENUMERABLE = 100  # an `in` list holds at most 100 values, so no wider run of whole numbers fits in one
+_TAG = ":"  # a tag's own true-or-false fact is named `<fact>:<tag>`
 
 
-def satisfiable(conditions: Iterable[Condition]) -> bool:
-    """False when the conditions on some field can never hold together."""
-    return impossible_field(conditions) is None
+def satisfiable(conditions: Iterable[Condition], kind: str = "refund") -> bool:
+    """False when the conditions on some fact can never hold together."""
+    return impossible_field(conditions, kind) is None
 
 
-def impossible_field(conditions: Iterable[Condition]) -> str | None:
-    """The first field whose conditions no request can meet (they contradict, or ask for a negative number), or None."""
-    return next((field for field, conds in _by_field(conditions).items() if _allowed(field, conds).empty()), None)
+def impossible_field(conditions: Iterable[Condition], kind: str = "refund") -> str | None:
+    """The first fact whose conditions no request can meet (they contradict, or leave the fact's domain,
+    such as a number below 0), or None."""
+    simple, _ = _split(conditions)
+    return next((field for field, conds in _by_field(simple).items() if _allowed(kind, field, conds).empty()), None)
 
 
-def covers(earlier: Iterable[Condition], later: Iterable[Condition]) -> bool:
+def covers(earlier: Iterable[Condition], later: Iterable[Condition], kind: str = "refund") -> bool:
     """True when every request that `later` matches also matches `earlier`, so a later rule never fires."""
-    mine = _by_field(later)
-    return all(_allowed(field, mine.get(field, [])).within(c) for field, conds in _by_field(earlier).items() for c in conds)
+    early_simple, early_whole = _split(earlier)
+    late_simple, late_whole = _split(later)
+    if not set(early_whole) <= set(late_whole):
+        return False
+    mine = _by_field(late_simple)
+    return all(_allowed(kind, field, mine.get(field, [])).within(c)
+               for field, conds in _by_field(early_simple).items() for c in conds)
 
 
 def holds(value: Any, c: Condition) -> bool:
-    """Whether `value` passes the condition `c`."""
+    """Whether `value` passes the condition `c` (a plain value; tags as a collection; dates as day numbers)."""
     v = c.value
-    if c.op == "eq":
+    op = c.op
+    if op == "eq":
         return value == v
-    if c.op == "ne":
+    if op == "ne":
         return value != v
-    if c.op == "in":
+    if op == "in":
         return value in v
-    if c.op == "not_in":
+    if op == "not_in":
         return value not in v
-    if c.op == "gt":
+    if op == "gt":
         return value > v
-    if c.op == "gte":
+    if op == "gte":
         return value >= v
-    if c.op == "lt":
+    if op == "lt":
         return value < v
-    return value <= v
+    if op == "lte":
+        return value <= v
+    if op == "contains_any":
+        return any(t in value for t in v)
+    if op == "contains_all":
+        return all(t in value for t in v)
+    if op == "contains_none":
+        return not any(t in value for t in v)
+    if op == "yearly":
+        lo, hi = v
+        return lo <= value <= hi if lo <= hi else (value >= lo or value <= hi)
+    raise ValueError(f"unknown operator {op}")
+
+
+def _split(conditions: Iterable[Condition]) -> tuple[list[Condition], list[Condition]]:
+    """(conditions on one value each, conditions kept whole)."""
+    simple, whole = [], []
+    for c in conditions:
+        if c.op in ("contains_all", "contains_none") or (c.op == "contains_any" and len(c.value) == 1):
+            simple.extend(Condition(f"{c.field}{_TAG}{t}", "eq", c.op != "contains_none") for t in c.value)
+        elif c.op in ("contains_any", "yearly"):
+            whole.append(c)
+        else:
+            simple.append(c)
+    return simple, whole
 
 
 def _by_field(conditions: Iterable[Condition]) -> dict[str, list[Condition]]:
@@ -79,7 +114,7 @@ class _Finite:
 
 @dataclass(frozen=True)
 class _AllBut:
-    """Any text but these values (categories: a rule may name only declared ones, requests may carry any)."""
+    """Any text but these values (categories, SKUs, countries: requests may carry any)."""
 
     excluded: frozenset
 
@@ -146,9 +181,18 @@ class _Interval:
         return hi < c.value or (hi == c.value and (hi_open or c.op == "lte"))
 
 
-def _allowed(field: str, conds: list[Condition]):
+_NUMBER_DOMAIN = {"money": (0, math.inf, False), "count": (0, math.inf, True), "days": (0, math.inf, True),
+                  "rate": (0, 1, False), "date": (1, math.inf, True)}
+
+
+def _allowed(kind: str, field: str, conds: list[Condition]):
     """The values of `field` that pass every condition in `conds`."""
-    kind = REFUND_RULE_FIELDS[field]
+    if _TAG in field:
+        fact_type, domain = "bool", {True, False}
+    else:
+        fact = FACTS[kind][field]
+        fact_type = fact.type
+        domain = {True, False} if fact_type == "bool" else (set(fact.choices) if fact_type == "enum" else None)
     points: set | None = None
     excluded: set = set()
     for c in conds:
@@ -156,8 +200,7 @@ def _allowed(field: str, conds: list[Condition]):
             points = _values(c) if points is None else points & _values(c)
         elif c.op in ("ne", "not_in"):
             excluded |= _values(c)
-    if kind not in ("number", "integer"):
-        domain = _DOMAINS.get(field, _DOMAINS.get(kind))
+    if fact_type not in _NUMBER_DOMAIN:
         if points is None:
             if domain is None:
                 return _AllBut(frozenset(excluded))
@@ -165,8 +208,10 @@ def _allowed(field: str, conds: list[Condition]):
         elif domain is not None:
             points &= domain
         return _Finite(frozenset(points - excluded))
-    # Every number a request carries (price, days, counts, windows) is 0 or more: `price: {lt: 0}` never matches.
-    span = _Interval(0, False, math.inf, False, frozenset(excluded), kind == "integer")
+    # Every number a request carries has a domain (money, counts and days are 0 or more; rates 0 to 1),
+    # so `price: {lt: 0}` never matches.
+    low, high, integer = _NUMBER_DOMAIN[fact_type]
+    span = _Interval(low, False, high, False, frozenset(excluded), integer)
     for c in conds:
         if c.op in ("gt", "gte") and (c.value > span.lo or (c.value == span.lo and c.op == "gt")):
             span = _Interval(c.value, c.op == "gt", span.hi, span.hi_open, span.excluded, span.integer)

@@ -37,6 +37,10 @@ def _is_type(value: Any, name: str) -> bool:
     raise ValueError(f"unknown schema type {name}")
 
 
+def _is_dated_list(schema: dict) -> bool:
+    return schema.get("type") == "array" and "from" in schema.get("items", {}).get("properties", {})
+
+
 def type_name(value: Any) -> str:
     """How a value reads to an operator: `a list`, `text`, `a whole number`, ..."""
     for name in ("null", "boolean", "integer", "number", "string", "array", "object"):
@@ -96,7 +100,9 @@ class SchemaValidator:
     def _any_of(self, value: Any, options: list[dict], path: Path) -> None:
         fitting = [o for o in options if "type" not in o or any(_is_type(value, t) for t in ([o["type"]] if isinstance(o["type"], str) else o["type"]))]
         if not fitting:
-            wanted = sorted({_TYPE_NAMES[t] for o in options for t in ([o["type"]] if isinstance(o["type"], str) else o["type"])})
+            # A list of dated values is offered everywhere a value may change on dates; the message names the value itself.
+            plain = [o for o in options if not _is_dated_list(o)] or options
+            wanted = sorted({_TYPE_NAMES[t] for o in plain for t in ([o["type"]] if isinstance(o["type"], str) else o["type"])})
             self.fail(path, "wrong-type", f"expected {' or '.join(wanted)}, got {type_name(value)}")
             return
         self.check(value, fitting[0], path)
@@ -159,7 +165,9 @@ class SchemaValidator:
                     self.fail(here, "unknown-key", f"unknown key '{key}'; expected one of {', '.join(allowed)}{did_you_mean(key, allowed)}", key=True)
                     continue
                 if "pattern" in names_schema and not _pattern(names_schema["pattern"]).match(key):
-                    self.fail(here, "bad-name", f"'{key}' must be lower-case letters, digits and underscores, starting with a letter", key=True)
+                    words = ("letters, digits, '.', '_' or '-', starting with a letter or digit" if "A-Z" in names_schema["pattern"]
+                             else "lower-case letters, digits and underscores, starting with a letter")
+                    self.fail(here, "bad-name", f"'{key}' must be {words}", key=True)
                     continue
             if extra is False:
                 known = list(props)

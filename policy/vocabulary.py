@@ -3,7 +3,8 @@ from __future__ import annotations
 
 REFUND_REASONS = ("no_longer_needed", "defective", "damaged_in_transit", "wrong_item", "not_as_described", "not_received")
 CONDITIONS = ("unopened", "opened", "used", "damaged")
-REFUND_OUTCOMES = ("approve_return", "returnless_refund", "partial_refund", "deny", "escalate")
+REFUND_OUTCOMES = ("approve_return", "returnless_refund", "partial_refund", "keep_item_refund", "deny", "escalate")
+FULFILMENT = ("seller", "marketplace")
 
 TIER_OUTCOMES = ("eligible", "not_eligible")
 NOT_ELIGIBLE = "not_eligible"
@@ -19,20 +20,8 @@ CLAIM_OUTCOMES = ("approve", "deny", "needs_evidence")
 EVIDENCE_KINDS = ("photo", "tracking", "signature")
 REFUND_ISSUERS = ("marketplace", "seller")
 RETURN_STATES = ("received", "not_received", "any")
+TIER_RULE_OUTCOMES = ("eligible", "not_eligible")
 
-# Fields a custom refund rule may test, with their kind. The derived ones are looked up
-# from the policy's tables before the engine sees the request.
-REFUND_RULE_FIELDS = {
-    "category": "string",
-    "price": "number",
-    "days_since_delivery": "integer",
-    "reason": "reason",
-    "condition": "condition",
-    "buyer_returns_90d": "integer",
-    "returnable": "boolean",
-    "seller_fault": "boolean",
-    "window_days": "integer",
-}
 RULE_OPERATORS = ("eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte")
 
 CODE_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
@@ -50,10 +39,28 @@ BUILTIN_REFUND_RULES = (
     ("approve_return", 900),
 )
 
-# Names a custom rule's explanation may use as {placeholders}.
-EXPLANATION_FIELDS = tuple(REFUND_RULE_FIELDS) + ("category_label", "refund_amount", "fee", "fee_rate", "rule")
-# What each placeholder shows: whole numbers stay numbers; money, rates, words and yes/no are text.
-EXPLANATION_KINDS = {name: "whole number" if REFUND_RULE_FIELDS.get(name) == "integer" else "text" for name in EXPLANATION_FIELDS}
+# Built-in claim rules in first-hit order.
+BUILTIN_CLAIM_RULES = (
+    ("not_covered", 100),
+    ("auto_refund_late", 200),
+    ("filing_window", 300),
+    ("refund_issuer", 400),
+    ("return_was_received", 500),
+    ("return_not_delivered", 510),
+    ("item_returnable", 600),
+    ("too_early", 700),
+    ("needs_evidence", 800),
+    ("order_cap_reached", 850),
+    ("reimbursable", 900),
+)
+
+# Built-in tier rules before the tiers; tier i is rule tier_<name> at priority TIER_PRIORITY + i.
+BUILTIN_TIER_RULES = (
+    ("low_volume", 100),
+    ("vtr_below_minimum", 200),
+    ("aprl_below_minimum", 300),
+)
+TIER_PRIORITY = 400
 
 # Upper bound on condition leaves per decision kind: durable_rules hangs when one rete node
 # gets about 511 children, so policies are kept well below it.

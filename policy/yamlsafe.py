@@ -244,7 +244,7 @@ def _construct(node, path: Path, loader: _BoundedLoader, located: Located, error
         value, code, problem = _scalar(node, loader)
         if problem:
             errors.append(located.error(path, code, f"{show_path(path)}: {problem}" if path else problem))
-        elif node.style is None and not isinstance(value, str):
+        elif not node.style and not isinstance(value, str):  # plain: style None (PyYAML) or "" (libyaml)
             located.spelling[path] = node.value
         return value
     expected = {SequenceNode: "tag:yaml.org,2002:seq", MappingNode: "tag:yaml.org,2002:map"}.get(type(node))

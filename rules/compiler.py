@@ -5,27 +5,30 @@ from typing import Any
 
 from policy.model import Policy
 
-from .claim import ClaimProgram
+from . import claim, refund, tier
 from .decision import Decision
-from .refund import RefundProgram
-from .tier import TierProgram
+from .program import KindTable, Program
+
+# Every decision kind is a table (rules/program.py): adding one here (with its facts in
+# policy/facts.py) is all a new kind needs.
+TABLES: dict[str, KindTable] = {"refund": refund.TABLE, "tier": tier.TABLE, "claim": claim.TABLE}
 
 
 class CompiledPolicy:
-    """One policy version compiled into three rulesets; the `decide_*` methods are pure functions of the facts."""
+    """One policy version compiled into one program per decision kind; the `decide_*` methods are pure functions of the facts."""
 
-    def __init__(self, policy: Policy):
+    def __init__(self, policy: Policy, tables: dict[str, KindTable] | None = None):
         self.policy = policy
         self.version = policy.version
-        programs = []
+        self.programs: dict[str, Program] = {}
         try:
-            for program in (RefundProgram, TierProgram, ClaimProgram):
-                programs.append(program(policy))
+            for kind, table in (tables or TABLES).items():
+                self.programs[kind] = Program(table, policy)
         except BaseException:
-            for built in programs:
+            for built in self.programs.values():
                 built.close()
             raise
-        self.refund, self.tier, self.claim = programs
+        self.refund, self.tier, self.claim = (self.programs.get(kind) for kind in ("refund", "tier", "claim"))
 
     def decide_refund(self, facts: Any) -> Decision:
         """Decide a buyer's refund request."""
@@ -40,35 +43,34 @@ class CompiledPolicy:
         return self.claim.decide(facts)
 
     def decide(self, kind: str, facts: Any) -> Decision:
-        """Decide facts of `kind` (refund, tier or claim)."""
-        if kind == "refund":
-            return self.refund.decide(facts)
-        if kind == "tier":
-            return self.tier.decide(facts)
-        if kind == "claim":
-            return self.claim.decide(facts)
-        raise ValueError(f"unknown decision kind {kind!r}; expected refund, tier or claim")
+        """Decide facts of `kind` (refund, tier, claim, or any other kind compiled in)."""
+        program = self.programs.get(kind)
+        if program is None:
+            raise ValueError(f"unknown decision kind {kind!r}; expected {', '.join(self.programs)}")
+        return program.decide(facts)
 
     def rule_ids(self) -> dict[str, tuple[str, ...]]:
         """Every rule id per decision kind, in first-hit order."""
-        return {"refund": self.refund.order, "tier": self.tier.order, "claim": self.claim.order}
+        return {kind: program.order for kind, program in self.programs.items()}
 
     def summary(self) -> str:
         """One line: the version and the rule count of each kind."""
         counts = ", ".join(f"{kind} {len(ids)}" for kind, ids in self.rule_ids().items())
-        custom = len(self.policy.returns.rules)
+        p = self.policy
+        custom = len(p.returns.rules) + len(p.claims.rules) + len(p.rewards.rules)
+        overlays = f", {len(p.overlays)} seller overlays" if p.overlays else ""
         return (f"policy {self.version}: rules {counts} ({custom} custom); "
-                f"{len(self.policy.returns.categories)} categories, {len(self.policy.rewards.tiers)} tiers, "
-                f"{len(self.policy.claims.reasons)} claim reasons")
+                f"{len(p.returns.categories)} categories, {len(p.rewards.tiers)} tiers, "
+                f"{len(p.claims.reasons)} claim reasons{overlays}")
 
     @property
     def closed(self) -> bool:
         """True once the rulesets have been freed."""
-        return self.refund.ruleset.closed
+        return next(iter(self.programs.values())).ruleset.closed
 
     def close(self) -> None:
         """Free the compiled rulesets; decisions on this object then raise EngineError."""
-        for program in (self.refund, self.tier, self.claim):
+        for program in self.programs.values():
             program.close()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Iterable
 
+from policy.facts import FACTS
 from policy.model import Condition
 
 _COMPARE = {"gt": "$gt", "gte": "$gte", "lt": "$lt", "lte": "$lte", "ne": "$neq"}
@@ -28,8 +29,34 @@ def any_of(expressions: Iterable[dict]) -> dict:
     return items[0] if len(items) == 1 else {"$or": items}
 
 
-def expression(c: Condition) -> dict:
-    """One policy condition as a durable_rules expression."""
+def tag_field(fact: str, tag: str) -> str:
+    """The event field that says whether the list fact `fact` holds `tag`."""
+    return f"{fact}__{tag}"
+
+
+def month_day_field(fact: str) -> str:
+    """The event field holding a date fact's month * 100 + day (0 when unknown)."""
+    return f"{fact}__md"
+
+
+def expression(c: Condition, kind: str = "refund") -> dict:
+    """One policy condition as a durable_rules expression over the event's fields."""
+    fact = FACTS[kind][c.field]
+    if c.op == "contains_any":
+        return any_of({tag_field(c.field, t): True} for t in c.value)
+    if c.op == "contains_all":
+        return all_of({tag_field(c.field, t): True} for t in c.value)
+    if c.op == "contains_none":
+        return all_of({tag_field(c.field, t): False} for t in c.value)
+    if c.op == "yearly":
+        md = month_day_field(c.field)
+        lo, hi = c.value
+        if lo <= hi:
+            return all_of([{"$gte": {md: lo}}, {"$lte": {md: hi}}])
+        return any_of([{"$gte": {md: lo}}, all_of([{"$lte": {md: hi}}, {"$gt": {md: 0}}])])
+    if fact.type == "date" and c.op in ("lt", "lte"):
+        # An unknown date is written as 0, which no date condition may match.
+        return all_of([{_COMPARE[c.op]: {c.field: c.value}}, {"$gt": {c.field: 0}}])
     if c.op == "eq":
         return {c.field: literal(c.value)}
     if c.op == "in":
@@ -37,6 +64,25 @@ def expression(c: Condition) -> dict:
     if c.op == "not_in":
         return all_of({"$neq": {c.field: literal(v)}} for v in c.value)
     return {_COMPARE[c.op]: {c.field: literal(c.value)}}
+
+
+def fields_of(expr: Any) -> set[str]:
+    """Every event field a durable_rules expression reads."""
+    found: set[str] = set()
+    if isinstance(expr, list):
+        for item in expr:
+            found |= fields_of(item)
+    elif isinstance(expr, dict):
+        for key, value in expr.items():
+            if key in ("$and", "$or", "$gt", "$gte", "$lt", "$lte", "$neq", "$ex", "$nex"):
+                found |= fields_of(value)
+            elif key == "$m":
+                found.add(value)
+            else:
+                found.add(key)
+                if isinstance(value, dict):
+                    found |= fields_of(value)
+    return found
 
 
 def same_event(field: str) -> dict:

@@ -1,6 +1,7 @@
 """The result of a decision: what was decided, why, by which rule of which policy version."""
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any, Mapping, NamedTuple
 
@@ -44,9 +45,11 @@ class Decision(NamedTuple):
 
 
 def jsonable(value: Any) -> Any:
-    """Facts with Decimals turned into numbers, for JSON."""
+    """Facts with Decimals turned into numbers and dates into YYYY-MM-DD, for JSON."""
     if isinstance(value, Decimal):
         return float(value)
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, Mapping):
         return {k: jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

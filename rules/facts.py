@@ -1,27 +1,38 @@
-"""Checks and normalises the facts of each decision kind; every bad field is reported at once."""
+"""Checks and normalises the facts of each decision kind (policy/facts.py); every bad field is reported at once."""
 from __future__ import annotations
 
 import math
 import re
+import time
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
 
 from policy.errors import did_you_mean
-from policy.vocabulary import CLAIM_REASONS, CONDITIONS, EVIDENCE_KINDS, REFUND_ISSUERS, REFUND_REASONS
+from policy.facts import FACTS, given_fields
+from policy.vocabulary import CONDITIONS, FULFILMENT, REFUND_REASONS
 
 CENT = Decimal("0.01")
 MAX_MONEY = Decimal("1000000000")
 MAX_DAYS = 100_000
 MAX_COUNT = 10**12
 CATEGORY_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+TAG_RE = CATEGORY_RE
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MAX_TAGS = 100
 
+# The facts requests had before policy language 2; all of them are still required (or derivable).
 REFUND_FIELDS = ("category", "price", "days_since_delivery", "reason", "condition", "buyer_returns_90d")
 TIER_FIELDS = ("shipments", "valid_tracking", "returns", "prepaid_label_returns", "units", "contacts")
 CLAIM_FIELDS = (
     "reason", "days_since_refund", "return_received", "days_since_return_delivered", "category",
     "refund_amount", "refund_issued_by", "auto_refund_late", "evidence",
 )
-_OPTIONAL_CLAIM = {"days_since_return_delivered", "evidence"}
+_MAX_INT = {"count": MAX_COUNT, "days": MAX_DAYS}
+_GIVEN = {kind: given_fields(kind) for kind in FACTS}
+_GIVEN_SET = {kind: frozenset(fields) for kind, fields in _GIVEN.items()}
 
 
 class FactsError(ValueError):
@@ -32,49 +43,82 @@ class FactsError(ValueError):
         super().__init__("; ".join(f"{f}: {m}" if f else m for f, m in errors))
 
 
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_today_cache: list = [None, None]  # [day number since the epoch, date]
+
+
+def today() -> date:
+    """Today's UTC date: the default of a kind's date fact."""
+    day = int(time.time() // 86400)
+    if _today_cache[0] != day:
+        _today_cache[1] = date.fromordinal(_EPOCH_ORDINAL + day)
+        _today_cache[0] = day
+    return _today_cache[1]
+
+
 class _Checker:
-    def __init__(self, facts: Any, fields: tuple[str, ...], optional: frozenset[str] | set[str] = frozenset()):
+    """Checks each given fact against its type in the fact model of one kind."""
+
+    def __init__(self, kind: str, facts: Any):
+        self.kind = kind
+        self.model = FACTS[kind]
         self.errors: list[tuple[str, str]] = []
+        fields = _GIVEN[kind]
         if not isinstance(facts, (dict, Mapping)):
             self.errors.append(("", f"facts must be a JSON object, got {type(facts).__name__}"))
             self.facts: Mapping = {}
             return
         self.facts = facts
+        known = _GIVEN_SET[kind]
         for name in facts:
-            if name not in fields:
-                self.errors.append((str(name), f"unknown field{did_you_mean(name, fields)}"))
+            if name not in known:
+                fact = self.model.get(name) if isinstance(name, str) else None
+                if fact is not None and fact.derived:
+                    self.errors.append((str(name), "is derived by the engine; leave it out"))
+                else:
+                    self.errors.append((str(name), f"unknown field{did_you_mean(name, fields)}"))
         for name in fields:
-            if name not in facts and name not in optional:
+            if name not in facts and self.model[name].required:
                 self.errors.append((name, "is required"))
 
-    def enum(self, name: str, choices: tuple[str, ...]) -> str | None:
+    def all(self) -> dict[str, Any]:
+        """Every given fact of the kind, checked, with defaults for the optional ones left out."""
+        out = {}
+        facts = self.facts
+        for name, fact, check, default in _checks(self.kind):
+            if name in facts and not (facts[name] is None and not fact.required):
+                out[name] = check(self, name, fact)
+            else:
+                out[name] = default
+        return out
+
+    def enum(self, name: str, fact) -> str | None:
         value = self.facts.get(name)
-        if name in self.facts and value not in choices:
-            self.errors.append((name, f"{value!r} is not one of {', '.join(choices)}{did_you_mean(value, choices)}"))
+        if value not in fact.choices:
+            self.errors.append((name, f"{value!r} is not one of {', '.join(fact.choices)}{did_you_mean(value, fact.choices)}"))
         return value
 
-    def integer(self, name: str, maximum: int) -> int | None:
+    def count(self, name: str, fact) -> int | None:
         value = self.facts.get(name)
-        if name not in self.facts:
-            return None
         if isinstance(value, float) and value.is_integer():
             value = int(value)
+        maximum = _MAX_INT[fact.type]
         if isinstance(value, bool) or not isinstance(value, int):
             self.errors.append((name, f"must be a whole number, got {value!r}"))
         elif not 0 <= value <= maximum:
             self.errors.append((name, f"must be between 0 and {maximum}, got {value}"))
         return value
 
-    def boolean(self, name: str) -> bool | None:
+    days = count
+
+    def bool(self, name: str, fact) -> bool | None:
         value = self.facts.get(name)
-        if name in self.facts and not isinstance(value, bool):
+        if not isinstance(value, bool):
             self.errors.append((name, f"must be true or false, got {value!r}"))
         return value
 
-    def money(self, name: str) -> Decimal | None:
+    def money(self, name: str, fact) -> Decimal | None:
         value = self.facts.get(name)
-        if name not in self.facts:
-            return None
         if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
             self.errors.append((name, f"must be an amount of money, got {value!r}"))
             return None
@@ -95,18 +139,80 @@ class _Checker:
             return None
         return cents
 
-    def category(self, name: str) -> str | None:
+    def category(self, name: str, fact) -> str | None:
         value = self.facts.get(name)
-        if name in self.facts and not (isinstance(value, str) and CATEGORY_RE.match(value)):
+        if not (isinstance(value, str) and CATEGORY_RE.match(value)):
             self.errors.append((name, f"must be a category code (lower-case letters, digits, underscores), got {value!r}"))
         return value
+
+    def id(self, name: str, fact) -> str | None:
+        value = self.facts.get(name)
+        if not (isinstance(value, str) and ID_RE.match(value)):
+            self.errors.append((name, f"must be an id (letters, digits, '.', '_', '-', at most 64), got {value!r}"))
+        return value
+
+    def country(self, name: str, fact) -> str | None:
+        value = self.facts.get(name)
+        if not (isinstance(value, str) and COUNTRY_RE.match(value)):
+            self.errors.append((name, f"must be a two-letter upper-case country code such as DE, got {value!r}"))
+        return value
+
+    def tags(self, name: str, fact) -> tuple[str, ...]:
+        value = self.facts.get(name)
+        if not isinstance(value, (list, tuple)) or len(value) > MAX_TAGS:
+            what = f"{', '.join(fact.choices)}" if fact.choices else "tags (lower-case codes)"
+            self.errors.append((name, f"must be a list of at most {MAX_TAGS} {what}, got {value!r}"))
+            return ()
+        good = []
+        for item in value:
+            if fact.choices and item not in fact.choices:
+                self.errors.append((name, f"{item!r} is not one of {', '.join(fact.choices)}{did_you_mean(item, fact.choices)}"))
+            elif not fact.choices and not (isinstance(item, str) and TAG_RE.match(item)):
+                self.errors.append((name, f"{item!r} is not a tag (lower-case letters, digits, underscores)"))
+            else:
+                good.append(item)
+        return tuple(sorted(set(good)))
+
+    def date(self, name: str, fact) -> date | None:
+        value = self.facts.get(name)
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value
+        if isinstance(value, str) and DATE_RE.match(value):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+        self.errors.append((name, f"must be a date YYYY-MM-DD that exists, got {value!r}"))
+        return None
+
+    def rate(self, name: str, fact) -> Any:  # pragma: no cover - rates are derived, never given
+        return self.facts.get(name)
 
     def done(self) -> None:
         if self.errors:
             raise FactsError(self.errors)
 
 
+def _default(value: Any) -> Any:
+    if isinstance(value, str) and value and value[0].isdigit():
+        return Decimal(value).quantize(CENT)
+    return value
+
+
+_CHECK_CACHE: dict[str, tuple] = {}
+
+
+def _checks(kind: str) -> tuple:
+    """(name, fact, checker, default) for every given fact of `kind`, built once."""
+    found = _CHECK_CACHE.get(kind)
+    if found is None:
+        found = _CHECK_CACHE[kind] = tuple((name, FACTS[kind][name], getattr(_Checker, FACTS[kind][name].type),
+                                            _default(FACTS[kind][name].default)) for name in _GIVEN[kind])
+    return found
+
+
 _REASONS = frozenset(REFUND_REASONS)
+_FULFILMENT = frozenset(FULFILMENT)
 _CONDITIONS = frozenset(CONDITIONS)
 
 
@@ -120,13 +226,111 @@ def _cents(value: Any) -> Decimal | None:
         # round() is exact enough to spot a third decimal; the Decimal comes from the shortest repr.
         if 0.0 <= value <= 1e9 and round(value, 2) == value:
             return Decimal(repr(value)).quantize(CENT)
+    elif kind is Decimal:  # the store's amounts
+        if value.is_finite() and 0 <= value <= MAX_MONEY:
+            cents = value.quantize(CENT)
+            if cents == value:
+                return cents
     return None
 
 
+_ZERO = Decimal("0.00")
+_DELIVERED: dict[tuple[date, int], date] = {}  # (request day, days since delivery) -> delivery day
+
+
+def _seed_refund(category: str, price: Decimal, days: int, reason: str, condition: str, returns: int) -> dict[str, Any]:
+    """A request with only the seeds' six facts: the new facts take their defaults."""
+    requested = today()
+    delivered = _DELIVERED.get((requested, days))
+    if delivered is None:
+        if len(_DELIVERED) > 10_000:
+            _DELIVERED.clear()
+        delivered = _DELIVERED[(requested, days)] = requested - timedelta(days=days)
+    return {"category": category, "price": price, "days_since_delivery": days, "reason": reason,
+            "condition": condition, "buyer_returns_90d": returns, "sku": None, "product_tags": (), "seller_id": None,
+            "buyer_country": None, "buyer_tags": (), "buyer_orders_90d": 0,
+            "delivered_on": delivered, "requested_on": requested,
+            "order_total": price, "shipping_paid": _ZERO, "fulfilled_by": "seller", "a_to_z_claim": False}
+
+
+def _either(c: _Checker, out: dict, days: str, day: str) -> None:
+    """A day count or the date it counts from must be given."""
+    reported = {name for name, _ in c.errors}
+    if out[days] is None and out[day] is None and days not in reported and day not in reported and c.facts:
+        c.errors.append((days, "is required"))
+
+
+def _day(value: Any) -> date | None:
+    if type(value) is str and len(value) == 10 and DATE_RE.match(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    return value if type(value) is date else None
+
+
+def _tag_list(value: Any) -> tuple | None:
+    if type(value) not in (list, tuple) or len(value) > MAX_TAGS:
+        return None
+    for tag in value:
+        if type(tag) is not str or not TAG_RE.match(tag):
+            return None
+    return tuple(sorted(set(value))) if value else ()
+
+
+def _optional_id(value: Any, pattern: re.Pattern) -> bool:
+    return value is None or (type(value) is str and pattern.match(value) is not None)
+
+
+def _fast_refund(x: dict) -> dict[str, Any] | None:
+    """Well-formed refund facts with any of the new facts, checked inline; None sends them to the full checker."""
+    get = x.get
+    category, reason, condition, returns = get("category"), get("reason"), get("condition"), get("buyer_returns_90d")
+    if not (type(category) is str and reason in _REASONS and condition in _CONDITIONS and type(returns) is int
+            and 0 <= returns <= MAX_COUNT and CATEGORY_RE.match(category)):
+        return None
+    price = _cents(get("price"))
+    requested = get("requested_on")
+    requested = today() if requested is None else _day(requested)
+    if price is None or requested is None:
+        return None
+    days, delivered = get("days_since_delivery"), get("delivered_on")
+    if delivered is not None:
+        delivered = _day(delivered)
+        if delivered is None:
+            return None
+    if days is None:
+        if delivered is None or delivered > requested:
+            return None
+        days = (requested - delivered).days
+    elif type(days) is not int or not 0 <= days <= MAX_DAYS:
+        return None
+    elif delivered is None:
+        delivered = requested - timedelta(days=days)
+    product_tags, buyer_tags = _tag_list(get("product_tags", ())), _tag_list(get("buyer_tags", ()))
+    orders, total, shipping = get("buyer_orders_90d", 0), get("order_total"), _cents(get("shipping_paid", 0))
+    total = price if total is None else _cents(total)
+    sku, seller, country = get("sku"), get("seller_id"), get("buyer_country")
+    fulfilled, a_to_z = get("fulfilled_by", "seller"), get("a_to_z_claim", False)
+    if (product_tags is None or buyer_tags is None or total is None or shipping is None or type(orders) is not int
+            or not 0 <= orders <= MAX_COUNT or fulfilled not in _FULFILMENT or type(a_to_z) is not bool
+            or not _optional_id(sku, ID_RE) or not _optional_id(seller, ID_RE) or not _optional_id(country, COUNTRY_RE)):
+        return None
+    return {"category": category, "price": price, "days_since_delivery": days, "reason": reason, "condition": condition,
+            "buyer_returns_90d": returns, "sku": sku, "product_tags": product_tags, "seller_id": seller,
+            "buyer_country": country, "buyer_tags": buyer_tags, "buyer_orders_90d": orders, "delivered_on": delivered,
+            "requested_on": requested, "order_total": total, "shipping_paid": shipping, "fulfilled_by": fulfilled,
+            "a_to_z_claim": a_to_z}
+
+
 def refund_facts(facts: Any) -> dict[str, Any]:
-    """Validated refund facts with `price` as a Decimal, or FactsError."""
-    # Fast path for well-formed requests; anything unusual goes through the checker, which
-    # reports every problem at once.
+    """Validated refund facts (price and other money as Decimals, dates as dates, tags as sorted tuples), or FactsError."""
+    # Fast paths for well-formed requests (the seeds' six facts, or any known facts); anything else
+    # goes through the checker, which reports every problem at once.
+    if type(facts) is dict and len(facts) != 6 and facts.keys() <= _GIVEN_SET["refund"]:
+        fast = _fast_refund(facts)
+        if fast is not None:
+            return fast
     if type(facts) is dict and len(facts) == 6:
         category = facts.get("category")
         days = facts.get("days_since_delivery")
@@ -139,63 +343,66 @@ def refund_facts(facts: Any) -> dict[str, Any]:
                 and 0 <= days <= MAX_DAYS and 0 <= returns <= MAX_COUNT and CATEGORY_RE.match(category)):
             price = _cents(facts.get("price"))
             if price is not None:
-                return {"category": category, "price": price, "days_since_delivery": days, "reason": reason,
-                        "condition": condition, "buyer_returns_90d": returns}
-    c = _Checker(facts, REFUND_FIELDS)
-    out = {
-        "category": c.category("category"),
-        "price": c.money("price"),
-        "days_since_delivery": c.integer("days_since_delivery", MAX_DAYS),
-        "reason": c.enum("reason", REFUND_REASONS),
-        "condition": c.enum("condition", CONDITIONS),
-        "buyer_returns_90d": c.integer("buyer_returns_90d", MAX_COUNT),
-    }
+                return _seed_refund(category, price, days, reason, condition, returns)
+    c = _Checker("refund", facts)
+    out = c.all()
+    _either(c, out, "days_since_delivery", "delivered_on")
+    if not c.errors:
+        if out["requested_on"] is None:
+            out["requested_on"] = today()
+        days, delivered = out["days_since_delivery"], out["delivered_on"]
+        if days is None:
+            days = (out["requested_on"] - delivered).days
+            if days < 0:
+                c.errors.append(("delivered_on", f"{delivered} is after requested_on ({out['requested_on']})"))
+            out["days_since_delivery"] = days
+        elif delivered is None:
+            out["delivered_on"] = out["requested_on"] - timedelta(days=days)
+        if out["order_total"] is None:
+            out["order_total"] = out["price"]
     c.done()
     return out
 
 
-def tier_facts(facts: Any) -> dict[str, int]:
-    """Validated tier counts (whole numbers, parts no larger than their totals), or FactsError."""
-    c = _Checker(facts, TIER_FIELDS)
-    out = {name: c.integer(name, MAX_COUNT) for name in TIER_FIELDS}
+def tier_facts(facts: Any) -> dict[str, Any]:
+    """Validated tier facts (counts as whole numbers, parts no larger than their totals), or FactsError."""
+    c = _Checker("tier", facts)
+    out = c.all()
     if not c.errors:
         for part, whole in (("valid_tracking", "shipments"), ("prepaid_label_returns", "returns")):
             if out[part] > out[whole]:
                 c.errors.append((part, f"{out[part]} is more than {whole} ({out[whole]})"))
+        if out["as_of"] is None:
+            out["as_of"] = today()
+        if out["enrolled_on"] is not None and out["enrolled_on"] > out["as_of"]:
+            c.errors.append(("enrolled_on", f"{out['enrolled_on']} is after as_of ({out['as_of']})"))
     c.done()
     return out
 
 
 def claim_facts(facts: Any) -> dict[str, Any]:
-    """Validated claim facts with `refund_amount` as a Decimal and evidence as a sorted tuple, or FactsError."""
-    c = _Checker(facts, CLAIM_FIELDS, _OPTIONAL_CLAIM)
-    out = {
-        "reason": c.enum("reason", CLAIM_REASONS),
-        "days_since_refund": c.integer("days_since_refund", MAX_DAYS),
-        "return_received": c.boolean("return_received"),
-        "days_since_return_delivered": None,
-        "category": c.category("category"),
-        "refund_amount": c.money("refund_amount"),
-        "refund_issued_by": c.enum("refund_issued_by", REFUND_ISSUERS),
-        "auto_refund_late": c.boolean("auto_refund_late"),
-        "evidence": (),
-    }
-    delivered = c.facts.get("days_since_return_delivered")
-    if delivered is not None:
-        out["days_since_return_delivered"] = c.integer("days_since_return_delivered", MAX_DAYS)
-        if out["return_received"] is False:
+    """Validated claim facts with money as Decimals and evidence as a sorted tuple, or FactsError."""
+    c = _Checker("claim", facts)
+    out = c.all()
+    _either(c, out, "days_since_refund", "refunded_on")
+    if not c.errors:
+        if out["filed_on"] is None:
+            out["filed_on"] = today()
+        days, refunded = out["days_since_refund"], out["refunded_on"]
+        if days is None:
+            out["days_since_refund"] = days = (out["filed_on"] - refunded).days
+            if days < 0:
+                c.errors.append(("refunded_on", f"{refunded} is after filed_on ({out['filed_on']})"))
+        elif refunded is None:
+            out["refunded_on"] = out["filed_on"] - timedelta(days=days)
+        back, back_on = out["days_since_return_delivered"], out["return_delivered_on"]
+        if back is None and back_on is not None:
+            out["days_since_return_delivered"] = back = (out["filed_on"] - back_on).days
+        if back is not None and out["return_received"] is False:
             c.errors.append(("days_since_return_delivered", "must be null when return_received is false"))
-    elif out["return_received"] is True:
-        c.errors.append(("days_since_return_delivered", "is required when return_received is true"))
-    evidence = c.facts.get("evidence", [])
-    if evidence is None:
-        evidence = []
-    if not isinstance(evidence, (list, tuple)):
-        c.errors.append(("evidence", f"must be a list of {', '.join(EVIDENCE_KINDS)}, got {evidence!r}"))
-    else:
-        for item in evidence:
-            if item not in EVIDENCE_KINDS:
-                c.errors.append(("evidence", f"{item!r} is not one of {', '.join(EVIDENCE_KINDS)}{did_you_mean(item, EVIDENCE_KINDS)}"))
-        out["evidence"] = tuple(sorted(set(e for e in evidence if e in EVIDENCE_KINDS)))
+        elif back is None and out["return_received"] is True:
+            c.errors.append(("days_since_return_delivered", "is required when return_received is true"))
+        if out["order_total"] is None:
+            out["order_total"] = out["refund_amount"]
     c.done()
     return out

@@ -1,184 +1,363 @@
-"""Refund decisions: the returns section of a policy compiled into one first-hit ruleset."""
+"""The refund kind as a table: its built-in rules as data, its lookups (windows, fees, seller overlays) and its amounts."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import operator
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable
 
 from policy import templates
-from policy.model import CustomRule, Policy
+from policy.facts import FACTS
+from policy.model import CustomRule, Dated, Fee, Policy, ReturnsPolicy, WindowExtension
+from policy.reach import holds
 from policy.vocabulary import BUILTIN_REFUND_RULES
 
-from .conditions import all_of, expression, literal, rule, same_event
+from .conditions import all_of, literal, same_event
 from .decision import Decision
-from .engine import CompiledRuleset
 from .facts import CENT, refund_facts
-from .text import cite, money, percent, words
+from .program import KindTable, RuleSpec, placeholders
+from .text import cite, in_force_note, money, percent, show, words
 
 ZERO = Decimal("0.00")
-_BOOL = ("false", "true")
 
-
-@dataclass(frozen=True, slots=True)
-class RefundRule:
-    """What a refund rule decides once it fires."""
-
-    id: str
-    outcome: str
-    reason: str
-    template: str
-    fee_rate: Decimal | None = None  # fixed rate of a custom partial_refund; None: use the category table
-    fields: tuple[str, ...] = ()  # the placeholders the template uses
-
-    @classmethod
-    def make(cls, id: str, outcome: str, reason: str, template: str, fee_rate: Decimal | None = None) -> "RefundRule":
-        """A rule whose explanation formats only the placeholders it uses."""
-        return cls(id, outcome, reason, template, fee_rate, templates.fields(template))
-
-
-# How each explanation placeholder is computed from (facts, refund_amount, fee, rate, rule).
-_PLACEHOLDERS: dict[str, Callable[[dict, Decimal, Decimal, Decimal, RefundRule], Any]] = {
-    "category": lambda f, r, fee, rate, rule: f["category"],
-    "category_label": lambda f, r, fee, rate, rule: f["category_label"],
-    "Category_label": lambda f, r, fee, rate, rule: f["category_label"][:1].upper() + f["category_label"][1:],
-    "price": lambda f, r, fee, rate, rule: money(f["price"]),
-    "days_since_delivery": lambda f, r, fee, rate, rule: f["days_since_delivery"],
-    "reason": lambda f, r, fee, rate, rule: words(f["reason"]),
-    "condition": lambda f, r, fee, rate, rule: words(f["condition"]),
-    "buyer_returns_90d": lambda f, r, fee, rate, rule: f["buyer_returns_90d"],
-    "returnable": lambda f, r, fee, rate, rule: "yes" if f["returnable"] else "no",
-    "seller_fault": lambda f, r, fee, rate, rule: "yes" if f["seller_fault"] else "no",
-    "window_days": lambda f, r, fee, rate, rule: f["window_days"],
-    "refund_amount": lambda f, r, fee, rate, rule: money(r),
-    "fee": lambda f, r, fee, rate, rule: money(fee),
-    "fee_rate": lambda f, r, fee, rate, rule: percent(rate),
-    "rule": lambda f, r, fee, rate, rule: rule.id,
-    "outcome": lambda f, r, fee, rate, rule: words(rule.outcome),
-}
-
-
-# Plain-language explanations of the built-in rules, with their outcome and reason code.
+# Built-in refund rules: outcome, reason code, explanation, condition over event fields, values used.
 BUILTIN = {
     "non_returnable": ("deny", "non_returnable",
-                       "{Category_label} can't be returned for a reason like \"{reason}\", so this refund is declined."),
+                       "{Category_label} can't be returned for a reason like \"{reason}\", so this refund is declined.",
+                       all_of([{"returnable": False}, {"seller_fault": False}]), ("returnable",)),
     "outside_window": ("deny", "outside_window",
                        "{Category_label} can be returned within {window_days} days of delivery and this item was delivered "
-                       "{days_since_delivery} days ago, so this refund is declined."),
+                       "{days_since_delivery} days ago, so this refund is declined.",
+                       {"$gt": {"days_since_delivery": same_event("window_days")}}, ("window_days",)),
     "high_value": ("escalate", "high_value",
-                   "Items costing {min_price} or more are checked by a person, so a member of our team will review this request."),
+                   "Items costing {min_price} or more are checked by a person, so a member of our team will review this request.",
+                   {"$gte": {"price": same_event("escalation_min_price")}}, ("escalation_min_price",)),
     "serial_returner": ("escalate", "serial_returner",
-                        "This account has {buyer_returns_90d} returns in the last 90 days, so a member of our team will review this request."),
+                        "This account has {buyer_returns_90d} returns in the last 90 days, so a member of our team will review this request.",
+                        {"$gte": {"buyer_returns_90d": same_event("escalation_min_returns_90d")}}, ("escalation_min_returns_90d",)),
     "non_returnable_seller_fault": ("returnless_refund", "non_returnable_seller_fault",
                                     "{Category_label} can't be sent back, but the item is \"{reason}\", so you get {refund_amount} "
-                                    "and keep the item."),
+                                    "and keep the item.",
+                                    {"returnable": False}, ("returnable",)),
     "not_received": ("returnless_refund", "not_received",
-                     "The item never reached you, so you get {refund_amount} and there is nothing to send back."),
+                     "The item never reached you, so you get {refund_amount} and there is nothing to send back.",
+                     {"reason": "not_received"}, ()),
     "low_value": ("returnless_refund", "low_value",
-                  "For items of {max_price} or less a return costs more than the item, so you get {refund_amount} and keep it."),
+                  "For items of {max_price} or less a return costs more than the item, so you get {refund_amount} and keep it.",
+                  {"$lte": {"price": same_event("returnless_max_price")}}, ("returnless_max_price",)),
     "restocking_fee": ("partial_refund", "restocking_fee",
                        "An item returned {condition} for a reason that is not the seller's fault carries a {fee_rate} restocking fee, "
-                       "so you get {refund_amount} back ({fee} fee) once the return arrives with the prepaid label."),
+                       "so you get {refund_amount} back ({fee} fee) once the return arrives with the prepaid label.",
+                       all_of([{"restocking_applies": True}, {"seller_fault": False}]), ("restocking_fee",)),
     "approve_return": ("approve_return", "return_approved",
-                       "Your return is approved: send the item back with the prepaid label and you get {refund_amount} back."),
+                       "Your return is approved: send the item back with the prepaid label and you get {refund_amount} back.",
+                       {"$ex": {"price": 1}}, ("window_days",)),  # catch-all: every request has a price
 }
-assert set(BUILTIN) == {name for name, _ in BUILTIN_REFUND_RULES}
+assert list(BUILTIN) == [name for name, _ in BUILTIN_REFUND_RULES]
 
-_DEFAULT_CUSTOM = "This request matches the seller's rule {rule}, so the outcome is: {outcome}."
+# How the built-in explanations' own placeholders are computed from (facts, refund_amount, fee, fee spec, rule).
+_PLACEHOLDERS = {
+    "Category_label": lambda f, r, fee, spec, rule: f["category_label"][:1].upper() + f["category_label"][1:],
+    "category_label": lambda f, r, fee, spec, rule: f["category_label"],
+    "min_price": lambda f, r, fee, spec, rule: money(f["escalation_min_price"]),
+    "max_price": lambda f, r, fee, spec, rule: money(f["returnless_max_price"]),
+    "refund_amount": lambda f, r, fee, spec, rule: money(r),
+    "fee": lambda f, r, fee, spec, rule: money(fee),
+    "fee_rate": lambda f, r, fee, spec, rule: percent(spec.rate) if spec.is_rate else money(fee),
+    "rule": lambda f, r, fee, spec, rule: rule.cited,
+    "outcome": lambda f, r, fee, spec, rule: words(rule.outcome),
+    "seller": lambda f, r, fee, spec, rule: f["seller_id"] or "the marketplace",
+    "reason": lambda f, r, fee, spec, rule: words(f["reason"]),
+    "condition": lambda f, r, fee, spec, rule: words(f["condition"]),
+    "window_days": lambda f, r, fee, spec, rule: f["window_days"],
+    "days_since_delivery": lambda f, r, fee, spec, rule: f["days_since_delivery"],
+    "buyer_returns_90d": lambda f, r, fee, spec, rule: f["buyer_returns_90d"],
+}
+
+_LABELS = {"window_days": "return window", "escalation_min_price": "review threshold",
+           "escalation_min_returns_90d": "serial-returner threshold", "returnless_max_price": "returnless threshold",
+           "restocking_fee": "restocking fee"}
 
 
-def _amounts(outcome: str, price: Decimal, rate: Decimal) -> tuple[Decimal, Decimal]:
+def _shown(name: str, value: Any) -> str:
+    if name == "window_days":
+        return f"{value} days"
+    if name == "escalation_min_returns_90d":
+        return f"{value} returns"
+    if isinstance(value, Fee):
+        return percent(value.rate) if value.is_rate else "the fee schedule"
+    return money(value)
+
+
+def _constants(expr: Any, constants: dict) -> Any:
+    """`expr` with references to the fields in `constants` replaced by their values."""
+    if isinstance(expr, dict):
+        if set(expr) == {"$m"} and expr["$m"] in constants:
+            return constants[expr["$m"]]
+        return {k: _constants(v, constants) for k, v in expr.items()}
+    if isinstance(expr, list):
+        return [_constants(v, constants) for v in expr]
+    return expr
+
+
+def refund_amounts(outcome: str, price: Decimal, fee_spec: Fee, keep_rate: Decimal | None) -> tuple[Decimal, Decimal]:
     """(refund_amount, fee) for an outcome."""
     if outcome in ("approve_return", "returnless_refund"):
         return price, ZERO
     if outcome == "partial_refund":
-        fee = (price * rate).quantize(CENT, rounding=ROUND_HALF_UP)
+        fee = fee_spec.amount(price)
         return price - fee, fee
+    if outcome == "keep_item_refund":
+        return (price * keep_rate).quantize(CENT, rounding=ROUND_HALF_UP), ZERO
     return ZERO, ZERO
 
 
-class RefundProgram:
-    """The compiled refund ruleset of one policy version, plus the tables looked up before it runs."""
+class RefundContext:
+    """The marketplace's returns section and each seller overlay's merged one."""
 
     def __init__(self, policy: Policy):
-        r = policy.returns
-        self.version = policy.version
-        self._returns = r
-        self._seller_fault = r.seller_fault_reasons
-        self._context = {
-            "min_price": money(r.escalation_min_price),
-            "max_price": money(r.returnless_max_price),
-        }
-        conditions = {
-            "non_returnable": all_of([{"returnable": False}, {"seller_fault": False}]),
-            "outside_window": {"$gt": {"days_since_delivery": same_event("window_days")}},
-            "high_value": {"$gte": {"price": literal(r.escalation_min_price)}},
-            "serial_returner": {"$gte": {"buyer_returns_90d": r.escalation_min_returns_90d}},
-            "non_returnable_seller_fault": {"returnable": False},
-            "not_received": {"reason": "not_received"},
-            "low_value": {"$lte": {"price": literal(r.returnless_max_price)}},
-            "restocking_fee": all_of([{"$gt": {"restocking_rate": 0}}, {"seller_fault": False}]),
-            "approve_return": {"$ex": {"price": 1}},  # catch-all: every request has a price
-        }
-        definition: dict[str, Any] = {}
-        self.rules: dict[str, RefundRule] = {}
-        for name, priority in BUILTIN_REFUND_RULES:
-            outcome, reason, template = BUILTIN[name]
-            definition[name] = rule(priority, conditions[name])
-            self.rules[name] = RefundRule.make(name, outcome, reason, template)
-        for custom in r.rules:
-            definition[custom.id] = rule(custom.priority, all_of(expression(c) for c in custom.conditions))
-            self.rules[custom.id] = self._custom(custom)
-        self.order = tuple(sorted(definition, key=lambda k: definition[k]["pri"]))
-        self.ruleset = CompiledRuleset(f"refund@{policy.version}", definition)
+        self.returns = policy.returns
+        self.overlays = {seller: o.returns for seller, o in policy.overlays.items()}
+        self.product_tags = policy.product_tags
+        compiled: dict[WindowExtension, Callable[[dict], bool]] = {}  # overlays share the marketplace's extensions
+        def tests(r: ReturnsPolicy) -> tuple:
+            return tuple((e, compiled.get(e) or compiled.setdefault(e, extension_tests(r)[i][1]))
+                         for i, e in enumerate(r.window_extensions))
+        self.extensions = tests(self.returns)
+        self.overlay_extensions = {seller: tests(r) for seller, r in self.overlays.items()}
+        # Per seller and category (None: unlisted ones), which settings the overlay changes, so a
+        # decision can say whether the marketplace's or the seller's value made it.
+        self.differs: dict[str, dict[str | None, tuple[bool, frozenset, bool]]] = {}
+        self.own_extensions: dict[str, frozenset] = {}
+        m = policy.returns
+        for seller, r in self.overlays.items():
+            names = set(m.categories) | set(r.categories)
+            table = {name: _difference(r.category(name), m.category(name)) for name in names}
+            table[None] = _difference(r.category("\x00unlisted"), m.category("\x00unlisted"))
+            self.differs[seller] = table
+            self.own_extensions[seller] = frozenset(e.id for e in r.window_extensions) - {e.id for e in m.window_extensions}
 
-    @staticmethod
-    def _custom(custom: CustomRule) -> RefundRule:
-        return RefundRule.make(custom.id, custom.outcome, custom.reason, custom.explanation or _DEFAULT_CUSTOM, custom.fee_rate)
 
-    def lookup(self, facts: dict) -> dict:
-        """The request's facts plus the policy table values the rules test."""
-        category = self._returns.category(facts["category"])
-        return {
-            **facts,
-            "returnable": category.returnable,
-            "seller_fault": facts["reason"] in self._seller_fault,
-            "window_days": category.window_days,
-            "restocking_rate": category.restocking_fee[facts["condition"]],
-            "category_label": category.label,
-        }
+def _difference(mine, marketplace) -> tuple[bool, frozenset, bool]:
+    """(window differs, conditions whose fee differs, returnable differs) between a seller's and the marketplace's category."""
+    fees = frozenset(c for c, fee in mine.restocking_fee.items() if fee != marketplace.restocking_fee[c])
+    return mine.window_days != marketplace.window_days, fees, mine.returnable != marketplace.returnable
 
-    def decide(self, raw: Any) -> Decision:
-        """Decide one refund request (see rules.facts.REFUND_FIELDS); raises FactsError on bad facts."""
-        given = refund_facts(raw)
-        f = self.lookup(given)
-        # Facts are validated (category is a code, reason and condition are enum words, numbers are
-        # Decimals or ints), so the event can be written directly; json.dumps would double the cost.
-        event = (
-            f'{{"sid":"0","category":"{f["category"]}","price":{f["price"]},'
-            f'"days_since_delivery":{f["days_since_delivery"]},"reason":"{f["reason"]}",'
-            f'"condition":"{f["condition"]}","buyer_returns_90d":{f["buyer_returns_90d"]},'
-            f'"returnable":{_BOOL[f["returnable"]]},"seller_fault":{_BOOL[f["seller_fault"]]},'
-            f'"window_days":{f["window_days"]},"restocking_rate":{f["restocking_rate"]}}}'
-        )
-        fired = self.rules[self.ruleset.fire(event)]
-        rate = fired.fee_rate if fired.fee_rate is not None else f["restocking_rate"]
-        refund_amount, fee = _amounts(fired.outcome, f["price"], rate)
+
+def _resolve(value: Any, day: date, name: str, dated: dict) -> Any:
+    if type(value) is Dated:
+        value, start = value.at(day)
+        if start is not None:
+            dated[name] = (value, start)
+    return value
+
+
+_COMPARE = {"eq": operator.eq, "ne": operator.ne, "gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}
+
+
+def predicate(condition, kind: str = "refund") -> Callable[[dict], bool]:
+    """A condition as a Python test of looked-up facts (window extensions are tested before the engine runs)."""
+    name, op, value = condition.field, condition.op, condition.value
+    if op in ("contains_any", "contains_all", "contains_none"):
+        tags = frozenset(value)
+        if op == "contains_any":
+            return lambda f: not tags.isdisjoint(f[name])
+        if op == "contains_all":
+            return lambda f: tags.issubset(f[name])
+        return lambda f: tags.isdisjoint(f[name])
+    if FACTS[kind][name].type == "date":
+        if op == "yearly":
+            return lambda f: (d := f[name]) is not None and holds(d.month * 100 + d.day, condition)
+        compare = _COMPARE[op]
+        return lambda f: (d := f[name]) is not None and compare(d.toordinal(), value)
+    if op in ("in", "not_in"):
+        members, inside = frozenset(value), op == "in"
+        return lambda f: (f[name] in members) is inside
+    compare = _COMPARE[op]
+    if op == "ne":
+        return lambda f: compare(f[name], value)  # an unknown value is "not this" too
+    return lambda f: (v := f[name]) is not None and compare(v, value)
+
+
+def _all(tests: tuple) -> Callable[[dict], bool]:
+    if len(tests) == 1:
+        return tests[0]
+
+    def every(f: dict) -> bool:
+        for test in tests:
+            if not test(f):
+                return False
+        return True
+    return every
+
+
+def extension_tests(r: ReturnsPolicy) -> tuple:
+    """(extension, test) for each window extension of a returns section."""
+    return tuple((e, _all(tuple(predicate(c) for c in e.conditions))) for e in r.window_extensions)
+
+
+def _until_window(delivered: date, month_day: tuple[int, int]) -> int:
+    month, day = month_day
+    year = delivered.year
+    for candidate_year in (year, year + 1):
+        try:
+            end = date(candidate_year, month, day)
+        except ValueError:  # 02-29 in a common year: the day before
+            end = date(candidate_year, month, day - 1)
+        if end >= delivered:
+            return (end - delivered).days
+    return 0  # pragma: no cover - the next year always qualifies
+
+
+def add_table_values(r: ReturnsPolicy, f: dict, extensions: tuple | None = None) -> None:
+    """Write the returns-section values a request is decided by into its looked-up facts `f`."""
+    day = f["requested_on"]
+    dated: dict[str, tuple[Any, date]] = {}
+    category = r.categories.get(f["category"]) or r.category(f["category"])
+    window = category.window_days
+    if type(window) is Dated:
+        window = _resolve(window, day, "window_days", dated)
+    window_source = None
+    for extension, matches in (extension_tests(r) if extensions is None else extensions):
+        if matches(f):
+            if extension.until is not None:
+                longer = _until_window(f["delivered_on"], extension.until)
+            else:
+                longer = _resolve(extension.window_days, day, f"window_days:{extension.id}", dated)
+            if longer > window:
+                window, window_source = longer, extension.id
+    fee = category.restocking_fee[f["condition"]]
+    if type(fee) is Dated:
+        fee = _resolve(fee, day, "restocking_fee", dated)
+    min_price, max_price, min_returns = r.escalation_min_price, r.returnless_max_price, r.escalation_min_returns_90d
+    if type(min_price) is Dated or type(max_price) is Dated or type(min_returns) is Dated:
+        min_price = _resolve(min_price, day, "escalation_min_price", dated)
+        max_price = _resolve(max_price, day, "returnless_max_price", dated)
+        min_returns = _resolve(min_returns, day, "escalation_min_returns_90d", dated)
+    f["returnable"] = category.returnable
+    f["seller_fault"] = f["reason"] in r.seller_fault_reasons
+    f["window_days"] = window
+    f["window_source"] = window_source
+    f["fee_spec"] = fee
+    f["restocking_applies"] = fee.rate > 0 if fee.is_rate else fee.amount(f["price"]) > 0
+    f["category_label"] = category.label
+    f["escalation_min_price"] = min_price
+    f["returnless_max_price"] = max_price
+    f["escalation_min_returns_90d"] = min_returns
+    f["dated"] = dated
+
+
+class RefundTable(KindTable):
+    """Refund requests: a buyer's request on one order item."""
+
+    kind = "refund"
+    default_template = "This request matches the rule {rule}, so the outcome is: {outcome}."
+    event_types = {"restocking_applies": "bool", "escalation_min_price": "money", "returnless_max_price": "money",
+                   "escalation_min_returns_90d": "count"}
+
+    def context(self, policy: Policy) -> RefundContext:
+        return RefundContext(policy)
+
+    def builtins(self, ctx: RefundContext) -> list[RuleSpec]:
+        r = ctx.returns
+        # A threshold that never changes (not dated; overlays can't change thresholds) is compiled in
+        # as a constant, so the event does not carry it.
+        constants = {name: literal(value) for name, value in (("escalation_min_price", r.escalation_min_price),
+                                                               ("returnless_max_price", r.returnless_max_price),
+                                                               ("escalation_min_returns_90d", r.escalation_min_returns_90d))
+                     if type(value) is not Dated}
+        return [RuleSpec(name, priority, BUILTIN[name][0], BUILTIN[name][1], BUILTIN[name][2], _constants(BUILTIN[name][3], constants),
+                         BUILTIN[name][4], fields=placeholders(BUILTIN[name][2]))
+                for name, priority in BUILTIN_REFUND_RULES]
+
+    def custom_rules(self, policy: Policy) -> dict[str | None, tuple[CustomRule, ...]]:
+        sets: dict[str | None, tuple[CustomRule, ...]] = {None: policy.returns.rules}
+        for seller, overlay in policy.overlays.items():
+            if any(rule.seller for rule in overlay.returns.rules):
+                sets[seller] = overlay.returns.rules
+        return sets
+
+    def check(self, raw: Any) -> dict:
+        return refund_facts(raw)
+
+    def ruleset_key(self, facts: dict) -> str | None:
+        return facts["seller_id"]
+
+    def lookup(self, ctx: RefundContext, given: dict) -> dict:
+        f = dict(given)
+        sku = given["sku"]
+        if sku is not None and sku in ctx.product_tags:
+            f["product_tags"] = tuple(sorted(set(given["product_tags"]).union(ctx.product_tags[sku])))
+        orders = given["buyer_orders_90d"]
+        f["buyer_return_rate"] = given["buyer_returns_90d"] / orders if orders else 0.0
+        seller = given["seller_id"]
+        overlay = ctx.overlays.get(seller) if seller is not None else None
+        if overlay is None:
+            add_table_values(ctx.returns, f, ctx.extensions)
+        else:
+            add_table_values(overlay, f, ctx.overlay_extensions[seller])
+        if overlay is not None:
+            differs = ctx.differs[seller]
+            window, fees, returnable = differs.get(given["category"]) or differs[None]
+            source = f["window_source"]
+            values = set()
+            if (window and source is None) or source in ctx.own_extensions[seller]:
+                values.add("window_days")
+            if given["condition"] in fees:
+                values.add("restocking_fee")
+            if returnable:
+                values.add("returnable")
+            f["seller_values"] = values
+        return f
+
+    def decision(self, ctx: RefundContext, spec: RuleSpec, f: dict, given: dict, version: str) -> Decision:
+        custom = spec.custom
+        fee_spec = custom.fee if custom is not None and custom.fee is not None else f["fee_spec"]
+        refund_amount, fee = refund_amounts(spec.outcome, f["price"], fee_spec, custom.refund_rate if custom else None)
+        values = {name: _PLACEHOLDERS[name](f, refund_amount, fee, fee_spec, spec) if name in _PLACEHOLDERS
+                  else show("refund", name, f.get(name)) for name in spec.fields}
+        text = templates.render(spec.template, values)
+        if custom is not None and custom.seller is not None:
+            details: dict[str, Any] = {"source": f"seller {custom.seller}"}
+        elif "seller_values" in f and any(name in f["seller_values"] for name in spec.uses):
+            details = {"source": f"seller {f['seller_id']}"}
+        else:
+            details = {"source": "marketplace"}
+        if spec.outcome == "keep_item_refund":
+            details["keeps_item"] = True
+        dated = f["dated"]
+        if dated:
+            notes = {}
+            for name in spec.uses:
+                hit = dated.get(name) or (dated.get(f"window_days:{f['window_source']}") if name == "window_days" and f["window_source"] else None)
+                if hit is not None:
+                    notes[name] = hit
+            if notes:
+                details["in_force"] = {name: start.isoformat() for name, (_, start) in notes.items()}
+                text = in_force_note(text, [(_LABELS[n], _shown(n, v), start) for n, (v, start) in notes.items()],
+                                     "requests", f["requested_on"])
+        if "window_days" in spec.uses and spec.outcome in ("approve_return", "deny", "partial_refund"):
+            if f["window_source"]:
+                details["window"] = f["window_source"]
+                text = f"{text.rstrip()} The {words(f['window_source'])} window of {f['window_days']} days applies."
+            elif "seller_values" in f and "window_days" in f["seller_values"]:
+                text = f"{text.rstrip()} Seller {f['seller_id']}'s own return window of {f['window_days']} days applies."
+        if "seller_values" in f and spec.custom is None:
+            if "restocking_fee" in spec.uses and "restocking_fee" in f["seller_values"]:
+                text = f"{text.rstrip()} Seller {f['seller_id']}'s own restocking fee applies."
+            if "returnable" in spec.uses and "returnable" in f["seller_values"]:
+                text = f"{text.rstrip()} Seller {f['seller_id']} accepts returns of this category."
         return Decision(
             kind="refund",
-            outcome=fired.outcome,
-            reason=fired.reason,
-            rule=fired.id,
-            explanation=cite(self._explain(fired, f, refund_amount, fee, rate), fired.id),
-            policy_version=self.version,
+            outcome=spec.outcome,
+            reason=spec.reason,
+            rule=spec.cited,
+            explanation=cite(text, spec.cited),
+            policy_version=version,
             amounts={"refund_amount": refund_amount, "fee": fee},
+            details=details,
             facts=given,
         )
 
-    def _explain(self, fired: RefundRule, f: dict, refund_amount: Decimal, fee: Decimal, rate: Decimal) -> str:
-        values = {name: self._context[name] if name in self._context else _PLACEHOLDERS[name](f, refund_amount, fee, rate, fired)
-                  for name in fired.fields}
-        return templates.render(fired.template, values)
 
-    def close(self) -> None:
-        """Free the compiled ruleset."""
-        self.ruleset.close()
+TABLE = RefundTable()

@@ -2,30 +2,24 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
-from policy.model import Policy, RewardsPolicy, Tier
-from policy.vocabulary import NOT_ELIGIBLE
+from policy import templates
+from policy.facts import NEVER_ENROLLED_DAYS
+from policy.model import CustomRule, Dated, Policy, RewardsPolicy, Tier
+from policy.vocabulary import NOT_ELIGIBLE, TIER_PRIORITY
 
-from .conditions import literal, rule
+from .conditions import literal, same_event
 from .decision import Decision
-from .engine import CompiledRuleset
-from .facts import tier_facts
-from .text import cite, money, percent, ratio
+from .facts import TIER_FIELDS, tier_facts
+from .program import KindTable, RuleSpec, custom_spec
+from .text import cite, in_force_note, money, percent, ratio, show, words
 
 FEE_QUANTUM = Decimal("0.0001")
-
-
-@dataclass(frozen=True, slots=True)
-class TierRule:
-    """What a tier rule decides once it fires: a tier (None: not eligible) and its reason code."""
-
-    id: str
-    tier: Tier | None
-    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,87 +42,153 @@ def _shown(value: Fraction | None) -> float | None:
     return None if value is None else round(float(value), 4)
 
 
-class TierProgram:
-    """The compiled tier ruleset of one policy version."""
+class TierContext:
+    """The rewards section."""
 
     def __init__(self, policy: Policy):
-        w = policy.rewards
-        self.version = policy.version
-        self._rewards = w
-        low_tier = w.tier(w.low_volume_treat_as)
-        specs: list[tuple[str, int, dict, TierRule]] = [
-            ("low_volume", 100, {"$lt": {"units": w.low_volume_min_units}}, TierRule("low_volume", low_tier, "low_volume")),
-            ("vtr_below_minimum", 200, {"$lt": {"vtr": literal(w.min_vtr)}}, TierRule("vtr_below_minimum", None, "vtr_below_minimum")),
-            ("aprl_below_minimum", 300, {"$lt": {"aprl": literal(w.min_aprl)}}, TierRule("aprl_below_minimum", None, "aprl_below_minimum")),
+        self.rewards = policy.rewards
+
+
+def _resolve(value: Any, day: date, name: str, dated: dict) -> Any:
+    if type(value) is Dated:
+        value, start = value.at(day)
+        if start is not None:
+            dated[name] = (value, start)
+    return value
+
+
+class TierTable(KindTable):
+    """Seller reward tiers: a seller's counts over the window."""
+
+    kind = "tier"
+    default_template = "Your account matches the rule {rule}, so your tier is {tier}."
+    event_types = {"min_units": "count", "min_vtr": "money", "min_aprl": "money"}
+
+    def context(self, policy: Policy) -> TierContext:
+        return TierContext(policy)
+
+    def builtins(self, ctx: TierContext) -> list[RuleSpec]:
+        w = ctx.rewards
+        specs = [
+            RuleSpec("low_volume", 100, "eligible" if w.tier(w.low_volume_treat_as) else "not_eligible", "low_volume", "",
+                     {"$lt": {"units": same_event("min_units")}}, ("min_units",), extra=w.tier(w.low_volume_treat_as)),
+            RuleSpec("vtr_below_minimum", 200, "not_eligible", "vtr_below_minimum", "", {"$lt": {"vtr": same_event("min_vtr")}}, ("min_vtr",)),
+            RuleSpec("aprl_below_minimum", 300, "not_eligible", "aprl_below_minimum", "", {"$lt": {"aprl": same_event("min_aprl")}},
+                     ("min_aprl",)),
         ]
         for i, tier in enumerate(w.tiers):
             # The last tier has no bound: it is the catch-all every request reaches.
             condition = {"$lte": {"cpu": literal(tier.max_cpu)}} if tier.max_cpu is not None else {"$ex": {"units": 1}}
-            specs.append((f"tier_{tier.name}", 400 + i, condition, TierRule(f"tier_{tier.name}", tier, "cpu_tier")))
-        self.rules = {name: spec for name, _, _, spec in specs}
-        self.order = tuple(name for name, _, _, _ in specs)
-        self.ruleset = CompiledRuleset(f"tier@{policy.version}", {name: rule(p, c) for name, p, c, _ in specs})
+            specs.append(RuleSpec(f"tier_{tier.name}", TIER_PRIORITY + i, "eligible", "cpu_tier", "", condition, (), extra=tier))
+        return specs
 
-    def decide(self, raw: Any) -> Decision:
-        """Decide a seller's tier from window counts (see rules.facts.TIER_FIELDS); FactsError on bad facts."""
-        f = tier_facts(raw)
-        m = Metrics.of(f)
+    def custom_rules(self, policy: Policy) -> dict[str | None, tuple[CustomRule, ...]]:
+        return {None: policy.rewards.rules}
+
+    def spec_of(self, custom: CustomRule) -> RuleSpec:
+        return custom_spec(custom, "tier", self.default_template, extra=None)
+
+    def check(self, raw: Any) -> dict:
+        return tier_facts(raw)
+
+    def lookup(self, ctx: TierContext, given: dict) -> dict:
+        w = ctx.rewards
+        day = given["as_of"]
+        dated: dict[str, tuple[Any, date]] = {}
+        m = Metrics.of(given)
+        f = dict(given)
         # No shipments: tracking can't be shown valid (VTR 0). No returns: no label was missing (APRL 1).
         # No units: CPU 0, but the low-volume rule catches it first (min_units is at least 1).
-        event = (
-            f'{{"sid":"0","units":{f["units"]},"vtr":{float(m.vtr) if m.vtr is not None else 0.0!r},'
-            f'"aprl":{float(m.aprl) if m.aprl is not None else 1.0!r},"cpu":{float(m.cpu) if m.cpu is not None else 0.0!r}}}'
-        )
-        fired = self.rules[self.ruleset.fire(event)]
-        w = self._rewards
-        tier = fired.tier
+        f["vtr"] = float(m.vtr) if m.vtr is not None else 0.0
+        f["aprl"] = float(m.aprl) if m.aprl is not None else 1.0
+        f["cpu"] = float(m.cpu) if m.cpu is not None else 0.0
+        enrolled = given["enrolled_on"]
+        f["days_since_enrolment"] = (day - enrolled).days if enrolled is not None else NEVER_ENROLLED_DAYS
+        f["min_units"] = _resolve(w.low_volume_min_units, day, "min_units", dated)
+        f["min_vtr"] = _resolve(w.min_vtr, day, "min_vtr", dated)
+        f["min_aprl"] = _resolve(w.min_aprl, day, "min_aprl", dated)
+        f["fee_per_unit"] = _resolve(w.fee_per_unit, day, "fee_per_unit", dated)
+        f["metrics"] = m
+        f["dated"] = dated
+        return f
+
+    def decision(self, ctx: TierContext, spec: RuleSpec, f: dict, given: dict, version: str) -> Decision:
+        w = replace(ctx.rewards, fee_per_unit=f["fee_per_unit"], min_vtr=f["min_vtr"], min_aprl=f["min_aprl"],
+                    low_volume_min_units=f["min_units"])
+        m = f["metrics"]
+        counts = {name: f[name] for name in TIER_FIELDS}
+        if spec.custom is not None:
+            tier = w.tier(spec.custom.tier) if spec.custom.tier else None
+        else:
+            tier = spec.extra
         discount = tier.discount if tier else Decimal(0)
         fee = (w.fee_per_unit * (1 - discount)).quantize(FEE_QUANTUM, rounding=ROUND_HALF_UP).normalize()
+        if spec.custom is not None:
+            own = {"tier": tier.name if tier else NOT_ELIGIBLE, "discount": percent(discount), "fee_per_unit": money(fee, exact=True),
+                   "rule": spec.cited, "outcome": words(spec.outcome)}
+            text = templates.render(spec.template, {n: own[n] if n in own else show("tier", n, f.get(n)) for n in spec.fields})
+        else:
+            text = _explain(w, spec, tier, counts, m, fee)
+        notes = [(name, f["dated"][name]) for name in ("fee_per_unit", *spec.uses) if name in f["dated"]]
+        details = {
+            "eligible": tier is not None,
+            "tier": tier.name if tier else NOT_ELIGIBLE,
+            "vtr": _shown(m.vtr),
+            "aprl": _shown(m.aprl),
+            "cpu": _shown(m.cpu),
+            "advice": advice(w, counts, m, spec.id),
+        }
+        if notes:
+            details["in_force"] = {name: start.isoformat() for name, (_, start) in notes}
+            text = in_force_note(text, [(_LABELS[n], _shown_value(n, v), start) for n, (v, start) in notes], "days", f["as_of"])
         return Decision(
             kind="tier",
             outcome="eligible" if tier else "not_eligible",
-            reason=fired.reason,
-            rule=fired.id,
-            explanation=cite(self._explain(fired, f, m, discount, fee), fired.id),
-            policy_version=self.version,
+            reason=spec.reason,
+            rule=spec.cited,
+            explanation=cite(text, spec.cited),
+            policy_version=version,
             amounts={"discount": discount, "fee_per_unit": fee},
-            details={
-                "eligible": tier is not None,
-                "tier": tier.name if tier else NOT_ELIGIBLE,
-                "vtr": _shown(m.vtr),
-                "aprl": _shown(m.aprl),
-                "cpu": _shown(m.cpu),
-                "advice": advice(w, f, m, fired.id),
-            },
-            facts=f,
+            details=details,
+            facts=given,
         )
 
-    def _explain(self, fired: TierRule, f: dict, m: Metrics, discount: Decimal, fee: Decimal) -> str:
-        w = self._rewards
-        if fired.id == "low_volume":
-            text = (f"You had {f['units']} units in the last {w.window_days} days and the program assesses sellers "
-                    f"from {w.low_volume_min_units} units")
-            if fired.tier is None:
-                return text + ", so you are not eligible for a discount yet."
-            return text + f", so until then you get the {fired.tier.name} tier: {_price(fee, w.fee_per_unit)}."
-        if fired.id == "vtr_below_minimum":
-            return (f"Your Valid Tracking Rate is {ratio(m.vtr)} and the program needs at least {percent(w.min_vtr)}, "
-                    f"so you are not eligible for a discount.")
-        if fired.id == "aprl_below_minimum":
-            return (f"Your prepaid return label rate is {ratio(m.aprl)} and the program needs at least {percent(w.min_aprl)}, "
-                    f"so you are not eligible for a discount.")
-        tier = fired.tier
-        assert tier is not None
-        if tier.max_cpu is None:
-            previous = w.tiers[-2].max_cpu if len(w.tiers) > 1 else None
-            bound = f", above every discount tier's limit ({percent(previous)})" if previous is not None else ""
-            return f"Your Contacts Per Unit is {ratio(m.cpu)}{bound}, so you are in the {tier.name} tier: {_price(fee, w.fee_per_unit)}."
-        return (f"Your Contacts Per Unit is {ratio(m.cpu)}, within the {tier.name} tier's limit of {percent(tier.max_cpu)}, "
-                f"so {_price(fee, w.fee_per_unit)}.")
 
-    def close(self) -> None:
-        """Free the compiled ruleset."""
-        self.ruleset.close()
+_LABELS = {"fee_per_unit": "base fee", "min_units": "low-volume threshold", "min_vtr": "minimum VTR", "min_aprl": "minimum APRL"}
+
+
+def _shown_value(name: str, value: Any) -> str:
+    if name == "fee_per_unit":
+        return money(value, exact=True) + " per unit"
+    if name == "min_units":
+        return f"{value} units"
+    return percent(value)
+
+
+def _explain(w: RewardsPolicy, spec: RuleSpec, tier: Tier | None, f: dict, m: Metrics, fee: Decimal) -> str:
+    if spec.id == "low_volume":
+        text = (f"You had {f['units']} units in the last {w.window_days} days and the program assesses sellers "
+                f"from {w.low_volume_min_units} units")
+        if tier is None:
+            return text + ", so you are not eligible for a discount yet."
+        return text + f", so until then you get the {tier.name} tier: {_price(fee, w.fee_per_unit)}."
+    if spec.id == "vtr_below_minimum":
+        return (f"Your Valid Tracking Rate is {ratio(m.vtr)} and the program needs at least {percent(w.min_vtr)}, "
+                f"so you are not eligible for a discount.")
+    if spec.id == "aprl_below_minimum":
+        return (f"Your prepaid return label rate is {ratio(m.aprl)} and the program needs at least {percent(w.min_aprl)}, "
+                f"so you are not eligible for a discount.")
+    assert tier is not None
+    if tier.max_cpu is None:
+        previous = w.tiers[-2].max_cpu if len(w.tiers) > 1 else None
+        bound = f", above every discount tier's limit ({percent(previous)})" if previous is not None else ""
+        return f"Your Contacts Per Unit is {ratio(m.cpu)}{bound}, so you are in the {tier.name} tier: {_price(fee, w.fee_per_unit)}."
+    return (f"Your Contacts Per Unit is {ratio(m.cpu)}, within the {tier.name} tier's limit of {percent(tier.max_cpu)}, "
+            f"so {_price(fee, w.fee_per_unit)}.")
+
+
+TABLE = TierTable()
+
 
 
 def _price(fee: Decimal, base: Decimal) -> str:

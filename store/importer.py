@@ -297,7 +297,7 @@ def _files(paths: Iterable[str]) -> Iterator[tuple[str, RecordType | None]]:
 
 
 @contextmanager
-def _bulk_load(session: Session) -> Iterator[None]:
+def bulk_load(session: Session) -> Iterator[None]:
     """Settings for a large import, restored afterwards. The cyclic garbage collector is paused: the
     import's millions of long-lived ids would be traversed again and again, and its rows make no cycles.
     SQLite gets a larger page cache: index pages are revisited at random as the tables grow."""
@@ -319,7 +319,7 @@ def _bulk_load(session: Session) -> Iterator[None]:
 
 def import_paths(session: Session, *, paths: Iterable[str]) -> ImportReport:
     """Import JSON Lines and CSV files (or directories of them) as one import; ImportFailed on a bad record."""
-    with _bulk_load(session):
+    with bulk_load(session):
         importer = Importer(session)
         for path, kind in _files(paths):
             if kind is None:
@@ -332,7 +332,7 @@ def import_paths(session: Session, *, paths: Iterable[str]) -> ImportReport:
 
 def import_records(session: Session, *, records: Iterable[dict[str, Any]], source: str = "<records>") -> ImportReport:
     """Import records given as JSON-like dicts (each with a `type`), numbered from 1 in error messages."""
-    with _bulk_load(session):
+    with bulk_load(session):
         importer = Importer(session)
         for line, record in enumerate(records, start=1):
             _add_record(importer, record, source, line)

@@ -141,6 +141,7 @@ class Order(Base):
     delivered_at: Mapped[datetime | None]
     shipping_paid: Mapped[Decimal] = mapped_column(default=Decimal(0), server_default=text("0"))
     a_to_z_claim: Mapped[bool] = mapped_column(default=False, server_default=false())
+    currency: Mapped[str | None] = mapped_column(String(3))  # ISO 4217 code of an imported Amazon order's amounts
 
 
 class OrderItem(Base):
@@ -250,10 +251,12 @@ class ReturnRequest(Base):
     requested_at: Mapped[datetime] = mapped_column(index=True)
     prepaid_label: Mapped[bool]
     ships_back: Mapped[bool]
-    delivered_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None] = mapped_column(index=True)  # the claim finder's window start
     condition_received: Mapped[str | None] = mapped_column(String(16))
     decision_id: Mapped[str | None] = mapped_column(ForeignKey("decisions.id"))
     quantity: Mapped[int | None]  # the units asked about; None: the whole line
+    amazon_rma_id: Mapped[str | None] = mapped_column(String(64))  # from an Amazon returns report
+    amazon_reason: Mapped[str | None] = mapped_column(String(200))  # the report's reason, before mapping to `reason`
 
 
 class Refund(Base):
@@ -270,6 +273,7 @@ class Refund(Base):
     issued_at: Mapped[datetime] = mapped_column(index=True)
     auto_refund_late: Mapped[bool]
     decision_id: Mapped[str | None] = mapped_column(ForeignKey("decisions.id"))
+    amazon_resolution: Mapped[str | None] = mapped_column(String(64))  # an Amazon returns report's Resolution
 
 
 class Claim(Base):
@@ -286,6 +290,8 @@ class Claim(Base):
     status: Mapped[str] = mapped_column(String(16))
     reimbursement: Mapped[Decimal | None]
     decision_id: Mapped[str | None] = mapped_column(ForeignKey("decisions.id"))
+    safet_claim_id: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)  # Amazon's SAFE-T claim, when imported
+    safet_claim_state: Mapped[str | None] = mapped_column(String(64))  # its state as the report words it
 
 
 class ChatIdentity(Base):

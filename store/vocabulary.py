@@ -13,7 +13,7 @@ CLAIM_REASONS = (
 )
 EVIDENCE_KINDS = ("photo", "tracking", "signature")
 REFUND_ISSUERS = ("marketplace", "seller")
-REFUND_OUTCOMES = ("approve_return", "returnless_refund", "partial_refund", "deny", "escalate")
+REFUND_OUTCOMES = ("approve_return", "returnless_refund", "partial_refund", "keep_item_refund", "deny", "escalate")
 
 FULFILMENTS = ("seller", "marketplace")
 ENROLMENTS = ("default", "choice")
@@ -24,7 +24,7 @@ DECISION_CHANNELS = ("cli", "telegram", "terminal")
 ROLES = ("buyer", "seller", "admin", "agent")
 
 # Refund outcomes that move money to the buyer, and those where the item is sent back.
-REFUNDING_OUTCOMES = ("approve_return", "returnless_refund", "partial_refund")
+REFUNDING_OUTCOMES = ("approve_return", "returnless_refund", "partial_refund", "keep_item_refund")
 SHIP_BACK_OUTCOMES = ("approve_return", "partial_refund")
 # A claim decision's outcome -> the claim's status.
 CLAIM_STATUS_OF = {"approve": "approved", "deny": "denied", "needs_evidence": "needs_evidence"}

@@ -20,7 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="decide JSON Lines of facts from stdin",
         description="Reads one JSON object of facts per line from stdin and writes one JSON decision per line, "
         "in the same order. A bad line gets {\"error\": ...} naming the line and field; the rest are still "
-        "decided and the exit code is 1. Blank lines are skipped.",
+        "decided and the exit code is 1. Blank lines are skipped. The facts of each kind (and the defaults of the "
+        "optional ones) are listed in docs/policy.md, 'The fact model'.",
     )
     decide.add_argument("kind", choices=KINDS, help="what to decide")
     decide.add_argument("--policy", metavar="PATH", help="policy file (default: the configured policy)")

@@ -52,6 +52,11 @@ def show_decision(args: argparse.Namespace) -> int:
     if record.decided_by != ENGINE:
         print(f"  decided by:     {record.decided_by}" + (f", reviewing {record.reviews_decision_id}" if record.reviews_decision_id else ""))
         print(f"  note:           {record.note or '-'}")
+    result = record.result or {}
+    if result.get("source"):
+        print(f"  made by:        {result['source']}" + (f" (window: {result['window']})" if result.get("window") else ""))
+    if result.get("in_force"):
+        print("  dated values:   " + ", ".join(f"{name} from {start}" for name, start in result["in_force"].items()))
     if amounts:
         print(f"  amounts:        {amounts}")
     if subjects:

@@ -20,6 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     check.add_argument("path", nargs="?", help="policy file (default: the configured policy)")
     check.set_defaults(handler=check_policy)
     schema = actions.add_parser("schema", help="print the policy language's JSON Schema")
+    schema.add_argument("--overlay", action="store_true", help="the schema of a seller overlay file instead")
     schema.set_defaults(handler=print_schema)
     test = actions.add_parser("test", help="run table-driven cases against a policy",
                               description="Runs each case (facts and expected fields) against the policy, prints failures with "
@@ -94,6 +95,6 @@ def test_policy(args: argparse.Namespace) -> int:
 
 
 def print_schema(args: argparse.Namespace) -> int:
-    """Print the JSON Schema."""
-    print(schema_json())
+    """Print the JSON Schema (of a policy, or with --overlay of a seller overlay)."""
+    print(schema_json(overlay=getattr(args, "overlay", False)))
     return 0

@@ -15,6 +15,7 @@ from store import (
     import_records, log_decision, record_return_delivery, sqlite_path,
     tier_facts,
 )
+from store.amazon import FORMATS as AMAZON_FORMATS, import_amazon_report, report_format
 from store.demo import BUYER_PROFILES, BUYERS, SELLERS, demo_plan
 
 from .common import iso_date, config_of, load_compiled, open_store_at, print_json
@@ -27,6 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                          "orders.csv, or a directory of them) in one transaction: a bad record stops the import with "
                          "PATH:LINE: message and nothing is written. Importing the same data again changes nothing.")
     imp.add_argument("paths", nargs="+", metavar="PATH")
+    imp.add_argument("--format", choices=AMAZON_FORMATS, help="an Amazon report (default: told by the header); "
+                     "each report file is imported in its own transaction")
+    imp.add_argument("--seller", metavar="SELLER_ID", help="the seller whose Amazon report it is (needed for Amazon reports)")
     imp.set_defaults(handler=run_import)
     demo = sub.add_parser("demo", help="(re)create the embedded SQLite database with demo data")
     demo.set_defaults(handler=run_demo)
@@ -43,6 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_import(args: argparse.Namespace) -> int:
     """Import the files; print a summary, or `PATH:LINE: message` and exit 1."""
+    if args.format or _all_amazon(args.paths):
+        return run_amazon_import(args)
     store = open_store_at(config_of(args).database_url)
     started = time.perf_counter()
     try:
@@ -58,6 +64,38 @@ def run_import(args: argparse.Namespace) -> int:
         store.close()
     seconds = time.perf_counter() - started
     print(f"imported {report.summary()} in {seconds:.2f} s ({report.total / max(seconds, 1e-9):,.0f} records/s)")
+    return 0
+
+
+def _all_amazon(paths: list[str]) -> bool:
+    """Whether every path is a file with an Amazon report's header."""
+    try:
+        return all(os.path.isfile(p) and not p.endswith((".jsonl", ".ndjson", ".csv")) and report_format(p) for p in paths)
+    except ImportFailed:
+        return False
+
+
+def run_amazon_import(args: argparse.Namespace) -> int:
+    """Import Amazon reports, one transaction per file; `PATH:LINE: column: message` and exit 1 on a bad line."""
+    if not args.seller:
+        raise CliError("an Amazon report does not name its seller: add --seller SELLER_ID")
+    store = open_store_at(config_of(args).database_url)
+    try:
+        for path in args.paths:
+            started = time.perf_counter()
+            try:
+                with store.write() as session:
+                    done = import_amazon_report(session, path=path, seller_id=args.seller, fmt=args.format)
+            except ImportFailed as exc:
+                print(exc, file=sys.stderr)
+                print(f"nothing was imported from {path}", file=sys.stderr)
+                return 1
+            except (StoreError, OSError) as exc:
+                raise CliError(str(exc)) from None
+            seconds = time.perf_counter() - started
+            print(f"imported {done.summary()} in {seconds:.2f} s ({done.counts.lines / max(seconds, 1e-9):,.0f} lines/s)")
+    finally:
+        store.close()
     return 0
 
 

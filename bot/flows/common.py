@@ -1,7 +1,10 @@
 """What everyone can do: /start (with an invite code), /help, /cancel, the public policy summary, decisions."""
 from __future__ import annotations
 
+from datetime import date
+
 from policy import Policy
+from policy.model import at
 from store import NotFound, get_decision, redeem_invite
 from store.models import Buyer, Seller
 
@@ -16,17 +19,19 @@ from .wording import rule_description, without_rule_id
 def policy_summary(policy: Policy, lang: str) -> str:
     """The public summary of the return policy, generated from the policy in force."""
     r = policy.returns
-    exceptions = ", ".join(f"{c.label} {c.window_days}" for c in r.categories.values()
-                           if c.returnable and c.window_days != r.default_window_days)
+    today = date.today()  # windows and thresholds may change on dates: the summary shows today's
+    default_window = at(r.default_window_days, today)
+    exceptions = ", ".join(f"{c.label} {at(c.window_days, today)}" for c in r.categories.values()
+                           if c.returnable and at(c.window_days, today) != default_window)
     closed = [c.label for c in r.categories.values() if not c.returnable]
     names = ", ".join(closed[:-1]) + f" and {closed[-1]}" if len(closed) > 1 else "".join(closed)
     return text(
         lang, "policy_summary",
-        default_window=r.default_window_days,
+        default_window=default_window,
         window_exceptions=text(lang, "summary_windows", exceptions=exceptions) if exceptions else "",
         non_returnable=text(lang, "summary_non_returnable", categories=names[:1].upper() + names[1:]) if closed else "",
-        returnless_max=money(r.returnless_max_price),
-        escalation_price=money(r.escalation_min_price),
+        returnless_max=money(at(r.returnless_max_price, today)),
+        escalation_price=money(at(r.escalation_min_price, today)),
     )
 
 

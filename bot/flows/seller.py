@@ -3,19 +3,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from policy.model import at
 from policy.vocabulary import CLAIM_REASONS, NOT_ELIGIBLE
 from rules.text import ratio
 from store import (
-    CaseExists, ClaimExists, NotFound, StoreError, cases_for, claim_facts, claimable_refunds, file_claim, get_decision, log_decision,
+    CaseExists, ClaimExists, NotFound, StoreError, cases_for, claim_facts, file_claim, get_decision, log_decision,
     open_case, reassess_claim, seller_claim, seller_claims, seller_refund, seller_refunds, seller_reviews, tier_facts,
     weekly_tier_counts,
 )
 from store.timeutil import day_start
 from store.vocabulary import ENGINE
 
+from .. import returns_report
 from ..charts import Thresholds, WeekPoint, tier_chart
+from ..claim_finder import find_for_seller
 from ..format import button_label, day, money
 from ..markup import Html, plain
 from ..messages import Attachment, Photo, Reply
@@ -49,6 +52,7 @@ def eligible_on(turn: Turn, record) -> "date | None":
     if record.reason != "too_early" or spec is None or "days_since_refund" not in facts:
         return None
     return record.decided_at.date() + timedelta(days=spec.min_days_since_refund - int(facts["days_since_refund"]))
+REPORT_DAYS = 180
 
 
 def tier(turn: Turn, _arg: str = "") -> list[Reply]:
@@ -69,8 +73,8 @@ def tier(turn: Turn, _arg: str = "") -> list[Reply]:
     return [Reply(turn.t(
         "tier_report",
         window=rewards.window_days, as_of=as_of.isoformat(),
-        vtr=ratio(d["vtr"]), min_vtr=ratio(rewards.min_vtr), vtr_mark=mark(d["vtr"], rewards.min_vtr),
-        aprl=ratio(d["aprl"]), min_aprl=ratio(rewards.min_aprl), aprl_mark=mark(d["aprl"], rewards.min_aprl),
+        vtr=ratio(d["vtr"]), min_vtr=ratio(at(rewards.min_vtr, as_of)), vtr_mark=mark(d["vtr"], at(rewards.min_vtr, as_of)),
+        aprl=ratio(d["aprl"]), min_aprl=ratio(at(rewards.min_aprl, as_of)), aprl_mark=mark(d["aprl"], at(rewards.min_aprl, as_of)),
         cpu=ratio(d["cpu"]),
         tier=turn.label(d["tier"]), discount=f"{float(decision.amounts['discount']) * 100:.0f}%",
         fee=money(decision.amounts["fee_per_unit"], exact=True),
@@ -86,18 +90,20 @@ def _share(part: int, whole: int) -> float | None:
 def _tier_chart(turn: Turn, as_of) -> Attachment:
     """VTR, APRL and CPU week by week over the policy's window, and the tier the engine gives at each week's end."""
     rewards = turn.policy.rewards
+    today = as_of.date() if isinstance(as_of, datetime) else as_of  # thresholds in force today (a policy may date them)
+    window_days = rewards.window_days
     points = []
-    for week in weekly_tier_counts(turn.session, seller_id=turn.account, as_of=as_of, window_days=rewards.window_days):
+    for week in weekly_tier_counts(turn.session, seller_id=turn.account, as_of=as_of, window_days=window_days):
         c, last_day = week.counts, (week.end - timedelta(days=1)).date()
-        trailing = tier_facts(turn.session, seller_id=turn.account, as_of=last_day, window_days=rewards.window_days)
+        trailing = tier_facts(turn.session, seller_id=turn.account, as_of=last_day, window_days=window_days)
         tier_then = turn.live.decide_tier(trailing).details["tier"]
         points.append(WeekPoint(last_day, _share(c["valid_tracking"], c["shipments"]), _share(c["prepaid_label_returns"], c["returns"]),
                                 _share(c["contacts"], c["units"]), turn.label(tier_then)))
     thresholds = Thresholds(
-        min_vtr=float(rewards.min_vtr), min_aprl=float(rewards.min_aprl),
+        min_vtr=float(at(rewards.min_vtr, today)), min_aprl=float(at(rewards.min_aprl, today)),
         tier_max_cpu=tuple((turn.label(t.name), None if t.max_cpu is None else float(t.max_cpu)) for t in rewards.tiers),
         tier_order=(turn.label(NOT_ELIGIBLE), *(turn.label(t.name) for t in reversed(rewards.tiers))))
-    png = tier_chart(points, thresholds, title=turn.t("tier_chart_title", window=rewards.window_days, as_of=as_of.isoformat()))
+    png = tier_chart(points, thresholds, title=turn.t("tier_chart_title", window=window_days, as_of=as_of.isoformat()))
     return Attachment(f"tier-{turn.account}-{as_of.isoformat()}.png", png, "photo")
 
 
@@ -178,14 +184,14 @@ def start_claim(turn: Turn, refund_id: str = "") -> list[Reply]:
     turn.convo.start("claim")
     if refund_id.strip():
         return choose_refund(turn, {"refund": refund_id.strip()})
-    window = turn.policy.claims.filing_window_days
-    claimable = claimable_refunds(turn.session, seller_id=turn.account, as_of=turn.now, filing_window_days=window)
-    options = [(button_label(c.refund.product_name, money(c.refund.amount)), {"refund": c.refund.refund_id}) for c in claimable]
+    # The claim finder's list: every refund the policy in force would still reimburse, soonest deadline first.
+    claimable = find_for_seller(turn.session, turn.live.current, seller_id=turn.account, as_of=turn.now).claimable[:LISTED]
+    options = [(button_label(c.product_name, money(c.refund_amount)), {"refund": c.refund_id}) for c in claimable]
     shown = [label for label, _ in options]
-    options = [(button_label(c.refund.product_name, f"{money(c.refund.amount)} · {c.deadline.isoformat()}")
+    options = [(button_label(c.product_name, f"{money(c.refund_amount)} · {c.deadline.isoformat()}")
                 if shown.count(label) > 1 else label, value)  # two refunds alike: their deadlines tell them apart
                for (label, value), c in zip(options, claimable)]
-    lines = [turn.t("claim_refund_line", product=c.refund.product_name, amount=money(c.refund.amount),
+    lines = [turn.t("claim_refund_line", product=c.product_name, amount=money(c.refund_amount),
                     deadline=c.deadline.isoformat(), days=c.days_left) for c in claimable]
     for line, option in _open_claims(turn, seller_claims(turn.session, seller_id=turn.account, limit=50)):
         lines.append(line)
@@ -248,6 +254,36 @@ def review_why(turn: Turn, text: str) -> list[Reply]:
         return [turn.reply("appeal_exists", case_id=exc.existing_id)]
     turn.convo.finish(kind="claim_review", decision_id=record.id, case_id=case.case_id)
     return [turn.reply("claim_review_opened", claim_id=data["claim_id"], case_id=case.case_id)]
+
+
+def report(turn: Turn, _arg: str = "") -> list[Reply]:
+    """/report: the seller's return rates over the last months, as a summary and a chart."""
+    since = turn.now.date() - timedelta(days=REPORT_DAYS)
+    built = returns_report.build(turn.session, turn.live.current, seller_id=turn.account, since=since)
+    stats = built.stats
+    units, returned = sum(stats.units.values()), sum(stats.returns.values())
+    if not units and not returned:
+        return [turn.reply("report_none", since=since.isoformat())]
+    reasons: dict[str, int] = {}
+    for (_, reason), count in stats.returns_by_reason.items():
+        reasons[reason] = reasons.get(reason, 0) + count
+    top_reason = max(sorted(reasons), key=reasons.get) if reasons else None
+    top = stats.top_refunded[0] if stats.top_refunded else None
+    summary = turn.t("report_summary", since=since.isoformat(), returns=returned, units=units,
+                     rate=ratio(returns_report.rate(returned, units)), reason=turn.label(top_reason) if top_reason else "-",
+                     product=f"{top[2]} ({money(top[4])})" if top else "-", changed=built.replayed.changed,
+                     total=built.replayed.total)
+    return [Reply(summary, attachment=Attachment("returns.png", returns_report.chart(built), "photo"))]
+
+
+def owed(turn: Turn, _arg: str = "") -> list[Reply]:
+    """/owed, "what am I owed": the total the claim finder says the seller can still claim, and the soonest deadline."""
+    found = find_for_seller(turn.session, turn.live.current, seller_id=turn.account, as_of=turn.now)
+    soonest = found.soonest
+    if soonest is None:
+        return [turn.reply("owed_none")]
+    return [turn.reply("owed_summary", count=len(found.claimable), total=money(found.total), deadline=soonest.deadline.isoformat(),
+                       days=soonest.days_left, refund_id=soonest.refund_id, product=soonest.product_name)]
 
 
 def choose_refund(turn: Turn, choice: dict) -> list[Reply]:

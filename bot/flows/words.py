@@ -9,7 +9,7 @@ from . import buyer, common
 from .turn import Turn
 
 Handler = Callable[[Turn, str], list[Reply]]
-COMMAND_INTENTS = ("status", "tier", "refunds", "claims", "claim")
+COMMAND_INTENTS = ("status", "tier", "refunds", "claims", "claim", "owed")
 
 
 def answer(turn: Turn, message: str, intent: Intent, commands: dict[str, Handler]) -> list[Reply]:

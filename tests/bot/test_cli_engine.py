@@ -5,6 +5,7 @@ import io
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -28,7 +29,7 @@ def jsonl(*items) -> bytes:
 def test_policy_check_ok(monkeypatch, capsys):
     code, out, _ = run(monkeypatch, capsys, ["policy", "check", DEFAULT_POLICY_PATH])
     assert code == 0
-    assert out.startswith("ok: policy 2026.11-1+") and "rules refund 11, tier 8, claim 10 (2 custom)" in out
+    assert out.startswith("ok: policy 2026.11-1+") and "rules refund 11, tier 8, claim 11 (2 custom)" in out
     assert out.count("\n") == 1
 
 
@@ -122,3 +123,32 @@ def test_decide_reports_a_number_python_cannot_convert_and_goes_on(monkeypatch, 
     first, second = [json.loads(line) for line in out.splitlines()]
     assert code == 1 and first == {"error": "line 1: invalid JSON: a number has too many digits", "line": 1}
     assert second["outcome"] == "approve_return"
+
+
+AMAZON = str(Path(DEFAULT_POLICY_PATH).with_name("amazon-2026.yaml"))
+
+
+def test_decide_accepts_the_new_facts_and_names_unknown_ones(monkeypatch, capsys):
+    stdin = jsonl(
+        {**REFUND, "seller_id": "S9", "reason": "not_as_described", "product_tags": ["gift"], "buyer_country": "DE",
+         "requested_on": "2026-06-15"},
+        {**REFUND, "buyer_countri": "DE"},
+    )
+    code, out, _ = run(monkeypatch, capsys, ["decide", "refund", "--policy", AMAZON], stdin)
+    first, second = (json.loads(line) for line in out.splitlines())
+    assert code == 1
+    assert (first["outcome"], first["rule"], first["source"]) == ("keep_item_refund", "S9/keep_it_small_complaints", "seller S9")
+    assert second["field"] == "buyer_countri" and "did you mean 'buyer_country'" in second["error"]
+
+
+def test_policy_check_and_test_understand_overlays(monkeypatch, capsys):
+    code, out, _ = run(monkeypatch, capsys, ["policy", "check", AMAZON])
+    assert code == 0 and "1 seller overlays" in out
+    cases = str(Path(AMAZON).with_name("amazon-2026.cases.yaml"))
+    code, out, _ = run(monkeypatch, capsys, ["policy", "test", AMAZON, cases])
+    assert code == 0 and "cases passed" in out and "failed" not in out
+
+
+def test_policy_schema_for_overlays(monkeypatch, capsys):
+    code, out, _ = run(monkeypatch, capsys, ["policy", "schema", "--overlay"])
+    assert code == 0 and json.loads(out)["title"] == "refundbot seller overlay"

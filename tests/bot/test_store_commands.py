@@ -132,3 +132,20 @@ def test_a_database_in_a_missing_folder_is_refused_not_created(tmp_path, capsys)
     assert main(["--config", str(config), "seller", "tier", "S1"]) == 1
     assert f"the folder {tmp_path / 'typo'} does not exist" in capsys.readouterr().err
     assert not (tmp_path / "typo").exists()
+
+
+def test_import_reads_amazon_reports_one_transaction_per_file(config, store, tmp_path, capsys):
+    from ..store.amazon_files import ORDERS_SAMPLE, RETURNS_SAMPLE, table, with_cell, write
+    orders = write(tmp_path / "orders.txt", *table(ORDERS_SAMPLE))
+    returns = write(tmp_path / "returns.txt", *table(RETURNS_SAMPLE))
+    assert run(config, "import", orders, returns) == 1
+    assert "an Amazon report does not name its seller: add --seller SELLER_ID" in capsys.readouterr().err
+    assert run(config, "import", "--seller", "S9", orders, returns) == 0
+    out = capsys.readouterr().out
+    assert f"imported {orders}: amazon-orders: 4 lines, 3 order lines (3 new, 0 already stored)" in out
+    assert f"imported {returns}: amazon-returns: 3 lines, 3 returns (3 new, 0 already stored), 3 refunds, 1 SAFE-T claims" in out
+    bad = write(tmp_path / "bad.txt", *with_cell(RETURNS_SAMPLE, 3, "Order date", "soon"))
+    assert run(config, "import", "--seller", "S9", "--format", "amazon-returns", bad) == 1
+    err = capsys.readouterr().err
+    assert f"{bad}:3: Order date: is not a date or time Amazon writes: 'soon'" in err
+    assert f"nothing was imported from {bad}" in err

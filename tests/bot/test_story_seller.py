@@ -109,3 +109,27 @@ def test_seller_sentences(outdoor):
     assert "Your reward tier" in outdoor.text
     outdoor.say("I'd like to file a claim")
     assert "Which refund do you want to claim for?" in outdoor.text
+
+
+def test_a_seller_asks_what_they_are_owed(outdoor, alice):
+    outdoor.say("what am I owed?")
+    assert outdoor.text == ("You can still claim 1 refunds for about $40.00. The soonest deadline is 2026-12-02 (12 days left) "
+                            "for RF4 (Rain Jacket). Send /claim to file.")
+    outdoor.say("/claim")
+    outdoor.tap("Rain Jacket")
+    outdoor.tap("The return never arrived")
+    outdoor.tap("Submit claim")
+    outdoor.say("/owed")
+    assert outdoor.text == "There are no refunds you can still claim for right now."
+
+
+def test_report_sends_the_sellers_return_rates_with_a_chart(outdoor, alice):
+    alice.say("/refund O1-1")
+    alice.tap("faulty")
+    alice.tap("Unopened")
+    outdoor.say("/report")
+    [reply] = outdoor.replies
+    assert reply.text.startswith("Your returns since 2026-05-24: ")
+    assert "Most refunded product: " in reply.text and "past refund decisions differently." in reply.text
+    assert "Today's policy would decide 0 of your 1 past refund decisions differently." in reply.text
+    assert reply.attachment.kind == "photo" and reply.attachment.content.startswith(b"\x89PNG")

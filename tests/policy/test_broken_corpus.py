@@ -1,4 +1,8 @@
-"""Every broken policy in tests/policy/broken is refused with exactly the errors its header names, and a running bot keeps its policy."""
+"""Every broken policy in tests/policy/broken is refused with exactly the errors its header names, and a running bot keeps its policy.
+
+A file whose header says `# overlay of: <policy>` is a seller overlay: it is loaded as sellers/S9.yaml
+beside a copy of that shipped policy, and its errors must be located in the overlay file itself.
+"""
 from __future__ import annotations
 
 import re
@@ -15,6 +19,8 @@ from tests.rules.test_seed_examples import REFUND
 BROKEN = Path(__file__).with_name("broken")
 DOCS = (Path(__file__).resolve().parents[2] / "docs" / "policy.md").read_text()
 EXPECT = re.compile(rb"# expect: (\d+):(\d+) ([a-z-]+)\n")
+OVERLAY_OF = re.compile(rb"^# overlay of: ([a-z0-9.-]+)$", re.M)
+POLICY_DIR = Path(DEFAULT_POLICY_PATH).parent
 DEFAULT_BYTES = Path(DEFAULT_POLICY_PATH).read_bytes()
 OVERSIZED = "oversized-file"
 
@@ -53,13 +59,32 @@ def located(error_line: str, path: str) -> Located:
     return int(match[1]), int(match[2]), match[3]
 
 
+def overlay_of(content: bytes) -> str | None:
+    """The shipped policy a corpus overlay file belongs to, if it is an overlay."""
+    match = OVERLAY_OF.search(content)
+    return match[1].decode() if match else None
+
+
+def place(tmp_path: Path, content: bytes) -> tuple[Path, Path]:
+    """Write `content` as a policy (or as seller S9's overlay beside a copy of its policy); (policy path, path errors name)."""
+    path = tmp_path / "policy.yaml"
+    marketplace = overlay_of(content)
+    if marketplace is None:
+        path.write_bytes(content)
+        return path, path
+    path.write_bytes((POLICY_DIR / marketplace).read_bytes())
+    (tmp_path / "sellers").mkdir(exist_ok=True)
+    overlay = tmp_path / "sellers" / "S9.yaml"
+    overlay.write_bytes(content)
+    return path, overlay
+
+
 def load_errors(tmp_path: Path, content: bytes):
     """The PolicyErrors raised by loading `content` from a file."""
-    path = tmp_path / "policy.yaml"
-    path.write_bytes(content)
+    path, located_in = place(tmp_path, content)
     with pytest.raises(PolicyErrors) as info:
         load_policy(str(path))
-    assert all(e.path == str(path) for e in info.value.errors)
+    assert all(e.path == str(located_in) for e in info.value.errors)
     return info.value.errors
 
 
@@ -94,12 +119,33 @@ def runtime(tmp_path_factory):
     rt.stop()
 
 
+@pytest.fixture(scope="module")
+def overlay_runtime(tmp_path_factory):
+    home = tmp_path_factory.mktemp("overlay-runtime")
+    (home / "policy.yaml").write_bytes((POLICY_DIR / "amazon-2026.yaml").read_bytes())
+    (home / "sellers").mkdir()
+    (home / "sellers" / "S9.yaml").write_bytes((POLICY_DIR / "sellers" / "S9.yaml").read_bytes())
+    rt = PolicyRuntime(str(home / "policy.yaml"))
+    yield rt
+    rt.stop()
+
+
+def test_the_corpus_has_overlay_files():
+    assert sum(overlay_of(content) is not None for _, content in CORPUS) >= 4
+
+
 @pytest.mark.parametrize("name, content", CORPUS, ids=IDS)
-def test_a_running_bot_refuses_the_file_and_keeps_deciding_with_the_old_policy(runtime, name, content):
-    good = runtime.version
-    Path(runtime.path).write_bytes(content)
-    result = runtime.reload("admin")
-    assert (result.ok, result.changed, result.version) == (False, False, good)
-    assert sorted(located(e, runtime.path) for e in result.errors) == expected(content)
-    decision = runtime.live.decide_refund(REFUND)
-    assert (decision.outcome, decision.policy_version) == ("approve_return", good)
+def test_a_running_bot_refuses_the_file_and_keeps_deciding_with_the_old_policy(runtime, overlay_runtime, name, content):
+    rt = overlay_runtime if overlay_of(content) else runtime
+    good = rt.version
+    target = Path(rt.path).with_name("sellers") / "S9.yaml" if overlay_of(content) else Path(rt.path)
+    previous = target.read_bytes()
+    target.write_bytes(content)
+    try:
+        result = rt.reload("admin")
+        assert (result.ok, result.changed, result.version) == (False, False, good)
+        assert sorted(located(e, str(target)) for e in result.errors) == expected(content)
+        decision = rt.live.decide_refund({**REFUND, "seller_id": "S9"})
+        assert (decision.outcome, decision.policy_version) == ("approve_return", good)
+    finally:
+        target.write_bytes(previous)

@@ -150,7 +150,8 @@ def test_missing_file(tmp_path):
      "p.yaml:22:5: unknown-key: claims.reasons.returned_damage: unknown key 'returned_damage'; expected one of return_not_received, "
      "returned_damaged, different_item_returned, refunded_non_returnable, delivered_not_received (did you mean 'returned_damaged'?)"),
     ("  filing_window_days: 30", "  filing_window_days: 10\n  extra: 1",
-     "p.yaml:21:3: unknown-key: claims.extra: unknown key 'extra'; expected one of filing_window_days, deny_late_auto_refunds, reasons"),
+     "p.yaml:21:3: unknown-key: claims.extra: unknown key 'extra'; expected one of filing_window_days, max_per_order, max_share_of_order, rules, "
+     "deny_late_auto_refunds, reasons"),
     ("    returned_damaged: {return: received, evidence: [photo]}", "    returned_damaged: {min_days_since_refund: 31}",
      "p.yaml:22:47: unreachable: claims.reasons.returned_damaged.min_days_since_refund: claims for returned_damaged must wait 31 days, "
      "past the 30-day filing window, so none can be approved"),
@@ -185,7 +186,7 @@ def test_missing_section_is_reported_at_the_document():
      "p.yaml:14:26: wrong-type: returns.rules[0].when.returnable: returnable is true or false, not a list"),
     (("{category: apparel}", "{colour: red}"),
      "p.yaml:14:14: unknown-key: returns.rules[0].when.colour: unknown key 'colour'; expected one of category, price, "
-     "days_since_delivery, reason, condition, buyer_returns_90d, returnable, seller_fault, window_days"),
+     "days_since_delivery, reason, condition, buyer_returns_90d, sku, product_tags, seller_id"),
     (("{outcome: deny, reason: x}", "{outcome: partial_refund, reason: x}"),
      "p.yaml:15:13: missing-key: returns.rules[0].then: rule r1: a partial_refund needs then.fee_rate"),
     (("{outcome: deny, reason: x}", "{outcome: deny, reason: x, fee_rate: 0.1}"),
@@ -265,7 +266,7 @@ def test_too_many_condition_values_for_the_engine():
         f"      then: {{outcome: deny, reason: x}}\n" for i in range(4))
     found = errors(with_rules(many))
     assert found == ["p.yaml:11:3: too-large: returns.rules: the custom rules have 404 condition values; the engine allows about 382: "
-                     "move long lists into returns.categories settings"]
+                     "move long lists into returns.categories settings or product tags"]
 
 
 def test_all_errors_are_reported_at_once():

@@ -7,7 +7,10 @@ import jsonschema
 import pytest
 import yaml
 
+from pathlib import Path
+
 from policy import DEFAULT_POLICY_PATH, SCHEMA, schema_json
+from policy.schema import OVERLAY_SCHEMA
 
 from .minimal import MINIMAL, edit
 
@@ -18,10 +21,31 @@ def test_exported_schema_is_valid_draft_2020_12():
     assert schema == SCHEMA
 
 
-@pytest.mark.parametrize("path", [DEFAULT_POLICY_PATH])
+POLICY_DIR = Path(DEFAULT_POLICY_PATH).parent
+
+
+class _TextDates(yaml.SafeLoader):
+    """YAML as the policy loader reads it: dates stay text."""
+
+
+_TextDates.yaml_implicit_resolvers = {k: [r for r in v if r[0] != "tag:yaml.org,2002:timestamp"]
+                                      for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
+@pytest.mark.parametrize("path", [DEFAULT_POLICY_PATH, str(POLICY_DIR / "amazon-2026.yaml")])
 def test_shipped_policy_validates_against_the_exported_schema(path):
     with open(path) as fh:
-        jsonschema.validate(yaml.safe_load(fh), SCHEMA)
+        jsonschema.validate(yaml.load(fh, Loader=_TextDates), SCHEMA)
+
+
+def test_the_overlay_schema_is_valid_and_describes_the_shipped_overlay():
+    schema = json.loads(schema_json(overlay=True))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema == OVERLAY_SCHEMA
+    with open(POLICY_DIR / "sellers" / "S9.yaml") as fh:
+        jsonschema.validate(yaml.load(fh, Loader=_TextDates), OVERLAY_SCHEMA)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"version": "1", "returns": {"escalation": {"min_price": 1}}}, OVERLAY_SCHEMA)
 
 
 @pytest.mark.parametrize("old, new", [

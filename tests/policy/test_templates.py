@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import string
+from datetime import date
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -9,8 +10,9 @@ from hypothesis import strategies as st
 
 from policy import templates
 from policy.templates import MAX_RENDERED, MAX_WIDTH, TEXT, WHOLE_NUMBER, check, render
-from policy.vocabulary import EXPLANATION_KINDS
-from rules.refund import _PLACEHOLDERS
+from policy.facts import FACTS
+from policy.semantics import explanation_kinds
+from rules.text import show
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 KINDS = {"price": TEXT, "days": WHOLE_NUMBER}
@@ -27,16 +29,17 @@ SPECS = st.builds(
 )
 
 
-def test_the_kinds_match_what_the_engine_puts_in_each_placeholder():
-    facts = {"category": "toys", "category_label": "toys", "price": 12, "days_since_delivery": 3, "reason": "defective",
-             "condition": "used", "buyer_returns_90d": 1, "returnable": True, "seller_fault": True, "window_days": 30}
-
-    class Rule:
-        id, outcome = "r", "deny"
-
-    for name, kind in EXPLANATION_KINDS.items():
-        value = _PLACEHOLDERS[name](facts, 1, 1, 1, Rule)
-        assert isinstance(value, int if kind == WHOLE_NUMBER else str), (name, value)
+@pytest.mark.parametrize("kind", ["refund", "claim", "tier"])
+def test_the_kinds_match_what_the_engine_shows_for_each_fact(kind):
+    samples = {"money": 12, "count": 3, "days": 4, "rate": 0.5, "bool": True, "tags": ("a",), "enum": "defective",
+               "category": "toys", "id": "S1", "country": "DE", "date": date(2026, 3, 1)}
+    for name, declared in explanation_kinds(kind).items():
+        fact = FACTS[kind].get(name)
+        if fact is None:
+            assert declared == TEXT, name  # the rule's own values (amounts, labels) are shown as text
+            continue
+        value = show(kind, name, samples[fact.type])
+        assert isinstance(value, int if declared == WHOLE_NUMBER else str), (name, value)
 
 
 @SETTINGS

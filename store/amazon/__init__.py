@@ -1,0 +1,107 @@
+"""Import of Amazon's seller reports (the returns report and the all-orders report), streamed line by
+line and written in batches in the caller's transaction (see docs/import.md)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+from sqlalchemy.orm import Session
+
+from ..errors import ImportFailed, StoreError
+from ..importer import bulk_load
+from .columns import FORMATS, ORDERS, RETURNS, HeaderError, detect, read_header
+from .rows import CellError, Line, order_rows, returns_rows
+from .writer import BatchWriter, Counts, ensure_seller
+
+__all__ = ["FORMATS", "ORDERS", "RETURNS", "AmazonImport", "import_amazon_report", "report_format"]
+
+
+@dataclass(frozen=True)
+class AmazonImport:
+    """What one report file added: its format, lines, and rows per table."""
+
+    path: str
+    fmt: str
+    counts: Counts
+
+    def summary(self) -> str:
+        """One line, e.g. `amazon-returns: 3 lines, 3 returns (2 new, 1 already stored), 2 refunds, 1 SAFE-T claim`."""
+        c = self.counts
+        main = "returns" if self.fmt == RETURNS else "order lines"
+        parts = [f"{c.new + c.stored} {main} ({c.new} new, {c.stored} already stored)"]
+        if self.fmt == RETURNS:
+            parts += [f"{c.rows['refunds']} refunds", f"{c.rows['claims']} SAFE-T claims"]
+        else:
+            parts += [f"{c.rows['orders']} orders", f"{c.rows['shipments']} shipments"]
+        skipped = f", {c.skipped} cancelled lines skipped" if c.skipped else ""
+        return f"{self.path}: {self.fmt}: {c.lines} lines, {', '.join(parts)}{skipped}"
+
+
+def _lines(path: str) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) for each non-blank line of a tab-separated UTF-8 file, read as a stream."""
+    with open(path, "rb") as handle:
+        number = 0
+        for number, raw in enumerate(handle, start=1):
+            try:
+                decoded = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                raise ImportFailed(path, number, f"the line is not UTF-8 text (byte {exc.start + 1}); "
+                                                 "save the report as UTF-8") from None
+            decoded = decoded.rstrip("\r\n")
+            if decoded.strip():
+                yield number, decoded.split("\t")
+        if number == 0:
+            raise ImportFailed(path, 1, "empty file: expected a header line")
+
+
+def report_format(path: str) -> str | None:
+    """The report a file's header belongs to, or None."""
+    for _, cells in _lines(path):
+        return detect(cells)
+    return None
+
+
+def import_amazon_report(session: Session, *, path: str, seller_id: str, fmt: str | None = None) -> AmazonImport:
+    """Import one Amazon report file for `seller_id` (created if new); `fmt` is detected from the header when
+    None. ImportFailed with `PATH:LINE: column: message` on a bad line; the caller rolls back."""
+    if fmt is not None and fmt not in FORMATS:
+        raise StoreError(f"unknown report format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    lines = _lines(path)
+    try:
+        _, header_cells = next(lines)
+    except StopIteration:
+        raise ImportFailed(path, 1, "empty file: expected a header line") from None
+    found = detect(header_cells)
+    if fmt is None:
+        if found is None:
+            raise ImportFailed(path, 1, "cannot tell the report from its header: expected Amazon's returns report "
+                                        "(Order ID, Return request date, ...) or all-orders report (amazon-order-id, purchase-date, ...); "
+                                        "name it with --format")
+        fmt = found
+    elif found is not None and found != fmt:
+        raise ImportFailed(path, 1, f"the header is an {found} report's, not an {fmt} report's")
+    try:
+        header = read_header(header_cells, fmt)
+    except HeaderError as exc:
+        raise ImportFailed(path, 1, str(exc)) from None
+    ensure_seller(session, seller_id=seller_id)
+    writer = BatchWriter(session, fmt=fmt, seller_id=seller_id, path=path, header=header)
+    convert = returns_rows if fmt == RETURNS else order_rows
+    width = header.width
+    line = Line(header)
+    with bulk_load(session):
+        for number, cells in lines:
+            writer.counts.lines += 1
+            if len(cells) > width and any(c.strip() for c in cells[width:]):
+                raise ImportFailed(path, number, f"the line has {len(cells)} cells but the header has {width} "
+                                                 "(a tab inside a value?)")
+            try:
+                rows = convert(line.use(cells), seller_id)
+            except CellError as exc:
+                raise ImportFailed(path, number, str(exc)) from None
+            if rows is None:
+                writer.counts.skipped += 1
+                continue
+            writer.add(rows, number)
+        writer.flush()
+    return AmazonImport(path, fmt, writer.counts)

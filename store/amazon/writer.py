@@ -1,0 +1,260 @@
+"""Writes the rows of Amazon report lines in batches, in the caller's transaction: parents first,
+with INSERT ... ON CONFLICT so a report imported again finds its rows, and a check that stored
+money and reasons are not silently changed."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm import Session
+
+from ..errors import ImportFailed
+from ..models import Base
+from .columns import ORDERS, RETURNS, Header
+
+BATCH_LINES = 5_000
+LOOKUP_CHUNK = 1_000
+
+COLUMNS = {
+    "buyers": ("id", "name", "country"),
+    "products": ("id", "seller_id", "sku", "name", "category", "price"),
+    "orders": ("id", "buyer_id", "seller_id", "fulfilment", "placed_at", "shipped_at", "delivered_at", "currency",
+               "shipping_paid", "a_to_z_claim"),
+    "order_items": ("id", "order_id", "product_id", "quantity", "unit_price"),
+    "shipments": ("id", "order_id", "carrier", "tracking_number", "tracking_valid", "shipped_at", "delivered_at"),
+    "return_requests": ("id", "order_item_id", "reason", "condition", "requested_at", "prepaid_label", "ships_back",
+                        "delivered_at", "condition_received", "decision_id", "amazon_rma_id", "amazon_reason"),
+    "refunds": ("id", "order_item_id", "amount", "fee", "issued_by", "issued_at", "auto_refund_late", "decision_id",
+                "amazon_resolution"),
+    "claims": ("id", "refund_id", "reason", "evidence", "filed_at", "status", "reimbursement", "decision_id",
+               "safet_claim_id", "safet_claim_state"),
+}
+TABLES = tuple(COLUMNS)  # parents before children
+
+# What a report may change in a row already stored: column -> how (table `{t}`, new value `{new}`, old
+# `{old}`); a table not listed keeps what is stored (the first import wins). A later report knows more:
+# the return's delivery, the SAFE-T claim's state and reimbursement.
+REPLACE, KEEP_KNOWN, EITHER = "{new}", "COALESCE({new}, {old})", "({old} OR {new})"
+# A product first seen without a category (the orders report has none) takes the first one a report gives.
+CATEGORY = "CASE WHEN {old} = 'uncategorized' THEN {new} ELSE {old} END"
+UPDATES: dict[str, dict[str, dict[str, str]]] = {
+    RETURNS: {"products": {"category": CATEGORY}, "orders": {"a_to_z_claim": EITHER},  # the orders report does not know of A-to-z claims
+              "return_requests": {"delivered_at": KEEP_KNOWN, "amazon_rma_id": KEEP_KNOWN},
+              "refunds": {"issued_at": REPLACE, "amazon_resolution": REPLACE},
+              "claims": {"status": REPLACE, "reimbursement": REPLACE, "safet_claim_state": REPLACE, "filed_at": REPLACE}},
+    ORDERS: {"buyers": {"country": KEEP_KNOWN}, "products": {"category": CATEGORY},
+             "orders": {"fulfilment": REPLACE, "placed_at": REPLACE, "currency": KEEP_KNOWN, "shipping_paid": REPLACE},
+             "order_items": {"product_id": REPLACE, "quantity": REPLACE, "unit_price": REPLACE},
+             "shipments": {"carrier": REPLACE, "shipped_at": REPLACE}},
+}
+# Values a report may not change once stored: the column, and the report column it came from.
+FIXED: dict[str, dict[str, dict[str, str]]] = {
+    RETURNS: {"return_requests": {"order_item_id": "Order ID", "reason": "Return Reason"},
+              "refunds": {"amount": "Refunded Amount", "issued_by": "Resolution"},
+              "claims": {"refund_id": "SafeT claim id", "reason": "SafeT Action reason"}},
+    ORDERS: {"order_items": {"order_id": "amazon-order-id"}},
+}
+# The record each report counts as new or already stored.
+MAIN = {RETURNS: "return_requests", ORDERS: "order_items"}
+SHIPPING = COLUMNS["orders"].index("shipping_paid")
+A_TO_Z = COLUMNS["orders"].index("a_to_z_claim")
+
+
+@dataclass
+class Counts:
+    """Lines read, skipped, and rows per table; `new` and `stored` for the report's main record."""
+
+    lines: int = 0
+    skipped: int = 0
+    rows: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TABLES, 0))
+    new: int = 0
+    stored: int = 0
+
+
+class BatchWriter:
+    """Stages the rows of report lines and writes them every BATCH_LINES lines."""
+
+    def __init__(self, session: Session, *, fmt: str, seller_id: str, path: str, header: Header):
+        self.session = session
+        self.fmt = fmt
+        self.seller_id = seller_id
+        self.path = path
+        self.header = header
+        self.counts = Counts()
+        self.staged: dict[str, dict[str, tuple[tuple, int]]] = {t: {} for t in TABLES}
+        self.lines = 0
+        self.last_order: str | None = None
+        self.dialect = session.get_bind().dialect
+        self._statements = {t: self._statement(t) for t in TABLES}
+
+    def add(self, rows: dict[str, Any], line: int) -> None:
+        """Stage one line's rows (a repeated id within the batch must agree on fixed values)."""
+        order_id = rows["orders"][0]
+        if self.lines >= BATCH_LINES and order_id != self.last_order:
+            self.flush()  # at an order's boundary, so the lines of one order are summed in one batch
+        self.last_order = order_id
+        for table, row in rows.items():
+            staged = self.staged[table]
+            earlier = staged.get(row[0])
+            if earlier is not None:
+                self._same_fixed(table, earlier[0], row, line)
+                if table == "orders" and self.fmt == ORDERS:  # the order's shipping is the sum of its lines'
+                    row = (*row[:SHIPPING], earlier[0][SHIPPING] + row[SHIPPING], *row[SHIPPING + 1:])
+                elif table == "orders":  # an A-to-z claim on any line of the order marks the order
+                    row = (*row[:A_TO_Z], earlier[0][A_TO_Z] or row[A_TO_Z], *row[A_TO_Z + 1:])
+                elif table not in UPDATES[self.fmt]:
+                    continue  # a parent seen earlier in the batch: the first wins, as with stored rows
+            else:
+                self.counts.rows[table] += 1
+            staged[row[0]] = (row, line)
+        self.lines += 1
+
+    def flush(self) -> None:
+        """Write the staged rows, parents first."""
+        stored_orders = self._stored_orders(self.staged["orders"])
+        if self.fmt == RETURNS and stored_orders:
+            self._skip_stored_parents(stored_orders)
+        for table in TABLES:
+            staged = self.staged[table]
+            if not staged:
+                continue
+            if table in FIXED[self.fmt] or table == MAIN[self.fmt]:
+                self._check_stored(table, staged)
+            self._write(table, list(staged.values()))
+            staged.clear()
+        self.lines = 0
+
+    def _stored_orders(self, staged: dict[str, tuple[tuple, int]]) -> set[str]:
+        """The staged orders already stored; ImportFailed for one stored as another seller's."""
+        t = Base.metadata.tables["orders"]
+        query = select(t.c.id, t.c.seller_id).where(t.c.id.in_(bindparam("ids", expanding=True)))
+        ids = list(staged)
+        found = set()
+        for start in range(0, len(ids), LOOKUP_CHUNK):
+            for order_id, seller_id in self.session.execute(query, {"ids": ids[start:start + LOOKUP_CHUNK]}):
+                if seller_id != self.seller_id:
+                    label = self.header.label("Order ID" if self.fmt == RETURNS else "amazon-order-id")
+                    raise ImportFailed(self.path, staged[order_id][1], f"{label}: order {order_id!r} is stored as another seller's order")
+                found.add(order_id)
+        return found
+
+    def _skip_stored_parents(self, stored_orders: set[str]) -> None:
+        """A returns report adds nothing to an order already stored (from the orders report, usually)
+        but its A-to-z claim: skip its buyer, order and stored order items rather than insert-and-ignore them."""
+        orders, buyers, items = self.staged["orders"], self.staged["buyers"], self.staged["order_items"]
+        claimed = [order_id for order_id in stored_orders if orders[order_id][0][A_TO_Z]]
+        for order_id in stored_orders:
+            buyers.pop(orders.pop(order_id)[0][1], None)
+        if claimed:
+            t = Base.metadata.tables["orders"]
+            self.session.execute(t.update().where(t.c.id.in_(bindparam("ids", expanding=True))).values(a_to_z_claim=True),
+                                 {"ids": claimed})
+        t = Base.metadata.tables["order_items"]
+        query = select(t.c.id).where(t.c.id.in_(bindparam("ids", expanding=True)))
+        candidates = [item_id for item_id, (row, _) in items.items() if row[1] in stored_orders]
+        for start in range(0, len(candidates), LOOKUP_CHUNK):
+            for (item_id,) in self.session.execute(query, {"ids": candidates[start:start + LOOKUP_CHUNK]}):
+                del items[item_id]
+
+    def _same_fixed(self, table: str, old: tuple, new: tuple, line: int) -> None:
+        columns = COLUMNS[table]
+        for name, report_column in FIXED[self.fmt].get(table, {}).items():
+            i = columns.index(name)
+            if old[i] != new[i]:
+                raise ImportFailed(self.path, line, f"{self.header.label(report_column)}: {_what(table)} {new[0]!r} is already "
+                                                    f"in this import with {name} {old[i]!s}, here {new[i]!s}")
+
+    def _check_stored(self, table: str, staged: dict[str, tuple[tuple, int]]) -> None:
+        fixed = FIXED[self.fmt].get(table, {})
+        t = Base.metadata.tables[table]
+        query = select(t.c.id, *(t.c[name] for name in fixed)).where(t.c.id.in_(bindparam("ids", expanding=True)))
+        ids = list(staged)
+        columns = COLUMNS[table]
+        found = 0
+        for start in range(0, len(ids), LOOKUP_CHUNK):
+            for stored in self.session.execute(query, {"ids": ids[start:start + LOOKUP_CHUNK]}):
+                found += 1
+                row, line = staged[stored[0]]
+                for (name, report_column), old in zip(fixed.items(), stored[1:]):
+                    new = row[columns.index(name)]
+                    if old != new:
+                        raise ImportFailed(self.path, line, f"{self.header.label(report_column)}: {_what(table)} {row[0]!r} is "
+                                                            f"already stored with {name} {old!s}; this report says {new!s}")
+        if table == MAIN[self.fmt]:
+            self.counts.stored += found
+            self.counts.new += len(ids) - found
+
+    def _write(self, table: str, items: list[tuple[tuple, int]]) -> None:
+        statement, processors = self._statements[table]
+        rows = []
+        for row, _ in items:
+            if processors:
+                row = list(row)
+                for i, process in processors:
+                    row[i] = process(row[i])
+            rows.append(tuple(row))
+        # The connection is asked for inside each savepoint: the session emits SAVEPOINT only then.
+        try:
+            with self.session.begin_nested():
+                self.session.connection().exec_driver_sql(statement, rows)
+        except (IntegrityError, DataError):
+            for values, (_, line) in zip(rows, items):  # find the line the database refused
+                try:
+                    with self.session.begin_nested():
+                        self.session.connection().exec_driver_sql(statement, [values])
+                except (IntegrityError, DataError) as exc:
+                    raise ImportFailed(self.path, line, f"{_what(table)}: rejected by the database: "
+                                                        f"{str(exc.orig).splitlines()[0]}") from None
+            raise
+
+    def _statement(self, table: str) -> tuple[str, list]:
+        """The driver-level upsert of `table` and the bind processors of its columns that have one."""
+        quote = self.dialect.identifier_preparer.quote
+        marker = "?" if self.dialect.paramstyle == "qmark" else "%s"
+        names = COLUMNS[table]
+        updates = UPDATES[self.fmt].get(table)
+        if updates:
+            sets = ", ".join(f"{quote(c)} = " + how.format(new=f"excluded.{quote(c)}", old=f"{quote(table)}.{quote(c)}")
+                             for c, how in updates.items())
+            conflict = f"ON CONFLICT (id) DO UPDATE SET {sets}"
+        else:
+            conflict = "ON CONFLICT (id) DO NOTHING"
+        statement = (f"INSERT INTO {quote(table)} ({', '.join(map(quote, names))}) VALUES ({', '.join([marker] * len(names))}) "
+                     f"{conflict}")
+        t = Base.metadata.tables[table]
+        types = [t.c[name].type.dialect_impl(self.dialect) for name in names]
+        processors = [(i, _cached(p)) for i, p in enumerate(ty.bind_processor(self.dialect) for ty in types) if p is not None]
+        return statement, processors
+
+
+def _cached(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`process` remembering its results: a report repeats the same dates and amounts on many lines."""
+    cache: dict[Any, Any] = {}
+
+    def bind(value: Any) -> Any:
+        if value is None or type(value) is list:
+            return process(value)
+        found = cache.get(value)
+        if found is None:
+            if len(cache) > 100_000:
+                cache.clear()
+            found = cache[value] = process(value)
+        return found
+    return bind
+
+
+def _what(table: str) -> str:
+    return {"buyers": "buyer", "products": "product", "orders": "order", "order_items": "order item", "shipments": "shipment",
+            "return_requests": "return", "refunds": "refund", "claims": "SAFE-T claim"}[table]
+
+
+def ensure_seller(session: Session, *, seller_id: str) -> bool:
+    """Create the seller (named after its id) unless stored; True when it was created."""
+    sellers = Base.metadata.tables["sellers"]
+    if session.execute(select(sellers.c.id).where(sellers.c.id == seller_id)).first() is not None:
+        return False
+    session.execute(sellers.insert().values(id=seller_id, name=seller_id))
+    return True
+

@@ -1,0 +1,53 @@
+"""One compiler for every decision kind: a new kind is a table of built-in rules, lookups and a decision hook."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from rules.compiler import TABLES, CompiledPolicy
+from rules.decision import Decision
+from rules.program import KindTable, RuleSpec, placeholders
+
+
+class ExchangeTable(KindTable):
+    """A fourth kind, as a table only: exchanging an item for another size."""
+
+    kind = "exchange"
+    event_types = {"stock": "count", "days": "days"}
+    OUT = "We have no {size} left, so we can't exchange it."
+    SWAP = "We will send size {size} in exchange."
+
+    def context(self, policy):
+        return SimpleNamespace(stock={"S": 0, "M": 3}, window=policy.returns.default_window_days)
+
+    def builtins(self, ctx):
+        return [
+            RuleSpec("too_late", 100, "deny", "too_late", "Exchanges are within {days} days.", {"$gt": {"days": ctx.window}},
+                     fields=("days",)),
+            RuleSpec("out_of_stock", 200, "deny", "out_of_stock", self.OUT, {"$lte": {"stock": 0}}, fields=placeholders(self.OUT)),
+            RuleSpec("exchange", 900, "approve", "exchange", self.SWAP, {"$ex": {"stock": 1}}, fields=placeholders(self.SWAP)),
+        ]
+
+    def custom_rules(self, policy):
+        return {None: ()}
+
+    def check(self, raw):
+        return {"size": str(raw["size"]), "days": int(raw["days"])}
+
+    def lookup(self, ctx, given):
+        return {**given, "stock": ctx.stock.get(given["size"], 0)}
+
+    def decision(self, ctx, spec, f, given, version):
+        return Decision("exchange", spec.outcome, spec.reason, spec.cited, spec.template.format(**f), version, facts=given)
+
+
+def test_a_fourth_kind_is_a_table(default_policy):
+    compiled = CompiledPolicy(default_policy, {**TABLES, "exchange": ExchangeTable()})
+    try:
+        assert compiled.decide("exchange", {"size": "M", "days": 3}).rule == "exchange"
+        assert compiled.decide("exchange", {"size": "S", "days": 3}).explanation == "We have no S left, so we can't exchange it."
+        assert compiled.decide("exchange", {"size": "M", "days": 31}).rule == "too_late"
+        assert compiled.rule_ids()["exchange"] == ("too_late", "out_of_stock", "exchange")
+        assert compiled.decide_refund({"category": "apparel", "price": 40, "days_since_delivery": 3, "reason": "defective",
+                                       "condition": "opened", "buyer_returns_90d": 0}).outcome == "approve_return"
+    finally:
+        compiled.close()
