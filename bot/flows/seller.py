@@ -9,8 +9,8 @@ from policy.model import at
 from policy.vocabulary import CLAIM_REASONS
 from rules.text import ratio
 from store import (
-    CaseExists, ClaimExists, NotFound, StoreError, cases_for, claim_facts, file_claim, get_decision, log_decision,
-    open_case, reassess_claim, seller_claim, seller_claims, seller_refund, seller_refunds, seller_reviews, tier_facts,
+    CaseExists, ClaimExists, NotFound, StoreError, cases_for, claim_facts_for, file_claim, get_decision, log_decision,
+    open_case, reassess_claim, seller_claim, seller_claims, seller_refund, seller_refunds, seller_reviews, tier_facts_for,
 )
 from store.timeutil import day_start
 from store.vocabulary import ENGINE
@@ -55,7 +55,7 @@ def tier(turn: Turn, _arg: str = "") -> list[Reply]:
     """/tier: decide the seller's tier from their own records over the policy's window."""
     rewards = turn.policy.rewards
     as_of = turn.now.date()
-    facts = tier_facts(turn.session, seller_id=turn.account, as_of=as_of, window_days=rewards.window_days)
+    facts = tier_facts_for(turn.session, seller_id=turn.account, as_of=as_of, window_days=rewards.window_days)
     decision = turn.live.decide_tier(facts)
     decision_id = log_decision(turn.session, record=decision_record(decision, channel=turn.service.channel, decided_at=turn.now,
                                                               seller_id=turn.account))
@@ -326,7 +326,7 @@ def add_photo(turn: Turn, photo: Photo) -> list[Reply]:
 
 def _submit(turn: Turn) -> list[Reply]:
     data = turn.convo.data
-    facts = claim_facts(turn.session, refund_id=data["refund_id"], reason=data["reason"], evidence=data["evidence"], as_of=turn.now)
+    facts = claim_facts_for(turn.session, refund_id=data["refund_id"], reason=data["reason"], evidence=data["evidence"], as_of=turn.now)
     decision = turn.live.decide_claim(facts)
     record = decision_record(decision, channel=turn.service.channel, decided_at=turn.now)
     # The photos are kept with the decision that weighed them (the claim row stores evidence kinds).
