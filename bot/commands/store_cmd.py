@@ -5,7 +5,7 @@ import argparse
 import os
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from bot.cli import CliError
 from bot.records import decision_record, request_refund
@@ -135,9 +135,7 @@ def run_demo(args: argparse.Namespace) -> int:
     today = datetime.now(timezone.utc).date()
     try:
         with store.write() as session:
-            plan = demo_plan(today)
-            import_records(session, records=plan.records, source="demo")
-            _decide_requests(session, compiled, plan.requests)
+            seed_demo(session, compiled, today)
         with store.read() as session:
             tiers = all_tier_facts_for(session, as_of=today, window_days=compiled.policy.rewards.window_days)
             items = {buyer: buyer_order_items(session, buyer_id=buyer, limit=3) for buyer in list(BUYERS)[:3]}
@@ -152,9 +150,18 @@ def run_demo(args: argparse.Namespace) -> int:
         print(f"  buyer {buyer} {BUYERS[buyer]}: {shown}")
     profiles = ", ".join(f"{buyer} {BUYERS[buyer]} ({', '.join((country, *tags))})" for buyer, (country, tags) in BUYER_PROFILES.items())
     print(f"  policy language 2 (docs/store.md): seller S9's final-sale products; buyers {profiles}")
-    print("chat as one of them: refundbot chat --as buyer:B1 (or seller:S2, admin); a seller's tier as JSON: refundbot seller tier S2")
+    cli = "refundbot" + (f" --config {args.config}" if getattr(args, "config", None) else "")
+    print(f"chat as one of them: {cli} chat --as buyer:B1 (or seller:S9, buyer:B7, admin); "
+          f"a seller's tier as JSON: {cli} seller tier S2")
     compiled.close()
     return 0
+
+
+def seed_demo(session, compiled: CompiledPolicy, today: date) -> None:
+    """Import the demo data of `today` and decide its refund requests and claims with `compiled` (or a LivePolicy)."""
+    plan = demo_plan(today)
+    import_records(session, records=plan.records, source="demo")
+    _decide_requests(session, compiled, plan.requests)
 
 
 def _decide_requests(session, compiled: CompiledPolicy, requests) -> None:
