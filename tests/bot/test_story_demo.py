@@ -113,6 +113,8 @@ def test_claims_either_side_of_the_safet_change_were_decided_by_the_window_in_fo
     before, after = claims["2026-02-10"], claims["2026-02-18"]
     assert (before.outcome, before.reimbursement, after.outcome, after.rule) == ("approve", Decimal("75.00"), "deny", "filing_window")
     assert "this one is 40 days after" in after.explanation and "30 days in force for refunds from 2026-02-16" in after.explanation
+    s9.say(f"/decision {after.id}")
+    assert "this one is 40 days after" in s9.text and "30 days in force for refunds from 2026-02-16" in s9.text
 
 
 def test_replay_and_decisions_show_read_decisions_made_on_full_facts(tmp_path, capsys):
