@@ -102,6 +102,12 @@ def test_seller_s9_claims_what_safe_t_covers_and_is_told_why_not(demo):
     assert "Reimbursement: $2,200.00" in capped and "the rest of the $5,000.00 cap on this order" in capped
 
 
+def test_seller_s9_is_free_for_its_first_90_days_in_csba(demo):
+    s9 = linked(demo, 790, "seller", "S9")
+    s9.say("/tier")
+    assert "You enrolled 40 days ago and CSBA is free for the first 90 days" in s9.text
+
+
 def test_claims_either_side_of_the_safet_change_were_decided_by_the_window_in_force(demo):
     """The demo's claims on refunds of 2026-02-10 and 2026-02-18, each filed 40 days after the return came back."""
     s9 = linked(demo, 790, "seller", "S9")
@@ -122,6 +128,9 @@ def test_replay_and_decisions_show_read_decisions_made_on_full_facts(tmp_path, c
     config.write_text(f"policy: {AMAZON}\ndatabase:\n  url: sqlite:///{tmp_path}/demo.sqlite3\n")
     assert main(["--config", str(config), "demo"]) == 0
     assert f"--config {config} chat --as buyer:B1" in capsys.readouterr().out
+    assert main(["--config", str(config), "seller", "tier", "S9"]) == 0
+    tier = json.loads(capsys.readouterr().out)
+    assert (tier["rule"], tier["tier"]) == ("new_enrolment", "free") and "You enrolled 40 days ago" in tier["explanation"]
     assert main(["--config", str(config), "policy", "replay", str(AMAZON), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["decisions"] > 10 and report["changed"] == report["failed"] == 0
