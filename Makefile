@@ -5,6 +5,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_BUYER ?= B1
+# The demo runs under Amazon's current program (config.demo.yaml: policy/amazon-2026.yaml).
+DEMO_CONFIG ?= config.demo.yaml
 
 .PHONY: demo test bench clean catalogs
 
@@ -16,8 +18,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/refundbot demo
-	$(BIN)/refundbot chat --as buyer:$(DEMO_BUYER)
+	$(BIN)/refundbot --config $(DEMO_CONFIG) demo
+	$(BIN)/refundbot --config $(DEMO_CONFIG) chat --as buyer:$(DEMO_BUYER)
 
 test: $(STAMP)
 	scripts/ensure-test-services

@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 from rules import Decision
 from rules.decision import jsonable
-from store import DecisionRecord, RefundRequestRecorded, open_case, record_refund_request, refund_facts
+from store import DecisionRecord, RefundRequestRecorded, open_case, record_refund_request, refund_facts_for
 from store.vocabulary import SHIP_BACK_OUTCOMES
 
 
@@ -34,7 +34,7 @@ def request_refund(session, decide: Callable[[Any], Decision], *, order_item_id:
     the decision and what was recorded. An escalated request opens a case on the review desk in the
     same transaction.
     """
-    facts = refund_facts(session, order_item_id=order_item_id, reason=reason, condition=condition, as_of=at)
+    facts = refund_facts_for(session, order_item_id=order_item_id, reason=reason, condition=condition, as_of=at)
     if units is not None and units != line_quantity:
         facts = {**facts, "price": facts["price"] / line_quantity * units}  # the line total is unit price x quantity: exact
     decision = decide(facts)

@@ -339,7 +339,7 @@ class RefundTable(KindTable):
         if "window_days" in spec.uses and spec.outcome in ("approve_return", "deny", "partial_refund"):
             if f["window_source"]:
                 details["window"] = f["window_source"]
-                text = f"{text.rstrip()} The {words(f['window_source'])} window of {f['window_days']} days applies."
+                text = f"{text.rstrip()} The {words(f['window_source'].removesuffix('_window'))} window of {f['window_days']} days applies."
             elif "seller_values" in f and "window_days" in f["seller_values"]:
                 text = f"{text.rstrip()} Seller {f['seller_id']}'s own return window of {f['window_days']} days applies."
         if "seller_values" in f and spec.custom is None:

@@ -12,11 +12,11 @@ from .chat import (
 from .db import Store, open_store, sqlite_path
 from .decisions import DecisionRecord, get_decision, iter_decisions, list_decisions, log_decision
 from .errors import AlreadyExists, ClaimExists, ImportFailed, NotFound, RefundRequestExists, StaleState, StoreError
-from .facts import LEGACY_FIELDS, all_tier_facts_for, claim_facts, claim_facts_for, legacy_facts, refund_facts, refund_facts_for, tier_facts_for
+from .facts import all_tier_facts_for, claim_facts_for, refund_facts_for, tier_facts_for
 from .importer import ImportReport, import_paths, import_records
 from .labels import ReturnLabelView, buyer_return_label, buyer_return_labels
 from .listings import (
-    ClaimableRefund, ClaimView, OrderItemView, RefundView, buyer_order_item, buyer_order_items, claimable_refunds,
+    ClaimView, OrderItemView, RefundView, buyer_order_item, buyer_order_items,
     seller_claim, seller_claims, seller_refund, seller_refunds,
 )
 from .metrics import TIER_FACT_FIELDS, all_tier_facts, tier_facts
@@ -29,13 +29,13 @@ from .requests import (
 )
 
 __all__ = [
-    "AlreadyExists", "ClaimExists", "LEGACY_FIELDS", "all_tier_facts_for", "claim_facts_for", "legacy_facts", "refund_facts_for", "tier_facts_for", "ClaimRecorded", "ClaimView", "ClaimableRefund", "ConversationState", "DecisionRecord",
+    "AlreadyExists", "ClaimExists", "all_tier_facts_for", "claim_facts_for", "refund_facts_for", "tier_facts_for", "ClaimRecorded", "ClaimView", "ConversationState", "DecisionRecord",
     "Identity", "ImportFailed", "list_identities", "ImportReport", "NotFound", "OrderItemView", "RefundRequestExists", "RefundRequestRecorded",
     "RefundView", "ReturnLabelView", "StaleState", "Store", "StoreError", "TIER_FACT_FIELDS", "all_tier_facts", "buyer_order_item",
-    "buyer_order_items", "buyer_return_label", "buyer_return_labels", "claim_facts", "claimable_refunds", "create_invite", "file_claim", "get_decision", "get_identity",
+    "buyer_order_items", "buyer_return_label", "buyer_return_labels", "create_invite", "file_claim", "get_decision", "get_identity",
     "import_paths", "import_records", "iter_decisions", "link_identity", "list_decisions", "load_conversation", "log_decision",
     "mark_update_processed", "open_store", "prune_processed_updates", "reassess_claim", "record_refund_request",
-    "record_return_delivery", "redeem_invite", "refund_facts", "save_conversation", "seller_claim", "seller_claims",
+    "record_return_delivery", "redeem_invite", "save_conversation", "seller_claim", "seller_claims",
     "seller_refund", "seller_refunds", "sqlite_path", "tier_facts",
     "chats_of", "CaseClosed", "CaseDecided", "CaseDetail", "CaseExists", "CaseView", "PastReturn", "case_detail", "cases_for",
     "count_open_cases", "decide_case", "get_case", "list_cases", "open_case", "seller_reviews",

@@ -251,6 +251,15 @@ def _requests(today: date, picker: _Picker) -> list[DemoRequest]:
     ]
 
 
+def this_holiday_delivery(today: date) -> date | None:
+    """A day 20 days before `today` (at latest Dec 31) inside a Nov 1 - Dec 31 holiday period whose Jan 31
+    deadline has not passed; None from Feb 1 to Nov 20, when no holiday order is both past 14 days and open."""
+    day = today - timedelta(days=20)
+    if today.month == 1:
+        day = min(day, date(today.year - 1, 12, 31))
+    return day if day.month in (11, 12) else None
+
+
 class _Policy2:
     """Seller S9's orders that make policy language 2's rules matter (see docs/store.md, "Demo data").
 
@@ -293,6 +302,11 @@ class _Policy2:
         self.order("O9702", "B7", self.ago(20), (("P93", 1),))
         # B7: a beanie delivered in last year's holiday period (returnable in the chat until Jan 31).
         self.order("O9703", "B7", _at(date(self.today.year - 1, 12, 12)), (("P94", 1),))
+        # B7: S3's photo software (a 7-day window) delivered 20 days ago in this holiday period, when that
+        # is one: past both 7 and the EU's 14 days, returnable only by the holiday rule.
+        holiday = this_holiday_delivery(self.today)
+        if holiday is not None:
+            self.order("O9704", "B7", _at(holiday), (("P32", 1),))
         # B8 (France): a coat and two beanies with shipping (order total 197.50), and another seller's lamp.
         self.order("O9801", "B8", self.ago(12), (("P92", 1), ("P94", 2)), shipping="7.50")
         self.order("O9802", "B8", self.ago(16), (("P21", 1),))

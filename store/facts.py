@@ -1,22 +1,21 @@
 """The facts of a refund request, a claim and a seller's tier, built from the store: the rules engine's
 inputs, in the fact model of policy language 2 (docs/store.md lists each fact and how it is computed).
 
-`refund_facts_for`, `claim_facts_for` and `tier_facts_for` return every fact. Until the rules accept
-the wider model, `legacy_facts(kind, facts)` narrows a full dict to the fields the current rules
-check (`LEGACY_FIELDS`); `refund_facts` and `claim_facts` are the full builders narrowed that way.
+`refund_facts_for`, `claim_facts_for`, `tier_facts_for` and `all_tier_facts_for` return every fact;
+the bot and the CLI decide on exactly these.
 Aggregates (orders, returns, order totals, reimbursements) are computed in SQL, each lookup one
 statement built once at import.
 """
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable
 
 from sqlalchemy import and_, bindparam, func, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from .errors import NotFound, StoreError
-from .metrics import TIER_FACT_FIELDS, all_tier_facts, tier_facts
+from .metrics import all_tier_facts, tier_facts
 from .models import Buyer, Claim, Order, OrderItem, Product, Refund, ReturnRequest, Seller
 from .timeutil import aware, days_between, utc_date, window
 from .types import Money
@@ -24,23 +23,6 @@ from .types import Money
 BUYER_RETURNS_DAYS = 90
 BUYER_ORDERS_DAYS = 90
 SELLER_ORDERS_DAYS = 90
-
-LEGACY_FIELDS: dict[str, tuple[str, ...]] = {
-    "refund": ("category", "price", "days_since_delivery", "reason", "condition", "buyer_returns_90d"),
-    "claim": ("reason", "days_since_refund", "return_received", "days_since_return_delivered", "category", "refund_amount",
-              "refund_issued_by", "auto_refund_late", "evidence"),
-    "tier": TIER_FACT_FIELDS,
-}
-
-
-def legacy_facts(kind: str, facts: Mapping[str, Any]) -> dict[str, Any]:
-    """The facts of `kind` ("refund", "claim" or "tier") that the pre-language-2 rules accept, in their order."""
-    try:
-        fields = LEGACY_FIELDS[kind]
-    except KeyError:
-        raise StoreError(f"unknown decision kind {kind!r}; expected one of {', '.join(LEGACY_FIELDS)}") from None
-    return {name: facts[name] for name in fields}
-
 
 def _tags(value: Any) -> list[str]:
     return sorted(value or [])
@@ -179,6 +161,12 @@ def _seller_statement():
 SELLER_ROW = _seller_statement()
 
 
+def enrolled_by(enrolled_at: datetime | None, as_of: date) -> date | None:
+    """The CSBA enrolment day as known on `as_of`: None before it (a past week of the tier chart) or without one."""
+    enrolled_on = utc_date(enrolled_at) if enrolled_at is not None else None
+    return enrolled_on if enrolled_on is not None and enrolled_on <= as_of else None
+
+
 def tier_facts_for(session: Session, *, seller_id: str, as_of: date, window_days: int) -> dict[str, Any]:
     """Every tier fact of a seller on `as_of`: the metric counts over `window_days`, enrolment and 90-day orders."""
     counts = tier_facts(session, seller_id=seller_id, as_of=as_of, window_days=window_days)  # NotFound for an unknown seller
@@ -187,7 +175,7 @@ def tier_facts_for(session: Session, *, seller_id: str, as_of: date, window_days
     return {
         **counts,
         "seller_id": seller_id,
-        "enrolled_on": utc_date(row.csba_enrolled_at) if row.csba_enrolled_at is not None else None,
+        "enrolled_on": enrolled_by(row.csba_enrolled_at, as_of),
         "orders_90d": int(row.orders),
         "as_of": as_of,
     }
@@ -210,17 +198,6 @@ def all_tier_facts_for(session: Session, *, as_of: date, window_days: int) -> di
     counts = all_tier_facts(session, as_of=as_of, window_days=window_days)
     since, until = window(as_of, SELLER_ORDERS_DAYS)
     for seller_id, enrolled_at, orders in session.execute(ALL_SELLERS_ROWS, {"since": since, "until": until}):
-        counts[seller_id].update(seller_id=seller_id, enrolled_on=utc_date(enrolled_at) if enrolled_at is not None else None,
+        counts[seller_id].update(seller_id=seller_id, enrolled_on=enrolled_by(enrolled_at, as_of),
                                  orders_90d=int(orders), as_of=as_of)
     return counts
-
-
-def refund_facts(session: Session, *, order_item_id: str, reason: str, condition: str, as_of: datetime) -> dict[str, Any]:
-    """The pre-language-2 refund facts: `legacy_facts("refund", refund_facts_for(...))`."""
-    return legacy_facts("refund", refund_facts_for(session, order_item_id=order_item_id, reason=reason, condition=condition,
-                                                   as_of=as_of))
-
-
-def claim_facts(session: Session, *, refund_id: str, reason: str, evidence: Iterable[str], as_of: datetime) -> dict[str, Any]:
-    """The pre-language-2 claim facts: `legacy_facts("claim", claim_facts_for(...))`."""
-    return legacy_facts("claim", claim_facts_for(session, refund_id=refund_id, reason=reason, evidence=evidence, as_of=as_of))

@@ -3,15 +3,15 @@ order items, a seller only their refunds and claims; someone else's row is simpl
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Select, and_, case, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from .errors import NotFound
 from .models import Claim, Decision, Order, OrderItem, Product, Refund, ReturnRequest
-from .timeutil import aware, day_start, days_between, utc_date
+from .timeutil import aware
 
 
 @dataclass(frozen=True)
@@ -70,16 +70,6 @@ class ClaimView:
     filed_at: datetime
     reimbursement: Decimal | None
     decision_id: str | None
-
-
-@dataclass(frozen=True)
-class ClaimableRefund:
-    """A refund the seller can still claim on: the filing window runs from the later of the
-    refund and the return's delivery; `deadline` is the last day to file."""
-
-    refund: RefundView
-    deadline: date
-    days_left: int
 
 
 def _one(session: Session, query: Select, missing: str):
@@ -174,24 +164,3 @@ def seller_claims(session: Session, *, seller_id: str, status: str | None = None
 def seller_claim(session: Session, *, seller_id: str, claim_id: str) -> ClaimView:
     """One of the seller's claims; NotFound for anyone else's."""
     return ClaimView(*_one(session, _claims(seller_id).where(Claim.id == claim_id), f"no claim {claim_id!r}"))
-
-
-def claimable_refunds(session: Session, *, seller_id: str, as_of: datetime, filing_window_days: int,
-                      limit: int = 20) -> list[ClaimableRefund]:
-    """The seller's unclaimed refunds still inside the filing window on `as_of`, nearest deadline first."""
-    as_of = aware(as_of)
-    # Returns delivered after as_of do not count yet (as in claim facts).
-    delivered = and_(ReturnRequest.delivered_at > Refund.issued_at, ReturnRequest.delivered_at <= as_of)
-    anchor = case((delivered, ReturnRequest.delivered_at), else_=Refund.issued_at)
-    earliest = day_start(utc_date(as_of) - timedelta(days=filing_window_days))
-    query = (_refunds(seller_id)
-             .where(Claim.id.is_(None), anchor >= earliest, Refund.issued_at <= as_of)
-             .order_by(anchor, Refund.id).limit(limit))
-    result = []
-    for row in session.execute(query):
-        view = RefundView(*row)
-        returned = view.return_delivered_at
-        later = returned if returned is not None and view.issued_at < returned <= as_of else view.issued_at
-        result.append(ClaimableRefund(view, utc_date(later) + timedelta(days=filing_window_days),
-                                      filing_window_days - days_between(later, as_of)))
-    return result

@@ -5,15 +5,15 @@ import argparse
 import os
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from bot.cli import CliError
 from bot.records import decision_record, request_refund
 from rules import CompiledPolicy
 from store import (
-    ImportFailed, NotFound, StoreError, all_tier_facts, buyer_order_items, claim_facts, file_claim, import_paths,
+    ImportFailed, NotFound, StoreError, all_tier_facts_for, buyer_order_items, claim_facts_for, file_claim, import_paths,
     import_records, log_decision, record_return_delivery, sqlite_path,
-    tier_facts,
+    tier_facts_for,
 )
 from store.amazon import FORMATS as AMAZON_FORMATS, import_amazon_report, report_format
 from store.demo import BUYER_PROFILES, BUYERS, SELLERS, demo_plan
@@ -107,7 +107,7 @@ def run_seller_tier(args: argparse.Namespace) -> int:
     as_of = args.as_of or datetime.now(timezone.utc).date()
     try:
         with store.write() as session:
-            facts = tier_facts(session, seller_id=args.seller_id, as_of=as_of, window_days=compiled.policy.rewards.window_days)
+            facts = tier_facts_for(session, seller_id=args.seller_id, as_of=as_of, window_days=compiled.policy.rewards.window_days)
             decision = compiled.decide_tier(facts)
             decision_id = log_decision(session, record=decision_record(
                 decision, decided_at=datetime.now(timezone.utc), channel="cli", seller_id=args.seller_id))
@@ -135,11 +135,9 @@ def run_demo(args: argparse.Namespace) -> int:
     today = datetime.now(timezone.utc).date()
     try:
         with store.write() as session:
-            plan = demo_plan(today)
-            import_records(session, records=plan.records, source="demo")
-            _decide_requests(session, compiled, plan.requests)
+            seed_demo(session, compiled, today)
         with store.read() as session:
-            tiers = all_tier_facts(session, as_of=today, window_days=compiled.policy.rewards.window_days)
+            tiers = all_tier_facts_for(session, as_of=today, window_days=compiled.policy.rewards.window_days)
             items = {buyer: buyer_order_items(session, buyer_id=buyer, limit=3) for buyer in list(BUYERS)[:3]}
     finally:
         store.close()
@@ -152,9 +150,18 @@ def run_demo(args: argparse.Namespace) -> int:
         print(f"  buyer {buyer} {BUYERS[buyer]}: {shown}")
     profiles = ", ".join(f"{buyer} {BUYERS[buyer]} ({', '.join((country, *tags))})" for buyer, (country, tags) in BUYER_PROFILES.items())
     print(f"  policy language 2 (docs/store.md): seller S9's final-sale products; buyers {profiles}")
-    print("chat as one of them: refundbot chat --as buyer:B1 (or seller:S2, admin); a seller's tier as JSON: refundbot seller tier S2")
+    cli = "refundbot" + (f" --config {args.config}" if getattr(args, "config", None) else "")
+    print(f"chat as one of them: {cli} chat --as buyer:B1 (or seller:S9, buyer:B7, admin); "
+          f"a seller's tier as JSON: {cli} seller tier S2")
     compiled.close()
     return 0
+
+
+def seed_demo(session, compiled: CompiledPolicy, today: date) -> None:
+    """Import the demo data of `today` and decide its refund requests and claims with `compiled` (or a LivePolicy)."""
+    plan = demo_plan(today)
+    import_records(session, records=plan.records, source="demo")
+    _decide_requests(session, compiled, plan.requests)
 
 
 def _decide_requests(session, compiled: CompiledPolicy, requests) -> None:
@@ -167,6 +174,6 @@ def _decide_requests(session, compiled: CompiledPolicy, requests) -> None:
                                    condition_received=request.condition_received)
         if request.claim is not None and done.refund_id is not None:
             claim = request.claim
-            facts = claim_facts(session, refund_id=done.refund_id, reason=claim.reason, evidence=claim.evidence, as_of=claim.filed_at)
+            facts = claim_facts_for(session, refund_id=done.refund_id, reason=claim.reason, evidence=claim.evidence, as_of=claim.filed_at)
             file_claim(session, refund_id=done.refund_id, reason=claim.reason, evidence=claim.evidence, filed_at=claim.filed_at,
                        decision=decision_record(compiled.decide_claim(facts), decided_at=claim.filed_at, channel="cli"))

@@ -9,8 +9,8 @@ from policy.model import at
 from policy.vocabulary import CLAIM_REASONS, NOT_ELIGIBLE
 from rules.text import ratio
 from store import (
-    CaseExists, ClaimExists, NotFound, StoreError, cases_for, claim_facts, file_claim, get_decision, log_decision,
-    open_case, reassess_claim, seller_claim, seller_claims, seller_refund, seller_refunds, seller_reviews, tier_facts,
+    CaseExists, ClaimExists, NotFound, StoreError, cases_for, claim_facts_for, file_claim, get_decision, log_decision,
+    open_case, reassess_claim, seller_claim, seller_claims, seller_refund, seller_refunds, seller_reviews, tier_facts_for,
     weekly_tier_counts,
 )
 from store.timeutil import day_start
@@ -59,7 +59,7 @@ def tier(turn: Turn, _arg: str = "") -> list[Reply]:
     """/tier: decide the seller's tier from their own records over the policy's window."""
     rewards = turn.policy.rewards
     as_of = turn.now.date()
-    facts = tier_facts(turn.session, seller_id=turn.account, as_of=as_of, window_days=rewards.window_days)
+    facts = tier_facts_for(turn.session, seller_id=turn.account, as_of=as_of, window_days=rewards.window_days)
     decision = turn.live.decide_tier(facts)
     decision_id = log_decision(turn.session, record=decision_record(decision, channel=turn.service.channel, decided_at=turn.now,
                                                               seller_id=turn.account))
@@ -95,7 +95,7 @@ def _tier_chart(turn: Turn, as_of) -> Attachment:
     points = []
     for week in weekly_tier_counts(turn.session, seller_id=turn.account, as_of=as_of, window_days=window_days):
         c, last_day = week.counts, (week.end - timedelta(days=1)).date()
-        trailing = tier_facts(turn.session, seller_id=turn.account, as_of=last_day, window_days=window_days)
+        trailing = tier_facts_for(turn.session, seller_id=turn.account, as_of=last_day, window_days=window_days)
         tier_then = turn.live.decide_tier(trailing).details["tier"]
         points.append(WeekPoint(last_day, _share(c["valid_tracking"], c["shipments"]), _share(c["prepaid_label_returns"], c["returns"]),
                                 _share(c["contacts"], c["units"]), turn.label(tier_then)))
@@ -381,7 +381,7 @@ def add_photo(turn: Turn, photo: Photo) -> list[Reply]:
 
 def _submit(turn: Turn) -> list[Reply]:
     data = turn.convo.data
-    facts = claim_facts(turn.session, refund_id=data["refund_id"], reason=data["reason"], evidence=data["evidence"], as_of=turn.now)
+    facts = claim_facts_for(turn.session, refund_id=data["refund_id"], reason=data["reason"], evidence=data["evidence"], as_of=turn.now)
     decision = turn.live.decide_claim(facts)
     record = decision_record(decision, channel=turn.service.channel, decided_at=turn.now)
     # The photos are kept with the decision that weighed them (the claim row stores evidence kinds).

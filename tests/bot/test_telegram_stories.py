@@ -242,7 +242,7 @@ async def test_the_command_menu_follows_the_role_and_the_language(live_marketpla
         [menu_call] = request.calls_to("setMyCommands")
         assert menu_call.params["scope"] == {"type": "chat", "chat_id": 404}
         commands = {c["command"]: c["description"] for c in menu_call.params["commands"]}
-        assert set(commands) == {"tier", "refunds", "claims", "claim", "decision", "language", "help", "cancel"}
+        assert set(commands) == {"tier", "refunds", "claims", "claim", "owed", "report", "decision", "language", "help", "cancel"}
         assert commands["tier"] == "Tu nivel de recompensas, con un gráfico"
     finally:
         await app.shutdown()

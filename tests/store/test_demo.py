@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from store import claim_facts_for, import_records, refund_facts_for, tier_facts_for
-from store.demo import SAFET_CHANGE, demo_plan
+from store.demo import SAFET_CHANGE, demo_plan, this_holiday_delivery
 
 from .data import at
 
@@ -88,3 +88,14 @@ def test_the_orders_seller_s9_claims_on_in_the_chat(demo):
     assert (marketplace["a_to_z_claim"], marketplace["fulfilled_by"]) == (False, "marketplace")
     assert (seller_issued["refund_issued_by"], seller_issued["seller_id"], seller_issued["order_reimbursed"]) == (
         "seller", "S9", Decimal("0.00"))
+
+
+def test_the_holiday_order_for_the_chat_is_made_only_when_it_can_show():
+    """O9704 is delivered 20 days before the demo (at latest Dec 31) inside a holiday period still open."""
+    days = {today: this_holiday_delivery(today) for today in
+            (date(2026, 11, 20), date(2026, 11, 21), TODAY, date(2026, 12, 31), date(2027, 1, 15), date(2027, 1, 31),
+             date(2027, 2, 1), date(2026, 6, 1))}
+    assert days == {date(2026, 11, 20): None, date(2026, 11, 21): date(2026, 11, 1), TODAY: date(2026, 11, 10),
+                    date(2026, 12, 31): date(2026, 12, 11), date(2027, 1, 15): date(2026, 12, 26),
+                    date(2027, 1, 31): date(2026, 12, 31), date(2027, 2, 1): None, date(2026, 6, 1): None}
+    assert "O9704" in _by_id(demo_plan(TODAY), "order") and "O9704" not in _by_id(demo_plan(date(2026, 6, 1)), "order")

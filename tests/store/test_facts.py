@@ -4,12 +4,14 @@ from decimal import Decimal
 
 import pytest
 
-from store import (
-    LEGACY_FIELDS, NotFound, StoreError, all_tier_facts_for, claim_facts, claim_facts_for, legacy_facts, refund_facts,
-    refund_facts_for, tier_facts, tier_facts_for,
-)
+from store import NotFound, StoreError, all_tier_facts_for, claim_facts_for, refund_facts_for, tier_facts, tier_facts_for
 
 from .data import at, buyer, claim, item, load, order, product, refund, return_, seller
+
+# The facts that were there before policy language 2 (the builders give them among the rest).
+OLD_REFUND_FACTS = ("category", "price", "days_since_delivery", "reason", "condition", "buyer_returns_90d")
+OLD_CLAIM_FACTS = ("reason", "days_since_refund", "return_received", "days_since_return_delivered", "category", "refund_amount",
+                   "refund_issued_by", "auto_refund_late", "evidence")
 
 
 @pytest.fixture
@@ -35,46 +37,46 @@ def shop(store):
 
 def test_refund_facts(shop):
     with shop.read() as session:
-        facts = refund_facts(session, order_item_id="I1", reason="defective", condition="opened", as_of=at("2026-05-10T12:00:00"))
-    assert facts == {"category": "sleeping_bags", "price": Decimal("159.98"), "days_since_delivery": 7, "reason": "defective",
+        facts = refund_facts_for(session, order_item_id="I1", reason="defective", condition="opened", as_of=at("2026-05-10T12:00:00"))
+    assert {name: facts[name] for name in OLD_REFUND_FACTS} == {"category": "sleeping_bags", "price": Decimal("159.98"), "days_since_delivery": 7, "reason": "defective",
                      "condition": "opened", "buyer_returns_90d": 1}
     assert isinstance(facts["price"], Decimal)
 
 
 def test_days_since_delivery_counts_utc_calendar_days(shop):
     with shop.read() as session:
-        same_day = refund_facts(session, order_item_id="I1", reason="defective", condition="opened", as_of=at("2026-05-03T23:59:59"))
-        next_day = refund_facts(session, order_item_id="I1", reason="defective", condition="opened", as_of=at("2026-05-04T00:00:00"))
+        same_day = refund_facts_for(session, order_item_id="I1", reason="defective", condition="opened", as_of=at("2026-05-03T23:59:59"))
+        next_day = refund_facts_for(session, order_item_id="I1", reason="defective", condition="opened", as_of=at("2026-05-04T00:00:00"))
     assert (same_day["days_since_delivery"], next_day["days_since_delivery"]) == (0, 1)
 
 
 def test_refund_facts_refuse_unknown_and_undelivered_items(shop):
     with shop.read() as session:
         with pytest.raises(NotFound):
-            refund_facts(session, order_item_id="nope", reason="defective", condition="opened", as_of=at("2026-06-01"))
+            refund_facts_for(session, order_item_id="nope", reason="defective", condition="opened", as_of=at("2026-06-01"))
         with pytest.raises(StoreError, match="not been delivered"):
-            refund_facts(session, order_item_id="I7", reason="defective", condition="opened", as_of=at("2026-06-01"))
+            refund_facts_for(session, order_item_id="I7", reason="defective", condition="opened", as_of=at("2026-06-01"))
         with pytest.raises(StoreError, match="timezone-aware"):
-            refund_facts(session, order_item_id="I1", reason="defective", condition="opened", as_of=at("2026-06-01").replace(tzinfo=None))
+            refund_facts_for(session, order_item_id="I1", reason="defective", condition="opened", as_of=at("2026-06-01").replace(tzinfo=None))
 
 
 def test_claim_facts_with_a_received_return(shop):
     with shop.read() as session:
-        facts = claim_facts(session, refund_id="F1", reason="returned_damaged", evidence=["photo"], as_of=at("2026-05-25"))
-    assert facts == {"reason": "returned_damaged", "days_since_refund": 13, "return_received": True,
+        facts = claim_facts_for(session, refund_id="F1", reason="returned_damaged", evidence=["photo"], as_of=at("2026-05-25"))
+    assert {name: facts[name] for name in OLD_CLAIM_FACTS} == {"reason": "returned_damaged", "days_since_refund": 13, "return_received": True,
                      "days_since_return_delivered": 5, "category": "toys", "refund_amount": Decimal("20.00"),
                      "refund_issued_by": "marketplace", "auto_refund_late": False, "evidence": ["photo"]}
 
 
 def test_claim_facts_before_the_return_arrives(shop):
     with shop.read() as session:
-        facts = claim_facts(session, refund_id="F1", reason="return_not_received", evidence=[], as_of=at("2026-05-19"))
+        facts = claim_facts_for(session, refund_id="F1", reason="return_not_received", evidence=[], as_of=at("2026-05-19"))
     assert (facts["return_received"], facts["days_since_return_delivered"], facts["days_since_refund"]) == (False, None, 7)
 
 
 def test_claim_facts_without_a_return(shop):
     with shop.read() as session:
-        facts = claim_facts(session, refund_id="F2", reason="refunded_non_returnable", evidence=[], as_of=at("2026-05-12T23:00:00"))
+        facts = claim_facts_for(session, refund_id="F2", reason="refunded_non_returnable", evidence=[], as_of=at("2026-05-12T23:00:00"))
     assert facts["return_received"] is False and facts["days_since_refund"] == 0
     assert (facts["category"], facts["refund_issued_by"], facts["auto_refund_late"]) == ("sleeping_bags", "seller", True)
 
@@ -82,9 +84,9 @@ def test_claim_facts_without_a_return(shop):
 def test_claim_facts_refuse_unknown_or_future_refunds(shop):
     with shop.read() as session:
         with pytest.raises(NotFound):
-            claim_facts(session, refund_id="F9", reason="returned_damaged", evidence=[], as_of=at("2026-06-01"))
+            claim_facts_for(session, refund_id="F9", reason="returned_damaged", evidence=[], as_of=at("2026-06-01"))
         with pytest.raises(StoreError, match="issued after"):
-            claim_facts(session, refund_id="F1", reason="returned_damaged", evidence=[], as_of=at("2026-05-01"))
+            claim_facts_for(session, refund_id="F1", reason="returned_damaged", evidence=[], as_of=at("2026-05-01"))
 
 
 # Policy language 2: the full fact model of /tmp/facts.md (docs/store.md, "Facts for decisions").
@@ -159,14 +161,6 @@ def test_refund_facts_with_no_orders_in_90_days(market):
         "marketplace", True, Decimal("0.00"), Decimal("30.00"))
 
 
-def test_the_legacy_refund_facts_are_the_full_facts_narrowed(market):
-    with market.read() as session:
-        args = dict(order_item_id="I1", reason="defective", condition="opened", as_of=at("2026-05-10T12:00:00"))
-        full, old = refund_facts_for(session, **args), refund_facts(session, **args)
-    assert old == legacy_facts("refund", full)
-    assert list(old) == list(LEGACY_FIELDS["refund"])
-
-
 def test_claim_facts_for_gives_every_fact(market):
     with market.read() as session:
         facts = claim_facts_for(session, refund_id="F7", reason="returned_damaged", evidence=["photo"], as_of=at("2026-03-05"))
@@ -207,12 +201,6 @@ def test_return_delivered_on_is_unknown_before_it_arrives(market):
     assert (facts["return_received"], facts["return_delivered_on"], facts["filed_on"]) == (False, None, date(2026, 2, 19))
 
 
-def test_the_legacy_claim_facts_are_the_full_facts_narrowed(market):
-    with market.read() as session:
-        args = dict(refund_id="F7", reason="returned_damaged", evidence=["photo"], as_of=at("2026-03-05"))
-        assert claim_facts(session, **args) == legacy_facts("claim", claim_facts_for(session, **args))
-
-
 def test_tier_facts_for_gives_every_fact(market):
     with market.read() as session:
         s9 = tier_facts_for(session, seller_id="S9", as_of=date(2026, 5, 10), window_days=90)
@@ -221,7 +209,7 @@ def test_tier_facts_for_gives_every_fact(market):
         with pytest.raises(NotFound):
             tier_facts_for(session, seller_id="S404", as_of=date(2026, 5, 10), window_days=90)
     assert set(s9) == TIER_FACT_NAMES
-    assert legacy_facts("tier", s9) == counts
+    assert {name: s9[name] for name in counts} == counts
     # S9's seller-fulfilled orders placed in the 90 days ending 2026-05-10 (from 2026-02-10): O1 and O4, not O6 and O7
     # (2026-02-01) nor O8 (the marketplace's)
     assert (s9["seller_id"], s9["enrolled_on"], s9["orders_90d"], s9["as_of"]) == ("S9", date(2026, 3, 2), 2, date(2026, 5, 10))
@@ -245,7 +233,3 @@ def test_tier_orders_90d_window_is_90_calendar_days_ending_on_as_of(market):
         # O2 and O3 were placed on 2026-02-09; the 90 days ending 2026-05-09 start on 2026-02-09
         assert (orders(date(2026, 5, 9)), orders(date(2026, 5, 10)), orders(date(2026, 2, 8))) == (2, 0, 0)
 
-
-def test_legacy_facts_refuses_an_unknown_kind():
-    with pytest.raises(StoreError, match="unknown decision kind 'refnd'"):
-        legacy_facts("refnd", {})

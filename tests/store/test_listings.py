@@ -1,11 +1,10 @@
 """What the bot lists, scoped by owner: someone else's row is not found."""
-from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from store import (
-    NotFound, buyer_order_item, buyer_order_items, claimable_refunds, seller_claim, seller_claims, seller_refund,
+    NotFound, buyer_order_item, buyer_order_items, seller_claim, seller_claims, seller_refund,
     seller_refunds,
 )
 
@@ -65,17 +64,6 @@ def test_a_seller_sees_their_claims(shop):
         assert seller_claims(session, seller_id="S2") == []
         with pytest.raises(NotFound):
             seller_claim(session, seller_id="S2", claim_id="CL1")
-
-
-def test_claimable_refunds_and_their_deadlines(shop):
-    with shop.read() as session:
-        on_may_31 = claimable_refunds(session, seller_id="S1", as_of=at("2026-05-31T23:00:00"), filing_window_days=30)
-        on_june_1 = claimable_refunds(session, seller_id="S1", as_of=at("2026-06-01"), filing_window_days=30)
-        before_return = claimable_refunds(session, seller_id="S1", as_of=at("2026-05-15"), filing_window_days=30)
-    assert [(c.refund.refund_id, c.deadline, c.days_left) for c in on_may_31] == [
-        ("F2", date(2026, 5, 31), 0), ("F1", date(2026, 6, 19), 19)]
-    assert [c.refund.refund_id for c in on_june_1] == ["F1"]
-    assert [(c.refund.refund_id, c.deadline) for c in before_return] == [("F2", date(2026, 5, 31)), ("F1", date(2026, 6, 10))]
 
 
 def test_items_delivered_after_as_of_are_not_listed_as_delivered(store):
