@@ -9,12 +9,14 @@ from .db import Store, open_store, sqlite_path
 from .decisions import DecisionRecord, get_decision, iter_decisions, list_decisions, log_decision
 from .errors import AlreadyExists, ClaimExists, ImportFailed, NotFound, RefundRequestExists, StaleState, StoreError
 from .facts import claim_facts, refund_facts
+from .inbox import InboxStats, TakenUpdate, finish_update, inbox_stats, prune_inbox, store_update, take_update
 from .importer import ImportReport, import_paths, import_records
 from .listings import (
     ClaimableRefund, ClaimView, OrderItemView, RefundView, buyer_order_item, buyer_order_items, claimable_refunds,
     seller_claim, seller_claims, seller_refund, seller_refunds,
 )
 from .metrics import TIER_FACT_FIELDS, all_tier_facts, tier_facts
+from .ratelimit import prune_rate_limits, rate_check
 from .requests import (
     ClaimRecorded, RefundRequestRecorded, file_claim, reassess_claim, record_refund_request, record_return_delivery,
 )
@@ -28,4 +30,6 @@ __all__ = [
     "mark_update_processed", "open_store", "prune_processed_updates", "reassess_claim", "record_refund_request",
     "record_return_delivery", "redeem_invite", "refund_facts", "save_conversation", "seller_claim", "seller_claims",
     "seller_refund", "seller_refunds", "sqlite_path", "tier_facts",
+    "InboxStats", "TakenUpdate", "finish_update", "inbox_stats", "prune_inbox", "store_update", "take_update",
+    "prune_rate_limits", "rate_check",
 ]

@@ -97,8 +97,10 @@ def _postgresql(url) -> Engine:
 def _sqlite(url) -> Engine:
     database = url.database or ":memory:"
     memory = database == ":memory:"
-    if not memory:
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    if not memory and not Path(database).parent.is_dir():
+        # A typo in the path must not quietly start an empty database somewhere else.
+        raise StoreError(f"cannot open the database {url.render_as_string(hide_password=True)}: "
+                         f"the folder {Path(database).parent} does not exist")
     options = {"poolclass": StaticPool} if memory else {}
     engine = create_engine(url, json_serializer=dumps, connect_args={"check_same_thread": False}, **options)
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Double, ForeignKey, Index, MetaData, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from .types import JSONType, Money, UTCDateTime
@@ -307,6 +307,39 @@ class ProcessedUpdate(Base):
     """A Telegram update already handled, so a redelivered update is handled once."""
 
     __tablename__ = "processed_updates"
+    __table_args__ = (Index("ix_processed_updates_processed_at", "processed_at"),)  # pruning by age
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     processed_at: Mapped[datetime]
+
+
+class InboxUpdate(Base):
+    """A Telegram update stored before it was acknowledged; a worker takes it (a lease) and handles it once."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        CheckConstraint("attempts >= 0", name="attempts_non_negative"),
+        # The pending rows only: what workers scan, in chat and update order.
+        Index("ix_inbox_pending", "chat_id", "update_id", postgresql_where=text("processed_at IS NULL"),
+              sqlite_where=text("processed_at IS NULL")),
+        Index("ix_inbox_processed_at", "processed_at"),
+    )
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    body: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime]
+    taken_by: Mapped[str | None] = mapped_column(String(128))
+    taken_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    processed_at: Mapped[datetime | None]
+
+
+class RateLimit(Base):
+    """A person's message budget as a GCRA theoretical arrival time (epoch seconds), shared by every worker."""
+
+    __tablename__ = "rate_limits"
+
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    tat: Mapped[float] = mapped_column(Double)
+    refused: Mapped[int]

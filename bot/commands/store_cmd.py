@@ -90,6 +90,7 @@ def run_demo(args: argparse.Namespace) -> int:
         raise CliError(f"demo recreates the embedded SQLite database, but the configured database is {config.database_url}; "
                        "point database.url (or REFUNDBOT_DATABASE_URL) at a sqlite:/// file")
     compiled = load_compiled(config.policy_path)
+    os.makedirs(os.path.dirname(path), exist_ok=True)  # the demo creates its database; nothing else does
     for suffix in ("", "-wal", "-shm"):
         if os.path.exists(path + suffix):
             os.remove(path + suffix)

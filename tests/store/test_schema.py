@@ -3,11 +3,13 @@ migrations build the same schema as the models on both databases."""
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.exc import IntegrityError
 
 from policy import vocabulary as policy_words
 from store import StoreError, open_store
+from store.migrate import alembic_config
 from store import vocabulary as store_words
 from store.models import Base
 
@@ -77,14 +79,15 @@ def _build_from_empty(url: str) -> set[str]:
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
     try:
         with engine.connect() as connection:
-            assert MigrationContext.configure(connection).get_current_revision() == "0001"
+            heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+            assert set(MigrationContext.configure(connection).get_current_heads()) == set(heads)
             return set(inspect(connection).get_table_names())
     finally:
         engine.dispose()
 
 
 def test_migrations_create_both_databases_from_empty(tmp_path):
-    sqlite_tables = _build_from_empty(f"sqlite:///{tmp_path}/new/dir/fresh.sqlite3")
+    sqlite_tables = _build_from_empty(f"sqlite:///{tmp_path}/fresh.sqlite3")
     with postgres_database() as url:
         postgres_tables = _build_from_empty(url)
     assert sqlite_tables == postgres_tables == {t.name for t in Base.metadata.sorted_tables} | {"alembic_version"}
@@ -111,11 +114,14 @@ def test_store_words_mirror_the_policy_language():
     assert set(store_words.CLAIM_STATUS_OF) == set(policy_words.CLAIM_OUTCOMES)
 
 
-def test_unusable_urls_are_store_errors():
+def test_unusable_urls_are_store_errors(tmp_path):
     with pytest.raises(StoreError, match="unsupported database 'mysql'"):
         open_store("mysql://localhost/db")
     with pytest.raises(StoreError, match="invalid database URL"):
         open_store("not a url")
+    with pytest.raises(StoreError, match="the folder .*missing.* does not exist"):
+        open_store(f"sqlite:///{tmp_path}/missing/refundbot.sqlite3")
+    assert not (tmp_path / "missing").exists()  # a typo never creates a new empty database
     with pytest.raises(StoreError, match="cannot open the database postgresql"):
         open_store("postgresql://postgres@127.0.0.1:1/nothing")
 
