@@ -19,8 +19,18 @@ MAX_MESSAGE = 4096
 CONCURRENT_UPDATES = 8
 
 
-def incoming_of(update: Update) -> Incoming | None:
-    """The transport-neutral form of an update; None for updates with no person behind them (channel posts)."""
+def addressed_elsewhere(text: str | None, bot_username: str | None) -> bool:
+    """True for a command addressed to another bot (`/refunds@OtherBot`), which this bot must ignore."""
+    if not text or not text.startswith("/"):
+        return False
+    head = text[1:].split(None, 1)[0] if text[1:].strip() else ""
+    _, at, target = head.partition("@")
+    return bool(at) and (bot_username is None or target.casefold() != bot_username.lstrip("@").casefold())
+
+
+def incoming_of(update: Update, bot_username: str | None = None) -> Incoming | None:
+    """The transport-neutral form of an update; None for updates with no person behind them (channel posts)
+    and for commands addressed to another bot."""
     user = update.effective_user
     if user is None or user.is_bot:
         return None
@@ -36,6 +46,8 @@ def incoming_of(update: Update) -> Incoming | None:
         text = message.text or (message.caption if photo is None else None)
     if query is None and text is None and photo is None:
         return None  # stickers, joins, edits: nothing to answer
+    if addressed_elsewhere(text, bot_username):
+        return None
     return Incoming(
         user_id=user.id,
         text=text,
@@ -44,6 +56,7 @@ def incoming_of(update: Update) -> Incoming | None:
         language=user.language_code,
         update_id=update.update_id,
         chat_id=chat.id if chat is not None else user.id,
+        chat_type=chat.type if chat is not None else None,
     )
 
 
@@ -75,7 +88,7 @@ class TelegramBot:
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Handle one update end to end."""
-        incoming = incoming_of(update)
+        incoming = incoming_of(update, context.bot.username)
         if incoming is None:
             return
         if update.callback_query is not None:

@@ -30,6 +30,7 @@ EN: dict[str, str] = {
     "not_found": "I couldn't find {what} {id}.",
     "not_found_generic": "I couldn't find that.",
     "rate_limited": "You're sending messages faster than I can answer. Please wait a minute and try again.",
+    "private_only": "I only talk about orders, refunds and claims in a private chat. Please write to me privately.",
     "error": "Sorry, something went wrong on our side. Please try again; if it keeps happening, "
              "quote reference {reference}.",
     "not_allowed": "That command isn't available for your account. {help_hint}",
@@ -167,6 +168,7 @@ ES: dict[str, str] = {
     "nothing_to_cancel": "No hay nada que cancelar.",
     "expired_button": "Ese botón ha caducado. {help_hint}",
     "help_hint": "Envía /help para ver lo que puedo hacer.",
+    "private_only": "Solo hablo de pedidos, reembolsos y reclamaciones en un chat privado. Escríbeme en privado, por favor.",
     "rate_limited": "Estás enviando mensajes más rápido de lo que puedo responder. Espera un minuto y vuelve a intentarlo.",
     "error": "Perdona, algo ha fallado por nuestra parte. Inténtalo de nuevo; si sigue pasando, indica la referencia {reference}.",
     "refund_choose_order": "¿Sobre qué pedido es?",
