@@ -78,6 +78,13 @@ def chunks(text: str, size: int = MAX_MESSAGE) -> list[str]:
     return parts + [text]
 
 
+async def send_reply(bot, chat_id: int, reply: Reply) -> None:
+    """Send one reply (split if it is longer than Telegram allows; buttons on the last part)."""
+    parts = chunks(reply.text)
+    for i, part in enumerate(parts):
+        await bot.send_message(chat_id, part, reply_markup=keyboard(reply) if i == len(parts) - 1 else None)
+
+
 class TelegramBot:
     """Feeds updates to the chat service (in a worker thread: it does database I/O) and sends its replies."""
 
@@ -101,10 +108,8 @@ class TelegramBot:
             await self.send(incoming.chat_id, reply)
 
     async def send(self, chat_id: int, reply: Reply) -> None:
-        """Send one reply (split if it is longer than Telegram allows; buttons on the last part)."""
-        parts = chunks(reply.text)
-        for i, part in enumerate(parts):
-            await self.application.bot.send_message(chat_id, part, reply_markup=keyboard(reply) if i == len(parts) - 1 else None)
+        """Send one reply through the Application's bot."""
+        await send_reply(self.application.bot, chat_id, reply)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log errors outside the service (network, Telegram); the bot keeps running."""

@@ -1,0 +1,248 @@
+"""One `refundbot run` process: a receiver (webhook or long polling) that stores updates in the inbox,
+a pool of workers that handle them, the sender of replies, the ops endpoints and the pruning of old rows.
+
+Nothing one process holds is needed by another: updates, conversation state, the rate limit and
+the replies all live in the store, so any number of processes on any number of hosts can run
+against one PostgreSQL database (webhook mode; long polling allows one receiver).
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+from sqlalchemy.orm import Session
+from telegram.error import Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import AIORateLimiter, ExtBot
+from telegram.request import HTTPXRequest
+
+from store import Store, prune_inbox, prune_processed_updates, prune_rate_limits
+
+from . import metrics
+from .config import Config, TelegramConfig
+from .flows.admin import reload_notice
+from .messages import Reply
+from .ops import OpsServer, Probe
+from .receiver import Receiver, parse_update
+from .service import ChatService
+from .telegram_app import send_reply
+from .webhook import WebhookServer, stop_on_signals
+from .workers import WorkerPool
+
+log = logging.getLogger("refundbot.node")
+
+ALLOWED_UPDATES = ["message", "callback_query"]
+POLL_TIMEOUT = 30  # seconds Telegram holds a getUpdates open
+PRUNE_EVERY = 600.0  # seconds
+FIRST_RETRY, MAX_RETRY = 1.0, 60.0
+
+
+class TelegramUnreachable(Exception):
+    """Telegram refused the bot (a wrong token): retrying will not help."""
+
+
+def make_bot(telegram: TelegramConfig) -> ExtBot:
+    """The Bot API client, sending through python-telegram-bot's rate limiter (Telegram's flood limits)."""
+    base = telegram.base_url.rstrip("/")
+    files = telegram.base_file_url.rstrip("/") if telegram.base_file_url else base.replace("/bot", "/file/bot")
+    return ExtBot(telegram.token, base_url=base, base_file_url=files, rate_limiter=AIORateLimiter(max_retries=3),
+                  request=HTTPXRequest(connection_pool_size=16),
+                  get_updates_request=HTTPXRequest(read_timeout=POLL_TIMEOUT + 10, connection_pool_size=2))
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+async def with_retries(what: str, call: Callable, stop: asyncio.Event, *, where: str):
+    """Run `call()` until it works, logging one line a failure and waiting longer each time; None if stopped."""
+    delay = FIRST_RETRY
+    while not stop.is_set():
+        try:
+            return await call()
+        except InvalidToken as exc:
+            raise TelegramUnreachable(f"Telegram refused the bot token: {_reason(exc)}") from None
+        except RetryAfter as exc:
+            delay = max(delay, float(exc.retry_after))
+            log.warning("%s: Telegram asks to wait %s s", what, exc.retry_after)
+        except (NetworkError, TimedOut) as exc:
+            log.warning("cannot reach Telegram at %s to %s (%s); retrying in %.0f s", where, what, _reason(exc), delay)
+        try:
+            await asyncio.wait_for(stop.wait(), delay)
+        except asyncio.TimeoutError:
+            pass
+        delay = min(delay * 2, MAX_RETRY)
+    return None
+
+
+class DirectDelivery:
+    """Sends the replies after the handling transaction commits (used until the outbox carries them)."""
+
+    def __init__(self, bot: ExtBot, loop: asyncio.AbstractEventLoop):
+        self.bot, self.loop = bot, loop
+
+    def enqueue(self, session: Session, *, chat_id: int, replies: list[Reply]) -> None:
+        """Nothing to write: the replies are sent after the commit."""
+
+    def committed(self, chat_id: int, replies: list[Reply]) -> None:
+        """Send the replies now, in order; a failure is logged (the decision itself is stored)."""
+        if replies:
+            asyncio.run_coroutine_threadsafe(self._send(chat_id, replies), self.loop).result(timeout=120)
+
+    def notify(self, chat_ids: list[int], text: str) -> None:
+        """Send one text to several chats (admin notices)."""
+        for chat_id in chat_ids:
+            asyncio.run_coroutine_threadsafe(self._send(chat_id, [Reply(text)]), self.loop)
+
+    async def _send(self, chat_id: int, replies: list[Reply]) -> None:
+        try:
+            for reply in replies:
+                await send_reply(self.bot, chat_id, reply)
+        except Forbidden as exc:
+            log.info("chat %s does not take messages from the bot: %s", chat_id, _reason(exc))
+        except TelegramError as exc:
+            log.error("could not send to chat %s: %s", chat_id, _reason(exc))
+
+
+def prune_once(store: Store, *, retention: timedelta, now: datetime, extra: Callable[[Session, datetime], int] | None = None) -> int:
+    """Delete handled updates, processed-update marks, idle rate limits (and sent messages) older than `retention`."""
+    before = now - retention
+    with store.write() as session:
+        pruned = prune_inbox(session, before=before) + prune_processed_updates(session, before=before)
+        pruned += prune_rate_limits(session, now=now.timestamp())
+        if extra is not None:
+            pruned += extra(session, before)
+    return pruned
+
+
+class Node:
+    """Everything one `refundbot run` process does, started and stopped together."""
+
+    def __init__(self, config: Config, telegram: TelegramConfig, store: Store, runtime, *,
+                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+        self.config, self.telegram, self.store, self.runtime, self.clock = config, telegram, store, runtime, clock
+        self.bot = make_bot(telegram)
+        self.receiver = Receiver(store, clock=clock)
+        self.service = ChatService(store, runtime, limits=config.limits, channel="telegram")
+        self.stop = asyncio.Event()
+        self.pool: WorkerPool | None = None
+        self.delivery: DirectDelivery | None = None
+        self._servers: list = []
+        self._tasks: list[asyncio.Task] = []
+
+    async def run(self) -> None:
+        """Serve until SIGINT/SIGTERM (or `stop` is set)."""
+        stop_on_signals(self.stop)
+        metrics.policy_in_force(self.runtime.version)
+        self.runtime.add_listener(metrics.observe_reload)
+        self._start_ops()
+        if await with_retries("start", self.bot.initialize, self.stop, where=self.telegram.base_url) is None and self.stop.is_set():
+            return await self._shutdown()
+        log.info("connected to Telegram as @%s", self.bot.username)
+        self.delivery = DirectDelivery(self.bot, asyncio.get_running_loop())
+        self.runtime.add_listener(self._on_reload)
+        workers = self.config.workers
+        self.pool = WorkerPool(self.store, self.service, self.delivery, threads=workers.threads,
+                               lease=timedelta(seconds=workers.lease_seconds), bot_username=lambda: self.bot.username,
+                               clock=self.clock, wake=self.receiver.arrived)
+        self.pool.start()
+        self._tasks.append(asyncio.create_task(self._prune_forever()))
+        try:
+            if self.telegram.mode == "webhook":
+                await self._serve_webhook()
+            else:
+                self._tasks.append(asyncio.create_task(self._poll()))
+            await self.stop.wait()
+        finally:
+            await self._shutdown()
+
+    def _start_ops(self) -> None:
+        obs = self.config.observability
+        if obs.metrics_port:
+            probe = Probe(self.store, self.runtime, stall_seconds=obs.stall_seconds, clock=self.clock)
+            server = OpsServer(probe, listen=obs.metrics_listen, port=obs.metrics_port)
+            server.start()
+            self._servers.append(server)
+
+    async def _serve_webhook(self) -> None:
+        from urllib.parse import urlparse
+
+        t = self.telegram
+        server = WebhookServer(self.receiver, secret=t.webhook_secret, listen=t.webhook_listen, port=t.webhook_port,
+                               path=urlparse(t.webhook_url).path or "/telegram", reuse_port=t.webhook_reuse_port)
+        server.start()
+        self._servers.append(server)
+        await with_retries("register the webhook", lambda: self.bot.set_webhook(
+            url=t.webhook_url, secret_token=t.webhook_secret, allowed_updates=ALLOWED_UPDATES), self.stop, where=t.base_url)
+
+    async def _poll(self) -> None:
+        """Long polling: store each batch, committed, before the next getUpdates acknowledges it with the offset."""
+        where = self.telegram.base_url
+        await with_retries("remove the webhook", lambda: self.bot.delete_webhook(drop_pending_updates=False), self.stop, where=where)
+        offset = None
+        while not self.stop.is_set():
+            batch = await with_retries("fetch updates", lambda: self.bot.do_api_request(
+                "getUpdates", api_kwargs={"offset": offset, "timeout": POLL_TIMEOUT, "allowed_updates": ALLOWED_UPDATES},
+                read_timeout=POLL_TIMEOUT + 10), self.stop, where=where)
+            if not batch:
+                continue
+            parsed = []
+            for data in batch:
+                try:
+                    raw = json.dumps(data, ensure_ascii=False)
+                    parsed.append((parse_update(raw)[1], raw))
+                except Exception as exc:
+                    log.warning("skipping an update Telegram sent that cannot be read: %s", exc)
+            stored = await with_retries("store updates", lambda: self._store(parsed), self.stop, where="the database")
+            if stored is None:
+                return
+            offset = max(d["update_id"] for d in batch) + 1  # only now: the next getUpdates acknowledges these
+            for update, _raw in parsed:
+                if update.callback_query is not None:
+                    self._tasks.append(asyncio.create_task(self._answer(update.callback_query.id)))
+
+    async def _store(self, parsed) -> int:
+        try:
+            return await self.receiver.accept(parsed)
+        except Exception as exc:  # surface as a retryable failure, one line
+            raise NetworkError(f"cannot store updates: {_reason(exc)}") from None
+
+    async def _answer(self, query_id: str) -> None:
+        try:
+            await self.bot.answer_callback_query(query_id)
+        except TelegramError as exc:
+            log.info("could not answer callback query %s: %s", query_id, _reason(exc))
+
+    async def _prune_forever(self) -> None:
+        retention = timedelta(hours=self.config.workers.retention_hours)
+        while not self.stop.is_set():
+            try:
+                pruned = await asyncio.to_thread(prune_once, self.store, retention=retention, now=self.clock())
+                if pruned:
+                    log.info("pruned %s rows older than %s", pruned, retention)
+            except Exception as exc:
+                log.warning("pruning failed: %s", _reason(exc))
+            try:
+                await asyncio.wait_for(self.stop.wait(), PRUNE_EVERY)
+            except asyncio.TimeoutError:
+                pass
+
+    def _on_reload(self, result) -> None:
+        if not result.ok and result.trigger != "admin" and self.delivery is not None:
+            self.delivery.notify(self.service.admin_chats(), reload_notice(result))
+
+    async def _shutdown(self) -> None:
+        for server in self._servers:
+            await server.stop()
+        if self.pool is not None:
+            await asyncio.to_thread(self.pool.stop)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        try:
+            await self.bot.shutdown()
+        except Exception:  # shutting down after a failed start
+            pass

@@ -1,0 +1,131 @@
+"""The worker pool: updates from the inbox handled exactly once, in order within a chat, taken again when
+their worker died, and unreadable ones set aside; replies handed over only after the commit."""
+from __future__ import annotations
+
+import json
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.receiver import Receiver, parse_update
+from bot.workers import MAX_ATTEMPTS, WorkerPool, wait_until_drained
+from store import inbox_stats, store_update, take_update
+from store.models import InboxUpdate, ProcessedUpdate, Refund
+
+
+class Recorder:
+    """A delivery that records what the workers hand over, and in which transaction state."""
+
+    def __init__(self):
+        self.enqueued, self.sent, self.lock = [], [], threading.Lock()
+
+    def enqueue(self, session, *, chat_id, replies):
+        with self.lock:
+            self.enqueued.append((chat_id, [r.text for r in replies]))
+
+    def committed(self, chat_id, replies):
+        with self.lock:
+            self.sent.append((chat_id, [r.text for r in replies]))
+
+
+def message(update_id: int, user_id: int, text: str, chat_id: int | None = None, chat_type: str = "private") -> str:
+    return json.dumps({"update_id": update_id, "message": {
+        "message_id": update_id, "date": 1763600000, "chat": {"id": chat_id or user_id, "type": chat_type},
+        "from": {"id": user_id, "is_bot": False, "first_name": "T", "language_code": "en"}, "text": text}})
+
+
+def press(update_id: int, user_id: int, data: str) -> str:
+    return json.dumps({"update_id": update_id, "callback_query": {
+        "id": f"cq{update_id}", "chat_instance": "ci", "data": data,
+        "from": {"id": user_id, "is_bot": False, "first_name": "T", "language_code": "en"},
+        "message": {"message_id": 1, "date": 1763600000, "chat": {"id": user_id, "type": "private"}, "text": ""}}})
+
+
+def receive(store, *bodies: str) -> None:
+    Receiver(store).store_now([(parse_update(b)[1], b) for b in bodies])
+
+
+@pytest.fixture
+def pool(service):
+    recorder = Recorder()
+    workers = WorkerPool(service.store, service, recorder, threads=3, lease=timedelta(seconds=30), bot_username=lambda: "test_bot")
+    workers.recorder = recorder
+    yield workers
+    workers.stop()
+
+
+def count(store, model) -> int:
+    with store.read() as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def test_a_conversation_from_the_inbox_decides_once_and_replies_in_order(alice, pool, service):
+    alice.say("/refund O1-1")
+    alice.tap("faulty")
+    unopened = [b.data for r in alice.replies for b in r.flat_buttons() if b.text == "Unopened"][0]
+    receive(service.store, press(70_001, 101, unopened), press(70_002, 101, unopened), message(70_003, 101, "/status"))
+    pool.start()
+    assert wait_until_drained(service.store, timeout=30)
+    pool.stop()
+    texts = [t for chat, replies in pool.recorder.sent for t in replies if chat == 101]
+    assert "Refund: $80.00" in texts[0]
+    assert texts[1].startswith("That was already decided")
+    assert texts[2].startswith("Your refund requests:")  # after the decision: one chat is handled in order
+    assert count(service.store, Refund) == 2
+    assert pool.recorder.enqueued == pool.recorder.sent  # what was written in the transaction is what was sent
+
+
+def test_many_chats_are_handled_exactly_once(service, pool):
+    bodies = [message(71_000 + i, 5_000 + i % 7, "/help") for i in range(40)]
+    receive(service.store, *bodies)
+    receive(service.store, *bodies[:10])  # Telegram's retries of updates already stored
+    pool.start()
+    assert wait_until_drained(service.store, timeout=60)
+    pool.stop()
+    assert len(pool.recorder.sent) == 40
+    assert count(service.store, ProcessedUpdate) == 40
+
+
+def test_an_update_whose_worker_died_is_handled_by_another(service):
+    receive(service.store, message(72_001, 6001, "/help"))
+    old = datetime.now(timezone.utc) - timedelta(seconds=31)
+    with service.store.write() as session:  # a worker took it 31 s ago and died
+        assert take_update(session, worker="dead:1/0", now=old, lease=timedelta(seconds=30)).update_id == 72_001
+    recorder = Recorder()
+    workers = WorkerPool(service.store, service, recorder, threads=1, lease=timedelta(seconds=30))
+    workers.start()
+    try:
+        assert wait_until_drained(service.store, timeout=30)
+    finally:
+        workers.stop()
+    assert [chat for chat, _ in recorder.sent] == [6001]
+    with service.store.read() as session:
+        assert session.scalar(select(InboxUpdate.attempts).where(InboxUpdate.update_id == 72_001)) == 2
+
+
+def test_an_update_that_keeps_killing_workers_is_set_aside(service):
+    receive(service.store, message(73_001, 6002, "/help"))
+    with service.store.write() as session:
+        session.execute(InboxUpdate.__table__.update().values(attempts=MAX_ATTEMPTS))
+    recorder = Recorder()
+    workers = WorkerPool(service.store, service, recorder, threads=1, lease=timedelta(seconds=30))
+    workers.start()
+    try:
+        assert wait_until_drained(service.store, timeout=30)
+    finally:
+        workers.stop()
+    assert recorder.sent == []
+
+
+def test_updates_that_are_not_for_this_bot_are_marked_done_without_a_reply(service, pool):
+    receive(service.store, message(74_001, 6003, "/status@OtherBot"), message(74_002, 6003, "hello all", chat_id=-100, chat_type="group"))
+    with service.store.write() as session:  # and one that is stored but unreadable
+        store_update(session, update_id=74_003, chat_id=1, body="{broken", received_at=datetime.now(timezone.utc))
+    pool.start()
+    assert wait_until_drained(service.store, timeout=30)
+    pool.stop()
+    assert [replies for _, replies in pool.recorder.sent] == [[]]  # the group chatter: handled, nothing said
+    with service.store.read() as session:
+        assert inbox_stats(session).pending == 0
