@@ -25,7 +25,7 @@ from .config import Config, TelegramConfig
 from .flows.admin import reload_notice
 from .messages import Reply
 from .ops import OpsServer, Probe
-from .receiver import Receiver, parse_update
+from .receiver import Receiver
 from .service import ChatService
 from .telegram_app import send_reply
 from .webhook import WebhookServer, stop_on_signals
@@ -69,7 +69,7 @@ async def with_retries(what: str, call: Callable, stop: asyncio.Event, *, where:
             delay = max(delay, float(exc.retry_after))
             log.warning("%s: Telegram asks to wait %s s", what, exc.retry_after)
         except (NetworkError, TimedOut) as exc:
-            log.warning("cannot reach Telegram at %s to %s (%s); retrying in %.0f s", where, what, _reason(exc), delay)
+            log.warning("cannot reach %s to %s (%s); retrying in %.0f s", where, what, _reason(exc), delay)
         try:
             await asyncio.wait_for(stop.wait(), delay)
         except asyncio.TimeoutError:
@@ -139,7 +139,7 @@ class Node:
         metrics.policy_in_force(self.runtime.version)
         self.runtime.add_listener(metrics.observe_reload)
         self._start_ops()
-        if await with_retries("start", self.bot.initialize, self.stop, where=self.telegram.base_url) is None and self.stop.is_set():
+        if await with_retries("start", self.bot.initialize, self.stop, where=f"Telegram at {self.telegram.base_url}") is None and self.stop.is_set():
             return await self._shutdown()
         log.info("connected to Telegram as @%s", self.bot.username)
         self.delivery = DirectDelivery(self.bot, asyncio.get_running_loop())
@@ -176,30 +176,24 @@ class Node:
         server.start()
         self._servers.append(server)
         await with_retries("register the webhook", lambda: self.bot.set_webhook(
-            url=t.webhook_url, secret_token=t.webhook_secret, allowed_updates=ALLOWED_UPDATES), self.stop, where=t.base_url)
+            url=t.webhook_url, secret_token=t.webhook_secret, allowed_updates=ALLOWED_UPDATES), self.stop, where=f"Telegram at {t.base_url}")
 
     async def _poll(self) -> None:
         """Long polling: store each batch, committed, before the next getUpdates acknowledges it with the offset."""
-        where = self.telegram.base_url
+        where = f"Telegram at {self.telegram.base_url}"
         await with_retries("remove the webhook", lambda: self.bot.delete_webhook(drop_pending_updates=False), self.stop, where=where)
         offset = None
         while not self.stop.is_set():
-            batch = await with_retries("fetch updates", lambda: self.bot.do_api_request(
-                "getUpdates", api_kwargs={"offset": offset, "timeout": POLL_TIMEOUT, "allowed_updates": ALLOWED_UPDATES},
-                read_timeout=POLL_TIMEOUT + 10), self.stop, where=where)
+            batch = await with_retries("fetch updates", lambda: self.bot.get_updates(
+                offset=offset, timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES, read_timeout=POLL_TIMEOUT + 10),
+                self.stop, where=where)
             if not batch:
                 continue
-            parsed = []
-            for data in batch:
-                try:
-                    raw = json.dumps(data, ensure_ascii=False)
-                    parsed.append((parse_update(raw)[1], raw))
-                except Exception as exc:
-                    log.warning("skipping an update Telegram sent that cannot be read: %s", exc)
+            parsed = [(update, json.dumps(update.to_dict(), ensure_ascii=False)) for update in batch]
             stored = await with_retries("store updates", lambda: self._store(parsed), self.stop, where="the database")
             if stored is None:
                 return
-            offset = max(d["update_id"] for d in batch) + 1  # only now: the next getUpdates acknowledges these
+            offset = max(update.update_id for update in batch) + 1  # only now: the next getUpdates acknowledges these
             for update, _raw in parsed:
                 if update.callback_query is not None:
                     self._tasks.append(asyncio.create_task(self._answer(update.callback_query.id)))
