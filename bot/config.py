@@ -51,6 +51,7 @@ SCHEMA: dict[str, Any] = {
                 "threads": {"type": "integer", "minimum": 1, "maximum": 64},
                 "lease_seconds": {"type": "integer", "minimum": 1, "maximum": 3600},
                 "retention_hours": {"type": "integer", "minimum": 25, "maximum": 8760},
+                "send_per_second": {"type": "integer", "minimum": 1, "maximum": 100000},
             },
         },
         "observability": {
@@ -89,11 +90,12 @@ ENV = {
     "REFUNDBOT_WORKER_THREADS": ("workers", "threads"),
     "REFUNDBOT_LEASE_SECONDS": ("workers", "lease_seconds"),
     "REFUNDBOT_RETENTION_HOURS": ("workers", "retention_hours"),
+    "REFUNDBOT_SEND_PER_SECOND": ("workers", "send_per_second"),
     "REFUNDBOT_METRICS_LISTEN": ("observability", "metrics_listen"),
     "REFUNDBOT_METRICS_PORT": ("observability", "metrics_port"),
     "REFUNDBOT_LOG_FORMAT": ("observability", "log_format"),
 }
-NUMERIC_KEYS = {"port", "threads", "lease_seconds", "retention_hours", "metrics_port", "stall_seconds"}
+NUMERIC_KEYS = {"port", "threads", "lease_seconds", "retention_hours", "send_per_second", "metrics_port", "stall_seconds"}
 
 
 class ConfigError(Exception):
@@ -126,6 +128,7 @@ class WorkersConfig:
     threads: int = 4
     lease_seconds: int = 30  # an update taken longer ago than this by a worker that did not finish is taken again
     retention_hours: int = 48  # Telegram redelivers for at most 24 hours
+    send_per_second: int = 30  # this process's share of Telegram's ~30 messages/s a bot (divide by the processes)
 
 
 @dataclass(frozen=True)

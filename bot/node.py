@@ -43,11 +43,11 @@ class TelegramUnreachable(Exception):
     """Telegram refused the bot (a wrong token): retrying will not help."""
 
 
-def make_bot(telegram: TelegramConfig) -> ExtBot:
+def make_bot(telegram: TelegramConfig, *, per_second: int = 30) -> ExtBot:
     """The Bot API client, sending through python-telegram-bot's rate limiter (Telegram's flood limits)."""
     base = telegram.base_url.rstrip("/")
     files = telegram.base_file_url.rstrip("/") if telegram.base_file_url else base.replace("/bot", "/file/bot")
-    return ExtBot(telegram.token, base_url=base, base_file_url=files, rate_limiter=AIORateLimiter(max_retries=3),
+    return ExtBot(telegram.token, base_url=base, base_file_url=files, rate_limiter=AIORateLimiter(overall_max_rate=per_second, max_retries=3),
                   request=HTTPXRequest(connection_pool_size=16),
                   get_updates_request=HTTPXRequest(read_timeout=POLL_TIMEOUT + 10, connection_pool_size=2))
 
@@ -124,7 +124,7 @@ class Node:
     def __init__(self, config: Config, telegram: TelegramConfig, store: Store, runtime, *,
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
         self.config, self.telegram, self.store, self.runtime, self.clock = config, telegram, store, runtime, clock
-        self.bot = make_bot(telegram)
+        self.bot = make_bot(telegram, per_second=config.workers.send_per_second)
         self.receiver = Receiver(store, clock=clock)
         self.service = ChatService(store, runtime, limits=config.limits, channel="telegram")
         self.stop = asyncio.Event()

@@ -21,6 +21,7 @@ class Sent:
     chat_id: int
     text: str
     reply_markup: Any
+    at: float = 0.0  # time.perf_counter() on arrival
 
 
 class FakeBotApi:
@@ -74,7 +75,8 @@ class FakeBotApi:
                 return BOT
             if method == "sendMessage":
                 markup = params.get("reply_markup")
-                sent = Sent(int(params["chat_id"]), params["text"], json.loads(markup) if isinstance(markup, str) else markup)
+                sent = Sent(int(params["chat_id"]), params["text"], json.loads(markup) if isinstance(markup, str) else markup,
+                            time.perf_counter())
                 self.sent.append(sent)
                 return {"message_id": len(self.sent), "date": 1763600000, "text": sent.text,
                         "chat": {"id": sent.chat_id, "type": "private"}, "from": BOT}
