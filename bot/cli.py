@@ -12,6 +12,7 @@ COMMAND_MODULES = (
     "bot.commands.store_cmd",
     "bot.commands.chat_cmd",
     "bot.commands.lifecycle_cmd",
+    "bot.commands.outbox_cmd",
 )
 
 

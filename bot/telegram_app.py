@@ -6,11 +6,12 @@ import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from .config import TelegramConfig
 from .flows.admin import reload_notice
 from .messages import Incoming, Photo, Reply
+from .sender import OutboxSender
 from .service import ChatService
 
 log = logging.getLogger("refundbot.telegram")
@@ -92,6 +93,8 @@ class TelegramBot:
         self.service = service
         self.application: Application | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.sender: OutboxSender | None = None
+        self._stop_sending = asyncio.Event()
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Handle one update end to end."""
@@ -123,8 +126,15 @@ class TelegramBot:
             asyncio.run_coroutine_threadsafe(self.send(chat_id, Reply(text)), self._loop)
 
     async def started(self, application: Application) -> None:
-        """post_init hook: remember the loop so other threads can send."""
+        """post_init hook: remember the loop so other threads can send, and start delivering the outbox."""
         self._loop = asyncio.get_running_loop()
+        self._stop_sending = asyncio.Event()
+        self.sender = OutboxSender(self.service.store, application.bot)
+        application.create_task(self.sender.run(self._stop_sending), name="outbox sender")
+
+    async def stopping(self, application: Application) -> None:
+        """post_stop hook: let the outbox sender finish its batch and stop."""
+        self._stop_sending.set()
 
     def on_reload(self, result) -> None:
         """Tell admins about reloads they did not ask for in the chat (file edits, SIGHUP) that failed."""
@@ -139,8 +149,9 @@ def build_application(telegram: TelegramConfig, service: ChatService, *,
     if builder is None:
         base = telegram.base_url.rstrip("/")
         files = telegram.base_file_url.rstrip("/") if telegram.base_file_url else base.replace("/bot", "/file/bot")
-        builder = Application.builder().token(telegram.token).base_url(base).base_file_url(files)
-    application = builder.concurrent_updates(CONCURRENT_UPDATES).post_init(bot.started).build()
+        builder = (Application.builder().token(telegram.token).base_url(base).base_file_url(files)
+                   .rate_limiter(AIORateLimiter()))  # Telegram's limits, for replies and the outbox alike
+    application = builder.concurrent_updates(CONCURRENT_UPDATES).post_init(bot.started).post_stop(bot.stopping).build()
     application.add_handler(TypeHandler(Update, bot.on_update))
     application.add_error_handler(bot.on_error)
     bot.application = application

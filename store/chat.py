@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,18 +37,27 @@ class ConversationState:
     version: int
 
 
+AGENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
 def _accounts(session: Session, role: str, account_id: str | None) -> dict[str, str | None]:
-    """The buyer_id/seller_id columns for a role, checking that the account exists."""
+    """The buyer_id/seller_id/agent_id columns for a role, checking that the account exists (agents are named freely)."""
     if role not in ROLES:
         raise StoreError(f"role {role!r} is not one of {', '.join(ROLES)}")
     if role == "admin":
         if account_id is not None:
             raise StoreError("an admin has no account id")
-        return {"buyer_id": None, "seller_id": None}
+        return {"buyer_id": None, "seller_id": None, "agent_id": None}
+    if role == "agent":
+        if account_id is None or not AGENT_ID.match(account_id):
+            raise StoreError(f"an agent id is 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit; "
+                             f"got {account_id!r}")
+        return {"buyer_id": None, "seller_id": None, "agent_id": account_id}
     model = Buyer if role == "buyer" else Seller
     if account_id is None or session.get(model, account_id) is None:
         raise NotFound(f"no {role} {account_id!r}")
-    return {"buyer_id": account_id if role == "buyer" else None, "seller_id": account_id if role == "seller" else None}
+    return {"buyer_id": account_id if role == "buyer" else None, "seller_id": account_id if role == "seller" else None,
+            "agent_id": None}
 
 
 def _hash(code: str) -> str:
@@ -61,7 +71,7 @@ def link_identity(session: Session, *, telegram_user_id: int, role: str, account
     if row is None:
         row = ChatIdentity(telegram_user_id=telegram_user_id)
         session.add(row)
-    row.role, row.buyer_id, row.seller_id = role, accounts["buyer_id"], accounts["seller_id"]
+    row.role, row.buyer_id, row.seller_id, row.agent_id = role, accounts["buyer_id"], accounts["seller_id"], accounts["agent_id"]
     row.linked_at = aware(linked_at, "linked_at")
     session.flush()
     return Identity(telegram_user_id, role, account_id)
@@ -72,13 +82,13 @@ def get_identity(session: Session, *, telegram_user_id: int) -> Identity | None:
     row = session.get(ChatIdentity, telegram_user_id)
     if row is None:
         return None
-    return Identity(row.telegram_user_id, row.role, row.buyer_id or row.seller_id)
+    return Identity(row.telegram_user_id, row.role, row.buyer_id or row.seller_id or row.agent_id)
 
 
 def list_identities(session: Session, *, role: str) -> list[Identity]:
     """Every chat user linked with `role`."""
     rows = session.scalars(select(ChatIdentity).where(ChatIdentity.role == role).order_by(ChatIdentity.telegram_user_id))
-    return [Identity(r.telegram_user_id, r.role, r.buyer_id or r.seller_id) for r in rows]
+    return [Identity(r.telegram_user_id, r.role, r.buyer_id or r.seller_id or r.agent_id) for r in rows]
 
 
 def create_invite(session: Session, *, role: str, account_id: str | None, created_at: datetime, expires_at: datetime) -> str:
@@ -106,10 +116,10 @@ def redeem_invite(session: Session, *, code: str, telegram_user_id: int, now: da
     ).rowcount
     if used != 1:
         raise NotFound("this invite code is unknown, already used or expired")
-    invite = session.execute(select(ChatInvite.role, ChatInvite.buyer_id, ChatInvite.seller_id)
+    invite = session.execute(select(ChatInvite.role, ChatInvite.buyer_id, ChatInvite.seller_id, ChatInvite.agent_id)
                              .where(ChatInvite.code_hash == code_hash)).one()
     return link_identity(session, telegram_user_id=telegram_user_id, role=invite.role,
-                         account_id=invite.buyer_id or invite.seller_id, linked_at=now)
+                         account_id=invite.buyer_id or invite.seller_id or invite.agent_id, linked_at=now)
 
 
 def load_conversation(session: Session, *, telegram_user_id: int) -> ConversationState:

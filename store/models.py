@@ -11,8 +11,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from .types import JSONType, Money, UTCDateTime
 from .vocabulary import (
-    CLAIM_REASONS, CLAIM_STATUSES, CONDITIONS, CONTACT_CHANNELS, DECISION_CHANNELS, DECISION_KINDS, ENROLMENTS,
-    FULFILMENTS, REFUND_ISSUERS, REFUND_REASONS, ROLES,
+    CASE_KINDS, CASE_STATUSES, CLAIM_REASONS, CLAIM_STATUSES, CONDITIONS, CONTACT_CHANNELS, DECISION_CHANNELS, DECISION_KINDS, ENROLMENTS,
+    ENGINE, FULFILMENTS, OUTBOX_STATUSES, REFUND_ISSUERS, REFUND_REASONS, ROLES,
 )
 
 NAMING = {
@@ -53,9 +53,10 @@ def not_before(later: str, earlier: str) -> CheckConstraint:
 def account_matches_role() -> CheckConstraint:
     """CHECK that a chat identity or invite names exactly the account its role needs."""
     return CheckConstraint(
-        "(role = 'buyer' AND buyer_id IS NOT NULL AND seller_id IS NULL)"
-        " OR (role = 'seller' AND seller_id IS NOT NULL AND buyer_id IS NULL)"
-        " OR (role = 'admin' AND buyer_id IS NULL AND seller_id IS NULL)",
+        "(role = 'buyer' AND buyer_id IS NOT NULL AND seller_id IS NULL AND agent_id IS NULL)"
+        " OR (role = 'seller' AND seller_id IS NOT NULL AND buyer_id IS NULL AND agent_id IS NULL)"
+        " OR (role = 'admin' AND buyer_id IS NULL AND seller_id IS NULL AND agent_id IS NULL)"
+        " OR (role = 'agent' AND agent_id IS NOT NULL AND buyer_id IS NULL AND seller_id IS NULL)",
         name="account_matches_role",
     )
 
@@ -205,6 +206,11 @@ class Decision(Base):
     order_item_id: Mapped[str | None] = mapped_column(Id, index=True)
     refund_id: Mapped[str | None] = mapped_column(Id, index=True)
     claim_id: Mapped[str | None] = mapped_column(Id, index=True)
+    # Who decided ("engine", or the person: "agent:ID", "admin:TELEGRAM_ID"), their note, and for a
+    # review the decision it reviews.
+    decided_by: Mapped[str] = mapped_column(String(80), server_default=ENGINE, default=ENGINE)
+    note: Mapped[str | None] = mapped_column(Text)
+    reviews_decision_id: Mapped[str | None] = mapped_column(String(16), index=True)
 
 
 class ReturnRequest(Base):
@@ -272,6 +278,7 @@ class ChatIdentity(Base):
     role: Mapped[str] = mapped_column(String(16))
     buyer_id: Mapped[str | None] = mapped_column(ForeignKey("buyers.id"))
     seller_id: Mapped[str | None] = mapped_column(ForeignKey("sellers.id"))
+    agent_id: Mapped[str | None] = mapped_column(String(64))
     linked_at: Mapped[datetime]
 
 
@@ -285,6 +292,7 @@ class ChatInvite(Base):
     role: Mapped[str] = mapped_column(String(16))
     buyer_id: Mapped[str | None] = mapped_column(ForeignKey("buyers.id"))
     seller_id: Mapped[str | None] = mapped_column(ForeignKey("sellers.id"))
+    agent_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
@@ -343,3 +351,65 @@ class RateLimit(Base):
     telegram_user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     tat: Mapped[float] = mapped_column(Double)
     refused: Mapped[int]
+
+
+class Case(Base):
+    """A decision handed to a person: an escalated refund, an appealed denial, or a claim the seller
+    asked to have reviewed. One case per decision under review; `status` goes open -> decided once."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        one_of("kind", CASE_KINDS),
+        one_of("status", CASE_STATUSES),
+        not_before("decided_at", "opened_at"),
+        CheckConstraint("(status = 'decided') = (review_decision_id IS NOT NULL)", name="decided_has_review"),
+        Index(None, "status", "opened_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    decision_id: Mapped[str] = mapped_column(ForeignKey("decisions.id"), unique=True)
+    order_item_id: Mapped[str] = mapped_column(ForeignKey("order_items.id"), index=True)
+    buyer_id: Mapped[str] = mapped_column(Id, index=True)
+    seller_id: Mapped[str] = mapped_column(Id, index=True)
+    claim_id: Mapped[str | None] = mapped_column(ForeignKey("claims.id"))
+    statement: Mapped[str | None] = mapped_column(Text)  # the appeal's "why", in the person's words
+    opened_at: Mapped[datetime]
+    opened_by: Mapped[str] = mapped_column(String(80))
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[str | None] = mapped_column(String(80))
+    review_decision_id: Mapped[str | None] = mapped_column(ForeignKey("decisions.id"))
+
+
+class OutboxMessage(Base):
+    """A message to send to a person, written in the transaction of what it reports. `dedupe_key` is
+    unique, so the same notification is never queued twice; a sender claims rows with a lease."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        one_of("status", OUTBOX_STATUSES),
+        CheckConstraint("attempts >= 0", name="attempts_non_negative"),
+        CheckConstraint("chat_id IS NOT NULL OR recipient IS NOT NULL", name="addressed"),
+        CheckConstraint("(status = 'sent') = (sent_at IS NOT NULL)", name="sent_has_time"),
+        Index(None, "status", "next_attempt_at"),
+        Index(None, "recipient", "status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)  # None: no Telegram chat (shown in the terminal)
+    recipient: Mapped[str | None] = mapped_column(String(80))  # the account: "buyer:B1", "seller:S1"
+    text: Mapped[str] = mapped_column(Text)
+    parse_mode: Mapped[str | None] = mapped_column(String(16))
+    reply_markup: Mapped[dict[str, Any] | None]
+    photo: Mapped[str | None] = mapped_column(String(256))  # a Telegram file_id or URL
+    document: Mapped[str | None] = mapped_column(String(256))
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    attempts: Mapped[int]
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)

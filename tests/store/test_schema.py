@@ -4,13 +4,13 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from policy import vocabulary as policy_words
 from store import StoreError, open_store
-from store.migrate import alembic_config
 from store import vocabulary as store_words
+from store.migrate import alembic_config
 from store.models import Base
 
 from ..conftest import execute_raw, postgres_database
@@ -56,6 +56,20 @@ REFUSED = {
     "half an enrolment": f"INSERT INTO sellers (id, name, csba_enrolled_at) VALUES ('S2', 'x', {T})",
     "identity without its account": "INSERT INTO chat_identities (telegram_user_id, role, buyer_id, linked_at) "
                                     f"VALUES (1, 'seller', 'B1', {T})",
+    "agent without an agent id": "INSERT INTO chat_identities (telegram_user_id, role, linked_at) "
+                                 f"VALUES (1, 'agent', {T})",
+    "unknown role": f"INSERT INTO chat_identities (telegram_user_id, role, linked_at) VALUES (1, 'boss', {T})",
+    "buyer invite naming an agent": "INSERT INTO chat_invites (code_hash, role, buyer_id, agent_id, created_at, expires_at) "
+                                    f"VALUES ('h', 'buyer', 'B1', 'alice', {T}, {T})",
+    "second outbox message with one key": "INSERT INTO outbox (id, dedupe_key, chat_id, text, status, created_at, "
+                                          "next_attempt_at, attempts) VALUES "
+                                          f"('M1', 'k', 1, 't', 'pending', {T}, {T}, 0), ('M2', 'k', 1, 't', 'pending', {T}, {T}, 0)",
+    "outbox message to nobody": "INSERT INTO outbox (id, dedupe_key, text, status, created_at, next_attempt_at, attempts) "
+                                f"VALUES ('M1', 'k', 't', 'pending', {T}, {T}, 0)",
+    "sent without a time": "INSERT INTO outbox (id, dedupe_key, chat_id, text, status, created_at, next_attempt_at, attempts) "
+                           f"VALUES ('M1', 'k', 1, 't', 'sent', {T}, {T}, 0)",
+    "unknown case kind": "INSERT INTO cases (id, kind, status, decision_id, order_item_id, buyer_id, seller_id, opened_at, "
+                         f"opened_by) VALUES ('C-1', 'whim', 'open', 'D-0', 'I1', 'B1', 'S1', {T}, 'engine')",
     "negative decision amount": "INSERT INTO decisions (id, kind, outcome, reason, rule, policy_version, explanation, facts, "
                                 "result, refund_amount, decided_at, channel) VALUES ('D-1', 'refund', 'deny', 'r', 'r', 'v', 'e', "
                                 f"'{{}}', '{{}}', -1, {T}, 'cli')",
@@ -138,3 +152,33 @@ def test_an_unreachable_postgresql_skips_or_fails_when_required(monkeypatch):
     with pytest.raises(pytest.skip.Exception, match="not reachable"):
         with conftest.postgres_database():
             pass
+
+
+def test_an_agent_identity_is_accepted(shop):
+    execute_raw(shop, f"INSERT INTO chat_identities (telegram_user_id, role, agent_id, linked_at) VALUES (7, 'agent', 'alice', {T})")
+
+
+def test_the_desk_migration_downgrades_and_upgrades_again(store_url):
+    import importlib.util
+
+    from alembic.operations import Operations
+
+    from store.db import create
+    from store.migrate import MIGRATIONS
+
+    spec = importlib.util.spec_from_file_location("desk_migration", MIGRATIONS / "versions" / "0003_desk.py")
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    open_store(store_url).close()
+    engine = create(store_url)
+    try:
+        with engine.connect().execution_options(refundbot_write=True) as connection, connection.begin():
+            with Operations.context(MigrationContext.configure(connection)):
+                migration.downgrade()
+                assert "outbox" not in inspect(connection).get_table_names()
+                migration.upgrade()
+            assert {"outbox", "cases"} <= set(inspect(connection).get_table_names())
+            connection.execute(text(f"INSERT INTO chat_identities (telegram_user_id, role, agent_id, linked_at) "
+                                    f"VALUES (7, 'agent', 'alice', {T})"))
+    finally:
+        engine.dispose()

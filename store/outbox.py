@@ -1,0 +1,171 @@
+"""The outbox: messages to people, written in the same transaction as what they report, and
+delivered later by a sender.
+
+Exactly once, in practice:
+- `enqueue` runs in the caller's transaction, so a message exists if and only if the decision it
+  reports was committed; its `dedupe_key` is unique, so the same notification is never queued
+  twice (a second enqueue with the key is a no-op that returns the first message's id).
+- `take_due` claims due messages in its own short transaction by setting a lease (owner and
+  expiry). On PostgreSQL the rows are locked with FOR UPDATE SKIP LOCKED, so concurrent senders
+  take disjoint rows without waiting; on SQLite the write transaction (BEGIN IMMEDIATE) holds the
+  database's write lock, which serialises the claims. A row whose lease has not expired is
+  invisible to every other sender.
+- The sender sends, then `mark_sent` in a new transaction (conditional on still holding the lease).
+  The remaining edge is at-least-once: if the process dies after Telegram accepted a message and
+  before `mark_sent` committed, the row's lease expires and another sender delivers it again. The
+  lease (default 5 minutes) is far longer than one send (the Bot API request times out in
+  seconds), so a live, slow sender is never overtaken; only a crash in that window duplicates.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Mapping
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from .errors import StoreError
+from .ids import new_id
+from .models import OutboxMessage
+from .timeutil import aware
+
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 8
+BACKOFF_BASE = timedelta(seconds=2)
+BACKOFF_MAX = timedelta(hours=1)
+MAX_DEDUPE_KEY = 200
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message claimed for delivery: where to, what, and the lease that must be held to mark it."""
+
+    id: str
+    chat_id: int | None
+    recipient: str | None
+    text: str
+    parse_mode: str | None
+    reply_markup: Mapping[str, Any] | None
+    photo: str | None
+    document: str | None
+    attempts: int
+    lease_owner: str
+
+
+def enqueue(session: Session, *, chat_id: int | None, text: str, dedupe_key: str, now: datetime,
+            recipient: str | None = None, parse_mode: str | None = None, reply_markup: Mapping[str, Any] | None = None,
+            photo: str | None = None, document: str | None = None, not_before: datetime | None = None) -> str:
+    """Queue a message in the caller's transaction; the same `dedupe_key` again returns the first message's id.
+
+    `chat_id` is the Telegram chat; `recipient` names the account ("buyer:B1") so the terminal can
+    show it too (a message with no chat is only shown there). `not_before` delays delivery.
+    """
+    if chat_id is None and recipient is None:
+        raise StoreError("an outbox message needs a chat id or a recipient")
+    if not dedupe_key or len(dedupe_key) > MAX_DEDUPE_KEY:
+        raise StoreError(f"an outbox dedupe key must have 1 to {MAX_DEDUPE_KEY} characters, got {len(dedupe_key or '')}")
+    if not text:
+        raise StoreError("an outbox message needs a text")
+    now = aware(now, "now")
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(OutboxMessage).values(
+        id=new_id("M"), dedupe_key=dedupe_key, chat_id=chat_id, recipient=recipient, text=text, parse_mode=parse_mode,
+        reply_markup=dict(reply_markup) if reply_markup is not None else None, photo=photo, document=document,
+        status="pending", created_at=now, next_attempt_at=aware(not_before, "not_before") if not_before else now, attempts=0,
+    ).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxMessage.id)
+    inserted = session.execute(statement).scalar()
+    if inserted is not None:
+        return inserted
+    return session.execute(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)).scalar_one()
+
+
+def _outgoing(row: OutboxMessage, owner: str) -> Outgoing:
+    return Outgoing(row.id, row.chat_id, row.recipient, row.text, row.parse_mode, row.reply_markup, row.photo, row.document,
+                    row.attempts + 1, owner)  # the claim counted this attempt
+
+
+def _claim(session: Session, condition, *, owner: str, now: datetime, lease: timedelta, limit: int) -> list[Outgoing]:
+    now = aware(now, "now")
+    free = or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until <= now)
+    query = (select(OutboxMessage).where(OutboxMessage.status == "pending", free, condition)
+             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)
+             .with_for_update(skip_locked=True))  # SQLite ignores this; its write lock serialises claims
+    rows = list(session.scalars(query))
+    if not rows:
+        return []
+    session.execute(
+        update(OutboxMessage).where(OutboxMessage.id.in_([r.id for r in rows]))
+        .values(lease_owner=owner, lease_until=now + lease, attempts=OutboxMessage.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return [_outgoing(r, owner) for r in rows]
+
+
+def take_due(session: Session, *, owner: str, now: datetime, limit: int = 50, lease: timedelta = LEASE) -> list[Outgoing]:
+    """Claim up to `limit` due Telegram messages for `owner` (a lease until now + `lease`); commit before sending."""
+    due = (OutboxMessage.chat_id.is_not(None)) & (OutboxMessage.next_attempt_at <= aware(now, "now"))
+    return _claim(session, due, owner=owner, now=now, lease=lease, limit=limit)
+
+
+def take_for_recipient(session: Session, *, recipient: str, owner: str, now: datetime, limit: int = 20,
+                       lease: timedelta = LEASE) -> list[Outgoing]:
+    """Claim an account's due messages (for the terminal, which shows them at the next prompt)."""
+    due = (OutboxMessage.recipient == recipient) & (OutboxMessage.next_attempt_at <= aware(now, "now"))
+    return _claim(session, due, owner=owner, now=now, lease=lease, limit=limit)
+
+
+def _held(message_id: str, owner: str):
+    return (OutboxMessage.id == message_id, OutboxMessage.status == "pending", OutboxMessage.lease_owner == owner)
+
+
+def mark_sent(session: Session, *, message_id: str, owner: str, now: datetime) -> bool:
+    """Record delivery; False if `owner` no longer holds the lease (another sender took the message over)."""
+    return session.execute(
+        update(OutboxMessage).where(*_held(message_id, owner))
+        .values(status="sent", sent_at=aware(now, "now"), lease_owner=None, lease_until=None, last_error=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+
+
+def backoff(attempts: int, *, jitter: float | None = None) -> timedelta:
+    """The wait before attempt `attempts + 1`: doubling from 2 s, capped at an hour, with up to 25% jitter."""
+    base = min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
+    return base * (1 + (random.random() if jitter is None else jitter) * 0.25)
+
+
+def mark_failed(session: Session, *, message_id: str, owner: str, error: str, now: datetime,
+                retry_after: timedelta | None = None, max_attempts: int = MAX_ATTEMPTS) -> str:
+    """Release a failed send for a later retry (back-off, or Telegram's retry_after); after
+    `max_attempts` the message is undeliverable. Returns the new status ('' if the lease was lost)."""
+    now = aware(now, "now")
+    row = session.execute(select(OutboxMessage.attempts).where(*_held(message_id, owner))).first()
+    if row is None:
+        return ""
+    if row.attempts >= max_attempts:
+        return "undeliverable" if mark_undeliverable(session, message_id=message_id, owner=owner, error=error, now=now) else ""
+    wait = max(retry_after or timedelta(0), backoff(row.attempts))
+    changed = session.execute(
+        update(OutboxMessage).where(*_held(message_id, owner))
+        .values(next_attempt_at=now + wait, lease_owner=None, lease_until=None, last_error=error[:2000])
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return "pending" if changed == 1 else ""
+
+
+def mark_undeliverable(session: Session, *, message_id: str, owner: str, error: str, now: datetime) -> bool:
+    """Give up on a message (the person blocked the bot, the chat is gone); it is never retried."""
+    return session.execute(
+        update(OutboxMessage).where(*_held(message_id, owner))
+        .values(status="undeliverable", lease_owner=None, lease_until=None, last_error=error[:2000])
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+
+
+def outbox_counts(session: Session) -> dict[str, int]:
+    """How many messages are pending, sent and undeliverable."""
+    rows = session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
+    return {status: count for status, count in rows}
