@@ -10,24 +10,24 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from sqlalchemy.orm import Session
-from telegram.error import Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
-from store import Store, prune_inbox, prune_processed_updates, prune_rate_limits
+from store import Store, outbox_counts, prune_inbox, prune_outbox, prune_processed_updates, prune_rate_limits
 
 from . import metrics
 from .config import Config, TelegramConfig
 from .flows.admin import reload_notice
-from .messages import Reply
+from .delivery import OutboxDelivery
 from .ops import OpsServer, Probe
 from .receiver import Receiver
 from .service import ChatService
-from .telegram_app import send_reply
+from .sender import OutboxSender
 from .webhook import WebhookServer, stop_on_signals
 from .workers import WorkerPool
 
@@ -36,6 +36,8 @@ log = logging.getLogger("refundbot.node")
 ALLOWED_UPDATES = ["message", "callback_query"]
 POLL_TIMEOUT = 30  # seconds Telegram holds a getUpdates open
 PRUNE_EVERY = 600.0  # seconds
+EXECUTOR_THREADS = 32
+SENDER_IDLE = 1.0  # seconds between looks at the outbox when this process queued nothing
 FIRST_RETRY, MAX_RETRY = 1.0, 60.0
 
 
@@ -78,43 +80,12 @@ async def with_retries(what: str, call: Callable, stop: asyncio.Event, *, where:
     return None
 
 
-class DirectDelivery:
-    """Sends the replies after the handling transaction commits (used until the outbox carries them)."""
-
-    def __init__(self, bot: ExtBot, loop: asyncio.AbstractEventLoop):
-        self.bot, self.loop = bot, loop
-
-    def enqueue(self, session: Session, *, chat_id: int, replies: list[Reply]) -> None:
-        """Nothing to write: the replies are sent after the commit."""
-
-    def committed(self, chat_id: int, replies: list[Reply]) -> None:
-        """Send the replies now, in order; a failure is logged (the decision itself is stored)."""
-        if replies:
-            asyncio.run_coroutine_threadsafe(self._send(chat_id, replies), self.loop).result(timeout=120)
-
-    def notify(self, chat_ids: list[int], text: str) -> None:
-        """Send one text to several chats (admin notices)."""
-        for chat_id in chat_ids:
-            asyncio.run_coroutine_threadsafe(self._send(chat_id, [Reply(text)]), self.loop)
-
-    async def _send(self, chat_id: int, replies: list[Reply]) -> None:
-        try:
-            for reply in replies:
-                await send_reply(self.bot, chat_id, reply)
-        except Forbidden as exc:
-            log.info("chat %s does not take messages from the bot: %s", chat_id, _reason(exc))
-        except TelegramError as exc:
-            log.error("could not send to chat %s: %s", chat_id, _reason(exc))
-
-
-def prune_once(store: Store, *, retention: timedelta, now: datetime, extra: Callable[[Session, datetime], int] | None = None) -> int:
-    """Delete handled updates, processed-update marks, idle rate limits (and sent messages) older than `retention`."""
+def prune_once(store: Store, *, retention: timedelta, now: datetime) -> int:
+    """Delete handled updates, processed-update marks, sent messages and idle rate limits older than `retention`."""
     before = now - retention
     with store.write() as session:
         pruned = prune_inbox(session, before=before) + prune_processed_updates(session, before=before)
-        pruned += prune_rate_limits(session, now=now.timestamp())
-        if extra is not None:
-            pruned += extra(session, before)
+        pruned += prune_outbox(session, before=before) + prune_rate_limits(session, now=now.timestamp())
     return pruned
 
 
@@ -129,22 +100,32 @@ class Node:
         self.service = ChatService(store, runtime, limits=config.limits, channel="telegram")
         self.stop = asyncio.Event()
         self.pool: WorkerPool | None = None
-        self.delivery: DirectDelivery | None = None
+        self.delivery: OutboxDelivery | None = None
+        self.sender: OutboxSender | None = None
+        self._outbox_ready: asyncio.Event | None = None
         self._servers: list = []
         self._tasks: list[asyncio.Task] = []
 
     async def run(self) -> None:
         """Serve until SIGINT/SIGTERM (or `stop` is set)."""
         stop_on_signals(self.stop)
+        # Store writes (webhook), outbox claims and marks run in this pool: a queue here would widen the window
+        # between Telegram taking a message and the outbox recording it.
+        asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=EXECUTOR_THREADS,
+                                                                           thread_name_prefix="refundbot-io"))
         metrics.policy_in_force(self.runtime.version)
         self.runtime.add_listener(metrics.observe_reload)
         self._start_ops()
         if await with_retries("start", self.bot.initialize, self.stop, where=f"Telegram at {self.telegram.base_url}") is None and self.stop.is_set():
             return await self._shutdown()
         log.info("connected to Telegram as @%s", self.bot.username)
-        self.delivery = DirectDelivery(self.bot, asyncio.get_running_loop())
+        loop = asyncio.get_running_loop()
+        self._outbox_ready = asyncio.Event()
+        self.delivery = OutboxDelivery(lambda: loop.call_soon_threadsafe(self._outbox_ready.set), clock=self.clock)
         self.runtime.add_listener(self._on_reload)
         workers = self.config.workers
+        self.sender = OutboxSender(self.store, self.bot, clock=self.clock, lease=timedelta(seconds=workers.lease_seconds))
+        self._tasks.append(asyncio.create_task(self._send_forever()))
         self.pool = WorkerPool(self.store, self.service, self.delivery, threads=workers.threads,
                                lease=timedelta(seconds=workers.lease_seconds), bot_username=lambda: self.bot.username,
                                clock=self.clock, wake=self.receiver.arrived)
@@ -162,7 +143,8 @@ class Node:
     def _start_ops(self) -> None:
         obs = self.config.observability
         if obs.metrics_port:
-            probe = Probe(self.store, self.runtime, stall_seconds=obs.stall_seconds, clock=self.clock)
+            probe = Probe(self.store, self.runtime, stall_seconds=obs.stall_seconds, clock=self.clock,
+                          outbox_depth=lambda session: outbox_counts(session).get("pending", 0))
             server = OpsServer(probe, listen=obs.metrics_listen, port=obs.metrics_port)
             server.start()
             self._servers.append(server)
@@ -224,9 +206,30 @@ class Node:
             except asyncio.TimeoutError:
                 pass
 
+    async def _send_forever(self) -> None:
+        """Deliver the outbox: at once when this process queued something, else every second (others' messages)."""
+        while not self.stop.is_set():
+            try:
+                if await self.sender.deliver_once():
+                    continue
+            except Exception as exc:  # the database is away: the next round tries again
+                log.warning("the outbox sender failed: %s", _reason(exc))
+            self._outbox_ready.clear()
+            waiters = [asyncio.create_task(self._outbox_ready.wait()), asyncio.create_task(self.stop.wait())]
+            await asyncio.wait(waiters, timeout=SENDER_IDLE, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
+
     def _on_reload(self, result) -> None:
-        if not result.ok and result.trigger != "admin" and self.delivery is not None:
-            self.delivery.notify(self.service.admin_chats(), reload_notice(result))
+        """Tell admins about reloads they did not ask for in the chat (file edits, SIGHUP) that failed."""
+        if result.ok or result.trigger == "admin" or self.delivery is None:
+            return
+        try:
+            with self.store.write() as session:
+                self.delivery.notify(session, chat_ids=self.service.admin_chats(), text=reload_notice(result),
+                                     key=f"reload:{result.version}:{self.clock().isoformat()}")
+        except Exception as exc:
+            log.warning("could not queue the reload notice for the admins: %s", _reason(exc))
 
     async def _shutdown(self) -> None:
         for server in self._servers:

@@ -26,6 +26,7 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from store import Outgoing, Store, mark_failed, mark_sent, mark_undeliverable, take_due
+from store.outbox import LEASE
 
 log = logging.getLogger("refundbot.sender")
 
@@ -65,17 +66,18 @@ class OutboxSender:
     """Delivers the outbox with one Bot; `owner` names this sender in the leases it takes."""
 
     def __init__(self, store: Store, bot: Bot, *, owner: str | None = None, batch: int = BATCH,
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc), lease: timedelta = LEASE):
         self.store = store
         self.bot = bot
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.batch = batch
         self.clock = clock
+        self.lease = lease
         self.sent = 0
 
     def _take(self) -> list[Outgoing]:
         with self.store.write() as session:
-            return take_due(session, owner=self.owner, now=self.clock(), limit=self.batch)
+            return take_due(session, owner=self.owner, now=self.clock(), limit=self.batch, lease=self.lease)
 
     def _record(self, message: Outgoing, error: Exception | None) -> str:
         now = self.clock()
@@ -121,9 +123,16 @@ class OutboxSender:
     async def deliver_once(self) -> int:
         """Claim one batch of due messages and deliver it; returns how many were claimed."""
         messages = await asyncio.to_thread(self._take)
-        if messages:
-            await asyncio.gather(*(self._deliver(m) for m in messages))
+        by_chat: dict[int | None, list[Outgoing]] = {}
+        for message in messages:  # claimed oldest first
+            by_chat.setdefault(message.chat_id, []).append(message)
+        if messages:  # chats in parallel, each chat's messages in the order they were queued
+            await asyncio.gather(*(self._deliver_in_order(queued) for queued in by_chat.values()))
         return len(messages)
+
+    async def _deliver_in_order(self, messages: list[Outgoing]) -> None:
+        for message in messages:
+            await self._deliver(message)
 
     async def run(self, stop: asyncio.Event, *, idle: float = IDLE_SECONDS, until_empty: bool = False) -> None:
         """Deliver until `stop` is set (or, with `until_empty`, until nothing is due)."""

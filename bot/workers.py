@@ -36,11 +36,11 @@ MAX_BACKOFF = 30.0
 class Delivery(Protocol):
     """Where replies go: written in the handling transaction, sent after it commits."""
 
-    def enqueue(self, session: Session, *, chat_id: int, replies: list[Reply]) -> None:
+    def enqueue(self, session: Session, *, update_id: int, chat_id: int, replies: list[Reply]) -> None:
         """Record the replies in the handling transaction."""
 
     def committed(self, chat_id: int, replies: list[Reply]) -> None:
-        """The handling transaction committed: send (or wake the sender)."""
+        """The handling transaction committed: wake the sender."""
 
 
 def worker_name() -> str:
@@ -117,7 +117,7 @@ class WorkerPool:
 
         def finish(session: Session, replies: list[Reply]) -> None:
             finish_update(session, update_id=taken.update_id, processed_at=self.clock())
-            self.delivery.enqueue(session, chat_id=chat_id, replies=replies)
+            self.delivery.enqueue(session, update_id=taken.update_id, chat_id=chat_id, replies=replies)
             outgoing[:] = replies  # the last transaction that ran this is the one that committed
 
         self.service.handle(incoming, finish=finish)

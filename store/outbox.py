@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Mapping
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -169,3 +169,12 @@ def outbox_counts(session: Session) -> dict[str, int]:
     """How many messages are pending, sent and undeliverable."""
     rows = session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
     return {status: count for status, count in rows}
+
+
+def prune_outbox(session: Session, *, before: datetime) -> int:
+    """Delete messages sent (or given up on) that were queued before `before`; pending ones stay. Returns how many."""
+    return session.execute(
+        delete(OutboxMessage).where(OutboxMessage.status.in_(("sent", "undeliverable")),
+                                    OutboxMessage.created_at < aware(before, "before"))
+        .execution_options(synchronize_session=False)
+    ).rowcount

@@ -1,6 +1,8 @@
 """Crash test: webhook traffic into two `refundbot run` processes on PostgreSQL while they are killed with
-SIGKILL at random moments and restarted. Every update acknowledged with 200 is handled exactly once, and
-every decision's reply reaches the person exactly once (a fake Bot API on loopback records what is sent)."""
+SIGKILL at random moments and restarted. Every update acknowledged with 200 is handled exactly once; every
+reply is queued in the outbox exactly once and reaches the person (a fake Bot API on loopback records what
+is sent). A second copy is possible only for a message whose sender was killed after Telegram took it and
+before the outbox recorded it (store/outbox.py): the test allows it for exactly those messages, no more."""
 from __future__ import annotations
 
 import asyncio
@@ -11,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from datetime import datetime, timezone
 
 import httpx
@@ -18,8 +21,8 @@ import pytest
 from sqlalchemy import func, select
 
 from policy import DEFAULT_POLICY_PATH
-from store import import_records, inbox_stats, link_identity, open_store
-from store.models import Decision, InboxUpdate, ProcessedUpdate
+from store import import_records, inbox_stats, link_identity, open_store, outbox_counts
+from store.models import Decision, InboxUpdate, OutboxMessage, ProcessedUpdate
 
 from ..conftest import postgres_database
 from .conftest import marketplace_records
@@ -111,10 +114,11 @@ async def killer(fleet: Fleet, acked: dict, rng: random.Random) -> None:
 
 
 async def wait_drained(store, timeout: float) -> bool:
+    """True once nothing waits in the inbox or the outbox."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with store.read() as session:
-            if inbox_stats(session).pending == 0:
+            if inbox_stats(session).pending == 0 and outbox_counts(session).get("pending", 0) == 0:
                 return True
         await asyncio.sleep(0.1)
     return False
@@ -146,22 +150,30 @@ async def test_killed_workers_lose_and_double_nothing(tmp_path):
                     chaos = asyncio.create_task(killer(fleet, acked, random.Random()))
                     await asyncio.wait_for(asyncio.gather(*(person(client, 100 + i, acked) for i in range(PEOPLE))), 60)
                     await asyncio.wait_for(chaos, 10)
-                assert await wait_drained(store, 30), "the inbox was not drained"
-                await asyncio.sleep(1.0)  # replies of the last updates
+                assert await wait_drained(store, 30), "the inbox or the outbox was not drained"
             finally:
                 fleet.stop()
             with store.read() as session:
                 processed = set(session.scalars(select(ProcessedUpdate.update_id)))
                 unfinished = session.scalar(select(func.count()).select_from(InboxUpdate).where(InboxUpdate.processed_at.is_(None)))
                 decisions = list(session.scalars(select(Decision.id).where(Decision.kind == "tier")))
+                outbox = session.execute(select(OutboxMessage.chat_id, OutboxMessage.status, OutboxMessage.attempts)).all()
         finally:
             store.close()
     assert fleet.kills == KILLS, f"{fleet.kills} kills in {time.monotonic() - started:.1f} s"
     assert len(acked) == PEOPLE * UPDATES_EACH
     assert set(acked) <= processed and unfinished == 0  # every acknowledged update handled
     assert len(decisions) == sum(1 for text in acked.values() if text == "/tier")  # and handled once
+    assert {row.status for row in outbox} == {"sent"}
+    queued = Counter(row.chat_id for row in outbox)
+    in_doubt = Counter(row.chat_id for row in outbox if row.attempts > 1)  # its sender died holding it
+    chats = range(100, 100 + PEOPLE)
+    assert queued == {chat: UPDATES_EACH for chat in chats}  # one reply an update, queued once
+    received = Counter(s.chat_id for s in api.sent)
+    for chat in chats:  # none lost; a second copy only where a sender died between Telegram and the mark
+        assert UPDATES_EACH <= received[chat] <= UPDATES_EACH + in_doubt[chat], (chat, received[chat], in_doubt[chat])
     for decision_id in decisions:
         carrying = [s for s in api.sent if decision_id in s.text]
-        assert len(carrying) == 1, f"decision {decision_id} was sent {len(carrying)} times"
-    per_chat = {chat: sum(1 for s in api.sent if s.chat_id == chat) for chat in range(100, 100 + PEOPLE)}
-    assert per_chat == {chat: UPDATES_EACH for chat in per_chat}  # one reply an update: none lost, none doubled
+        assert 1 <= len(carrying) <= 1 + in_doubt[carrying[0].chat_id if carrying else 0], decision_id
+    print(f"{fleet.kills} kills, {sum(in_doubt.values())} replies in doubt, "
+          f"{len(api.sent) - len(outbox)} sent twice, {time.monotonic() - started:.1f} s")

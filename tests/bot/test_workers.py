@@ -21,7 +21,7 @@ class Recorder:
     def __init__(self):
         self.enqueued, self.sent, self.lock = [], [], threading.Lock()
 
-    def enqueue(self, session, *, chat_id, replies):
+    def enqueue(self, session, *, update_id, chat_id, replies):
         with self.lock:
             self.enqueued.append((chat_id, [r.text for r in replies]))
 
@@ -129,3 +129,51 @@ def test_updates_that_are_not_for_this_bot_are_marked_done_without_a_reply(servi
     assert [replies for _, replies in pool.recorder.sent] == [[]]  # the group chatter: handled, nothing said
     with service.store.read() as session:
         assert inbox_stats(session).pending == 0
+
+
+async def test_a_crash_between_deciding_and_replying_still_delivers_the_reply_once(alice, service):
+    from bot.delivery import OutboxDelivery
+    from bot.sender import OutboxSender, rate_limited_bot
+    from store import outbox_counts
+
+    from .telegram_offline import TOKEN, OfflineRequest
+
+    alice.say("/refund O1-1")
+    alice.tap("faulty")
+    unopened = [b.data for r in alice.replies for b in r.flat_buttons() if b.text == "Unopened"][0]
+    receive(service.store, press(75_001, 101, unopened))
+    woken = []
+    dying = WorkerPool(service.store, service, OutboxDelivery(lambda: woken.append(1)), threads=1, lease=timedelta(seconds=30))
+    dying.handle(dying.take("dying:1/0"))  # decided and committed; the process dies before anything is sent
+    with service.store.read() as session:
+        assert inbox_stats(session).pending == 0 and outbox_counts(session) == {"pending": 1}
+    assert woken == [1]
+    request = OfflineRequest()
+    bot = rate_limited_bot(TOKEN, base_url="https://api.telegram.org/bot", request=request)
+    await bot.initialize()
+    try:
+        sender = OutboxSender(service.store, bot)  # another process's sender
+        assert await sender.deliver_once() == 1
+        assert await sender.deliver_once() == 0
+    finally:
+        await bot.shutdown()
+    [sent] = request.calls_to("sendMessage")
+    assert sent.chat_id == 101 and "Refund: $80.00" in sent.text
+    assert count(service.store, Refund) == 2
+
+
+def test_the_replies_of_one_update_are_queued_in_order_and_only_once(service):
+    from bot.delivery import OutboxDelivery
+    from bot.messages import Button, Reply
+    from store.models import OutboxMessage
+
+    delivery = OutboxDelivery(lambda: None)
+    replies = [Reply("first"), Reply("second", ((Button("Yes", "y:1"),),))]
+    for _ in range(2):  # the second time: the same update's replies again, e.g. a handling retried
+        with service.store.write() as session:
+            delivery.enqueue(session, update_id=76_001, chat_id=5, replies=replies)
+    with service.store.read() as session:
+        rows = session.execute(select(OutboxMessage.text, OutboxMessage.chat_id, OutboxMessage.reply_markup)
+                               .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)).all()
+    assert [(r.text, r.chat_id) for r in rows] == [("first", 5), ("second", 5)]
+    assert rows[1].reply_markup == {"inline_keyboard": [[{"text": "Yes", "callback_data": "y:1"}]]}

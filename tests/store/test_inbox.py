@@ -137,3 +137,17 @@ def test_idle_rate_limits_are_pruned(store):
     with store.write() as session:
         assert prune_rate_limits(session, now=t) == 0
         assert prune_rate_limits(session, now=t + 60) == 1
+
+
+def test_sent_and_undeliverable_messages_are_pruned_pending_ones_kept(store):
+    from store import enqueue, mark_sent, prune_outbox, take_due
+
+    with store.write() as session:
+        for key in ("a", "b"):
+            enqueue(session, chat_id=1, text=key, dedupe_key=key, now=NOW - timedelta(days=3))
+    with store.write() as session:
+        [first, _second] = take_due(session, owner="s", now=NOW, limit=2)
+        mark_sent(session, message_id=first.id, owner="s", now=NOW)
+    with store.write() as session:
+        assert prune_outbox(session, before=NOW - timedelta(days=2)) == 1
+        assert prune_outbox(session, before=NOW) == 0  # the other one is still on its way
