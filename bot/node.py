@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
@@ -72,6 +72,10 @@ async def with_retries(what: str, call: Callable, stop: asyncio.Event, *, where:
             log.warning("%s: Telegram asks to wait %s s", what, exc.retry_after)
         except (NetworkError, TimedOut) as exc:
             log.warning("cannot reach %s to %s (%s); retrying in %.0f s", where, what, _reason(exc), delay)
+        except Conflict as exc:  # another process polls this bot, or a webhook is still set
+            log.warning("Telegram refused to %s: %s; retrying in %.0f s", what, _reason(exc), delay)
+        except TelegramError as exc:
+            log.error("Telegram refused to %s: %s; retrying in %.0f s", what, _reason(exc), delay)
         try:
             await asyncio.wait_for(stop.wait(), delay)
         except asyncio.TimeoutError:
