@@ -213,12 +213,12 @@ class Node:
     async def _send_forever(self) -> None:
         """Deliver the outbox: at once when this process queued something, else every second (others' messages)."""
         while not self.stop.is_set():
+            self._outbox_ready.clear()  # before looking: a wake-up during the look is kept, not lost
             try:
                 if await self.sender.deliver_once():
                     continue
             except Exception as exc:  # the database is away: the next round tries again
                 log.warning("the outbox sender failed: %s", _reason(exc))
-            self._outbox_ready.clear()
             waiters = [asyncio.create_task(self._outbox_ready.wait()), asyncio.create_task(self.stop.wait())]
             await asyncio.wait(waiters, timeout=SENDER_IDLE, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:

@@ -81,10 +81,10 @@ class WorkerPool:
         backoff = 0.5
         while not self._stop.is_set():
             try:
+                self.arrived.clear()  # before looking: an update stored during the look wakes the wait below
                 taken = self.take(worker)
                 if taken is None:
                     self.arrived.wait(IDLE_WAIT)
-                    self.arrived.clear()
                     continue
                 self.handle(taken)
                 backoff = 0.5
