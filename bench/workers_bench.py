@@ -124,6 +124,9 @@ def one_run(backend: str, url_of, processes: int, args) -> dict:
             rate, latencies = asyncio.run(drive(port, api, args.chats, args.updates))
         finally:
             stop_fleet(procs)
+            if args.logs:
+                for log in Path(tmp).glob("node*.log"):
+                    (Path(args.logs) / f"{backend}-{processes}-{log.name}").write_text(log.read_text())
     return {"rate": rate, "p50": percentile(latencies, 50) * 1000, "p99": percentile(latencies, 99) * 1000}
 
 
@@ -144,6 +147,7 @@ def main() -> int:
     parser.add_argument("--processes", default="1,2,4")
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--logs", metavar="DIR", help="keep the bot processes' logs here")
     parser.add_argument("--pg-url", default=os.environ.get("REFUNDBOT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args()
     backends = {"sqlite": SqliteUrl, "postgresql": lambda: postgres_database(args.pg_url)}

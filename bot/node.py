@@ -23,13 +23,13 @@ from store import Store, outbox_counts, prune_inbox, prune_outbox, prune_process
 from . import metrics
 from .config import Config, TelegramConfig
 from .flows.admin import reload_notice
-from .delivery import OutboxDelivery
+from .delivery import OutboxDelivery, Queued
 from .ops import OpsServer, Probe
 from .receiver import Receiver
 from .service import ChatService
 from .sender import OutboxSender
 from .webhook import WebhookServer, stop_on_signals
-from .workers import WorkerPool
+from .workers import WorkerPool, worker_name
 
 log = logging.getLogger("refundbot.node")
 
@@ -37,7 +37,7 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 POLL_TIMEOUT = 30  # seconds Telegram holds a getUpdates open
 PRUNE_EVERY = 600.0  # seconds
 EXECUTOR_THREADS = 32
-SENDER_IDLE = 1.0  # seconds between looks at the outbox when this process queued nothing
+SENDER_IDLE = 1.0  # seconds between looks at the outbox for messages no one holds
 FIRST_RETRY, MAX_RETRY = 1.0, 60.0
 
 
@@ -106,7 +106,7 @@ class Node:
         self.pool: WorkerPool | None = None
         self.delivery: OutboxDelivery | None = None
         self.sender: OutboxSender | None = None
-        self._outbox_ready: asyncio.Event | None = None
+        self._chat_tails: dict[int, asyncio.Future] = {}
         self._servers: list = []
         self._tasks: list[asyncio.Task] = []
 
@@ -124,14 +124,14 @@ class Node:
             return await self._shutdown()
         log.info("connected to Telegram as @%s", self.bot.username)
         loop = asyncio.get_running_loop()
-        self._outbox_ready = asyncio.Event()
-        self.delivery = OutboxDelivery(lambda: loop.call_soon_threadsafe(self._outbox_ready.set), clock=self.clock)
         self.runtime.add_listener(self._on_reload)
         workers = self.config.workers
-        self.sender = OutboxSender(self.store, self.bot, clock=self.clock, lease=timedelta(seconds=workers.lease_seconds))
+        lease = timedelta(seconds=workers.lease_seconds)
+        self.sender = OutboxSender(self.store, self.bot, clock=self.clock, lease=lease, owner=f"{worker_name()}:sender")
+        self.delivery = OutboxDelivery(lambda queued: loop.call_soon_threadsafe(self._send_queued, queued),
+                                       owner=self.sender.owner, lease=lease, clock=self.clock)
         self._tasks.append(asyncio.create_task(self._send_forever()))
-        self.pool = WorkerPool(self.store, self.service, self.delivery, threads=workers.threads,
-                               lease=timedelta(seconds=workers.lease_seconds), bot_username=lambda: self.bot.username,
+        self.pool = WorkerPool(self.store, self.service, self.delivery, threads=workers.threads, lease=lease, bot_username=lambda: self.bot.username,
                                clock=self.clock, wake=self.receiver.arrived)
         self.pool.start()
         self._tasks.append(asyncio.create_task(self._prune_forever()))
@@ -210,19 +210,34 @@ class Node:
             except asyncio.TimeoutError:
                 pass
 
+    def _send_queued(self, queued: Queued) -> None:
+        """Send an update's replies now (in the event loop), after the chat's earlier replies."""
+        previous = self._chat_tails.get(queued.chat_id)
+        task = asyncio.ensure_future(self._send_after(previous, queued))
+        self._chat_tails[queued.chat_id] = task
+        task.add_done_callback(lambda done: self._chat_tails.pop(queued.chat_id, None)
+                               if self._chat_tails.get(queued.chat_id) is done else None)
+
+    async def _send_after(self, previous: asyncio.Future | None, queued: Queued) -> None:
+        if previous is not None:
+            await asyncio.wait([previous])
+        try:
+            await self.sender.deliver_in_order(list(queued.messages))
+        except Exception as exc:  # not marked: the lease runs out and the outbox sender tries again
+            log.warning("could not deliver the replies to chat %s: %s", queued.chat_id, _reason(exc))
+
     async def _send_forever(self) -> None:
-        """Deliver the outbox: at once when this process queued something, else every second (others' messages)."""
+        """Deliver what no one holds: other processes' messages after their lease, notices, retries."""
         while not self.stop.is_set():
-            self._outbox_ready.clear()  # before looking: a wake-up during the look is kept, not lost
             try:
                 if await self.sender.deliver_once():
                     continue
             except Exception as exc:  # the database is away: the next round tries again
                 log.warning("the outbox sender failed: %s", _reason(exc))
-            waiters = [asyncio.create_task(self._outbox_ready.wait()), asyncio.create_task(self.stop.wait())]
-            await asyncio.wait(waiters, timeout=SENDER_IDLE, return_when=asyncio.FIRST_COMPLETED)
-            for waiter in waiters:
-                waiter.cancel()
+            try:
+                await asyncio.wait_for(self.stop.wait(), SENDER_IDLE)
+            except asyncio.TimeoutError:
+                pass
 
     def _on_reload(self, result) -> None:
         """Tell admins about reloads they did not ask for in the chat (file edits, SIGHUP) that failed."""
@@ -240,6 +255,8 @@ class Node:
             await server.stop()
         if self.pool is not None:
             await asyncio.to_thread(self.pool.stop)
+        if self._chat_tails:  # replies of the last updates; what is not sent now, another sender sends after the lease
+            await asyncio.wait(list(self._chat_tails.values()), timeout=5)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

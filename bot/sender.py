@@ -127,10 +127,11 @@ class OutboxSender:
         for message in messages:  # claimed oldest first
             by_chat.setdefault(message.chat_id, []).append(message)
         if messages:  # chats in parallel, each chat's messages in the order they were queued
-            await asyncio.gather(*(self._deliver_in_order(queued) for queued in by_chat.values()))
+            await asyncio.gather(*(self.deliver_in_order(queued) for queued in by_chat.values()))
         return len(messages)
 
-    async def _deliver_in_order(self, messages: list[Outgoing]) -> None:
+    async def deliver_in_order(self, messages: list[Outgoing]) -> None:
+        """Deliver messages this sender already holds (claimed under its `owner`), one after the other."""
         for message in messages:
             await self._deliver(message)
 

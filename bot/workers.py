@@ -15,7 +15,7 @@ import socket
 import threading
 import time
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Protocol
+from typing import Any, Callable, Protocol
 
 from sqlalchemy.orm import Session
 from telegram import Update
@@ -36,16 +36,16 @@ MAX_BACKOFF = 30.0
 class Delivery(Protocol):
     """Where replies go: written in the handling transaction, sent after it commits."""
 
-    def enqueue(self, session: Session, *, update_id: int, chat_id: int, replies: list[Reply]) -> None:
-        """Record the replies in the handling transaction."""
+    def enqueue(self, session: Session, *, update_id: int, chat_id: int, replies: list[Reply]) -> Any:
+        """Record the replies in the handling transaction; returns what `committed` needs."""
 
-    def committed(self, chat_id: int, replies: list[Reply]) -> None:
-        """The handling transaction committed: wake the sender."""
+    def committed(self, queued: Any) -> None:
+        """The handling transaction committed: send what it queued."""
 
 
 def worker_name() -> str:
-    """host:pid, to tell in the inbox which process holds a lease."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """host:pid, to tell in the inbox and the outbox which process holds a lease (fits their 64 characters)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}"
 
 
 class WorkerPool:
@@ -113,15 +113,15 @@ class WorkerPool:
                 finish_update(session, update_id=taken.update_id, processed_at=self.clock())
             return
         chat_id = incoming.chat_id
-        outgoing: list[Reply] = []
+        queued: list[Any] = []
 
         def finish(session: Session, replies: list[Reply]) -> None:
             finish_update(session, update_id=taken.update_id, processed_at=self.clock())
-            self.delivery.enqueue(session, update_id=taken.update_id, chat_id=chat_id, replies=replies)
-            outgoing[:] = replies  # the last transaction that ran this is the one that committed
+            # The last transaction that ran this is the one that committed.
+            queued[:] = [self.delivery.enqueue(session, update_id=taken.update_id, chat_id=chat_id, replies=replies)]
 
         self.service.handle(incoming, finish=finish)
-        self.delivery.committed(chat_id, list(outgoing))
+        self.delivery.committed(queued[0])
 
 
 def wait_until_drained(store: Store, *, timeout: float, poll: float = 0.05) -> bool:

@@ -18,7 +18,8 @@ from .listings import (
 from .metrics import TIER_FACT_FIELDS, all_tier_facts, tier_facts
 from .ratelimit import prune_rate_limits, rate_check
 from .outbox import (
-    Outgoing, enqueue, mark_failed, mark_sent, mark_undeliverable, outbox_counts, prune_outbox, take_due, take_for_recipient,
+    Outgoing, enqueue, mark_failed, mark_sent, mark_undeliverable, outbox_counts, prune_outbox, take_by_id, take_due,
+    take_for_recipient,
 )
 from .requests import (
     ClaimRecorded, RefundRequestRecorded, file_claim, reassess_claim, record_refund_request, record_return_delivery,
@@ -34,6 +35,6 @@ __all__ = [
     "record_return_delivery", "redeem_invite", "refund_facts", "save_conversation", "seller_claim", "seller_claims",
     "seller_refund", "seller_refunds", "sqlite_path", "tier_facts",
     "InboxStats", "TakenUpdate", "finish_update", "inbox_stats", "prune_inbox", "store_update", "take_update",
-    "prune_rate_limits", "rate_check", "prune_outbox",
+    "prune_rate_limits", "rate_check", "prune_outbox", "take_by_id",
     "Outgoing", "enqueue", "mark_failed", "mark_sent", "mark_undeliverable", "outbox_counts", "take_due", "take_for_recipient",
 ]

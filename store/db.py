@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
+import threading
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Iterator
 
@@ -29,11 +30,14 @@ class Store:
         self.dialect = engine.dialect.name
         self._writer = sessionmaker(engine.execution_options(**{_WRITE: True}), expire_on_commit=False)
         self._reader = sessionmaker(engine, expire_on_commit=False)
+        # SQLite has one write lock and makes waiters poll for it in growing sleeps (up to 100 ms each), so
+        # threads of one process queue here instead, in order; other processes still wait on busy_timeout.
+        self._write_turn = threading.RLock() if self.dialect == "sqlite" else nullcontext()
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A write transaction (SQLite: BEGIN IMMEDIATE), committed on success, rolled back on error."""
-        with self._writer() as session, session.begin():
+        with self._write_turn, self._writer() as session, session.begin():
             yield session
 
     @contextmanager

@@ -178,3 +178,11 @@ def prune_outbox(session: Session, *, before: datetime) -> int:
                                     OutboxMessage.created_at < aware(before, "before"))
         .execution_options(synchronize_session=False)
     ).rowcount
+
+
+def take_by_id(session: Session, *, message_ids: list[str], owner: str, now: datetime, lease: timedelta = LEASE) -> list[Outgoing]:
+    """Claim the given pending messages for `owner`, oldest first; in the transaction that queued them, the
+    process that wrote them can send them right after the commit, with no claim transaction of its own."""
+    if not message_ids:
+        return []
+    return _claim(session, OutboxMessage.id.in_(message_ids), owner=owner, now=now, lease=lease, limit=len(message_ids))

@@ -30,10 +30,10 @@ from .fake_bot_api import FakeBotApi
 
 TOKEN = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 SECRET = "crash-test-secret-0123456789"
-PEOPLE = 8  # sellers in their own chats, each sending in order
-UPDATES_EACH = 10
+PEOPLE = 6  # sellers in their own chats, each sending in order
+UPDATES_EACH = 8
 PROCESSES = 2
-KILLS = 4
+KILLS = 3
 
 
 def free_port() -> int:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from bot.receiver import Receiver, parse_update
 from bot.workers import MAX_ATTEMPTS, WorkerPool, wait_until_drained
 from store import inbox_stats, store_update, take_update
-from store.models import InboxUpdate, ProcessedUpdate, Refund
+from store.models import InboxUpdate, OutboxMessage, ProcessedUpdate, Refund
 
 
 class Recorder:
@@ -24,10 +24,11 @@ class Recorder:
     def enqueue(self, session, *, update_id, chat_id, replies):
         with self.lock:
             self.enqueued.append((chat_id, [r.text for r in replies]))
+        return chat_id, [r.text for r in replies]
 
-    def committed(self, chat_id, replies):
+    def committed(self, queued):
         with self.lock:
-            self.sent.append((chat_id, [r.text for r in replies]))
+            self.sent.append(queued)
 
 
 def message(update_id: int, user_id: int, text: str, chat_id: int | None = None, chat_type: str = "private") -> str:
@@ -142,12 +143,16 @@ async def test_a_crash_between_deciding_and_replying_still_delivers_the_reply_on
     alice.tap("faulty")
     unopened = [b.data for r in alice.replies for b in r.flat_buttons() if b.text == "Unopened"][0]
     receive(service.store, press(75_001, 101, unopened))
-    woken = []
-    dying = WorkerPool(service.store, service, OutboxDelivery(lambda: woken.append(1)), threads=1, lease=timedelta(seconds=30))
+    handed = []
+    delivery = OutboxDelivery(handed.append, owner="dying:1:sender", lease=timedelta(seconds=30))
+    dying = WorkerPool(service.store, service, delivery, threads=1, lease=timedelta(seconds=30))
     dying.handle(dying.take("dying:1/0"))  # decided and committed; the process dies before anything is sent
     with service.store.read() as session:
         assert inbox_stats(session).pending == 0 and outbox_counts(session) == {"pending": 1}
-    assert woken == [1]
+    [queued] = handed
+    assert queued.chat_id == 101 and queued.messages[0].lease_owner == "dying:1:sender"
+    with service.store.write() as session:  # its lease runs out
+        session.execute(OutboxMessage.__table__.update().values(lease_until=datetime.now(timezone.utc) - timedelta(seconds=1)))
     request = OfflineRequest()
     bot = rate_limited_bot(TOKEN, base_url="https://api.telegram.org/bot", request=request)
     await bot.initialize()
@@ -165,9 +170,8 @@ async def test_a_crash_between_deciding_and_replying_still_delivers_the_reply_on
 def test_the_replies_of_one_update_are_queued_in_order_and_only_once(service):
     from bot.delivery import OutboxDelivery
     from bot.messages import Button, Reply
-    from store.models import OutboxMessage
 
-    delivery = OutboxDelivery(lambda: None)
+    delivery = OutboxDelivery(lambda queued: None, owner="me", lease=timedelta(seconds=30))
     replies = [Reply("first"), Reply("second", ((Button("Yes", "y:1"),),))]
     for _ in range(2):  # the second time: the same update's replies again, e.g. a handling retried
         with service.store.write() as session:
