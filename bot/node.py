@@ -35,6 +35,7 @@ log = logging.getLogger("refundbot.node")
 
 ALLOWED_UPDATES = ["message", "callback_query"]
 POLL_TIMEOUT = 30  # seconds Telegram holds a getUpdates open
+EMPTY_POLL_PAUSE = 0.05
 PRUNE_EVERY = 600.0  # seconds
 EXECUTOR_THREADS = 32
 SENDER_IDLE = 1.0  # seconds between looks at the outbox for messages no one holds
@@ -174,6 +175,7 @@ class Node:
                 offset=offset, timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES, read_timeout=POLL_TIMEOUT + 10),
                 self.stop, where=where)
             if not batch:
+                await asyncio.sleep(EMPTY_POLL_PAUSE)  # a Bot API server that does not hold the poll open
                 continue
             parsed = [(update, json.dumps(update.to_dict(), ensure_ascii=False)) for update in batch]
             stored = await with_retries("store updates", lambda: self._store(parsed), self.stop, where="the database")

@@ -83,3 +83,16 @@ def test_handled_updates_are_counted_by_kind(service):
     before = counter("refundbot_updates_handled_total", kind="text")
     Chat(service, 4545).say("hello")
     assert counter("refundbot_updates_handled_total", kind="text") == before + 1
+
+
+def test_policy_reloads_are_counted_by_result_and_the_version_in_force_published(runtime, policy_file):
+    from bot import metrics
+
+    runtime.add_listener(metrics.observe_reload)
+    before = {r: counter("refundbot_policy_reloads_total", result=r) for r in ("ok", "failed")}
+    runtime.reload()
+    policy_file.write_text("this is: [not a policy")
+    runtime.reload()
+    assert counter("refundbot_policy_reloads_total", result="ok") == before["ok"] + 1
+    assert counter("refundbot_policy_reloads_total", result="failed") == before["failed"] + 1
+    assert counter("refundbot_policy_info", version=runtime.version) == 1.0  # still the good one
