@@ -40,12 +40,18 @@ def chat_key(update: Update) -> int:
 
 
 class Receiver:
-    """Stores updates in the inbox (in a worker thread: it is database I/O) and wakes this process's workers."""
+    """Stores updates in the inbox and wakes this process's workers.
+
+    Updates that arrive while a write is in flight are stored together in the next transaction (a
+    group commit): one connection and one commit for a burst, not one each.
+    """
 
     def __init__(self, store: Store, *, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
         self.store = store
         self.clock = clock
         self.arrived = threading.Event()  # set on every stored update; local workers wait on it
+        self._waiting: list[tuple[list[tuple[Update, str]], asyncio.Future]] = []
+        self._writer: asyncio.Task | None = None
 
     def store_now(self, updates: list[tuple[Update, str]]) -> int:
         """Store updates (with their raw JSON) in one committed transaction; returns how many were new."""
@@ -57,5 +63,24 @@ class Receiver:
         return new
 
     async def accept(self, updates: list[tuple[Update, str]]) -> int:
-        """Store updates durably; when this returns they may be acknowledged to Telegram."""
-        return await asyncio.to_thread(self.store_now, updates)
+        """Store updates durably; when this returns they may be acknowledged to Telegram. Returns how many."""
+        stored = asyncio.get_running_loop().create_future()
+        self._waiting.append((updates, stored))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_waiting())
+        await stored
+        return len(updates)
+
+    async def _write_waiting(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                await asyncio.to_thread(self.store_now, [u for updates, _ in batch for u in updates])
+            except Exception as exc:  # none of them is stored: none may be acknowledged
+                for _, stored in batch:
+                    if not stored.done():
+                        stored.set_exception(exc)
+            else:
+                for _, stored in batch:
+                    if not stored.done():
+                        stored.set_result(None)

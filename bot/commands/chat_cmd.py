@@ -116,7 +116,8 @@ def run_bot(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         raise CliError("refusing to start:\n" + "\n".join(exc.errors)) from None
     configure_logging(config.observability.log_format)
-    store = open_store_at(config.database_url)
+    # Worker threads, the webhook's writer, and the sender's claims and marks each hold a connection at times.
+    store = open_store_at(config.database_url, connections=config.workers.threads + 8)
     runtime = _runtime(config.policy_path)
     try:
         runtime.install_sighup()

@@ -46,10 +46,10 @@ def load_compiled(path: str) -> CompiledPolicy:
         raise CliError(f"the policy {path} could not be compiled: {exc}") from None
 
 
-def open_store_at(url: str) -> Store:
+def open_store_at(url: str, *, connections: int | None = None) -> Store:
     """The store at `url`, migrated; CliError if it can't be opened."""
     try:
-        return open_store(url)
+        return open_store(url, connections=connections)
     except StoreError as exc:
         raise CliError(str(exc)) from None
 

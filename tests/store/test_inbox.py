@@ -151,3 +151,28 @@ def test_sent_and_undeliverable_messages_are_pruned_pending_ones_kept(store):
     with store.write() as session:
         assert prune_outbox(session, before=NOW - timedelta(days=2)) == 1
         assert prune_outbox(session, before=NOW) == 0  # the other one is still on its way
+
+
+def test_sqlite_writers_of_one_process_take_turns_in_arrival_order(tmp_path):
+    from store import open_store
+
+    opened = open_store(f"sqlite:///{tmp_path}/turns.sqlite3")
+    order, started = [], []
+    try:
+        with opened.write():  # hold the turn while four threads line up
+            threads = []
+            for n in range(4):
+                def work(n=n):
+                    started.append(n)
+                    with opened.write():
+                        order.append(n)
+                thread = threading.Thread(target=work)
+                thread.start()
+                threads.append(thread)
+                while len(started) <= n or not opened._write_turn._next > n + 1:
+                    pass  # wait until this thread holds its ticket before starting the next
+        for thread in threads:
+            thread.join()
+    finally:
+        opened.close()
+    assert order == [0, 1, 2, 3]
