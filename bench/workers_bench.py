@@ -3,7 +3,7 @@
 PostgreSQL, against a fake Bot API on loopback.
 
 Each of `--chats` sellers talks in a closed loop: send an update (alternately /tier, a decision with
-SQL aggregates, and /help), wait for the reply, send the next. Configurations are interleaved over
+SQL aggregates, and /help), wait for the reply, send the next; two untimed exchanges a chat warm up. Configurations are interleaved over
 `--repeats` rounds; the table shows the median updates/s (and the min) and the median p50/p99.
 
     python bench/workers_bench.py --updates 300 --chats 16 --repeats 2
@@ -106,6 +106,9 @@ async def drive(port: int, api: FakeBotApi, chats: int, updates: int) -> tuple[f
     each = max(1, updates // chats)
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30,
                                  limits=httpx.Limits(max_connections=chats)) as client:
+        # Warm-up, not timed: each chat's first exchange opens connections and fills the caches.
+        await asyncio.gather(*(chat_loop(client, api, FIRST_CHAT + i, 2, (i + 1) * 1_000_000 + 900_000, [], [])
+                               for i in range(chats)))
         started = time.perf_counter()
         await asyncio.gather(*(chat_loop(client, api, FIRST_CHAT + i, each, (i + 1) * 1_000_000, latencies, acks)
                                for i in range(chats)))
