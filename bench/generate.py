@@ -4,6 +4,9 @@ Each seller gets 20 products, M orders over the 120 days before --end, one parce
 and its own tracking quality, contact rate and return-label habit, so sellers spread across tiers.
 Proportions: 1-3 items an order (mostly 1), 90% seller-fulfilled, 97% shipped, 8% of items returned
 (85% of those sent back), 75% of returns refunded, 10% of marketplace refunds claimed.
+Policy-language-2 fields come from a second random stream (so the rest is the same as before they
+existed): buyers' countries (a fifth unknown) and a `member` tag for 10%, a `final_sale` tag on 5%
+of products, shipping paid on 60% of orders, an A-to-z claim on 1%, reimbursements on approved claims.
 
     python bench/generate.py --sellers 1000 --orders 1000 --seed 1 --out var/bench.jsonl
 """
@@ -22,6 +25,7 @@ REASONS = ("no_longer_needed", "defective", "damaged_in_transit", "wrong_item", 
 CONDITIONS = ("unopened", "opened", "used", "damaged")
 CLAIMS = ("return_not_received", "returned_damaged", "different_item_returned", "refunded_non_returnable", "delivered_not_received")
 STATUSES = ("pending", "approved", "denied", "needs_evidence")
+COUNTRIES = (None, "US", "US", "DE", "FR", "GB", "ES", "IT", "CA", "MX")
 DAYS = 120
 
 
@@ -32,13 +36,15 @@ def _iso(moment: datetime) -> str:
 def generate(sellers: int, orders: int, seed: int, end: date) -> Iterator[dict]:
     """Records in dependency order: sellers, buyers, products, then each order with its parcel, contacts and returns."""
     rng = random.Random(seed)
+    extra = random.Random(seed + 1_000_003)  # the policy-2 fields' own stream
     start = datetime.combine(end - timedelta(days=DAYS), time(), tzinfo=timezone.utc)
     buyers = max(1, sellers * orders // 10)
     for s in range(1, sellers + 1):
         yield {"type": "seller", "id": f"S{s}", "name": f"Seller {s}", "csba_enrolled_at": _iso(start - timedelta(days=rng.randrange(400))),
                "csba_enrolment": rng.choice(("default", "default", "choice"))}
     for b in range(1, buyers + 1):
-        yield {"type": "buyer", "id": f"B{b}", "name": f"Buyer {b}"}
+        yield {"type": "buyer", "id": f"B{b}", "name": f"Buyer {b}", "country": extra.choice(COUNTRIES),
+               "tags": ["member"] if extra.random() < 0.1 else []}
     products: dict[int, list[tuple[str, str]]] = {}
     for s in range(1, sellers + 1):
         products[s] = []
@@ -48,7 +54,7 @@ def generate(sellers: int, orders: int, seed: int, end: date) -> Iterator[dict]:
             pid = f"P{s}-{p}"
             products[s].append((pid, price))
             yield {"type": "product", "id": pid, "seller_id": f"S{s}", "sku": f"SKU{p:03d}", "name": f"Product {p} of seller {s}",
-                   "category": category, "price": price}
+                   "category": category, "price": price, "tags": ["final_sale"] if extra.random() < 0.05 else []}
     refund_no = claim_no = 0
     for s in range(1, sellers + 1):
         # Per-seller habits: most sellers are good, some are not (so tiers spread out).
@@ -65,7 +71,9 @@ def generate(sellers: int, orders: int, seed: int, end: date) -> Iterator[dict]:
                 pid, price = rng.choice(products[s])
                 items.append({"id": f"{oid}-{i + 1}", "product_id": pid, "quantity": rng.choice((1, 1, 1, 2)), "unit_price": price})
             order = {"type": "order", "id": oid, "buyer_id": f"B{rng.randrange(1, buyers + 1)}", "seller_id": f"S{s}",
-                     "fulfilment": "seller" if rng.random() < 0.9 else "marketplace", "placed_at": _iso(placed), "items": items}
+                     "fulfilment": "seller" if rng.random() < 0.9 else "marketplace", "placed_at": _iso(placed), "items": items,
+                     "shipping_paid": extra.choice(("4.99", "7.50", "12.00")) if extra.random() < 0.6 else "0.00",
+                     "a_to_z_claim": extra.random() < 0.01}
             if shipped:
                 order["shipped_at"], order["delivered_at"] = _iso(shipped), _iso(delivered)
             yield order
@@ -101,9 +109,12 @@ def generate(sellers: int, orders: int, seed: int, end: date) -> Iterator[dict]:
                        "issued_at": _iso(issued), "auto_refund_late": rng.random() < 0.03}
                 if issuer == "marketplace" and rng.random() < 0.1:
                     claim_no += 1
-                    yield {"type": "claim", "id": f"CL{claim_no}", "refund_id": f"F{refund_no}", "reason": rng.choice(CLAIMS),
-                           "evidence": rng.sample(("photo", "tracking", "signature"), rng.randrange(3)),
-                           "filed_at": _iso(issued + timedelta(days=rng.randrange(1, 30))), "status": rng.choice(STATUSES)}
+                    claim = {"type": "claim", "id": f"CL{claim_no}", "refund_id": f"F{refund_no}", "reason": rng.choice(CLAIMS),
+                             "evidence": rng.sample(("photo", "tracking", "signature"), rng.randrange(3)),
+                             "filed_at": _iso(issued + timedelta(days=rng.randrange(1, 30))), "status": rng.choice(STATUSES)}
+                    if claim["status"] == "approved":
+                        claim["reimbursement"] = f"{float(amount) * extra.choice((0.5, 1.0)):.2f}"
+                    yield claim
 
 
 def write(records: Iterator[dict], out: IO[str]) -> int:

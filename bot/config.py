@@ -64,6 +64,11 @@ SCHEMA: dict[str, Any] = {
                 "stall_seconds": {"type": "integer", "minimum": 1, "maximum": 86400},
             },
         },
+        "desk": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"overdue_hours": {"type": "integer", "minimum": 1, "maximum": 8760}},
+        },
         "limits": {
             "type": "object",
             "additionalProperties": False,
@@ -150,6 +155,13 @@ class LimitsConfig:
 
 
 @dataclass(frozen=True)
+class DeskConfig:
+    """The review desk: after how many hours an open case is overdue."""
+
+    overdue_hours: int = 24
+
+
+@dataclass(frozen=True)
 class Config:
     """The validated configuration."""
 
@@ -161,6 +173,7 @@ class Config:
     source: str
     workers: WorkersConfig = WorkersConfig()
     observability: ObservabilityConfig = ObservabilityConfig()
+    desk: DeskConfig = DeskConfig()
 
     @property
     def demo(self) -> bool:
@@ -277,4 +290,5 @@ def load_config(path: str | None = None, env: Mapping[str, str] | None = None) -
         source=source,
         workers=WorkersConfig(**data.get("workers", {})),
         observability=ObservabilityConfig(**data.get("observability", {})),
+        desk=DeskConfig(overdue_hours=data.get("desk", {}).get("overdue_hours", 24)),
     )

@@ -61,9 +61,22 @@ class Conversation:
             choices[str(index)] = value
             labels[str(index)] = text
             buttons.append(Button(text, f"{nonce}:{index}"))
+        self.state.pop("expects_text", None)
         self.state.update(step=step, nonce=nonce, choices=choices, labels=labels, columns=columns)
         self.changed = True
         return _rows(buttons, columns)
+
+    def ask(self, step: str) -> None:
+        """Wait at `step` for a typed answer (no buttons on offer)."""
+        for key in ("nonce", "choices", "labels", "columns"):
+            self.state.pop(key, None)
+        self.state.update(step=step, expects_text=True)
+        self.changed = True
+
+    @property
+    def expects_text(self) -> bool:
+        """True while the flow waits for a typed answer."""
+        return bool(self.flow and self.state.get("expects_text"))
 
     def buttons(self) -> tuple[tuple[Button, ...], ...]:
         """The buttons of the prompt on offer, to show them again."""

@@ -42,7 +42,8 @@ class OutboxDelivery:
             markup = keyboard(reply)
             # A microsecond apart: senders take messages by next_attempt_at, so an update's replies keep their order.
             ids.append(enqueue(session, chat_id=chat_id, text=reply.text, dedupe_key=f"update:{update_id}:{i}", now=now,
-                               not_before=now + timedelta(microseconds=i), reply_markup=markup.to_dict() if markup else None))
+                               not_before=now + timedelta(microseconds=i), reply_markup=markup.to_dict() if markup else None,
+                               photo=reply.photo))
         return Queued(chat_id, tuple(take_by_id(session, message_ids=ids, owner=self.owner, now=now, lease=self.lease)))
 
     def committed(self, queued: Queued) -> None:

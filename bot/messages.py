@@ -40,6 +40,7 @@ class Reply:
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)
+    photo: str | None = None  # a photo to show again (the transport's file id), `text` its caption
 
     def flat_buttons(self) -> list[Button]:
         """The buttons in reading order."""

@@ -102,7 +102,7 @@ class Node:
         self.config, self.telegram, self.store, self.runtime, self.clock = config, telegram, store, runtime, clock
         self.bot = make_bot(telegram, per_second=config.workers.send_per_second)
         self.receiver = Receiver(store, clock=clock)
-        self.service = ChatService(store, runtime, limits=config.limits, channel="telegram")
+        self.service = ChatService(store, runtime, limits=config.limits, channel="telegram", desk=config.desk)
         self.stop = asyncio.Event()
         self.pool: WorkerPool | None = None
         self.delivery: OutboxDelivery | None = None

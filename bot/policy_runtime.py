@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from policy import PolicyErrors, load_policy, load_policy_text
+from policy.errors import printable
 from policy.semantics import content_hash_of
 from policy.yamlsafe import read_text
 from rules import EngineError, compile_policy
@@ -68,7 +69,7 @@ class PolicyRuntime:
         self._listeners.append(listener)
 
     def reload(self, trigger: str = "admin") -> ReloadResult:
-        """Load, validate and compile the file; swap it in if it is good and new. Never raises for a bad file."""
+        """Load, validate and compile the file; swap it in if it is good and new. Never raises: a failure keeps the old policy."""
         with self._reload_lock:
             started = time.perf_counter()
             previous = self.live.version
@@ -83,7 +84,11 @@ class PolicyRuntime:
             except PolicyErrors as exc:
                 errors = tuple(str(e) for e in exc.errors)
             except EngineError as exc:
-                errors = (f"{self.path}:1:1: compile: {exc}",)
+                errors = (printable(f"{self.path}:1:1: compile: {exc}"),)
+            except Exception as exc:  # a loader bug must not take the bot (or the watcher thread) down
+                log.exception("policy reload crashed")
+                errors = (printable(f"{self.path}:1:1: internal: the policy could not be loaded ({type(exc).__name__}); "
+                                    "the previous version stays in force"),)
             result = ReloadResult(trigger, not errors, changed, self.live.version, previous, errors,
                                   time.perf_counter() - started)
         if errors:
@@ -127,17 +132,23 @@ class PolicyRuntime:
             self._wake.clear()
             if self._stopping:
                 return
-            if self._signalled:
-                self._signalled = False
-                self._fingerprint = _fingerprint(self.path)
-                self.reload("signal")
-                continue
-            seen = _fingerprint(self.path)
-            if seen is None or seen == self._fingerprint:
-                continue  # missing (an editor mid-save) or unchanged
-            time.sleep(min(0.2, interval))  # let the writer finish before reading
+            try:
+                self._check_once(interval)
+            except Exception:  # the watcher outlives any one bad check, so later edits are still picked up
+                log.exception("policy watcher check failed")
+
+    def _check_once(self, interval: float) -> None:
+        if self._signalled:
+            self._signalled = False
             self._fingerprint = _fingerprint(self.path)
-            self.reload("file")
+            self.reload("signal")
+            return
+        seen = _fingerprint(self.path)
+        if seen is None or seen == self._fingerprint:
+            return  # missing (an editor mid-save) or unchanged
+        time.sleep(min(0.2, interval))  # let the writer finish before reading
+        self._fingerprint = _fingerprint(self.path)
+        self.reload("file")
 
 
 def _fingerprint(path: str) -> tuple[int, int, int] | None:

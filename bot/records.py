@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 from rules import Decision
 from rules.decision import jsonable
-from store import DecisionRecord, RefundRequestRecorded, record_refund_request, refund_facts
+from store import DecisionRecord, RefundRequestRecorded, open_case, record_refund_request, refund_facts
 from store.vocabulary import SHIP_BACK_OUTCOMES
 
 
@@ -29,11 +29,13 @@ def request_refund(session, decide: Callable[[Any], Decision], *, order_item_id:
     """Facts from the store, the decision, and the request (with its refund) recorded in the session's transaction.
 
     Raises RefundRequestExists when the item already has a request. Returns the facts, the decision
-    and what was recorded.
+    and what was recorded. An escalated request opens a case on the review desk in the same transaction.
     """
     facts = refund_facts(session, order_item_id=order_item_id, reason=reason, condition=condition, as_of=at)
     decision = decide(facts)
     recorded = record_refund_request(session, order_item_id=order_item_id, reason=reason, condition=condition, requested_at=at,
                                      decision=decision_record(decision, decided_at=at, channel=channel),
                                      prepaid_label=decision.outcome in SHIP_BACK_OUTCOMES)
+    if decision.outcome == "escalate":
+        open_case(session, kind="escalation", decision_id=recorded.decision_id, opened_at=at, opened_by="engine")
     return facts, decision, recorded

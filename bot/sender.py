@@ -94,8 +94,8 @@ class OutboxSender:
     async def _send(self, message: Outgoing) -> None:
         markup = InlineKeyboardMarkup.de_json(dict(message.reply_markup), self.bot) if message.reply_markup else None
         if message.photo:
-            await self.bot.send_photo(message.chat_id, message.photo, caption=message.text[:1024], parse_mode=message.parse_mode,
-                                      reply_markup=markup)
+            await self.bot.send_photo(message.chat_id, await self._fetched(message.photo), caption=message.text[:1024],
+                                      parse_mode=message.parse_mode, reply_markup=markup)
             return
         if message.document:
             await self.bot.send_document(message.chat_id, message.document, caption=message.text[:1024],
@@ -105,6 +105,16 @@ class OutboxSender:
         for i, part in enumerate(parts):
             await self.bot.send_message(message.chat_id, part, parse_mode=message.parse_mode,
                                         reply_markup=markup if i == len(parts) - 1 else None)
+
+    async def _fetched(self, file_id: str) -> bytes | str:
+        """A stored photo's bytes, fetched from Telegram (getFile, then the download) to be shown again;
+        the reference itself if Telegram cannot fetch it (sending it then fails as a bad request)."""
+        try:
+            file = await self.bot.get_file(file_id)
+            return bytes(await file.download_as_bytearray())
+        except TelegramError as exc:
+            log.warning("could not fetch photo %s from Telegram: %s", file_id, exc)
+            return file_id
 
     async def _deliver(self, message: Outgoing) -> str:
         try:

@@ -18,19 +18,20 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from store import (
-    Identity, StaleState, Store, get_identity, list_identities, load_conversation, mark_update_processed, rate_check,
-    save_conversation,
+    Identity, StaleState, Store, get_identity, list_identities, load_conversation, mark_sent, mark_update_processed, rate_check,
+    save_conversation, take_for_recipient,
 )
 from store.models import Decision
 
 from . import metrics
-from .config import LimitsConfig
+from .config import DeskConfig, LimitsConfig
 from .logs import current_update
 from .conversation import Conversation
-from .flows import admin, buyer, common, seller
+from .flows import admin, agent, buyer, common, seller
 from .flows.turn import Turn
 from .intent import seller_intent, wants_refund
 from .messages import Incoming, Reply
+from .notify import recipient_of
 from .texts import language_of, text
 
 log = logging.getLogger("refundbot.bot")
@@ -41,10 +42,13 @@ COMMANDS = {
     "buyer": {**PUBLIC, "refund": buyer.start_refund, "status": buyer.status, "decision": common.decision},
     "seller": {**PUBLIC, "tier": seller.tier, "refunds": seller.refunds, "claims": seller.claims, "claim": seller.start_claim,
                "decision": common.decision},
-    "admin": {**PUBLIC, "policy": admin.policy, "reload": admin.reload, "decision": common.decision},
+    "admin": {**PUBLIC, "policy": admin.policy, "reload": admin.reload, "decision": common.decision, "queue": agent.queue,
+              "case": agent.case},
+    "agent": {**PUBLIC, "queue": agent.queue, "case": agent.case, "decision": common.decision},
 }
 ALL_COMMANDS = {name for table in COMMANDS.values() for name in table}
-STEPS = {"refund": buyer.STEPS, "claim": seller.STEPS}
+STEPS = {"refund": buyer.STEPS, "claim": seller.STEPS, "review": agent.STEPS, "appeal": buyer.APPEAL_STEPS,
+         "claim_review": seller.REVIEW_STEPS}
 STALE_RETRIES = 3
 GROUP_CHATS = ("group", "supergroup", "channel")
 
@@ -80,12 +84,13 @@ def _kind_of(incoming: Incoming) -> str:
 class ChatService:
     """Handles updates from any transport against the store and the policy in force."""
 
-    def __init__(self, store: Store, runtime, *, limits: LimitsConfig, channel: str = "telegram",
+    def __init__(self, store: Store, runtime, *, limits: LimitsConfig, channel: str = "telegram", desk: DeskConfig = DeskConfig(),
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
                  wallclock: Callable[[], float] = time.time):
         self.store = store
         self.runtime = runtime
         self.limits = limits
+        self.desk = desk
         self.channel = channel
         self.clock = clock
         self._wallclock = wallclock  # epoch seconds for the shared rate limit (hosts agree on it, unlike monotonic)
@@ -218,6 +223,8 @@ class ChatService:
         return step(turn, value)
 
     def _sentence(self, turn: Turn, message: str) -> list[Reply]:
+        if turn.role is not None and turn.convo.flow in STEPS and turn.convo.expects_text:
+            return self._step(turn, message)
         if turn.role is not None and turn.convo.flow in STEPS and turn.convo.waiting:
             ok, value = turn.convo.typed(message)
             if ok:
@@ -230,6 +237,18 @@ class ChatService:
             if intent:
                 return COMMANDS["seller"][intent](turn, "")
         return common.unknown(turn)
+
+    def pending_messages(self, identity: Identity) -> list[Reply]:
+        """Messages queued for this account that no chat delivered yet, marked delivered (the terminal shows them)."""
+        if identity.role == "admin" or identity.account_id is None:
+            return []
+        owner = f"terminal:{identity.role}:{identity.account_id}"
+        with self.store.write() as session:
+            now = self.clock()
+            taken = take_for_recipient(session, recipient=recipient_of(identity.role, identity.account_id), owner=owner, now=now)
+            for message in taken:
+                mark_sent(session, message_id=message.id, owner=owner, now=now)
+        return [Reply(m.text) for m in taken]
 
     def admin_chats(self) -> list[int]:
         """Telegram user ids linked as admins (for reload notices)."""

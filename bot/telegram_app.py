@@ -79,13 +79,6 @@ def chunks(text: str, size: int = MAX_MESSAGE) -> list[str]:
     return parts + [text]
 
 
-async def send_reply(bot, chat_id: int, reply: Reply) -> None:
-    """Send one reply (split if it is longer than Telegram allows; buttons on the last part)."""
-    parts = chunks(reply.text)
-    for i, part in enumerate(parts):
-        await bot.send_message(chat_id, part, reply_markup=keyboard(reply) if i == len(parts) - 1 else None)
-
-
 class TelegramBot:
     """Feeds updates to the chat service (in a worker thread: it does database I/O) and sends its replies."""
 
@@ -94,6 +87,7 @@ class TelegramBot:
         self.application: Application | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.sender: OutboxSender | None = None
+        self._sender_task: asyncio.Task | None = None
         self._stop_sending = asyncio.Event()
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -111,8 +105,25 @@ class TelegramBot:
             await self.send(incoming.chat_id, reply)
 
     async def send(self, chat_id: int, reply: Reply) -> None:
-        """Send one reply through the Application's bot."""
-        await send_reply(self.application.bot, chat_id, reply)
+        """Send one reply (split if it is longer than Telegram allows; buttons on the last part)."""
+        if reply.photo:
+            await self.send_photo(chat_id, reply)
+            return
+        parts = chunks(reply.text)
+        for i, part in enumerate(parts):
+            await self.application.bot.send_message(chat_id, part, reply_markup=keyboard(reply) if i == len(parts) - 1 else None)
+
+    async def send_photo(self, chat_id: int, reply: Reply) -> None:
+        """Show a stored photo again: fetched from Telegram (getFile, download) and sent with its caption."""
+        bot = self.application.bot
+        try:
+            file = await bot.get_file(reply.photo)
+            data = await file.download_as_bytearray()
+        except TelegramError as exc:
+            log.warning("could not fetch photo %s: %s", reply.photo, exc)
+            await bot.send_message(chat_id, f"{reply.text} (the photo could not be fetched from Telegram: {exc})")
+            return
+        await bot.send_photo(chat_id, bytes(data), caption=reply.text[:1024], reply_markup=keyboard(reply))
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log errors outside the service (network, Telegram); the bot keeps running."""
@@ -130,11 +141,14 @@ class TelegramBot:
         self._loop = asyncio.get_running_loop()
         self._stop_sending = asyncio.Event()
         self.sender = OutboxSender(self.service.store, application.bot)
-        application.create_task(self.sender.run(self._stop_sending), name="outbox sender")
+        # Our own task (post_init runs before the Application starts), stopped and awaited in post_stop.
+        self._sender_task = asyncio.create_task(self.sender.run(self._stop_sending), name="outbox sender")
 
     async def stopping(self, application: Application) -> None:
         """post_stop hook: let the outbox sender finish its batch and stop."""
         self._stop_sending.set()
+        if self._sender_task is not None:
+            await asyncio.wait([self._sender_task], timeout=30)
 
     def on_reload(self, result) -> None:
         """Tell admins about reloads they did not ask for in the chat (file edits, SIGHUP) that failed."""

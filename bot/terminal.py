@@ -12,6 +12,7 @@ from store import Identity
 
 from .messages import Button, Incoming, Photo, Reply
 from .service import ChatService
+from .texts import text
 
 
 def terminal_user_id(identity: Identity) -> int:
@@ -23,7 +24,7 @@ def render(replies: list[Reply]) -> tuple[str, list[Button]]:
     """The replies as text with numbered choices, and the buttons in that numbering."""
     lines, buttons = [], []
     for reply in replies:
-        lines.append(reply.text)
+        lines.append(f"[photo {reply.photo}] {reply.text}" if reply.photo else reply.text)
         for button in reply.flat_buttons():
             buttons.append(button)
             lines.append(f"  {len(buttons)}) {button.text}")
@@ -56,12 +57,20 @@ class Terminal:
         shown, self.buttons = render(self.service.handle(self.incoming(line), identity=self.identity))
         return shown
 
+    def pending(self) -> str:
+        """Messages queued for this account while it was away (decisions made by others), shown once."""
+        messages = self.service.pending_messages(self.identity)
+        if not messages:
+            return ""
+        return "\n".join([text(self.language, "pending_messages")] + [f"* {m.text}" for m in messages]) + "\n\n"
+
     def run(self, stdin: TextIO, stdout: TextIO, *, prompt: bool) -> int:
         """Read lines until end of input (or /quit), printing the replies."""
         stdout.write(self.send("/start"))
         stdout.flush()
         while True:
             if prompt:
+                stdout.write(self.pending())
                 stdout.write("> ")
                 stdout.flush()
             line = stdin.readline()
@@ -71,5 +80,5 @@ class Terminal:
                 continue
             if not prompt:  # piped: echo the input so the output reads as a transcript
                 stdout.write(f"> {line.strip()}\n")
-            stdout.write(self.send(line))
+            stdout.write(self.pending() + self.send(line))
             stdout.flush()

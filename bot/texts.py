@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .desk_texts import EN_DESK, EN_DESK_LABELS
+
 EN: dict[str, str] = {
     # everyone
     "welcome_unlinked": "Hello! I'm the refund assistant. To use me, open the invite link you were given "
@@ -195,6 +197,9 @@ ES_LABELS: dict[str, str] = {
     "used": "Usado",
     "damaged": "Dañado",
 }
+
+EN.update(EN_DESK)
+EN_LABELS.update(EN_DESK_LABELS)
 
 CATALOGUES: dict[str, tuple[dict[str, str], dict[str, str]]] = {"en": (EN, EN_LABELS), "es": (ES, ES_LABELS)}
 

@@ -19,7 +19,12 @@ _ENUMERABLE = 100  # an `in` list holds at most 100 values, so no wider run of w
 
 def satisfiable(conditions: Iterable[Condition]) -> bool:
     """False when the conditions on some field can never hold together."""
-    return all(not _allowed(field, conds).empty() for field, conds in _by_field(conditions).items())
+    return impossible_field(conditions) is None
+
+
+def impossible_field(conditions: Iterable[Condition]) -> str | None:
+    """The first field whose conditions no request can meet (they contradict, or ask for a negative number), or None."""
+    return next((field for field, conds in _by_field(conditions).items() if _allowed(field, conds).empty()), None)
 
 
 def covers(earlier: Iterable[Condition], later: Iterable[Condition]) -> bool:
@@ -160,7 +165,8 @@ def _allowed(field: str, conds: list[Condition]):
         elif domain is not None:
             points &= domain
         return _Finite(frozenset(points - excluded))
-    span = _Interval(-math.inf, False, math.inf, False, frozenset(excluded), kind == "integer")
+    # Every number a request carries (price, days, counts, windows) is 0 or more: `price: {lt: 0}` never matches.
+    span = _Interval(0, False, math.inf, False, frozenset(excluded), kind == "integer")
     for c in conds:
         if c.op in ("gt", "gte") and (c.value > span.lo or (c.value == span.lo and c.op == "gt")):
             span = _Interval(c.value, c.op == "gt", span.hi, span.hi_open, span.excluded, span.integer)

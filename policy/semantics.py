@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import string
 from decimal import Decimal
 from typing import Any
 
@@ -10,9 +9,10 @@ from .errors import PolicyError, did_you_mean
 from .model import (
     Category, ClaimReason, ClaimsPolicy, Condition, CustomRule, Policy, ReturnsPolicy, RewardsPolicy, Tier, freeze, money,
 )
-from .reach import covers, satisfiable
+from . import templates
+from .reach import covers, impossible_field
 from .vocabulary import (
-    BUILTIN_REFUND_RULES, CONDITIONS, EXPLANATION_FIELDS, MAX_CONDITION_LEAVES, NOT_ELIGIBLE, REFUND_REASONS,
+    BUILTIN_REFUND_RULES, CONDITIONS, EXPLANATION_KINDS, MAX_CONDITION_LEAVES, NOT_ELIGIBLE, REFUND_REASONS,
     REFUND_RULE_FIELDS,
 )
 from .yamlsafe import Located, show_path
@@ -165,18 +165,8 @@ class PolicyBuilder:
         return True
 
     def _check_template(self, path: tuple, text: str) -> None:
-        try:
-            parts = list(string.Formatter().parse(text))
-        except ValueError as exc:
-            self.fail(path, "bad-template", f"explanation: {exc}; write {{{{ and }}}} for literal braces")
-            return
-        for _, name, spec, conversion in parts:
-            if name is None:
-                continue
-            if name not in EXPLANATION_FIELDS:
-                self.fail(path, "bad-template", f"explanation uses {{{name}}}, which is not a fact{did_you_mean(name, EXPLANATION_FIELDS)}")
-            elif conversion or (spec and "{" in spec):
-                self.fail(path, "bad-template", f"explanation: {{{name}}} must be a plain placeholder")
+        for problem in templates.check(text, EXPLANATION_KINDS):
+            self.fail(path, "bad-template", f"explanation: {problem}")
 
     def _check_rule_set(self, rules: tuple[CustomRule, ...]) -> None:
         builtin = dict(BUILTIN_REFUND_RULES)
@@ -196,8 +186,10 @@ class PolicyBuilder:
         ordered = sorted(enumerate(rules), key=lambda x: x[1].priority)
         for pos, (i, rule) in enumerate(ordered):
             path = ("returns", "rules", i, "when")
-            if not satisfiable(rule.conditions):
-                self.fail(path, "unreachable", f"rule {rule.id} can never fire: its conditions contradict each other")
+            field = impossible_field(rule.conditions)
+            if field is not None:
+                self.fail(path, "unreachable", f"rule {rule.id} can never fire: its conditions contradict each other "
+                          f"or ask for a number below 0 (on {field})")
                 continue
             for _, earlier in ordered[:pos]:
                 if covers(earlier.conditions, rule.conditions):

@@ -5,7 +5,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from .errors import PolicyError, did_you_mean
+from .errors import PolicyError, did_you_mean, printable
 from .yamlsafe import Located, Path, show_path
 
 _TYPE_NAMES = {
@@ -75,6 +75,9 @@ class SchemaValidator:
             if not any(_is_type(value, n) for n in names):
                 wanted = " or ".join(_TYPE_NAMES[n] for n in names)
                 hint = " (quote it to make it text)" if "string" in names and isinstance(value, (int, float)) else ""
+                spelt = self.located.spelt(path)
+                if hint and spelt is not None and spelt != str(value).lower():  # yes/no/on/off, 1_000, 0x1f
+                    hint = f" (YAML 1.1 reads {printable(spelt)!r} as {value!r}: quote it to keep the text)"
                 self.fail(path, "wrong-type", f"expected {wanted}, got {type_name(value)}{hint}")
                 return False
         if "enum" in schema and value not in schema["enum"]:

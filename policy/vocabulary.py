@@ -52,6 +52,8 @@ BUILTIN_REFUND_RULES = (
 
 # Names a custom rule's explanation may use as {placeholders}.
 EXPLANATION_FIELDS = tuple(REFUND_RULE_FIELDS) + ("category_label", "refund_amount", "fee", "fee_rate", "rule")
+# What each placeholder shows: whole numbers stay numbers; money, rates, words and yes/no are text.
+EXPLANATION_KINDS = {name: "whole number" if REFUND_RULE_FIELDS.get(name) == "integer" else "text" for name in EXPLANATION_FIELDS}
 
 # Upper bound on condition leaves per decision kind: durable_rules hangs when one rete node
 # gets about 511 children, so policies are kept well below it.

@@ -1,11 +1,11 @@
 """Refund decisions: the returns section of a policy compiled into one first-hit ruleset."""
 from __future__ import annotations
 
-import string
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable
 
+from policy import templates
 from policy.model import CustomRule, Policy
 from policy.vocabulary import BUILTIN_REFUND_RULES
 
@@ -33,8 +33,7 @@ class RefundRule:
     @classmethod
     def make(cls, id: str, outcome: str, reason: str, template: str, fee_rate: Decimal | None = None) -> "RefundRule":
         """A rule whose explanation formats only the placeholders it uses."""
-        fields = tuple(sorted({name for _, name, _, _ in string.Formatter().parse(template) if name}))
-        return cls(id, outcome, reason, template, fee_rate, fields)
+        return cls(id, outcome, reason, template, fee_rate, templates.fields(template))
 
 
 # How each explanation placeholder is computed from (facts, refund_amount, fee, rate, rule).
@@ -178,7 +177,7 @@ class RefundProgram:
     def _explain(self, fired: RefundRule, f: dict, refund_amount: Decimal, fee: Decimal, rate: Decimal) -> str:
         values = {name: self._context[name] if name in self._context else _PLACEHOLDERS[name](f, refund_amount, fee, rate, fired)
                   for name in fired.fields}
-        return fired.template.format_map(values)
+        return templates.render(fired.template, values)
 
     def close(self) -> None:
         """Free the compiled ruleset."""

@@ -1,14 +1,18 @@
 """The marketplace store: schema, migrations, seller metrics, facts for decisions, the decision
 log, money-moving writes, chat tables and import, on SQLite or PostgreSQL. Knows neither the bot
 nor the rules: it takes and returns plain values."""
+from .cases import (
+    CaseClosed, CaseDecided, CaseDetail, CaseExists, CaseView, PastReturn, case_detail, cases_for, count_open_cases, decide_case,
+    get_case, list_cases, open_case, seller_reviews,
+)
 from .chat import (
-    ConversationState, Identity, create_invite, get_identity, link_identity, list_identities, load_conversation, mark_update_processed,
+    chats_of, ConversationState, Identity, create_invite, get_identity, link_identity, list_identities, load_conversation, mark_update_processed,
     prune_processed_updates, redeem_invite, save_conversation,
 )
 from .db import Store, open_store, sqlite_path
 from .decisions import DecisionRecord, get_decision, iter_decisions, list_decisions, log_decision
 from .errors import AlreadyExists, ClaimExists, ImportFailed, NotFound, RefundRequestExists, StaleState, StoreError
-from .facts import claim_facts, refund_facts
+from .facts import LEGACY_FIELDS, all_tier_facts_for, claim_facts, claim_facts_for, legacy_facts, refund_facts, refund_facts_for, tier_facts_for
 from .inbox import InboxStats, TakenUpdate, finish_update, inbox_stats, prune_inbox, store_update, take_update
 from .importer import ImportReport, import_paths, import_records
 from .listings import (
@@ -26,7 +30,7 @@ from .requests import (
 )
 
 __all__ = [
-    "AlreadyExists", "ClaimExists", "ClaimRecorded", "ClaimView", "ClaimableRefund", "ConversationState", "DecisionRecord",
+    "AlreadyExists", "ClaimExists", "LEGACY_FIELDS", "all_tier_facts_for", "claim_facts_for", "legacy_facts", "refund_facts_for", "tier_facts_for", "ClaimRecorded", "ClaimView", "ClaimableRefund", "ConversationState", "DecisionRecord",
     "Identity", "ImportFailed", "list_identities", "ImportReport", "NotFound", "OrderItemView", "RefundRequestExists", "RefundRequestRecorded",
     "RefundView", "StaleState", "Store", "StoreError", "TIER_FACT_FIELDS", "all_tier_facts", "buyer_order_item",
     "buyer_order_items", "claim_facts", "claimable_refunds", "create_invite", "file_claim", "get_decision", "get_identity",
@@ -36,5 +40,7 @@ __all__ = [
     "seller_refund", "seller_refunds", "sqlite_path", "tier_facts",
     "InboxStats", "TakenUpdate", "finish_update", "inbox_stats", "prune_inbox", "store_update", "take_update",
     "prune_rate_limits", "rate_check", "prune_outbox", "take_by_id",
+    "chats_of", "CaseClosed", "CaseDecided", "CaseDetail", "CaseExists", "CaseView", "PastReturn", "case_detail", "cases_for",
+    "count_open_cases", "decide_case", "get_case", "list_cases", "open_case", "seller_reviews",
     "Outgoing", "enqueue", "mark_failed", "mark_sent", "mark_undeliverable", "outbox_counts", "take_due", "take_for_recipient",
 ]

@@ -91,6 +91,15 @@ def list_identities(session: Session, *, role: str) -> list[Identity]:
     return [Identity(r.telegram_user_id, r.role, r.buyer_id or r.seller_id or r.agent_id) for r in rows]
 
 
+def chats_of(session: Session, *, role: str, account_id: str) -> list[int]:
+    """The Telegram users linked to an account (a person may link more than one chat)."""
+    column = {"buyer": ChatIdentity.buyer_id, "seller": ChatIdentity.seller_id, "agent": ChatIdentity.agent_id}.get(role)
+    if column is None:
+        raise StoreError(f"only buyers, sellers and agents have accounts to message, not {role!r}")
+    query = select(ChatIdentity.telegram_user_id).where(ChatIdentity.role == role, column == account_id)
+    return list(session.scalars(query.order_by(ChatIdentity.telegram_user_id)))
+
+
 def create_invite(session: Session, *, role: str, account_id: str | None, created_at: datetime, expires_at: datetime) -> str:
     """A new one-time invite code for an account; only its SHA-256 is stored."""
     accounts = _accounts(session, role, account_id)

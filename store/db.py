@@ -84,12 +84,15 @@ class Store:
         self.engine.dispose()
 
 
-def open_store(url: str, *, connections: int | None = None) -> Store:
+def open_store(url: str, *, create_folder: bool = False, connections: int | None = None) -> Store:
     """Open the database at `url` (sqlite:///PATH or postgresql://...) and migrate it to head.
 
+    A SQLite file whose folder is missing is a StoreError (a mistyped path must not become a new,
+    empty database), unless `create_folder` (the demo, which recreates the database on purpose).
     `connections` sizes the PostgreSQL connection pool for a process with that many threads at work
-    (default: SQLAlchemy's 5, and 10 more under load)."""
-    engine = create(url, connections=connections)
+    (default: SQLAlchemy's 5, and 10 more under load).
+    """
+    engine = create(url, create_folder=create_folder, connections=connections)
     try:
         upgrade(engine)
     except OperationalError as exc:
@@ -101,15 +104,15 @@ def open_store(url: str, *, connections: int | None = None) -> Store:
     return Store(engine)
 
 
-def create(url: str, *, connections: int | None = None) -> Engine:
-    """The engine for `url` with the store's connection settings; StoreError for an unusable URL."""
+def create(url: str, *, create_folder: bool = False, connections: int | None = None) -> Engine:
+    """The engine for `url` with the store's connection settings; StoreError for an unusable URL or a missing SQLite folder."""
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise StoreError(f"invalid database URL {url!r}: {exc}") from None
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        return _sqlite(parsed)
+        return _sqlite(parsed, create_folder=create_folder)
     if backend in ("postgresql", "postgres"):
         return _postgresql(parsed.set(drivername="postgresql+psycopg"), connections)
     raise StoreError(f"unsupported database {backend!r} in {url!r}: use sqlite:///PATH or postgresql://...")
@@ -132,13 +135,17 @@ def _postgresql(url, connections: int | None = None) -> Engine:
     return engine
 
 
-def _sqlite(url) -> Engine:
+def _sqlite(url, *, create_folder: bool) -> Engine:
     database = url.database or ":memory:"
     memory = database == ":memory:"
-    if not memory and not Path(database).parent.is_dir():
-        # A typo in the path must not quietly start an empty database somewhere else.
-        raise StoreError(f"cannot open the database {url.render_as_string(hide_password=True)}: "
-                         f"the folder {Path(database).parent} does not exist")
+    if not memory:
+        folder = Path(database).absolute().parent
+        if create_folder:
+            folder.mkdir(parents=True, exist_ok=True)
+        elif not folder.is_dir():
+            what = "is not a folder" if folder.exists() else "does not exist"
+            raise StoreError(f"cannot open the database {url.render_as_string(hide_password=True)}: the folder {folder} {what} "
+                             "(create it, or fix database.url; `refundbot demo` creates its own)")
     options = {"poolclass": StaticPool} if memory else {}
     engine = create_engine(url, json_serializer=dumps, connect_args={"check_same_thread": False}, **options)
 

@@ -13,7 +13,7 @@ from .errors import NotFound, StoreError
 from .ids import new_id
 from .models import Decision
 from .timeutil import aware
-from .vocabulary import DECISION_CHANNELS, DECISION_KINDS
+from .vocabulary import DECISION_CHANNELS, DECISION_KINDS, ENGINE
 
 DECISION_PREFIX = "D"
 SUBJECTS = ("buyer_id", "seller_id", "order_item_id", "refund_id", "claim_id")
@@ -43,6 +43,9 @@ class DecisionRecord:
     order_item_id: str | None = None
     refund_id: str | None = None
     claim_id: str | None = None
+    decided_by: str = ENGINE  # or the person: "agent:ID", "admin:TELEGRAM_ID"
+    note: str | None = None  # the person's note
+    reviews_decision_id: str | None = None  # for a review: the decision it reviews
 
     def about(self, **subjects: str | None) -> "DecisionRecord":
         """A copy with the subject references filled in where they are given."""
@@ -92,9 +95,11 @@ def list_decisions(session: Session, *, kind: str | None = None, limit: int = 50
 
 
 def iter_decisions(session: Session, *, since: datetime | None = None, kinds: tuple[str, ...] | None = None,
-                   batch: int = 1000) -> Iterator[DecisionRecord]:
-    """Every logged decision (decided at or after `since`, of `kinds`), oldest first, streamed in batches."""
+                   decided_by: str | None = None, batch: int = 1000) -> Iterator[DecisionRecord]:
+    """Every logged decision (decided at or after `since`, of `kinds`, by `decided_by`), oldest first, streamed in batches."""
     query = select(Decision).order_by(Decision.decided_at, Decision.id).execution_options(yield_per=batch)
+    if decided_by is not None:
+        query = query.where(Decision.decided_by == decided_by)
     if since is not None:
         query = query.where(Decision.decided_at >= aware(since, "since"))
     if kinds:

@@ -1,78 +1,226 @@
-"""The facts of a refund request and of a claim, built from the store (the rules engine's inputs)."""
+"""The facts of a refund request, a claim and a seller's tier, built from the store: the rules engine's
+inputs, in the fact model of policy language 2 (docs/store.md lists each fact and how it is computed).
+
+`refund_facts_for`, `claim_facts_for` and `tier_facts_for` return every fact. Until the rules accept
+the wider model, `legacy_facts(kind, facts)` narrows a full dict to the fields the current rules
+check (`LEGACY_FIELDS`); `refund_facts` and `claim_facts` are the full builders narrowed that way.
+Aggregates (orders, returns, order totals, reimbursements) are computed in SQL, each lookup one
+statement built once at import.
+"""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Any, Iterable
+from datetime import date, datetime, timedelta
+from typing import Any, Iterable, Mapping
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, bindparam, func, select, type_coerce
+from sqlalchemy.orm import Session, aliased
 
 from .errors import NotFound, StoreError
-from .models import Order, OrderItem, Product, Refund, ReturnRequest
-from .timeutil import aware, days_between
+from .metrics import TIER_FACT_FIELDS, all_tier_facts, tier_facts
+from .models import Buyer, Claim, Order, OrderItem, Product, Refund, ReturnRequest, Seller
+from .timeutil import aware, days_between, utc_date, window
+from .types import Money
 
 BUYER_RETURNS_DAYS = 90
+BUYER_ORDERS_DAYS = 90
+SELLER_ORDERS_DAYS = 90
+
+LEGACY_FIELDS: dict[str, tuple[str, ...]] = {
+    "refund": ("category", "price", "days_since_delivery", "reason", "condition", "buyer_returns_90d"),
+    "claim": ("reason", "days_since_refund", "return_received", "days_since_return_delivered", "category", "refund_amount",
+              "refund_issued_by", "auto_refund_late", "evidence"),
+    "tier": TIER_FACT_FIELDS,
+}
+
+
+def legacy_facts(kind: str, facts: Mapping[str, Any]) -> dict[str, Any]:
+    """The facts of `kind` ("refund", "claim" or "tier") that the pre-language-2 rules accept, in their order."""
+    try:
+        fields = LEGACY_FIELDS[kind]
+    except KeyError:
+        raise StoreError(f"unknown decision kind {kind!r}; expected one of {', '.join(LEGACY_FIELDS)}") from None
+    return {name: facts[name] for name in fields}
+
+
+def _tags(value: Any) -> list[str]:
+    return sorted(value or [])
+
+
+def _order_total(order_id) -> Any:
+    """The order's lines (quantity x unit price) plus its shipping, as a correlated scalar subquery."""
+    line = aliased(OrderItem)
+    lines = (select(func.coalesce(func.sum(line.quantity * line.unit_price), 0))
+             .where(line.order_id == order_id).scalar_subquery())
+    return type_coerce(Order.shipping_paid + lines, Money())
+
+
+def _refund_statement():
+    other_order, returned_item, returned_order = aliased(Order), aliased(OrderItem), aliased(Order)
+    since, until = bindparam("since", type_=Order.placed_at.type), bindparam("until", type_=Order.placed_at.type)
+    returns = (select(func.count(ReturnRequest.id))
+               .join(returned_item, ReturnRequest.order_item_id == returned_item.id)
+               .join(returned_order, returned_item.order_id == returned_order.id)
+               .where(returned_order.buyer_id == Order.buyer_id, ReturnRequest.requested_at >= since,
+                      ReturnRequest.requested_at < until)
+               .scalar_subquery())
+    orders = (select(func.count(other_order.id))
+              .where(other_order.buyer_id == Order.buyer_id, other_order.placed_at >= since, other_order.placed_at < until)
+              .scalar_subquery())
+    return (
+        select(Product.category, Product.sku, Product.tags.label("product_tags"), OrderItem.unit_price, OrderItem.quantity,
+               Order.seller_id, Order.delivered_at, Order.fulfilment, Order.shipping_paid, Order.a_to_z_claim,
+               Buyer.country, Buyer.tags.label("buyer_tags"), _order_total(Order.id).label("order_total"),
+               returns.label("returns"), orders.label("orders"))
+        .join(Order, OrderItem.order_id == Order.id)
+        .join(Product, OrderItem.product_id == Product.id)
+        .join(Buyer, Order.buyer_id == Buyer.id)
+        .where(OrderItem.id == bindparam("order_item_id"))
+    )
+
+
+REFUND_ROW = _refund_statement()
+
+
+def refund_facts_for(session: Session, *, order_item_id: str, reason: str, condition: str, as_of: datetime) -> dict[str, Any]:
+    """Every refund fact for an order item requested at `as_of` (NotFound: no such item; StoreError: not delivered by then)."""
+    as_of = aware(as_of)
+    since = as_of - timedelta(days=BUYER_RETURNS_DAYS)
+    row = session.execute(REFUND_ROW, {"order_item_id": order_item_id, "since": since, "until": as_of}).first()
+    if row is None:
+        raise NotFound(f"no order item {order_item_id!r}")
+    if row.delivered_at is None or row.delivered_at > as_of:
+        raise StoreError(f"order item {order_item_id!r} has not been delivered")
+    return {
+        "category": row.category,
+        "price": row.unit_price * row.quantity,
+        "days_since_delivery": days_between(row.delivered_at, as_of),
+        "reason": reason,
+        "condition": condition,
+        "buyer_returns_90d": int(row.returns),
+        "sku": row.sku,
+        "product_tags": _tags(row.product_tags),
+        "seller_id": row.seller_id,
+        "buyer_country": row.country,
+        "buyer_tags": _tags(row.buyer_tags),
+        "buyer_orders_90d": int(row.orders),
+        "delivered_on": utc_date(row.delivered_at),
+        "requested_on": utc_date(as_of),
+        "order_total": row.order_total,
+        "shipping_paid": row.shipping_paid,
+        "fulfilled_by": row.fulfilment,
+        "a_to_z_claim": row.a_to_z_claim,
+    }
+
+
+def _claim_statement():
+    other_claim, other_refund, other_item = aliased(Claim), aliased(Refund), aliased(OrderItem)
+    reimbursed = (select(func.coalesce(func.sum(other_claim.reimbursement), 0))
+                  .join(other_refund, other_claim.refund_id == other_refund.id)
+                  .join(other_item, other_refund.order_item_id == other_item.id)
+                  .where(other_item.order_id == Order.id, other_item.id != OrderItem.id, other_claim.status == "approved",
+                         other_claim.filed_at <= bindparam("as_of", type_=Claim.filed_at.type))
+                  .scalar_subquery())
+    return (
+        select(Refund.amount, Refund.issued_by, Refund.issued_at, Refund.auto_refund_late, Product.category, Product.sku,
+               Product.tags, Order.seller_id, Order.fulfilment, Order.a_to_z_claim, ReturnRequest.delivered_at,
+               _order_total(Order.id).label("order_total"), type_coerce(reimbursed, Money()).label("reimbursed"))
+        .join(OrderItem, Refund.order_item_id == OrderItem.id)
+        .join(Order, OrderItem.order_id == Order.id)
+        .join(Product, OrderItem.product_id == Product.id)
+        .outerjoin(ReturnRequest, ReturnRequest.order_item_id == Refund.order_item_id)
+        .where(Refund.id == bindparam("refund_id"))
+    )
+
+
+CLAIM_ROW = _claim_statement()
+
+
+def claim_facts_for(session: Session, *, refund_id: str, reason: str, evidence: Iterable[str], as_of: datetime) -> dict[str, Any]:
+    """Every claim fact for a claim on a refund filed at `as_of` (NotFound: no such refund; StoreError: refunded later)."""
+    as_of = aware(as_of)
+    row = session.execute(CLAIM_ROW, {"refund_id": refund_id, "as_of": as_of}).first()
+    if row is None:
+        raise NotFound(f"no refund {refund_id!r}")
+    if row.issued_at > as_of:
+        raise StoreError(f"refund {refund_id!r} was issued after {as_of.isoformat()}")
+    received = row.delivered_at is not None and row.delivered_at <= as_of
+    return {
+        "reason": reason,
+        "days_since_refund": days_between(row.issued_at, as_of),
+        "return_received": received,
+        "days_since_return_delivered": days_between(row.delivered_at, as_of) if received else None,
+        "category": row.category,
+        "refund_amount": row.amount,
+        "refund_issued_by": row.issued_by,
+        "auto_refund_late": row.auto_refund_late,
+        "evidence": list(evidence),
+        "seller_id": row.seller_id,
+        "sku": row.sku,
+        "product_tags": _tags(row.tags),
+        "refunded_on": utc_date(row.issued_at),
+        "return_delivered_on": utc_date(row.delivered_at) if received else None,
+        "filed_on": utc_date(as_of),
+        "fulfilled_by": row.fulfilment,
+        "a_to_z_claim": row.a_to_z_claim,
+        "order_total": row.order_total,
+        "order_reimbursed": row.reimbursed,
+    }
+
+
+def _seller_statement():
+    since, until = bindparam("since", type_=Order.placed_at.type), bindparam("until", type_=Order.placed_at.type)
+    orders = (select(func.count(Order.id))
+              .where(and_(Order.seller_id == Seller.id, Order.fulfilment == "seller", Order.placed_at >= since,
+                          Order.placed_at < until))
+              .scalar_subquery())
+    return select(Seller.csba_enrolled_at, orders.label("orders")).where(Seller.id == bindparam("seller_id"))
+
+
+SELLER_ROW = _seller_statement()
+
+
+def tier_facts_for(session: Session, *, seller_id: str, as_of: date, window_days: int) -> dict[str, Any]:
+    """Every tier fact of a seller on `as_of`: the metric counts over `window_days`, enrolment and 90-day orders."""
+    counts = tier_facts(session, seller_id=seller_id, as_of=as_of, window_days=window_days)  # NotFound for an unknown seller
+    since, until = window(as_of, SELLER_ORDERS_DAYS)
+    row = session.execute(SELLER_ROW, {"seller_id": seller_id, "since": since, "until": until}).one()
+    return {
+        **counts,
+        "seller_id": seller_id,
+        "enrolled_on": utc_date(row.csba_enrolled_at) if row.csba_enrolled_at is not None else None,
+        "orders_90d": int(row.orders),
+        "as_of": as_of,
+    }
+
+
+def _all_sellers_statement():
+    since, until = bindparam("since", type_=Order.placed_at.type), bindparam("until", type_=Order.placed_at.type)
+    orders = (select(Order.seller_id, func.count(Order.id).label("orders"))
+              .where(Order.fulfilment == "seller", Order.placed_at >= since, Order.placed_at < until)
+              .group_by(Order.seller_id).subquery())
+    return (select(Seller.id, Seller.csba_enrolled_at, func.coalesce(orders.c.orders, 0).label("orders"))
+            .outerjoin(orders, orders.c.seller_id == Seller.id))
+
+
+ALL_SELLERS_ROWS = _all_sellers_statement()
+
+
+def all_tier_facts_for(session: Session, *, as_of: date, window_days: int) -> dict[str, dict[str, Any]]:
+    """Every seller's tier facts, `{seller_id: facts}` as tier_facts_for gives them, from grouped queries."""
+    counts = all_tier_facts(session, as_of=as_of, window_days=window_days)
+    since, until = window(as_of, SELLER_ORDERS_DAYS)
+    for seller_id, enrolled_at, orders in session.execute(ALL_SELLERS_ROWS, {"since": since, "until": until}):
+        counts[seller_id].update(seller_id=seller_id, enrolled_on=utc_date(enrolled_at) if enrolled_at is not None else None,
+                                 orders_90d=int(orders), as_of=as_of)
+    return counts
 
 
 def refund_facts(session: Session, *, order_item_id: str, reason: str, condition: str, as_of: datetime) -> dict[str, Any]:
-    """Refund facts for an order item: category, price (the line total), days since delivery,
-    reason, condition and the buyer's return requests in the 90 days before `as_of`."""
-    as_of = aware(as_of)
-    row = session.execute(
-        select(Product.category, OrderItem.unit_price, OrderItem.quantity, Order.delivered_at, Order.buyer_id)
-        .join(Order, OrderItem.order_id == Order.id)
-        .join(Product, OrderItem.product_id == Product.id)
-        .where(OrderItem.id == order_item_id)
-    ).first()
-    if row is None:
-        raise NotFound(f"no order item {order_item_id!r}")
-    category, unit_price, quantity, delivered_at, buyer_id = row
-    if delivered_at is None or delivered_at > as_of:
-        raise StoreError(f"order item {order_item_id!r} has not been delivered")
-    returns = session.scalar(
-        select(func.count(ReturnRequest.id))
-        .join(OrderItem, ReturnRequest.order_item_id == OrderItem.id)
-        .join(Order, OrderItem.order_id == Order.id)
-        .where(Order.buyer_id == buyer_id,
-               ReturnRequest.requested_at >= as_of - timedelta(days=BUYER_RETURNS_DAYS),
-               ReturnRequest.requested_at < as_of)
-    )
-    return {
-        "category": category,
-        "price": unit_price * quantity,
-        "days_since_delivery": days_between(delivered_at, as_of),
-        "reason": reason,
-        "condition": condition,
-        "buyer_returns_90d": int(returns),
-    }
+    """The pre-language-2 refund facts: `legacy_facts("refund", refund_facts_for(...))`."""
+    return legacy_facts("refund", refund_facts_for(session, order_item_id=order_item_id, reason=reason, condition=condition,
+                                                   as_of=as_of))
 
 
 def claim_facts(session: Session, *, refund_id: str, reason: str, evidence: Iterable[str], as_of: datetime) -> dict[str, Any]:
-    """Claim facts for a refund: days since the refund, whether and when its return was delivered
-    back (by `as_of`), category, amount, issuer, late auto-refund flag, plus the claim's reason and evidence."""
-    as_of = aware(as_of)
-    row = session.execute(
-        select(Refund.amount, Refund.issued_by, Refund.issued_at, Refund.auto_refund_late, Product.category,
-               ReturnRequest.delivered_at)
-        .join(OrderItem, Refund.order_item_id == OrderItem.id)
-        .join(Product, OrderItem.product_id == Product.id)
-        .outerjoin(ReturnRequest, ReturnRequest.order_item_id == Refund.order_item_id)
-        .where(Refund.id == refund_id)
-    ).first()
-    if row is None:
-        raise NotFound(f"no refund {refund_id!r}")
-    amount, issued_by, issued_at, auto_refund_late, category, return_delivered_at = row
-    if issued_at > as_of:
-        raise StoreError(f"refund {refund_id!r} was issued after {as_of.isoformat()}")
-    received = return_delivered_at is not None and return_delivered_at <= as_of
-    return {
-        "reason": reason,
-        "days_since_refund": days_between(issued_at, as_of),
-        "return_received": received,
-        "days_since_return_delivered": days_between(return_delivered_at, as_of) if received else None,
-        "category": category,
-        "refund_amount": amount,
-        "refund_issued_by": issued_by,
-        "auto_refund_late": auto_refund_late,
-        "evidence": list(evidence),
-    }
+    """The pre-language-2 claim facts: `legacy_facts("claim", claim_facts_for(...))`."""
+    return legacy_facts("claim", claim_facts_for(session, refund_id=refund_id, reason=reason, evidence=evidence, as_of=as_of))

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, Double, ForeignKey, Index, MetaData, String, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, CheckConstraint, Double, ForeignKey, Index, MetaData, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from .types import JSONType, Money, UTCDateTime
@@ -24,6 +24,8 @@ NAMING = {
 }
 
 Id = String(64)
+UPPER_ASCII = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+NO_TAGS = text("'[]'")  # server default of a tags column: an empty JSON list
 
 
 class Base(DeclarativeBase):
@@ -48,6 +50,13 @@ def non_negative(column: str) -> CheckConstraint:
 def not_before(later: str, earlier: str) -> CheckConstraint:
     """CHECK that the timestamp `later` (when set) is not before `earlier`."""
     return CheckConstraint(f"{later} IS NULL OR {later} >= {earlier}", name=f"{later}_after_{earlier}")
+
+
+def country_code(column: str) -> CheckConstraint:
+    """CHECK that a country (when set) is two upper-case ASCII letters, an ISO 3166-1 alpha-2 code's shape.
+    ltrim() with a character set behaves the same on SQLite and PostgreSQL, unlike ranges, which follow collations."""
+    return CheckConstraint(f"{column} IS NULL OR (length({column}) = 2 AND ltrim({column}, '{UPPER_ASCII}') = '')",
+                           name=f"{column}_valid")
 
 
 def account_matches_role() -> CheckConstraint:
@@ -77,16 +86,19 @@ class Seller(Base):
 
 
 class Buyer(Base):
-    """A buyer account."""
+    """A buyer account: where they live (ISO 3166-1 alpha-2 country, if known) and their tags (e.g. member)."""
 
     __tablename__ = "buyers"
+    __table_args__ = (country_code("country"),)
 
     id: Mapped[str] = mapped_column(Id, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str | None] = mapped_column(String(2))
+    tags: Mapped[list[str]] = mapped_column(default=list, server_default=NO_TAGS)
 
 
 class Product(Base):
-    """A seller's product: SKU, name, category code, list price."""
+    """A seller's product: SKU, name, category code, list price and tags (e.g. final_sale)."""
 
     __tablename__ = "products"
     __table_args__ = (
@@ -101,14 +113,17 @@ class Product(Base):
     name: Mapped[str] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(63))
     price: Mapped[Decimal]
+    tags: Mapped[list[str]] = mapped_column(default=list, server_default=NO_TAGS)
 
 
 class Order(Base):
-    """An order from one seller to one buyer, fulfilled by the seller or the marketplace."""
+    """An order from one seller to one buyer, fulfilled by the seller or the marketplace: the shipping
+    the buyer paid, and whether the buyer opened an A-to-z Guarantee claim on it."""
 
     __tablename__ = "orders"
     __table_args__ = (
         one_of("fulfilment", FULFILMENTS),
+        non_negative("shipping_paid"),
         not_before("shipped_at", "placed_at"),
         not_before("delivered_at", "placed_at"),
         # Covering the per-seller metric queries: seek by seller and fulfilment, range on placed_at, join on id.
@@ -123,6 +138,8 @@ class Order(Base):
     placed_at: Mapped[datetime]
     shipped_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
+    shipping_paid: Mapped[Decimal] = mapped_column(default=Decimal(0), server_default=text("0"))
+    a_to_z_claim: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class OrderItem(Base):

@@ -20,6 +20,9 @@ from .vocabulary import (
 MAX_MONEY = Decimal("9999999999.99")
 MAX_INT = 2**31 - 1
 CATEGORY_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+TAG_RE = CATEGORY_RE  # tags are codes like categories: final_sale, member
+MAX_TAGS = 50
+COUNTRY_RE = re.compile(r"^[A-Z]{2}$", re.ASCII)
 ITEMS_FIELD = "items"  # a JSON Lines order may carry its order items inline
 
 
@@ -52,6 +55,24 @@ def _category(value: Any) -> str:
     if type(value) is not str or not CATEGORY_RE.match(value):
         raise Bad(f"must be a category code (lower-case letters, digits, underscores), got {_show(value)}")
     return value
+
+
+def _country(value: Any) -> str:
+    if type(value) is not str or not COUNTRY_RE.match(value):
+        raise Bad(f"must be an ISO 3166-1 alpha-2 country code (two upper-case letters, like DE), got {_show(value)}")
+    return value
+
+
+def _tags(value: Any) -> list[str]:
+    if type(value) is not list:
+        raise Bad(f"must be a list of tags (lower-case codes like final_sale), got {_show(value)}")
+    for tag in value:
+        if type(tag) is not str or not TAG_RE.match(tag):
+            raise Bad(f"must list tags as lower-case codes (letters, digits, underscores, like final_sale), got {_show(tag)}")
+    tags = sorted(set(value))
+    if len(tags) > MAX_TAGS:
+        raise Bad(f"must have at most {MAX_TAGS} tags, got {len(tags)}")
+    return tags
 
 
 def _enum(choices: tuple[str, ...]) -> Callable[[Any], str]:
@@ -164,20 +185,22 @@ ID, TEXT, TIME, MONEY = _identifier, _string(200), _timestamp, _money
 
 
 def _f(name: str, parse: Callable[[Any], Any], required: bool = True, default: Any = None) -> Field:
-    text = {_positive_int: _csv_int, _boolean: _csv_bool, _evidence: _csv_list}.get(parse)
+    text = {_positive_int: _csv_int, _boolean: _csv_bool, _evidence: _csv_list, _tags: _csv_list}.get(parse)
     return Field(name, parse, required, default, text)
 
 
 TYPES: dict[str, RecordType] = {t.name: t for t in (
     RecordType("seller", "sellers", models.Seller.__table__, (
         _f("id", ID), _f("name", TEXT), _f("csba_enrolled_at", TIME, False), _f("csba_enrolment", _enum(ENROLMENTS), False))),
-    RecordType("buyer", "buyers", models.Buyer.__table__, (_f("id", ID), _f("name", TEXT))),
+    RecordType("buyer", "buyers", models.Buyer.__table__, (
+        _f("id", ID), _f("name", TEXT), _f("country", _country, False), _f("tags", _tags, False, []))),
     RecordType("product", "products", models.Product.__table__, (
         _f("id", ID), _f("seller_id", ID), _f("sku", _string(64)), _f("name", TEXT), _f("category", _category),
-        _f("price", MONEY)), (("seller_id", "seller"),)),
+        _f("price", MONEY), _f("tags", _tags, False, [])), (("seller_id", "seller"),)),
     RecordType("order", "orders", models.Order.__table__, (
         _f("id", ID), _f("buyer_id", ID), _f("seller_id", ID), _f("fulfilment", _enum(FULFILMENTS)), _f("placed_at", TIME),
-        _f("shipped_at", TIME, False), _f("delivered_at", TIME, False)), (("buyer_id", "buyer"), ("seller_id", "seller"))),
+        _f("shipped_at", TIME, False), _f("delivered_at", TIME, False), _f("shipping_paid", MONEY, False, Decimal("0.00")),
+        _f("a_to_z_claim", _boolean, False, False)), (("buyer_id", "buyer"), ("seller_id", "seller"))),
     RecordType("order_item", "order_items", models.OrderItem.__table__, (
         _f("id", ID), _f("order_id", ID), _f("product_id", ID), _f("quantity", _positive_int), _f("unit_price", MONEY)),
         (("order_id", "order"), ("product_id", "product"))),

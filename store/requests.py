@@ -4,7 +4,8 @@ A refund request writes the return request, its decision and, for an outcome tha
 (approve_return, returnless_refund, partial_refund), the refund: amount and fee from the decision,
 issued by the marketplace at the decision time. The item is sent back (ships_back) for
 approve_return and partial_refund. A claim's status follows its decision: approve -> approved,
-deny -> denied, needs_evidence -> needs_evidence; the reimbursement is kept for approved claims.
+deny -> denied, needs_evidence -> needs_evidence, except a claim refused as too early, which stays
+pending (it is offered again when it becomes eligible); the reimbursement is kept for approved claims.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from .models import Claim, Order, OrderItem, Refund, ReturnRequest
 from .timeutil import aware
 from .vocabulary import (
     CLAIM_REASONS, CLAIM_STATUS_OF, CONDITIONS, OPEN_CLAIM_STATUSES, EVIDENCE_KINDS, REFUND_OUTCOMES, REFUND_REASONS, REFUNDING_OUTCOMES,
-    SHIP_BACK_OUTCOMES,
+    SHIP_BACK_OUTCOMES, REOPENING_CLAIM_REASONS,
 )
 
 
@@ -141,6 +142,8 @@ def _claim_status(decision: DecisionRecord) -> str:
     if decision.kind != "claim" or decision.outcome not in CLAIM_STATUS_OF:
         raise StoreError(f"a claim needs a claim decision with outcome {', '.join(CLAIM_STATUS_OF)}, "
                          f"got {decision.kind} {decision.outcome!r}")
+    if decision.reason in REOPENING_CLAIM_REASONS:
+        return "pending"  # refused for now (too early): offered again when it becomes eligible
     return CLAIM_STATUS_OF[decision.outcome]
 
 

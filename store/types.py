@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -51,9 +51,11 @@ class Money(TypeDecorator):
 
 
 def json_default(value: Any) -> Any:
-    """JSON for Decimals (as numbers), which decision facts may carry."""
+    """JSON for Decimals (as numbers) and dates (ISO 8601 text), which decision facts may carry."""
     if isinstance(value, Decimal):
         return float(value)
+    if isinstance(value, (date, datetime)):  # datetime is a date too; both keep their isoformat()
+        return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 

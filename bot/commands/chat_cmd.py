@@ -12,6 +12,7 @@ from bot.policy_runtime import PolicyRuntime
 from bot.service import ChatService
 from policy import PolicyErrors
 from store import Identity, NotFound, StoreError, create_invite
+from store.chat import AGENT_ID
 from store.models import Buyer, Seller
 
 from .common import config_of, open_store_at
@@ -21,29 +22,30 @@ INVITE_DAYS = 7
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `chat`, `run` and `invite` commands."""
-    chat = sub.add_parser("chat", help="chat with the bot in the terminal as a buyer, seller or admin",
+    chat = sub.add_parser("chat", help="chat with the bot in the terminal as a buyer, seller, agent or admin",
                           description="Runs the same conversations as the Telegram bot on stdin/stdout. Buttons are "
                           "numbered: answer with the number. /photo NAME sends a photo. Works when piped.")
-    chat.add_argument("--as", dest="who", required=True, metavar="ROLE:ID", help="buyer:ID, seller:ID or admin")
+    chat.add_argument("--as", dest="who", required=True, metavar="ROLE:ID", help="buyer:ID, seller:ID, agent:NAME or admin")
     chat.add_argument("--language", default="en", help="language code for the replies (default en)")
     chat.set_defaults(handler=run_chat)
     run = sub.add_parser("run", help="run the Telegram bot (long polling or webhook, from config.yaml)")
     run.add_argument("--mode", choices=("polling", "webhook"), help="override telegram.mode")
     run.set_defaults(handler=run_bot)
     invite = sub.add_parser("invite", help="print a one-time code that links a Telegram account")
-    invite.add_argument("role", choices=("buyer", "seller", "admin"))
-    invite.add_argument("account_id", nargs="?", metavar="ID", help="the buyer or seller id (none for admin)")
+    invite.add_argument("role", choices=("buyer", "seller", "agent", "admin"))
+    invite.add_argument("account_id", nargs="?", metavar="ID",
+                        help="the buyer or seller id, or the agent's name (none for admin)")
     invite.add_argument("--bot-username", help="the bot's @username, for the t.me deep link")
     invite.set_defaults(handler=run_invite)
 
 
 def parse_who(text: str) -> tuple[str, str | None]:
-    """`buyer:B1` -> ('buyer', 'B1'); `admin` -> ('admin', None)."""
+    """`buyer:B1` -> ('buyer', 'B1'); `agent:alice` -> ('agent', 'alice'); `admin` -> ('admin', None)."""
     role, _, account = text.partition(":")
     if role == "admin" and not account:
         return role, None
-    if role not in ("buyer", "seller") or not account:
-        raise CliError(f"--as {text!r}: use buyer:ID, seller:ID or admin")
+    if role not in ("buyer", "seller", "agent") or not account or (role == "agent" and not AGENT_ID.match(account)):
+        raise CliError(f"--as {text!r}: use buyer:ID, seller:ID, agent:NAME or admin")
     return role, account
 
 
@@ -62,13 +64,13 @@ def run_chat(args: argparse.Namespace) -> int:
     config = config_of(args)
     store = open_store_at(config.database_url)
     try:
-        if account is not None:
+        if account is not None and role != "agent":
             with store.read() as session:
                 if session.get(Buyer if role == "buyer" else Seller, account) is None:
                     raise CliError(f"there is no {role} {account!r} in {config.database_url} (try `refundbot demo` first)")
         runtime = _runtime(config.policy_path)
         try:
-            service = ChatService(store, runtime, limits=config.limits, channel="terminal")
+            service = ChatService(store, runtime, limits=config.limits, channel="terminal", desk=config.desk)
             terminal = Terminal(service, Identity(0, role, account), language=args.language)
             return terminal.run(sys.stdin, sys.stdout, prompt=sys.stdin.isatty())
         finally:
@@ -83,6 +85,8 @@ def run_invite(args: argparse.Namespace) -> int:
         raise CliError("an admin invite takes no account id")
     if args.role != "admin" and not args.account_id:
         raise CliError(f"a {args.role} invite needs the {args.role} id")
+    if args.role == "agent" and not AGENT_ID.match(args.account_id):
+        raise CliError(f"agent id {args.account_id!r}: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
     config = config_of(args)
     store = open_store_at(config.database_url)
     now = datetime.now(timezone.utc)

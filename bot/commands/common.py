@@ -5,13 +5,15 @@ import argparse
 import json
 import sys
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.cli import CliError
 from bot.config import Config, ConfigError, load_config
 from policy import Policy, PolicyErrors, load_policy
 from rules import CompiledPolicy, EngineError, compile_policy
-from store import Store, StoreError, open_store
+
+if TYPE_CHECKING:  # the store loads SQLAlchemy and Alembic: only commands that open it pay for that
+    from store import Store
 
 
 def iso_date(text: str) -> date:
@@ -46,10 +48,12 @@ def load_compiled(path: str) -> CompiledPolicy:
         raise CliError(f"the policy {path} could not be compiled: {exc}") from None
 
 
-def open_store_at(url: str, *, connections: int | None = None) -> Store:
-    """The store at `url`, migrated; CliError if it can't be opened."""
+def open_store_at(url: str, *, create_folder: bool = False, connections: int | None = None) -> Store:
+    """The store at `url`, migrated; CliError if it can't be opened (or its SQLite folder is missing, unless `create_folder`)."""
+    from store import StoreError, open_store
+
     try:
-        return open_store(url, connections=connections)
+        return open_store(url, create_folder=create_folder, connections=connections)
     except StoreError as exc:
         raise CliError(str(exc)) from None
 

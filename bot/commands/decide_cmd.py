@@ -75,6 +75,8 @@ def _decide_line(compiled: CompiledPolicy, kind: str, number: int, raw: bytes) -
         facts = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         return _error(number, None, f"invalid JSON: {exc}")
+    except ValueError:  # an integer of more than 4,300 digits: Python refuses to convert it
+        return _error(number, None, "invalid JSON: a number has too many digits")
     try:
         return compiled.decide(kind, facts).to_dict()
     except FactsError as exc:

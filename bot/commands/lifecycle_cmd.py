@@ -1,4 +1,7 @@
-"""`refundbot decisions show ID` and `refundbot policy replay NEW_POLICY`: what was decided, and what a change would do."""
+"""`refundbot decisions show ID` and `refundbot policy replay NEW_POLICY`: what was decided, and what a change would do.
+
+`policy replay` is registered by policy_cmd (so `policy check` does not import the store) and runs `run_replay` here.
+"""
 from __future__ import annotations
 
 import argparse
@@ -10,12 +13,13 @@ from bot.cli import CliError
 from bot.format import money
 from rules.replay import MONEY_FIELDS, ReplayReport, StoredDecision, replay
 from store import NotFound, get_decision, iter_decisions
+from store.vocabulary import ENGINE
 
-from .common import iso_date, config_of, load_compiled, open_store_at, print_json
+from .common import config_of, load_compiled, open_store_at, print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add the `decisions` command group (replay is registered under `policy`)."""
+    """Add the `decisions` command group (replay is registered under `policy` by policy_cmd)."""
     decisions = sub.add_parser("decisions", help="look at logged decisions")
     actions = decisions.add_subparsers(dest="decisions_command", metavar="ACTION", parser_class=type(decisions))
     actions.required = True
@@ -23,19 +27,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     show.add_argument("decision_id", metavar="ID")
     show.add_argument("--json", action="store_true", help="print the stored record as JSON")
     show.set_defaults(handler=show_decision)
-
-
-def register_replay(actions: argparse._SubParsersAction) -> None:
-    """Add `policy replay` to the policy command group."""
-    rep = actions.add_parser("replay", help="re-decide stored decisions under a new policy, writing nothing",
-                             description="Decides every stored decision's facts again under NEW_POLICY and reports how "
-                             "many would change, grouped by old -> new outcome, with the money impact and sample "
-                             "decision ids. Nothing is written.")
-    rep.add_argument("policy", metavar="NEW_POLICY", help="the edited policy file")
-    rep.add_argument("--since", type=iso_date, metavar="YYYY-MM-DD", help="only decisions made on or after this day (UTC)")
-    rep.add_argument("--kind", choices=("refund", "tier", "claim"), action="append", help="only these kinds (repeatable)")
-    rep.add_argument("--json", action="store_true", help="print the report as JSON")
-    rep.set_defaults(handler=run_replay)
 
 
 def show_decision(args: argparse.Namespace) -> int:
@@ -58,6 +49,9 @@ def show_decision(args: argparse.Namespace) -> int:
     print(f"  policy version: {record.policy_version}")
     print(f"  rule:           {record.rule}")
     print(f"  outcome:        {record.outcome} (reason {record.reason})")
+    if record.decided_by != ENGINE:
+        print(f"  decided by:     {record.decided_by}" + (f", reviewing {record.reviews_decision_id}" if record.reviews_decision_id else ""))
+        print(f"  note:           {record.note or '-'}")
     if amounts:
         print(f"  amounts:        {amounts}")
     if subjects:
@@ -86,7 +80,8 @@ def run_replay(args: argparse.Namespace) -> int:
     try:
         with store.read() as session:  # rolled back at the end: replay never writes
             stored = (StoredDecision(r.id, r.kind, r.policy_version, r.facts, r.result)
-                      for r in iter_decisions(session, since=since, kinds=tuple(args.kind) if args.kind else None))
+                      for r in iter_decisions(session, since=since, kinds=tuple(args.kind) if args.kind else None,
+                                                  decided_by=ENGINE))  # people's reviews are not the policy's to replay
             report = replay(compiled, stored)
     finally:
         store.close()

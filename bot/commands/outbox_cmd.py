@@ -15,7 +15,7 @@ from .common import config_of, open_store_at
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `outbox` command group."""
-    outbox = sub.add_parser("outbox", help="the messages waiting to be sent to people")
+    outbox = sub.add_parser("outbox", help="send the messages waiting for people, or count them")
     actions = outbox.add_subparsers(dest="outbox_command", metavar="ACTION", parser_class=type(outbox))
     actions.required = True
     send = actions.add_parser("send", help="deliver queued messages through the Bot API (any number of these may run)",

@@ -8,8 +8,7 @@ from policy import PolicyErrors, load_policy, schema_json
 from rules import EngineError, compile_policy
 from rules.cases import run_cases
 
-from .common import load_compiled, policy_path_of
-from .lifecycle_cmd import register_replay
+from .common import iso_date, load_compiled, policy_path_of
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,6 +29,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     test.add_argument("--require-coverage", action="store_true", help="also fail when a rule is reached by no case")
     test.set_defaults(handler=test_policy)
     register_replay(actions)
+
+
+def register_replay(actions: argparse._SubParsersAction) -> None:
+    """Add `policy replay` to the policy command group."""
+    rep = actions.add_parser("replay", help="re-decide stored decisions under a new policy, writing nothing",
+                             description="Decides every stored decision's facts again under NEW_POLICY and reports how "
+                             "many would change, grouped by old -> new outcome, with the money impact and sample "
+                             "decision ids. Nothing is written.")
+    rep.add_argument("policy", metavar="NEW_POLICY", help="the edited policy file")
+    rep.add_argument("--since", type=iso_date, metavar="YYYY-MM-DD", help="only decisions made on or after this day (UTC)")
+    rep.add_argument("--kind", choices=("refund", "tier", "claim"), action="append", help="only these kinds (repeatable)")
+    rep.add_argument("--json", action="store_true", help="print the report as JSON")
+    rep.set_defaults(handler=run_replay)
+
+
+def run_replay(args: argparse.Namespace) -> int:
+    """Replay stored decisions under a new policy (the store is imported only for this action)."""
+    from .lifecycle_cmd import run_replay as replay_stored
+
+    return replay_stored(args)
 
 
 def check_policy(args: argparse.Namespace) -> int:

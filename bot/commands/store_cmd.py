@@ -15,7 +15,7 @@ from store import (
     import_records, log_decision, record_return_delivery, sqlite_path,
     tier_facts,
 )
-from store.demo import BUYERS, SELLERS, demo_plan
+from store.demo import BUYER_PROFILES, BUYERS, SELLERS, demo_plan
 
 from .common import iso_date, config_of, load_compiled, open_store_at, print_json
 
@@ -90,11 +90,10 @@ def run_demo(args: argparse.Namespace) -> int:
         raise CliError(f"demo recreates the embedded SQLite database, but the configured database is {config.database_url}; "
                        "point database.url (or REFUNDBOT_DATABASE_URL) at a sqlite:/// file")
     compiled = load_compiled(config.policy_path)
-    os.makedirs(os.path.dirname(path), exist_ok=True)  # the demo creates its database; nothing else does
     for suffix in ("", "-wal", "-shm"):
         if os.path.exists(path + suffix):
             os.remove(path + suffix)
-    store = open_store_at(config.database_url)
+    store = open_store_at(config.database_url, create_folder=True)
     today = datetime.now(timezone.utc).date()
     try:
         with store.write() as session:
@@ -113,6 +112,8 @@ def run_demo(args: argparse.Namespace) -> int:
     for buyer, listed in items.items():
         shown = ", ".join(f"{i.order_item_id} {i.category} ${i.price}" for i in listed)
         print(f"  buyer {buyer} {BUYERS[buyer]}: {shown}")
+    profiles = ", ".join(f"{buyer} {BUYERS[buyer]} ({', '.join((country, *tags))})" for buyer, (country, tags) in BUYER_PROFILES.items())
+    print(f"  policy language 2 (docs/store.md): seller S9's final-sale products; buyers {profiles}")
     print("chat as one of them: refundbot chat --as buyer:B1 (or seller:S2, admin); a seller's tier as JSON: refundbot seller tier S2")
     compiled.close()
     return 0

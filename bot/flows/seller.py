@@ -1,23 +1,50 @@
 """The seller's flows: reward tier, refunds on their orders, claims, and filing a claim with evidence."""
 from __future__ import annotations
 
+import re
 from dataclasses import replace
+from datetime import timedelta
 
 from policy.vocabulary import CLAIM_REASONS
 from rules.text import ratio
 from store import (
-    ClaimExists, NotFound, StoreError, claim_facts, claimable_refunds, file_claim, log_decision, reassess_claim, seller_claim,
-    seller_claims, seller_refund, seller_refunds, tier_facts,
+    CaseExists, ClaimExists, NotFound, StoreError, cases_for, claim_facts, claimable_refunds, file_claim, get_decision, log_decision,
+    open_case, reassess_claim, seller_claim, seller_claims, seller_refund, seller_refunds, seller_reviews, tier_facts,
 )
+from store.timeutil import day_start
+from store.vocabulary import ENGINE
 
 from ..format import day, money
 from ..messages import Photo, Reply
+from ..notify import notify
 from ..records import decision_record
 from .turn import Turn
 
 OPEN_STATUSES = ("needs_evidence", "pending")
 TOGGLED_EVIDENCE = ("tracking", "signature")
 LISTED = 15
+MIN_WHY, MAX_WHY = 10, 500
+# Carriers' tracking numbers: 8-34 letters and digits (UPS 1Z..., USPS 20-22 digits, FedEx 12-15, DHL 10), mostly digits.
+TRACKING_RE = re.compile(r"^[A-Z0-9]{8,34}$")
+MIN_TRACKING_DIGITS = 6
+
+
+def tracking_number(text: str) -> str | None:
+    """A plausible carrier tracking number (spaces and dashes dropped, upper-cased), or None."""
+    number = re.sub(r"[\s-]", "", text).upper()
+    if not TRACKING_RE.match(number) or sum(ch.isdigit() for ch in number) < MIN_TRACKING_DIGITS:
+        return None
+    return number
+
+
+def eligible_on(turn: Turn, record) -> "date | None":
+    """The day a claim refused as too early can be decided again: its reason's wait (in the policy in
+    force) counted from the refund, as the decision's facts place it."""
+    facts = record.facts or {}
+    spec = turn.policy.claims.reasons.get(facts.get("reason", ""))
+    if record.reason != "too_early" or spec is None or "days_since_refund" not in facts:
+        return None
+    return record.decided_at.date() + timedelta(days=spec.min_days_since_refund - int(facts["days_since_refund"]))
 
 
 def tier(turn: Turn, _arg: str = "") -> list[Reply]:
@@ -63,14 +90,31 @@ def refunds(turn: Turn, refund_id: str = "") -> list[Reply]:
     """/refunds [ID]: recent marketplace refunds on the seller's orders with their decisions."""
     views = _one_or_recent(turn, refund_id, "refund", seller_refund, seller_refunds)
     if isinstance(views, Reply):
-        return [views]
+        reviews = _reviews(turn) if not refund_id.strip() else []
+        return [Reply(views.text + "\n" + "\n".join(reviews))] if reviews else [views]
     lines = [turn.t("refunds_header")]
     for v in views:
         claim = turn.t("refunds_claim", claim_id=v.claim_id, status=turn.label(v.claim_status)) if v.claim_id else ""
         lines.append(turn.t("refunds_line", refund_id=v.refund_id, product=v.product_name, amount=money(v.amount),
                             date=day(v.issued_at), outcome=turn.label(v.outcome) if v.outcome else "-", rule=v.rule or "-",
                             claim=claim))
+    if not refund_id.strip():
+        lines += _reviews(turn)
     return [Reply("\n".join(lines))]
+
+
+def _reviews(turn: Turn) -> list[str]:
+    reviews = seller_reviews(turn.session, seller_id=turn.account, limit=LISTED)
+    if not reviews:
+        return []
+    lines = ["", turn.t("refunds_reviews")]
+    for r, product in reviews:
+        amount = r.refund_amount if r.kind == "refund" else r.reimbursement
+        lines.append(turn.t("refunds_review_line", date=day(r.decided_at), item=r.order_item_id or "-",
+                            product=product or "-", outcome=turn.label(r.outcome),
+                            amount=f" {money(amount)}" if amount else "", decided_by=r.decided_by, review_id=r.id,
+                            note=r.note or "-"))
+    return lines
 
 
 def claims(turn: Turn, claim_id: str = "") -> list[Reply]:
@@ -93,18 +137,71 @@ def start_claim(turn: Turn, refund_id: str = "") -> list[Reply]:
         return choose_refund(turn, {"refund": refund_id.strip()})
     window = turn.policy.claims.filing_window_days
     claimable = claimable_refunds(turn.session, seller_id=turn.account, as_of=turn.now, filing_window_days=window)
-    open_claims = [c for c in seller_claims(turn.session, seller_id=turn.account, limit=50) if c.status in OPEN_STATUSES]
+    claims = seller_claims(turn.session, seller_id=turn.account, limit=50)
     options = [(turn.t("claim_refund_label", refund_id=c.refund.refund_id, product=c.refund.product_name, amount=money(c.refund.amount),
                        deadline=c.deadline.isoformat(), days=c.days_left), {"refund": c.refund.refund_id}) for c in claimable]
-    options += [(turn.t("claim_open_label", claim_id=c.claim_id, reason=turn.label(c.reason)), {"claim": c.claim_id}) for c in open_claims]
+    options += _open_claim_options(turn, claims)
     if not options:
         turn.convo.clear()
         return [turn.reply("claim_none")]
     return [turn.reply("claim_choose_refund", turn.convo.offer("refund", options))]
 
 
+def _open_claim_options(turn: Turn, claims) -> list[tuple[str, dict]]:
+    """Claims still open (evidence to add, or too early until a date) and denials that may be sent for review once."""
+    options = []
+    reviewed = {c.claim_id for c in cases_for(turn.session, claim_ids=[c.claim_id for c in claims])}
+    for c in claims:
+        if c.status == "needs_evidence":
+            options.append((turn.t("claim_open_label", claim_id=c.claim_id, reason=turn.label(c.reason)), {"claim": c.claim_id}))
+        elif c.status == "pending":
+            record = get_decision(turn.session, decision_id=c.decision_id) if c.decision_id else None
+            when = eligible_on(turn, record) if record else None
+            options.append((turn.t("claim_pending_label", claim_id=c.claim_id, reason=turn.label(c.reason),
+                                   date=when.isoformat() if when else "-"), {"claim": c.claim_id}))
+        elif c.status == "denied" and c.claim_id not in reviewed and c.decision_id:
+            record = get_decision(turn.session, decision_id=c.decision_id)
+            if record.decided_by == ENGINE:
+                options.append((turn.t("claim_review_label", claim_id=c.claim_id), {"review": c.claim_id}))
+    return options
+
+
+def start_review(turn: Turn, claim_id: str) -> list[Reply]:
+    """Ask for a person to review a denied claim (once): the seller says why in a sentence."""
+    try:
+        claim = seller_claim(turn.session, seller_id=turn.account, claim_id=claim_id)
+    except NotFound:
+        turn.convo.clear()
+        return [turn.reply("not_found", what="claim", id=claim_id)]
+    turn.convo.start("claim_review", claim_id=claim.claim_id, decision_id=claim.decision_id)
+    turn.convo.ask("why")
+    return [turn.reply("claim_review_ask", claim_id=claim.claim_id)]
+
+
+def review_why(turn: Turn, text: str) -> list[Reply]:
+    """The reason for the review: the claim goes to the queue and the seller is told."""
+    statement = " ".join(text.split())
+    if not MIN_WHY <= len(statement) <= MAX_WHY:
+        return [turn.reply("appeal_bad", min=MIN_WHY, max=MAX_WHY)]
+    data = turn.convo.data
+    record = get_decision(turn.session, decision_id=data["decision_id"], seller_id=turn.account)
+    if record.decided_by != ENGINE or record.outcome != "deny":
+        turn.convo.clear()
+        return [turn.reply("appeal_final", why=turn.t("appeal_why_reviewed" if record.decided_by != ENGINE else "appeal_why_not_denied"))]
+    try:
+        case = open_case(turn.session, kind="claim_review", decision_id=record.id, opened_at=turn.now,
+                         opened_by=f"seller:{turn.account}", statement=statement)
+    except CaseExists as exc:
+        turn.convo.clear()
+        return [turn.reply("appeal_exists", case_id=exc.existing_id)]
+    turn.convo.finish(kind="claim_review", decision_id=record.id, case_id=case.case_id)
+    return [turn.reply("claim_review_opened", claim_id=data["claim_id"], case_id=case.case_id)]
+
+
 def choose_refund(turn: Turn, choice: dict) -> list[Reply]:
-    """A refund (new claim) or an open claim (more evidence) was chosen."""
+    """A refund (new claim), an open claim (more evidence, or decided again) or a denial to review was chosen."""
+    if "review" in choice:
+        return start_review(turn, choice["review"])
     if "claim" in choice:
         try:
             claim = seller_claim(turn.session, seller_id=turn.account, claim_id=choice["claim"])
@@ -115,7 +212,9 @@ def choose_refund(turn: Turn, choice: dict) -> list[Reply]:
             turn.convo.clear()
             return [turn.reply("claim_closed", claim_id=claim.claim_id)]
         turn.convo.remember(claim_id=claim.claim_id, refund_id=claim.refund_id, reason=claim.reason, evidence=list(claim.evidence),
-                            photos=[])
+                            photos=[], tracking=[])
+        if claim.status == "pending":  # refused as too early: decide it again now
+            return _submit(turn)
         return _ask_evidence(turn)
     try:
         refund = seller_refund(turn.session, seller_id=turn.account, refund_id=choice["refund"])
@@ -126,7 +225,7 @@ def choose_refund(turn: Turn, choice: dict) -> list[Reply]:
         turn.convo.clear()
         view = seller_claim(turn.session, seller_id=turn.account, claim_id=refund.claim_id)
         return [turn.reply("claim_already", refund_id=refund.refund_id, claim_id=refund.claim_id, decision_id=view.decision_id or "-")]
-    turn.convo.remember(refund_id=refund.refund_id, product=refund.product_name, evidence=[], photos=[])
+    turn.convo.remember(refund_id=refund.refund_id, product=refund.product_name, evidence=[], photos=[], tracking=[])
     options = [(turn.label(reason), reason) for reason in CLAIM_REASONS]
     return [turn.reply("claim_choose_reason", turn.convo.offer("reason", options), refund_id=refund.refund_id,
                        product=refund.product_name)]
@@ -156,11 +255,27 @@ def evidence_step(turn: Turn, choice: dict) -> list[Reply]:
     if choice.get("cancel"):
         turn.convo.clear()
         return [turn.reply("cancelled")]
+    if choice.get("toggle") == "tracking" and "tracking" not in turn.convo.data["evidence"]:
+        turn.convo.ask("tracking")
+        return [turn.reply("claim_tracking_ask")]
     if "toggle" in choice:
         evidence = set(turn.convo.data["evidence"]) ^ {choice["toggle"]}
         turn.convo.remember(evidence=sorted(evidence))
         return _ask_evidence(turn)
     return _submit(turn)
+
+
+def tracking_step(turn: Turn, text: str) -> list[Reply]:
+    """A typed tracking number, checked for a plausible format; an open claim is then decided again at once."""
+    number = tracking_number(text)
+    if number is None:
+        return [turn.reply("claim_tracking_bad", number=text.strip()[:40])]
+    data = turn.convo.data
+    turn.convo.remember(evidence=sorted(set(data["evidence"]) | {"tracking"}), tracking=[*data.get("tracking", []), number])
+    added = [turn.reply("claim_tracking_added", number=number)]
+    if data.get("claim_id"):
+        return added + _submit(turn)
+    return added + _ask_evidence(turn)
 
 
 def add_photo(turn: Turn, photo: Photo) -> list[Reply]:
@@ -170,7 +285,10 @@ def add_photo(turn: Turn, photo: Photo) -> list[Reply]:
     data = turn.convo.data
     photos = [p for p in data["photos"] if p["unique_id"] != photo.unique_id] + [{"file_id": photo.file_id, "unique_id": photo.unique_id}]
     turn.convo.remember(photos=photos, evidence=sorted(set(data["evidence"]) | {"photo"}))
-    return [turn.reply("claim_photo_added", count=len(photos))] + _ask_evidence(turn)
+    added = [turn.reply("claim_photo_added", count=len(photos))]
+    if data.get("claim_id"):  # evidence added later to an open claim: decide it again at once
+        return added + _submit(turn)
+    return added + _ask_evidence(turn)
 
 
 def _submit(turn: Turn) -> list[Reply]:
@@ -179,7 +297,8 @@ def _submit(turn: Turn) -> list[Reply]:
     decision = turn.live.decide_claim(facts)
     record = decision_record(decision, channel=turn.service.channel, decided_at=turn.now)
     # The photos are kept with the decision that weighed them (the claim row stores evidence kinds).
-    record = replace(record, result={**record.result, "evidence_files": [p["file_id"] for p in data["photos"]]})
+    record = replace(record, result={**record.result, "evidence_files": [p["file_id"] for p in data["photos"]],
+                                     "tracking_numbers": list(data.get("tracking", []))})
     try:
         if data.get("claim_id"):
             recorded = reassess_claim(turn.session, claim_id=data["claim_id"], evidence=data["evidence"], decision=record)
@@ -195,15 +314,39 @@ def _submit(turn: Turn) -> list[Reply]:
             return [turn.reply("claim_closed", claim_id=data["claim_id"])]
         raise
     turn.convo.finish(kind="claim", decision_id=recorded.decision_id, claim_id=recorded.claim_id)
+    later = _offer_again(turn, record, recorded, data["refund_id"])
+    more = _keep_collecting(turn, recorded, data) if recorded.status == "needs_evidence" else []
     outcome = decision.outcome
     headline = {"approve": "headline_approve", "needs_evidence": "headline_needs_evidence"}.get(outcome, "headline_claim_deny")
     nxt = {"approve": "next_claim_approve", "needs_evidence": "next_claim_needs_evidence"}.get(outcome, "next_claim_deny")
+    if later:  # refused for now, not for good: no "contact support", just the date
+        nxt = "next_claim_too_early"
     missing = " and ".join(turn.label(e) for e in decision.details.get("missing_evidence", []))
     return [turn.reply(
         "decision_claim", headline=turn.t(headline), reimbursement=money(decision.amounts["reimbursement"]),
-        explanation=decision.explanation, next=turn.t(nxt, missing=missing, days=decision.details.get("days_left_to_file", 0)),
+        explanation=decision.explanation,
+        next=turn.t(nxt, missing=missing, days=decision.details.get("days_left_to_file", 0)) + (" " + later if later else ""),
         claim_id=recorded.claim_id, decision_id=recorded.decision_id, policy_version=decision.policy_version,
-    )]
+    )] + more
 
 
-STEPS = {"refund": choose_refund, "reason": choose_reason, "evidence": evidence_step}
+def _offer_again(turn: Turn, record, recorded, refund_id: str) -> str:
+    """A claim refused as too early: queue a message for the day it becomes eligible (in this transaction)."""
+    when = eligible_on(turn, record)
+    if recorded.status != "pending" or when is None:
+        return ""
+    notify(turn.session, role="seller", account_id=turn.account, key=f"claim-eligible:{recorded.claim_id}:{when.isoformat()}",
+           text=turn.t("notify_claim_eligible", claim_id=recorded.claim_id, refund_id=refund_id, date=when.isoformat()),
+           now=turn.now, not_before=day_start(when))
+    return turn.t("claim_eligible_later", date=when.isoformat())
+
+
+def _keep_collecting(turn: Turn, recorded, data) -> list[Reply]:
+    """Still missing evidence: stay on the claim, so the next photo or tracking number decides it again."""
+    turn.convo.start("claim", claim_id=recorded.claim_id, refund_id=data["refund_id"], reason=data["reason"],
+                     evidence=list(data["evidence"]), photos=list(data["photos"]), tracking=list(data.get("tracking", [])))
+    return _ask_evidence(turn)
+
+
+STEPS = {"refund": choose_refund, "reason": choose_reason, "evidence": evidence_step, "tracking": tracking_step}
+REVIEW_STEPS = {"why": review_why}

@@ -114,3 +114,11 @@ def test_console_script_round_trip():
                           input=jsonl(REFUND, REFUND), capture_output=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert [json.loads(line)["outcome"] for line in proc.stdout.splitlines()] == ["approve_return", "approve_return"]
+
+
+def test_decide_reports_a_number_python_cannot_convert_and_goes_on(monkeypatch, capsys):
+    huge = b'{"category": "apparel", "price": ' + b"9" * 5000 + b"}"
+    code, out, _ = run(monkeypatch, capsys, ["decide", "refund", "--policy", DEFAULT_POLICY_PATH], jsonl(huge, REFUND))
+    first, second = [json.loads(line) for line in out.splitlines()]
+    assert code == 1 and first == {"error": "line 1: invalid JSON: a number has too many digits", "line": 1}
+    assert second["outcome"] == "approve_return"

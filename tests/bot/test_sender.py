@@ -110,3 +110,19 @@ async def test_a_long_message_is_split_to_fit_telegram(store):
         await bot.shutdown()
     parts = request.calls_to("sendMessage")
     assert len(parts) == 3 and all(len(c.text) <= 4096 for c in parts)
+
+
+async def test_a_photo_is_fetched_from_telegram_and_shown_again(store):
+    request, clock = OfflineRequest(files={"AgACAgQAAxkBAAIBphoto": b"\xff\xd8\xff jpeg"}), Clock()
+    _queue(store, 9, "photo", text="Evidence photo 1 of 1", photo="AgACAgQAAxkBAAIBphoto")
+    bot, sender = await _sender(store, request, clock)
+    try:
+        await sender.run(asyncio.Event(), until_empty=True)
+    finally:
+        await bot.shutdown()
+    [get_file] = request.calls_to("getFile")
+    [photo] = request.calls_to("sendPhoto")
+    assert get_file.params["file_id"] == "AgACAgQAAxkBAAIBphoto" and request.downloads == ["AgACAgQAAxkBAAIBphoto"]
+    assert photo.chat_id == 9 and photo.files["photo"] == b"\xff\xd8\xff jpeg" and photo.text == "Evidence photo 1 of 1"
+    with store.read() as session:
+        assert outbox_counts(session) == {"sent": 1}

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from bot.cli import main
 from policy import DEFAULT_POLICY_PATH, load_policy
 from rules import compile_policy
-from store import get_decision, list_decisions, open_store, tier_facts
+from store import claim_facts_for, get_decision, list_decisions, open_store, tier_facts
 from store.models import Claim, Refund
 
 from ..store.test_import import RECORDS, counts, write_jsonl
@@ -108,11 +108,27 @@ def test_demo_builds_sellers_in_different_tiers_and_claims_in_every_status(tmp_p
         with store.read() as session:
             claims = session.scalars(select(Claim)).all()
             refunds = session.scalars(select(Refund)).all()
-            assert sorted(c.status for c in claims) == ["approved", "denied", "needs_evidence", "pending"]
-            assert len(refunds) == 7
+            assert set(c.status for c in claims) == {"approved", "denied", "needs_evidence", "pending"}
+            assert len(refunds) == 14  # 7 of S1-S4's orders, 7 of S9's (store/demo.py, _Policy2)
+            by_item = {r.order_item_id: r.id for r in refunds}
+            chat_claims = {item: claim_facts_for(session, refund_id=by_item[item], reason="returned_damaged", evidence=["photo"],
+                                                 as_of=datetime.now(timezone.utc))
+                           for item in ("O9055-1", "O9056-1")}
+            safet = [claim_facts_for(session, refund_id=by_item[item], reason="returned_damaged", evidence=["photo"],
+                                     as_of=datetime.now(timezone.utc))["refunded_on"] for item in ("O9051-1", "O9052-1")]
             refund_decisions = list_decisions(session, seller_id="S1", kind="refund")
     finally:
         store.close()
     assert {d.rule for d in refund_decisions} == {"non_returnable_seller_fault", "approve_return", "damaged_batteries"}
+    assert (chat_claims["O9055-1"]["a_to_z_claim"], chat_claims["O9056-1"]["fulfilled_by"]) == (True, "marketplace")
+    assert [day.isoformat() for day in safet] == ["2026-02-10", "2026-02-18"]  # either side of SAFE-T's 2026-02-16
     assert all(d.policy_version.startswith("2026.11-1+") for d in refund_decisions)
     assert TODAY.isoformat() in out
+
+
+def test_a_database_in_a_missing_folder_is_refused_not_created(tmp_path, capsys):
+    config = tmp_path / "config.yaml"
+    config.write_text(f"policy: {DEFAULT_POLICY_PATH}\ndatabase:\n  url: sqlite:///{tmp_path}/typo/refundbot.sqlite3\n")
+    assert main(["--config", str(config), "seller", "tier", "S1"]) == 1
+    assert f"the folder {tmp_path / 'typo'} does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "typo").exists()

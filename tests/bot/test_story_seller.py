@@ -54,12 +54,11 @@ def test_a_damaged_return_needs_a_photo_and_a_photo_counts(outdoor, service):
     assert "Needed for this reason: photo." in outdoor.text
     outdoor.tap("Submit claim")
     assert "Your claim needs more evidence." in outdoor.text and "(rule needs_evidence)" in outdoor.text
+    outdoor.say("/cancel")  # the seller goes away; the claim stays open
     outdoor.say("/claim")
     outdoor.tap("Add evidence to")
-    outdoor.photo("AgACAgQAAxkBAAIB")
-    assert "Photo added (1 so far)." in outdoor.text and "Added so far: photo." in outdoor.text
-    outdoor.tap("Submit claim")
-    assert "Your claim is approved." in outdoor.text
+    outdoor.photo("AgACAgQAAxkBAAIB")  # evidence added later decides the claim again, without another Submit
+    assert "Photo added (1 so far)." in outdoor.text and "Your claim is approved." in outdoor.text
     with service.store.read() as session:
         [claim] = seller_claims(session, seller_id="S1")
         decisions = list_decisions(session, claim_id=claim.claim_id)
@@ -68,10 +67,15 @@ def test_a_damaged_return_needs_a_photo_and_a_photo_counts(outdoor, service):
     assert decisions[0].result["evidence_files"] == ["AgACAgQAAxkBAAIB"]
 
 
-def test_evidence_buttons_toggle(outdoor):
+def test_evidence_buttons_toggle_and_a_tracking_number_is_typed_and_checked(outdoor):
     outdoor.say("/claim RF4")
     outdoor.tap("Buyer says it never arrived")
     outdoor.tap("Tracking number")
+    assert "Send the tracking number as text" in outdoor.text
+    outdoor.say("my parcel")
+    assert "doesn't look like a tracking number" in outdoor.text
+    outdoor.say("1z 999 aa1 0123456784")
+    assert "Tracking number 1Z999AA10123456784 added." in outdoor.text
     assert "Tracking number ✓" in outdoor.buttons and "Added so far: tracking." in outdoor.text
     outdoor.tap("Tracking number ✓")
     assert "Added so far: nothing." in outdoor.text

@@ -98,6 +98,8 @@ async def test_a_seller_gets_their_tier_and_files_a_claim_with_a_photo(telegram)
     await seller.photo("AgACAgQAAxkBAAIBnWb")
     assert "Photo added (1 so far)." in seller.text
     await seller.tap("Tracking")
+    await seller.say("9400 1000 0000 0000 0000 00")
+    assert "Tracking number 9400100000000000000000 added." in seller.text
     await seller.tap("Signature")
     await seller.tap("Submit claim")
     assert "Your claim is approved." in seller.text and "Reimbursement: $40.00" in seller.text

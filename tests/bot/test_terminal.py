@@ -80,7 +80,7 @@ def test_chat_command_refuses_unknown_accounts(demo_config):
     proc = refundbot(demo_config, "chat", "--as", "buyer:NOBODY")
     assert proc.returncode == 1 and "there is no buyer 'NOBODY'" in proc.stderr
     proc = refundbot(demo_config, "chat", "--as", "shopper:B1")
-    assert proc.returncode == 1 and "use buyer:ID, seller:ID or admin" in proc.stderr
+    assert proc.returncode == 1 and "use buyer:ID, seller:ID, agent:NAME or admin" in proc.stderr
 
 
 def test_invite_prints_a_working_code_and_deep_link(demo_config):

@@ -27,12 +27,13 @@ def seller(id: str, **fields: Any) -> dict:
     return _record("seller", id=id, name=f"Seller {id}", **fields)
 
 
-def buyer(id: str) -> dict:
-    return _record("buyer", id=id, name=f"Buyer {id}")
+def buyer(id: str, country: str | None = None, tags: list[str] | None = None) -> dict:
+    return _record("buyer", id=id, name=f"Buyer {id}", country=country, tags=tags)
 
 
-def product(id: str, seller_id: str, category: str = "toys", price: str = "20.00") -> dict:
-    return _record("product", id=id, seller_id=seller_id, sku=f"SKU-{id}", name=f"Product {id}", category=category, price=price)
+def product(id: str, seller_id: str, category: str = "toys", price: str = "20.00", tags: list[str] | None = None) -> dict:
+    return _record("product", id=id, seller_id=seller_id, sku=f"SKU-{id}", name=f"Product {id}", category=category, price=price,
+                   tags=tags)
 
 
 def item(id: str, product_id: str, quantity: int = 1, unit_price: str = "20.00") -> dict:
@@ -40,9 +41,10 @@ def item(id: str, product_id: str, quantity: int = 1, unit_price: str = "20.00")
 
 
 def order(id: str, buyer_id: str, seller_id: str, placed: str, items: list[dict], fulfilment: str = "seller",
-          delivered: str | None = None) -> dict:
+          delivered: str | None = None, shipping_paid: str | None = None, a_to_z_claim: bool | None = None) -> dict:
     return _record("order", id=id, buyer_id=buyer_id, seller_id=seller_id, fulfilment=fulfilment, placed_at=iso(placed),
-                   delivered_at=iso(delivered) if delivered else None, items=items)
+                   delivered_at=iso(delivered) if delivered else None, items=items, shipping_paid=shipping_paid,
+                   a_to_z_claim=a_to_z_claim)
 
 
 def shipment(id: str, order_id: str, shipped: str, valid: bool = True) -> dict:
@@ -67,8 +69,10 @@ def refund(id: str, order_item_id: str, issued: str, amount: str = "20.00", issu
                    auto_refund_late=auto_refund_late)
 
 
-def claim(id: str, refund_id: str, filed: str, status: str = "pending", reason: str = "return_not_received") -> dict:
-    return _record("claim", id=id, refund_id=refund_id, reason=reason, evidence=[], filed_at=iso(filed), status=status)
+def claim(id: str, refund_id: str, filed: str, status: str = "pending", reason: str = "return_not_received",
+          reimbursement: str | None = None) -> dict:
+    return _record("claim", id=id, refund_id=refund_id, reason=reason, evidence=[], filed_at=iso(filed), status=status,
+                   reimbursement=reimbursement)
 
 
 def load(opened: Store, records: list[dict]) -> None:

@@ -32,6 +32,18 @@ def test_a_decision_round_trips(store):
     assert got == tier_record(id=decision_id, fee=Decimal("0.25"))
 
 
+def test_facts_with_dates_are_logged_as_iso_text(store):
+    """Policy-2 facts carry dates (delivered_on, refunded_on, ...): the log stores them as ISO 8601 text."""
+    from datetime import date
+
+    with store.write() as session:
+        decision_id = log_decision(session, record=tier_record(facts={"as_of": date(2026, 2, 16), "enrolled_on": None,
+                                                                      "order_total": Decimal("5.50")}))
+    with store.read() as session:
+        assert get_decision(session, decision_id=decision_id).facts == {"as_of": "2026-02-16", "enrolled_on": None,
+                                                                         "order_total": 5.5}
+
+
 def test_a_given_id_is_kept(store):
     with store.write() as session:
         assert log_decision(session, record=tier_record(id="D-0000000000AB")) == "D-0000000000AB"

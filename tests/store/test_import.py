@@ -7,18 +7,18 @@ import pytest
 from sqlalchemy import func, select
 
 from store import ImportFailed, StoreError, import_paths
-from store.models import Base, Claim, Order, OrderItem, Product, Refund, ReturnRequest, Seller
+from store.models import Base, Buyer, Claim, Order, OrderItem, Product, Refund, ReturnRequest, Seller
 
 from .data import at
 
 RECORDS = [
     {"type": "seller", "id": "S1", "name": "Acme", "csba_enrolled_at": "2026-01-01T00:00:00Z", "csba_enrolment": "default"},
-    {"type": "buyer", "id": "B1", "name": "Ann"},
+    {"type": "buyer", "id": "B1", "name": "Ann", "country": "DE", "tags": ["member", "gift_card", "member"]},
     {"type": "product", "id": "P1", "seller_id": "S1", "sku": "BAG-1", "name": "Down bag", "category": "sleeping_bags",
-     "price": 79.99},
+     "price": 79.99, "tags": ["final_sale"]},
     {"type": "order", "id": "O1", "buyer_id": "B1", "seller_id": "S1", "fulfilment": "seller",
      "placed_at": "2026-05-01T10:00:00+02:00", "shipped_at": "2026-05-02T09:00:00Z", "delivered_at": "2026-05-04T15:30:00Z",
-     "items": [{"id": "I1", "product_id": "P1", "quantity": 2, "unit_price": "79.99"}]},
+     "shipping_paid": "4.95", "a_to_z_claim": True, "items": [{"id": "I1", "product_id": "P1", "quantity": 2, "unit_price": "79.99"}]},
     {"type": "shipment", "id": "SH1", "order_id": "O1", "carrier": "UPS", "tracking_number": "1Z999", "tracking_valid": True,
      "shipped_at": "2026-05-02T09:00:00Z", "delivered_at": "2026-05-04T15:30:00Z"},
     {"type": "contact", "id": "C1", "order_id": "O1", "contacted_at": "2026-05-06T08:00:00Z", "channel": "email"},
@@ -33,10 +33,10 @@ RECORDS = [
 
 CSV = {
     "sellers.csv": "id,name,csba_enrolled_at,csba_enrolment\nS1,Acme,2026-01-01T00:00:00Z,default\n",
-    "buyers.csv": "id,name\nB1,Ann\n",
-    "products.csv": "id,seller_id,sku,name,category,price\nP1,S1,BAG-1,Down bag,sleeping_bags,79.99\n",
-    "orders.csv": "id,buyer_id,seller_id,fulfilment,placed_at,shipped_at,delivered_at\n"
-                  "O1,B1,S1,seller,2026-05-01T10:00:00+02:00,2026-05-02T09:00:00Z,2026-05-04T15:30:00Z\n",
+    "buyers.csv": "id,name,country,tags\nB1,Ann,DE,member; gift_card\n",
+    "products.csv": "id,seller_id,sku,name,category,price,tags\nP1,S1,BAG-1,Down bag,sleeping_bags,79.99,final_sale\n",
+    "orders.csv": "id,buyer_id,seller_id,fulfilment,placed_at,shipped_at,delivered_at,shipping_paid,a_to_z_claim\n"
+                  "O1,B1,S1,seller,2026-05-01T10:00:00+02:00,2026-05-02T09:00:00Z,2026-05-04T15:30:00Z,4.95,true\n",
     "order_items.csv": "id,order_id,product_id,quantity,unit_price\nI1,O1,P1,2,79.99\n",
     "shipments.csv": "id,order_id,carrier,tracking_number,tracking_valid,shipped_at,delivered_at\n"
                      "SH1,O1,UPS,1Z999,true,2026-05-02T09:00:00Z,2026-05-04T15:30:00Z\n",
@@ -67,9 +67,12 @@ def check_contents(store):
     with store.read() as session:
         seller = session.get(Seller, "S1")
         assert (seller.csba_enrolled_at, seller.csba_enrolment) == (at("2026-01-01T00:00:00"), "default")
-        assert session.get(Product, "P1").price == Decimal("79.99")
+        buyer = session.get(Buyer, "B1")
+        assert (buyer.country, buyer.tags) == ("DE", ["gift_card", "member"])
+        assert (session.get(Product, "P1").price, session.get(Product, "P1").tags) == (Decimal("79.99"), ["final_sale"])
         order = session.get(Order, "O1")
         assert (order.placed_at, order.delivered_at) == (at("2026-05-01T08:00:00"), at("2026-05-04T15:30:00"))
+        assert (order.shipping_paid, order.a_to_z_claim) == (Decimal("4.95"), True)
         line = session.get(OrderItem, "I1")
         assert (line.order_id, line.quantity, line.unit_price) == ("O1", 2, Decimal("79.99"))
         rr = session.get(ReturnRequest, "R1")
@@ -141,6 +144,22 @@ BAD_ROWS = [
     ("schema check", {"type": "order", "id": "O2", "buyer_id": "B1", "seller_id": "S1", "fulfilment": "seller",
                       "placed_at": "2026-05-01T10:00:00Z", "shipped_at": "2026-04-01T10:00:00Z"},
      "rejected by the database"),
+    ("lower-case country", {"type": "buyer", "id": "B2", "name": "x", "country": "de"},
+     "field 'country' must be an ISO 3166-1 alpha-2 country code (two upper-case letters, like DE), got 'de'"),
+    ("three-letter country", {"type": "buyer", "id": "B2", "name": "x", "country": "DEU"}, "field 'country' must be an ISO 3166-1"),
+    ("country not text", {"type": "buyer", "id": "B2", "name": "x", "country": 49}, "field 'country' must be an ISO 3166-1"),
+    ("tags not a list", {"type": "buyer", "id": "B2", "name": "x", "tags": "member"},
+     "field 'tags' must be a list of tags (lower-case codes like final_sale), got 'member'"),
+    ("upper-case tag", {"type": "product", "id": "P2", "seller_id": "S1", "sku": "X", "name": "x", "category": "toys",
+                        "price": 1, "tags": ["ok", "Final_Sale"]}, "field 'tags' must list tags as lower-case codes"),
+    ("tag with a space", {"type": "buyer", "id": "B2", "name": "x", "tags": ["final sale"]},
+     "field 'tags' must list tags as lower-case codes (letters, digits, underscores, like final_sale), got 'final sale'"),
+    ("negative shipping", {"type": "order", "id": "O2", "buyer_id": "B1", "seller_id": "S1", "fulfilment": "seller",
+                           "placed_at": "2026-05-01T10:00:00Z", "shipping_paid": "-4.95"},
+     "field 'shipping_paid' must not be negative, got -4.95"),
+    ("a-to-z not a boolean", {"type": "order", "id": "O2", "buyer_id": "B1", "seller_id": "S1", "fulfilment": "seller",
+                              "placed_at": "2026-05-01T10:00:00Z", "a_to_z_claim": "yes"},
+     "field 'a_to_z_claim' must be true or false, got 'yes'"),
     ("second refund for an item", {"type": "refund", "id": "F2", "order_item_id": "I1", "amount": 1, "issued_by": "seller",
                                    "issued_at": "2026-05-08T08:00:00Z"}, "rejected by the database"),
 ]
@@ -162,6 +181,8 @@ CSV_BAD = [
     ("missing column", "id\nB1\n", 1, "missing column 'name'"),
     ("short row", "id,name\nB1,Ann\nB2\n", 3, "expected 2 values, got 1"),
     ("empty required cell", "id,name\nB1,Ann\n\nB2,\n", 4, "missing field 'name'"),
+    ("bad country", "id,name,country\nB1,Ann,DE\nB2,Ben,fr\n", 3, "field 'country' must be an ISO 3166-1 alpha-2 country code"),
+    ("bad tag", "id,name,tags\nB1,Ann,member;VIP\n", 2, "field 'tags' must list tags as lower-case codes .*got 'VIP'"),
 ]
 
 
@@ -182,6 +203,38 @@ def test_csv_values_are_parsed_by_type(store, tmp_path):
     with pytest.raises(ImportFailed, match="shipments.csv:2: field 'tracking_valid' must be true or false, got 'maybe'"):
         run_import(store, str(tmp_path))
     assert set(counts(store).values()) == {0}
+
+
+def test_csv_new_order_fields_are_checked(store, tmp_path):
+    for name in ("sellers.csv", "buyers.csv"):
+        (tmp_path / name).write_text(CSV[name])
+    (tmp_path / "orders.csv").write_text("id,buyer_id,seller_id,fulfilment,placed_at,shipping_paid,a_to_z_claim\n"
+                                         "O1,B1,S1,seller,2026-05-01T10:00:00Z,,\n"
+                                         "O2,B1,S1,seller,2026-05-01T10:00:00Z,-2,false\n")
+    with pytest.raises(ImportFailed, match="orders.csv:3: field 'shipping_paid' must not be negative, got -2"):
+        run_import(store, str(tmp_path))
+    assert set(counts(store).values()) == {0}
+
+
+def test_records_without_the_new_fields_get_their_defaults(store, tmp_path):
+    old = [{k: v for k, v in r.items() if k not in ("country", "tags", "shipping_paid", "a_to_z_claim")} for r in RECORDS]
+    run_import(store, write_jsonl(tmp_path / "old.jsonl", old))
+    with store.read() as session:
+        buyer, order = session.get(Buyer, "B1"), session.get(Order, "O1")
+        assert (buyer.country, buyer.tags, session.get(Product, "P1").tags) == (None, [], [])
+        assert (order.shipping_paid, order.a_to_z_claim) == (Decimal("0.00"), False)
+
+
+def test_changed_tags_are_an_error_and_reordered_tags_are_unchanged(store, tmp_path):
+    run_import(store, write_jsonl(tmp_path / "a.jsonl", RECORDS))
+    reordered = [dict(r) for r in RECORDS]
+    reordered[1] = {**reordered[1], "tags": ["member", "gift_card"]}
+    assert run_import(store, write_jsonl(tmp_path / "b.jsonl", reordered)).unchanged["buyer"] == 1
+    changed = [dict(r) for r in RECORDS]
+    changed[1] = {**changed[1], "tags": ["member"]}
+    with pytest.raises(ImportFailed, match=r"c.jsonl:2: buyer 'B1' is already stored with a different tags "
+                                           r"\(\['gift_card', 'member'\] stored, \['member'\] here\)"):
+        run_import(store, write_jsonl(tmp_path / "c.jsonl", changed))
 
 
 def test_a_csv_file_is_typed_by_its_name(store, tmp_path):

@@ -2,10 +2,11 @@
 migrations build the same schema as the models on both databases."""
 import pytest
 from alembic.autogenerate import compare_metadata
+from alembic import command
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from policy import vocabulary as policy_words
 from store import StoreError, open_store
@@ -70,6 +71,13 @@ REFUSED = {
                            f"VALUES ('M1', 'k', 1, 't', 'sent', {T}, {T}, 0)",
     "unknown case kind": "INSERT INTO cases (id, kind, status, decision_id, order_item_id, buyer_id, seller_id, opened_at, "
                          f"opened_by) VALUES ('C-1', 'whim', 'open', 'D-0', 'I1', 'B1', 'S1', {T}, 'engine')",
+    "lower-case country": "INSERT INTO buyers (id, name, country) VALUES ('B2', 'x', 'de')",
+    "three-letter country": "INSERT INTO buyers (id, name, country) VALUES ('B2', 'x', 'DEU')",
+    "one-letter country": "INSERT INTO buyers (id, name, country) VALUES ('B2', 'x', 'D')",
+    "country with a digit": "INSERT INTO buyers (id, name, country) VALUES ('B2', 'x', 'D1')",
+    "non-ASCII country": "INSERT INTO buyers (id, name, country) VALUES ('B2', 'x', 'ÄB')",
+    "negative shipping": f"INSERT INTO orders (id, buyer_id, seller_id, fulfilment, placed_at, shipping_paid) "
+                         f"VALUES ('O2', 'B1', 'S1', 'seller', {T}, -0.01)",
     "negative decision amount": "INSERT INTO decisions (id, kind, outcome, reason, rule, policy_version, explanation, facts, "
                                 "result, refund_amount, decided_at, channel) VALUES ('D-1', 'refund', 'deny', 'r', 'r', 'v', 'e', "
                                 f"'{{}}', '{{}}', -1, {T}, 'cli')",
@@ -78,8 +86,58 @@ REFUSED = {
 
 @pytest.mark.parametrize("statement", list(REFUSED.values()), ids=list(REFUSED))
 def test_the_database_refuses(shop, statement):
-    with pytest.raises(IntegrityError):
+    with pytest.raises((IntegrityError, DataError)):  # PostgreSQL refuses a too-long string as a DataError
         execute_raw(shop, statement)
+
+
+def test_new_columns_default_for_rows_written_without_them(shop):
+    execute_raw(shop, "INSERT INTO buyers (id, name, country) VALUES ('B2', 'x', 'DE')")
+    with shop.read() as session:
+        from store.models import Buyer, Order, Product
+        assert (session.get(Buyer, "B1").country, session.get(Buyer, "B1").tags, session.get(Buyer, "B2").country) == (None, [], "DE")
+        assert session.get(Product, "P1").tags == []
+        order = session.get(Order, "O1")
+        assert (order.shipping_paid, order.a_to_z_claim) == (0, False)
+
+
+def _migrate(url: str, target: str, *, down: bool = False) -> None:
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        with engine.begin() as connection:
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            (command.downgrade if down else command.upgrade)(config, target)
+    finally:
+        engine.dispose()
+
+
+def _policy2_round_trip(url: str) -> None:
+    _migrate(url, "0001")
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        with engine.begin() as connection:  # data written before the policy-2 columns existed
+            connection.exec_driver_sql("INSERT INTO sellers (id, name) VALUES ('S1', 's')")
+            connection.exec_driver_sql("INSERT INTO buyers (id, name) VALUES ('B1', 'b')")
+            connection.exec_driver_sql(f"INSERT INTO orders (id, buyer_id, seller_id, fulfilment, placed_at) "
+                                       f"VALUES ('O1', 'B1', 'S1', 'seller', {T})")
+        _migrate(url, "0002_policy2")
+        with engine.begin() as connection:
+            assert connection.exec_driver_sql("SELECT shipping_paid, a_to_z_claim FROM orders").one() == (0, False)
+            assert connection.exec_driver_sql("SELECT country FROM buyers").scalar() is None
+            with pytest.raises(IntegrityError):
+                connection.exec_driver_sql("UPDATE buyers SET country = 'xx'")
+        _migrate(url, "0001", down=True)
+        with engine.connect() as connection:
+            assert "country" not in {c["name"] for c in inspect(connection).get_columns("buyers")}
+            assert connection.exec_driver_sql("SELECT count(*) FROM orders").scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def test_policy2_migration_upgrades_data_and_downgrades(tmp_path):
+    _policy2_round_trip(f"sqlite:///{tmp_path}/old.sqlite3")
+    with postgres_database() as url:
+        _policy2_round_trip(url)
 
 
 def test_migrations_match_the_models(store):
@@ -93,8 +151,7 @@ def _build_from_empty(url: str) -> set[str]:
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
     try:
         with engine.connect() as connection:
-            heads = ScriptDirectory.from_config(alembic_config()).get_heads()
-            assert set(MigrationContext.configure(connection).get_current_heads()) == set(heads)
+            assert set(MigrationContext.configure(connection).get_current_heads()) == set(ScriptDirectory.from_config(alembic_config()).get_heads())
             return set(inspect(connection).get_table_names())
     finally:
         engine.dispose()
@@ -128,14 +185,11 @@ def test_store_words_mirror_the_policy_language():
     assert set(store_words.CLAIM_STATUS_OF) == set(policy_words.CLAIM_OUTCOMES)
 
 
-def test_unusable_urls_are_store_errors(tmp_path):
+def test_unusable_urls_are_store_errors():
     with pytest.raises(StoreError, match="unsupported database 'mysql'"):
         open_store("mysql://localhost/db")
     with pytest.raises(StoreError, match="invalid database URL"):
         open_store("not a url")
-    with pytest.raises(StoreError, match="the folder .*missing.* does not exist"):
-        open_store(f"sqlite:///{tmp_path}/missing/refundbot.sqlite3")
-    assert not (tmp_path / "missing").exists()  # a typo never creates a new empty database
     with pytest.raises(StoreError, match="cannot open the database postgresql"):
         open_store("postgresql://postgres@127.0.0.1:1/nothing")
 
@@ -182,3 +236,27 @@ def test_the_desk_migration_downgrades_and_upgrades_again(store_url):
                                     f"VALUES (7, 'agent', 'alice', {T})"))
     finally:
         engine.dispose()
+
+
+def test_a_sqlite_url_in_a_missing_folder_is_an_error_not_a_new_database(tmp_path):
+    missing = tmp_path / "no-such-folder" / "refundbot.sqlite3"
+    with pytest.raises(StoreError, match=f"the folder {tmp_path / 'no-such-folder'} does not exist"):
+        open_store(f"sqlite:///{missing}")
+    assert not missing.parent.exists()
+
+
+def test_a_sqlite_url_whose_folder_is_a_file_is_an_error(tmp_path):
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(StoreError, match="is not a folder"):
+        open_store(f"sqlite:///{tmp_path / 'a-file' / 'db.sqlite3'}")
+
+
+def test_the_demo_may_create_the_folder(tmp_path):
+    path = tmp_path / "var" / "deeper" / "refundbot.sqlite3"
+    open_store(f"sqlite:///{path}", create_folder=True).close()
+    assert path.exists()
+
+
+def test_a_missing_file_in_an_existing_folder_is_a_new_database(tmp_path):
+    open_store(f"sqlite:///{tmp_path / 'new.sqlite3'}").close()
+    assert (tmp_path / "new.sqlite3").exists()

@@ -75,3 +75,41 @@ async def test_a_buyer_is_denied_a_sleeping_bag_and_a_seller_asks_for_their_tier
         [tier_decision] = list_decisions(session, seller_id="S1", kind="tier")
     assert (refund_decision.outcome, refund_decision.rule, refund_decision.channel) == ("deny", "non_returnable", "telegram")
     assert refund_decision.id in decision.text and tier_decision.id in tier.text
+
+
+async def test_an_escalated_800_dollar_refund_is_approved_by_an_agent_and_the_buyer_is_notified(
+        telegram_emulator: TelegramEmulator, refundbot_factory, live_marketplace):
+    buyer_code, agent_code = invite(live_marketplace, "buyer", "B2"), invite(live_marketplace, "agent", "ann")
+    async with running_bot(refundbot_factory, telegram_emulator):
+        bob = telegram_emulator.user(first_name="Bob", language_code="en")
+        await bob.send(f"/start {buyer_code}")
+        assert "linked as buyer B2" in (await bob.reply()).text
+        await bob.send("/refund O3-1")
+        await bob.press(await bob.reply(), "It's faulty")
+        await bob.press(await bob.reply(), "Opened, unused")
+        escalated = await bob.reply()
+        assert escalated.text.startswith("A member of our team will review your request.")
+        case_id = "C-" + escalated.text.split("case C-")[1].split(" ")[0]
+
+        ann = telegram_emulator.user(first_name="Ann", language_code="en")
+        await ann.send(f"/start {agent_code}")
+        assert "linked as agent ann" in (await ann.reply()).text
+        await ann.send("/queue")
+        queue = await ann.reply()
+        assert f"{case_id} escalated refund: Laptop Pro $800.00, buyer B2" in queue.text
+        await ann.press(queue, next(b.text for b in queue.buttons if b.text.startswith(case_id)))
+        detail, decide = await ann.replies(count=2)
+        assert f"Case {case_id}: escalated refund, open" in detail.text and "Rule high_value" in detail.text
+        await ann.press(decide, "Approve the return")
+        assert "Add a short note" in (await ann.reply()).text
+        await ann.send("Checked the order: approved.")
+        assert f"Decided case {case_id}: return approved $800.00." in (await ann.reply()).text
+
+        notification = await bob.reply(timeout=10)  # delivered by the bot's outbox sender, unasked
+        assert f"Update on your refund request for Laptop Pro (case {case_id}): Your return is approved." in notification.text
+        assert "Note from our team: Checked the order: approved." in notification.text
+        await bob.assert_no_reply(within=1.5)  # and only once
+
+    with live_marketplace.read() as session:
+        reviews = [d for d in list_decisions(session, buyer_id="B2", kind="refund") if d.decided_by == "agent:ann"]
+    assert len(reviews) == 1 and reviews[0].id in notification.text
