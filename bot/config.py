@@ -39,8 +39,29 @@ SCHEMA: dict[str, Any] = {
                         "port": {"type": "integer", "minimum": 1, "maximum": 65535},
                         "url": _STR,
                         "secret_token": _STR,
+                        "reuse_port": {"type": "boolean"},
                     },
                 },
+            },
+        },
+        "workers": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "threads": {"type": "integer", "minimum": 1, "maximum": 64},
+                "lease_seconds": {"type": "integer", "minimum": 1, "maximum": 3600},
+                "retention_hours": {"type": "integer", "minimum": 25, "maximum": 8760},
+                "send_per_second": {"type": "integer", "minimum": 1, "maximum": 100000},
+            },
+        },
+        "observability": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "metrics_listen": _STR,
+                "metrics_port": {"type": "integer", "minimum": 0, "maximum": 65535},
+                "log_format": {"enum": ["text", "json"]},
+                "stall_seconds": {"type": "integer", "minimum": 1, "maximum": 86400},
             },
         },
         "desk": {
@@ -71,7 +92,15 @@ ENV = {
     "REFUNDBOT_WEBHOOK_PORT": ("telegram", "webhook", "port"),
     "REFUNDBOT_WEBHOOK_URL": ("telegram", "webhook", "url"),
     "REFUNDBOT_WEBHOOK_SECRET": ("telegram", "webhook", "secret_token"),
+    "REFUNDBOT_WORKER_THREADS": ("workers", "threads"),
+    "REFUNDBOT_LEASE_SECONDS": ("workers", "lease_seconds"),
+    "REFUNDBOT_RETENTION_HOURS": ("workers", "retention_hours"),
+    "REFUNDBOT_SEND_PER_SECOND": ("workers", "send_per_second"),
+    "REFUNDBOT_METRICS_LISTEN": ("observability", "metrics_listen"),
+    "REFUNDBOT_METRICS_PORT": ("observability", "metrics_port"),
+    "REFUNDBOT_LOG_FORMAT": ("observability", "log_format"),
 }
+NUMERIC_KEYS = {"port", "threads", "lease_seconds", "retention_hours", "send_per_second", "metrics_port", "stall_seconds"}
 
 
 class ConfigError(Exception):
@@ -94,6 +123,27 @@ class TelegramConfig:
     webhook_port: int
     webhook_url: str
     webhook_secret: str
+    webhook_reuse_port: bool = True  # several processes on one host may serve the same port
+
+
+@dataclass(frozen=True)
+class WorkersConfig:
+    """The inbox workers of one process, and how long handled updates and sent messages are kept."""
+
+    threads: int = 4
+    lease_seconds: int = 30  # an update taken longer ago than this by a worker that did not finish is taken again
+    retention_hours: int = 48  # Telegram redelivers for at most 24 hours
+    send_per_second: int = 30  # this process's share of Telegram's ~30 messages/s a bot (divide by the processes)
+
+
+@dataclass(frozen=True)
+class ObservabilityConfig:
+    """Metrics and health endpoints (port 0: off) and the log format."""
+
+    metrics_listen: str = "127.0.0.1"
+    metrics_port: int = 0
+    log_format: str = "text"
+    stall_seconds: int = 120  # /readyz fails when the oldest waiting update is older than this
 
 
 @dataclass(frozen=True)
@@ -121,6 +171,8 @@ class Config:
     telegram: TelegramConfig
     limits: LimitsConfig
     source: str
+    workers: WorkersConfig = WorkersConfig()
+    observability: ObservabilityConfig = ObservabilityConfig()
     desk: DeskConfig = DeskConfig()
 
     @property
@@ -204,7 +256,7 @@ def load_config(path: str | None = None, env: Mapping[str, str] | None = None) -
     for name, key_path in ENV.items():
         if name in env:
             value: Any = env[name]
-            if key_path[-1] == "port":
+            if key_path[-1] in NUMERIC_KEYS:
                 value = int(value) if value.isdigit() else value
             _set(data, key_path, value)
     located.data = data
@@ -229,11 +281,14 @@ def load_config(path: str | None = None, env: Mapping[str, str] | None = None) -
             webhook_port=hook.get("port", 8443),
             webhook_url=hook.get("url", ""),
             webhook_secret=hook.get("secret_token", ""),
+            webhook_reuse_port=hook.get("reuse_port", True),
         ),
         limits=LimitsConfig(
             messages_per_minute=limits.get("messages_per_minute", 20),
             max_text_length=limits.get("max_text_length", 1000),
         ),
         source=source,
+        workers=WorkersConfig(**data.get("workers", {})),
+        observability=ObservabilityConfig(**data.get("observability", {})),
         desk=DeskConfig(overdue_hours=data.get("desk", {}).get("overdue_hours", 24)),
     )

@@ -23,6 +23,7 @@ class Incoming:
     language: str | None = None
     update_id: int | None = None  # set by transports that redeliver (Telegram)
     chat_id: int | None = None
+    chat_type: str | None = None  # Telegram's private, group, supergroup or channel; None for trusted transports
 
 
 @dataclass(frozen=True)

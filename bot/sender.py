@@ -19,13 +19,14 @@ import warnings
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import Bot, BotCommand, BotCommandScopeChat, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from store import Outgoing, Store, mark_failed, mark_sent, mark_undeliverable, take_due
+from store.outbox import LEASE
 
 log = logging.getLogger("refundbot.sender")
 
@@ -65,17 +66,18 @@ class OutboxSender:
     """Delivers the outbox with one Bot; `owner` names this sender in the leases it takes."""
 
     def __init__(self, store: Store, bot: Bot, *, owner: str | None = None, batch: int = BATCH,
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc), lease: timedelta = LEASE):
         self.store = store
         self.bot = bot
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.batch = batch
         self.clock = clock
+        self.lease = lease
         self.sent = 0
 
     def _take(self) -> list[Outgoing]:
         with self.store.write() as session:
-            return take_due(session, owner=self.owner, now=self.clock(), limit=self.batch)
+            return take_due(session, owner=self.owner, now=self.clock(), limit=self.batch, lease=self.lease)
 
     def _record(self, message: Outgoing, error: Exception | None) -> str:
         now = self.clock()
@@ -91,6 +93,25 @@ class OutboxSender:
 
     async def _send(self, message: Outgoing) -> None:
         markup = InlineKeyboardMarkup.de_json(dict(message.reply_markup), self.bot) if message.reply_markup else None
+        if message.edit_message_id is not None:  # the pressed message: shows the answer chosen, loses its keyboard
+            if message.text:
+                await self.bot.edit_message_text(message.text, chat_id=message.chat_id, message_id=message.edit_message_id,
+                                                 parse_mode=message.parse_mode, reply_markup=markup)
+            else:
+                await self.bot.edit_message_reply_markup(chat_id=message.chat_id, message_id=message.edit_message_id,
+                                                         reply_markup=markup)
+            return
+        if message.file is not None:
+            upload = InputFile(message.file.content, filename=message.file.name)
+            send = self.bot.send_photo if message.file.kind == "photo" else self.bot.send_document
+            await send(message.chat_id, upload, caption=message.text or None, parse_mode=message.parse_mode if message.text else None)
+            return
+        if message.menu is not None:
+            from .menu import menu  # the command tables, imported when a menu is sent
+
+            commands = [BotCommand(name, description) for name, description in menu(message.menu.get("role"), message.menu["lang"])]
+            await self.bot.set_my_commands(commands, scope=BotCommandScopeChat(message.chat_id))
+            return
         if message.photo:
             await self.bot.send_photo(message.chat_id, await self._fetched(message.photo), caption=message.text[:1024],
                                       parse_mode=message.parse_mode, reply_markup=markup)
@@ -131,9 +152,17 @@ class OutboxSender:
     async def deliver_once(self) -> int:
         """Claim one batch of due messages and deliver it; returns how many were claimed."""
         messages = await asyncio.to_thread(self._take)
-        if messages:
-            await asyncio.gather(*(self._deliver(m) for m in messages))
+        by_chat: dict[int | None, list[Outgoing]] = {}
+        for message in messages:  # claimed oldest first
+            by_chat.setdefault(message.chat_id, []).append(message)
+        if messages:  # chats in parallel, each chat's messages in the order they were queued
+            await asyncio.gather(*(self.deliver_in_order(queued) for queued in by_chat.values()))
         return len(messages)
+
+    async def deliver_in_order(self, messages: list[Outgoing]) -> None:
+        """Deliver messages this sender already holds (claimed under its `owner`), one after the other."""
+        for message in messages:
+            await self._deliver(message)
 
     async def run(self, stop: asyncio.Event, *, idle: float = IDLE_SECONDS, until_empty: bool = False) -> None:
         """Deliver until `stop` is set (or, with `until_empty`, until nothing is due)."""

@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import logging
 import secrets
-import threading
 import time
-from collections import deque
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Callable
 
-from store import (
-    Identity, StaleState, Store, get_identity, list_identities, load_conversation, mark_sent, mark_update_processed, save_conversation,
-    take_for_recipient,
-)
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
+from store import (
+    Identity, StaleState, Store, get_identity, list_identities, load_conversation, mark_sent, mark_update_processed, rate_check,
+    save_conversation, take_for_recipient,
+)
+from store.models import Decision
+
+from . import metrics
 from .config import DeskConfig, LimitsConfig
+from .logs import current_update
 from .conversation import Conversation
 from .flows import admin, agent, buyer, common, labels, seller, words
 from .flows.turn import Turn
@@ -50,34 +54,35 @@ STEPS = {"refund": buyer.STEPS, "claim": seller.STEPS, "review": agent.STEPS, "a
          "claim_review": seller.REVIEW_STEPS, "language": common.LANGUAGE_STEPS}
 OPEN_FLOWS = {"language"}  # flows a chat not linked yet may answer too
 STALE_RETRIES = 3
+GROUP_CHATS = ("group", "supergroup", "channel")
+
+# Runs in the handling transaction with its replies, before the commit (the inbox mark, the outbox).
+Finish = Callable[[Session, list[Reply]], None]
 
 
-class RateLimiter:
-    """At most `per_minute` updates a person in any 60 seconds; the first refused one gets a warning."""
+@dataclass
+class _Handled:
+    """What handling one update did, for its log line and the metrics."""
 
-    def __init__(self, per_minute: int):
-        self.per_minute = per_minute
-        self._seen: dict[int, deque[float]] = {}
-        self._warned: set[int] = set()
-        self._lock = threading.Lock()
+    kind: str
+    decisions: list[tuple[str, str, str, str]] = field(default_factory=list)  # id, kind, outcome, rule
+    reference: str | None = None
 
-    def check(self, user_id: int, now: float) -> str:
-        """'ok', 'warn' (refused, tell them once) or 'drop' (refused, stay quiet)."""
-        with self._lock:
-            seen = self._seen.setdefault(user_id, deque())
-            while seen and now - seen[0] >= 60:
-                seen.popleft()
-            if len(seen) < self.per_minute:
-                seen.append(now)
-                self._warned.discard(user_id)
-                return "ok"
-            if user_id in self._warned:
-                return "drop"
-            self._warned.add(user_id)
-            if len(self._seen) > 10_000:  # forget people who have gone quiet
-                for uid in [u for u, q in self._seen.items() if not q or now - q[-1] >= 60]:
-                    self._seen.pop(uid, None)
-            return "warn"
+
+@event.listens_for(Session, "after_flush")
+def _collect_decisions(session: Session, _context) -> None:
+    """Note the decisions a chat update writes (only in sessions that ask for it), for logs and metrics."""
+    into = session.info.get("refundbot_decisions")
+    if into is not None:
+        into.extend((d.id, d.kind, d.outcome, d.rule) for d in session.new if isinstance(d, Decision))
+
+
+def _kind_of(incoming: Incoming) -> str:
+    if incoming.button is not None:
+        return "button"
+    if incoming.photo is not None:
+        return "photo"
+    return "command" if (incoming.text or "").lstrip().startswith("/") else "text"
 
 
 class ChatService:
@@ -85,7 +90,7 @@ class ChatService:
 
     def __init__(self, store: Store, runtime, *, limits: LimitsConfig, channel: str = "telegram", desk: DeskConfig = DeskConfig(),
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-                 monotonic: Callable[[], float] = time.monotonic, labels: LabelProvider | None = None):
+                 wallclock: Callable[[], float] = time.time, labels: LabelProvider | None = None):
         self.store = store
         self.labels = labels or LocalPdfLabels()
         self.runtime = runtime
@@ -93,55 +98,103 @@ class ChatService:
         self.desk = desk
         self.channel = channel
         self.clock = clock
-        self._monotonic = monotonic
-        self.limiter = RateLimiter(limits.messages_per_minute)
+        self._wallclock = wallclock  # epoch seconds for the shared rate limit (hosts agree on it, unlike monotonic)
 
-    def handle(self, incoming: Incoming, *, identity: Identity | None = None) -> list[Reply]:
+    def handle(self, incoming: Incoming, *, identity: Identity | None = None, finish: Finish | None = None) -> list[Reply]:
         """Handle one update and return the replies; never raises for a person's input or a failing step.
 
         `identity` is for trusted transports (the terminal) that act for a known account;
-        otherwise the chat's linked identity is looked up.
+        otherwise the chat's linked identity is looked up. `finish(session, replies)` runs in the
+        handling transaction (the apology's own transaction when handling failed); only if even
+        that cannot be written does `handle` raise, and the update stays in the inbox.
         """
         lang = language_of(incoming.language)
-        verdict = self.limiter.check(incoming.user_id, self._monotonic())
-        if verdict != "ok":
-            # Strangers flooding a chat are told once; a trusted transport's person (the terminal) every time.
-            return [Reply(text(lang, "rate_limited"))] if verdict == "warn" or identity is not None else []
         notes = []
         if incoming.text and len(incoming.text) > self.limits.max_text_length:
             incoming = replace(incoming, text=incoming.text[: self.limits.max_text_length])
             notes.append(Reply(text(lang, "truncated", limit=self.limits.max_text_length)))
+        handled = _Handled(_kind_of(incoming))
+        token = current_update.set(incoming.update_id)
+        started = time.perf_counter()
+        try:
+            replies = self._handle(incoming, identity, lang, notes, finish, handled)
+        finally:
+            current_update.reset(token)
+        self._observe(incoming, handled, time.perf_counter() - started)
+        return replies
+
+    def _handle(self, incoming: Incoming, identity: Identity | None, lang: str, notes: list[Reply], finish: Finish | None,
+                handled: _Handled) -> list[Reply]:
         try:
             for _ in range(STALE_RETRIES):
+                handled.decisions.clear()
                 try:
-                    return notes + self._in_transaction(incoming, identity, lang)
+                    return self._in_transaction(incoming, identity, lang, notes, finish, handled)
                 except StaleState:
                     continue  # another worker moved this conversation on: read it again
             raise StaleState(f"the conversation of user {incoming.user_id} kept changing")
         except Exception:
-            reference = "E-" + secrets.token_hex(4).upper()
-            log.exception("update %s from user %s failed (reference %s)", incoming.update_id, incoming.user_id, reference)
-            return [Reply(text(lang, "error", reference=reference))]
+            handled.kind, handled.reference, handled.decisions = "failed", "E-" + secrets.token_hex(4).upper(), []
+            log.exception("update %s from user %s failed (reference %s)", incoming.update_id, incoming.user_id,
+                          handled.reference, extra={"reference": handled.reference})
+            replies = [Reply(text(lang, "error", reference=handled.reference))]
+            if finish is not None:
+                with self.store.write() as session:
+                    finish(session, replies)
+            return replies
 
-    def _in_transaction(self, incoming: Incoming, identity: Identity | None, lang: str) -> list[Reply]:
+    def _in_transaction(self, incoming: Incoming, identity: Identity | None, lang: str, notes: list[Reply],
+                        finish: Finish | None, handled: _Handled) -> list[Reply]:
         with self.store.write() as session:
             now = self.clock()  # decisions are stamped when made, not when the message was sent
-            if incoming.update_id is not None and not mark_update_processed(session, update_id=incoming.update_id, processed_at=now):
-                log.info("update %s was already handled; ignoring the redelivery", incoming.update_id)
-                return []
-            stored = load_conversation(session, telegram_user_id=incoming.user_id)
-            convo = Conversation(stored.state, stored.version)
-            lang = convo.prefs.get("lang") or lang  # a language chosen with /language beats Telegram's
-            who = identity or get_identity(session, telegram_user_id=incoming.user_id)
-            turn = Turn(self, session, incoming, who, convo, lang, now)
+            replies = self._replies(session, incoming, identity, lang, notes, now, handled)
+            if finish is not None:
+                finish(session, replies)
+            return replies
+
+    def _replies(self, session: Session, incoming: Incoming, identity: Identity | None, lang: str, notes: list[Reply],
+                 now: datetime, handled: _Handled) -> list[Reply]:
+        if incoming.update_id is not None and not mark_update_processed(session, update_id=incoming.update_id, processed_at=now):
+            log.info("update %s was already handled; ignoring the redelivery", incoming.update_id)
+            handled.kind = "duplicate"
+            return []
+        verdict = rate_check(session, telegram_user_id=incoming.user_id, now=self._wallclock(),
+                             per_minute=self.limits.messages_per_minute)
+        if verdict != "ok":
+            handled.kind = "rate_limited"
+            # Strangers flooding a chat are told once; a trusted transport's person (the terminal) every time.
+            return [Reply(text(lang, "rate_limited"))] if verdict == "warn" or identity is not None else []
+        stored = load_conversation(session, telegram_user_id=incoming.user_id)
+        convo = Conversation(stored.state, stored.version)
+        lang = convo.prefs.get("lang") or lang  # a language chosen with /language beats Telegram's
+        who = identity or get_identity(session, telegram_user_id=incoming.user_id)
+        turn = Turn(self, session, incoming, who, convo, lang, now)
+        session.info["refundbot_decisions"] = decisions = []
+        try:
             replies = self._dispatch(turn)
             if convo.changed:
                 save_conversation(session, telegram_user_id=incoming.user_id, state=convo.state,
                                   expected_version=stored.version, now=now)
-            return replies
+        finally:
+            del session.info["refundbot_decisions"]
+        handled.decisions = decisions
+        return notes + replies
+
+    def _observe(self, incoming: Incoming, handled: _Handled, seconds: float) -> None:
+        metrics.observe_update(handled.kind, seconds)
+        for _id, kind, outcome, rule in handled.decisions:
+            metrics.observe_decision(kind, outcome, rule)
+        decision_id = handled.decisions[-1][0] if handled.decisions else None
+        log.info("update %s handled (%s) in %.1f ms", incoming.update_id, handled.kind, seconds * 1000, extra={
+            "update_id": incoming.update_id, "kind": handled.kind, "decision_id": decision_id, "chat_id": incoming.chat_id,
+            "reference": handled.reference or decision_id, "seconds": round(seconds, 6)})
 
     def _dispatch(self, turn: Turn) -> list[Reply]:
         incoming = turn.incoming
+        if incoming.chat_type in GROUP_CHATS:
+            # Orders, refunds and claims are private: never answer them where others read along.
+            private = incoming.button is not None or (incoming.text or "").lstrip().startswith("/")
+            return [turn.reply("private_only")] if private else []
         if incoming.button is not None:
             return self._button(turn, incoming.button)
         if incoming.photo is not None:

@@ -25,8 +25,18 @@ MAX_CAPTION = 1024
 CONCURRENT_UPDATES = 8
 
 
-def incoming_of(update: Update) -> Incoming | None:
-    """The transport-neutral form of an update; None for updates with no person behind them (channel posts)."""
+def addressed_elsewhere(text: str | None, bot_username: str | None) -> bool:
+    """True for a command addressed to another bot (`/refunds@OtherBot`), which this bot must ignore."""
+    if not text or not text.startswith("/"):
+        return False
+    head = text[1:].split(None, 1)[0] if text[1:].strip() else ""
+    _, at, target = head.partition("@")
+    return bool(at) and (bot_username is None or target.casefold() != bot_username.lstrip("@").casefold())
+
+
+def incoming_of(update: Update, bot_username: str | None = None) -> Incoming | None:
+    """The transport-neutral form of an update; None for updates with no person behind them (channel posts)
+    and for commands addressed to another bot."""
     user = update.effective_user
     if user is None or user.is_bot:
         return None
@@ -42,6 +52,8 @@ def incoming_of(update: Update) -> Incoming | None:
         text = message.text or (message.caption if photo is None else None)
     if query is None and text is None and photo is None:
         return None  # stickers, joins, edits: nothing to answer
+    if addressed_elsewhere(text, bot_username):
+        return None
     return Incoming(
         user_id=user.id,
         text=text,
@@ -50,6 +62,7 @@ def incoming_of(update: Update) -> Incoming | None:
         language=user.language_code,
         update_id=update.update_id,
         chat_id=chat.id if chat is not None else user.id,
+        chat_type=chat.type if chat is not None else None,
     )
 
 
@@ -80,17 +93,27 @@ async def send_attachment(bot, chat_id: int, attachment: Attachment) -> None:
         await bot.send_document(chat_id, file)
 
 
-async def settle_keyboard(query) -> None:
-    """Edit the message whose button was pressed: the question shows the answer chosen and loses its keyboard,
-    so old keyboards don't pile up (an old or inaccessible message is left as it is)."""
+def settled(query) -> tuple[int, int, str] | None:
+    """How the message whose button was pressed should read now: (chat id, message id, its HTML text with the
+    answer chosen, or "" to only drop its keyboard); None for an old or inaccessible message."""
     message = query.message
     if not isinstance(message, Message):
-        return
+        return None
     rows = message.reply_markup.inline_keyboard if message.reply_markup else ()
     chosen = next((b.text for row in rows for b in row if b.callback_data == query.data), None)
     shown = message.text_html if message.text else ""
-    if chosen is not None:
+    if chosen is not None and shown:
         shown += f"\n\n› <b>{escape(chosen)}</b>"
+    return message.chat.id, message.message_id, shown
+
+
+async def settle_keyboard(query) -> None:
+    """Edit the message whose button was pressed: the question shows the answer chosen and loses its keyboard,
+    so old keyboards don't pile up (an old or inaccessible message is left as it is)."""
+    edit = settled(query)
+    if edit is None:
+        return
+    shown = edit[2]
     try:
         if shown:
             await query.edit_message_text(shown, parse_mode=ParseMode.HTML, reply_markup=None)
@@ -122,7 +145,7 @@ class TelegramBot:
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Handle one update end to end."""
-        incoming = incoming_of(update)
+        incoming = incoming_of(update, context.bot.username)
         if incoming is None:
             return
         if update.callback_query is not None:

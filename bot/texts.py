@@ -65,6 +65,7 @@ EN: dict[str, str] = {
     "already_decided": "That was already decided: decision {decision_id}. Send /decision {decision_id} to see it again.",
     "not_found": "I couldn't find {what} {id}.",
     "rate_limited": "You're sending messages faster than I can answer. Please wait a minute and try again.",
+    "private_only": "I only talk about orders, refunds and claims in a private chat. Please write to me privately.",
     "error": "Sorry, something went wrong on our side. Please try again; if it keeps happening, "
              "quote reference {reference}.",
     "not_allowed": "That command isn't available for your account. {help_hint}",

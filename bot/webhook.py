@@ -1,7 +1,10 @@
-"""Receiving Telegram updates by webhook, with the secret-token header checked in constant time.
+"""Receiving Telegram updates by webhook: the secret token is checked before the body is read, and an
+update is stored in the inbox, committed, before Telegram gets its 200.
 
 python-telegram-bot's own webhook server compares the secret with `!=` (and logs a wrong token),
-so refundbot runs this small tornado server instead and hands updates to the Application's queue.
+and reads the whole body before looking at it, so refundbot runs this small tornado server instead.
+A request without the right secret costs one header parse: it is answered 403 and its connection
+closed without reading a byte of the body.
 """
 from __future__ import annotations
 
@@ -12,20 +15,19 @@ import json
 import logging
 import signal
 from http import HTTPStatus
-from urllib.parse import urlparse
 
 import tornado.httpserver
 import tornado.netutil
 import tornado.web
-from telegram import Update
-from telegram.ext import Application
 
-from .config import TelegramConfig
+from .receiver import MAX_UPDATE_BYTES, NotAnUpdate, Receiver, parse_update
 
 log = logging.getLogger("refundbot.webhook")
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-MAX_BODY = 1024 * 1024  # Telegram updates are small; anything bigger is not from Telegram
+MAX_BODY = MAX_UPDATE_BYTES
+HEADER_TIMEOUT = 10.0  # seconds a client may take to send its headers
+BODY_TIMEOUT = 10.0  # and its body
 
 
 def secret_matches(given: str | None, secret: str) -> bool:
@@ -34,48 +36,72 @@ def secret_matches(given: str | None, secret: str) -> bool:
     return hmac.compare_digest(given_digest, hashlib.sha256(secret.encode()).digest()) and given is not None
 
 
+@tornado.web.stream_request_body
 class _UpdateHandler(tornado.web.RequestHandler):
-    def initialize(self, telegram_app: Application, secret: str) -> None:  # "application" is tornado's own
-        self.telegram_app = telegram_app
+    def initialize(self, receiver: Receiver, secret: str) -> None:
+        self.receiver = receiver
         self.secret = secret
+        self._chunks: list[bytes] = []
 
     def set_default_headers(self) -> None:
         self.set_header("Server", "refundbot")
 
-    async def post(self) -> None:
+    def prepare(self) -> None:
+        # Runs once the headers are in, before any of the body is read.
+        if self.request.method != "POST":
+            raise tornado.web.HTTPError(HTTPStatus.METHOD_NOT_ALLOWED)
         if not secret_matches(self.request.headers.get(SECRET_HEADER), self.secret):
-            log.warning("webhook request from %s without the right secret token", self.request.remote_ip)
-            raise tornado.web.HTTPError(HTTPStatus.FORBIDDEN)
+            raise tornado.web.HTTPError(HTTPStatus.FORBIDDEN)  # answered, and the unread body dropped with the connection
         if not self.request.headers.get("Content-Type", "").startswith("application/json"):
             raise tornado.web.HTTPError(HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
+        length = self.request.headers.get("Content-Length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+            raise tornado.web.HTTPError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+        self.request.connection.set_max_body_size(MAX_BODY)
+
+    def data_received(self, chunk: bytes) -> None:
+        self._chunks.append(chunk)
+
+    def log_exception(self, typ, value, tb) -> None:
+        if isinstance(value, tornado.web.HTTPError):
+            if value.status_code == HTTPStatus.FORBIDDEN:
+                log.warning("webhook request from %s without the right secret token", self.request.remote_ip)
+            return
+        super().log_exception(typ, value, tb)
+
+    async def post(self) -> None:
+        body = b"".join(self._chunks)
         try:
-            data = json.loads(self.request.body)
-            if not isinstance(data, dict):
-                raise ValueError("the body is not a JSON object")
-            update = Update.de_json(data, self.telegram_app.bot)
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            _data, update = parse_update(body)
+        except NotAnUpdate as exc:
             log.warning("webhook request with a body that is not an update: %s", exc)
             raise tornado.web.HTTPError(HTTPStatus.BAD_REQUEST) from None
-        if update is None:
-            raise tornado.web.HTTPError(HTTPStatus.BAD_REQUEST)
-        await self.telegram_app.update_queue.put(update)
+        try:
+            await self.receiver.accept([(update, body.decode("utf-8", "replace"))])
+        except Exception:
+            # Not stored, so not acknowledged: Telegram sends it again.
+            log.exception("could not store update %s; Telegram will send it again", update.update_id)
+            raise tornado.web.HTTPError(HTTPStatus.SERVICE_UNAVAILABLE) from None
         self.set_status(HTTPStatus.OK)
-
-    def get(self) -> None:
-        raise tornado.web.HTTPError(HTTPStatus.METHOD_NOT_ALLOWED)
+        if update.callback_query is not None:
+            # Stop the button's spinner in the webhook answer itself: no extra round trip to the Bot API.
+            self.set_header("Content-Type", "application/json")
+            self.finish(json.dumps({"method": "answerCallbackQuery", "callback_query_id": update.callback_query.id}))
 
 
 class WebhookServer:
-    """An HTTP server on `listen:port` that accepts Telegram updates at `path`."""
+    """An HTTP server on `listen:port` that stores Telegram updates posted to `path` in the inbox."""
 
-    def __init__(self, application: Application, *, secret: str, listen: str, port: int, path: str = "/telegram"):
-        self.listen, self.port, self.path = listen, port, path
-        app = tornado.web.Application([(path, _UpdateHandler, {"telegram_app": application, "secret": secret})])
-        self._server = tornado.httpserver.HTTPServer(app, max_body_size=MAX_BODY)
+    def __init__(self, receiver: Receiver, *, secret: str, listen: str, port: int, path: str = "/telegram",
+                 reuse_port: bool = False):
+        self.listen, self.port, self.path, self.reuse_port = listen, port, path, reuse_port
+        app = tornado.web.Application([(path, _UpdateHandler, {"receiver": receiver, "secret": secret})])
+        self._server = tornado.httpserver.HTTPServer(app, max_body_size=MAX_BODY, idle_connection_timeout=HEADER_TIMEOUT,
+                                                     body_timeout=BODY_TIMEOUT, max_header_size=16 * 1024)
 
     def start(self) -> int:
         """Start listening; returns the port (useful with port 0)."""
-        sockets = tornado.netutil.bind_sockets(self.port, address=self.listen)
+        sockets = tornado.netutil.bind_sockets(self.port, address=self.listen, reuse_port=self.reuse_port)
         self._server.add_sockets(sockets)
         self.port = sockets[0].getsockname()[1]
         log.info("webhook server listening on %s:%s%s", self.listen, self.port, self.path)
@@ -87,27 +113,8 @@ class WebhookServer:
         await self._server.close_all_connections()
 
 
-async def serve_webhook(application: Application, telegram: TelegramConfig) -> None:
-    """Register the webhook with Telegram (with its secret token) and serve updates until SIGINT/SIGTERM."""
-    path = urlparse(telegram.webhook_url).path or "/telegram"
-    server = WebhookServer(application, secret=telegram.webhook_secret, listen=telegram.webhook_listen,
-                           port=telegram.webhook_port, path=path)
-    stop = asyncio.Event()
+def stop_on_signals(stop: asyncio.Event) -> None:
+    """Set `stop` on SIGINT and SIGTERM."""
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    await application.initialize()
-    if application.post_init:  # run_polling calls these hooks itself; here we must (the outbox sender starts there)
-        await application.post_init(application)
-    await application.start()
-    try:
-        server.start()
-        await application.bot.set_webhook(url=telegram.webhook_url, secret_token=telegram.webhook_secret,
-                                          allowed_updates=["message", "callback_query"])
-        await stop.wait()
-    finally:
-        await server.stop()
-        await application.stop()
-        if application.post_stop:
-            await application.post_stop(application)
-        await application.shutdown()

@@ -13,6 +13,7 @@ from .db import Store, open_store, sqlite_path
 from .decisions import DecisionRecord, get_decision, iter_decisions, list_decisions, log_decision
 from .errors import AlreadyExists, ClaimExists, ImportFailed, NotFound, RefundRequestExists, StaleState, StoreError
 from .facts import all_tier_facts_for, claim_facts_for, refund_facts_for, tier_facts_for
+from .inbox import InboxStats, TakenUpdate, finish_update, inbox_stats, prune_inbox, store_update, take_update
 from .importer import ImportReport, import_paths, import_records
 from .labels import ReturnLabelView, buyer_return_label, buyer_return_labels
 from .listings import (
@@ -20,8 +21,10 @@ from .listings import (
     seller_claim, seller_claims, seller_refund, seller_refunds,
 )
 from .metrics import TIER_FACT_FIELDS, all_tier_facts, tier_facts
+from .ratelimit import prune_rate_limits, rate_check
 from .outbox import (
-    Outgoing, enqueue, mark_failed, mark_sent, mark_undeliverable, outbox_counts, take_due, take_for_recipient,
+    Outgoing, OutgoingFile, enqueue, mark_failed, mark_sent, mark_undeliverable, outbox_counts, prune_outbox, take_by_id, take_due,
+    take_for_recipient,
 )
 from .weekly import WeekCounts, week_bounds, weekly_tier_counts
 from .requests import (
@@ -37,8 +40,10 @@ __all__ = [
     "mark_update_processed", "open_store", "prune_processed_updates", "reassess_claim", "record_refund_request",
     "record_return_delivery", "redeem_invite", "save_conversation", "seller_claim", "seller_claims",
     "seller_refund", "seller_refunds", "sqlite_path", "tier_facts",
+    "InboxStats", "TakenUpdate", "finish_update", "inbox_stats", "prune_inbox", "store_update", "take_update",
+    "prune_rate_limits", "rate_check", "prune_outbox", "take_by_id",
     "chats_of", "CaseClosed", "CaseDecided", "CaseDetail", "CaseExists", "CaseView", "PastReturn", "case_detail", "cases_for",
     "count_open_cases", "decide_case", "get_case", "list_cases", "open_case", "seller_reviews",
-    "Outgoing", "enqueue", "mark_failed", "mark_sent", "mark_undeliverable", "outbox_counts", "take_due", "take_for_recipient",
+    "Outgoing", "OutgoingFile", "enqueue", "mark_failed", "mark_sent", "mark_undeliverable", "outbox_counts", "take_due", "take_for_recipient",
     "WeekCounts", "week_bounds", "weekly_tier_counts",
 ]

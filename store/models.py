@@ -6,7 +6,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, MetaData, String, Text, UniqueConstraint, false, text
+from sqlalchemy import (
+    BigInteger, CheckConstraint, Double, ForeignKey, Index, LargeBinary, MetaData, String, Text, UniqueConstraint, false, text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from .types import JSONType, Money, UTCDateTime
@@ -341,9 +343,42 @@ class ProcessedUpdate(Base):
     """A Telegram update already handled, so a redelivered update is handled once."""
 
     __tablename__ = "processed_updates"
+    __table_args__ = (Index("ix_processed_updates_processed_at", "processed_at"),)  # pruning by age
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     processed_at: Mapped[datetime]
+
+
+class InboxUpdate(Base):
+    """A Telegram update stored before it was acknowledged; a worker takes it (a lease) and handles it once."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        CheckConstraint("attempts >= 0", name="attempts_non_negative"),
+        # The pending rows only: what workers scan, in chat and update order.
+        Index("ix_inbox_pending", "chat_id", "update_id", postgresql_where=text("processed_at IS NULL"),
+              sqlite_where=text("processed_at IS NULL")),
+        Index("ix_inbox_processed_at", "processed_at"),
+    )
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    body: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime]
+    taken_by: Mapped[str | None] = mapped_column(String(128))
+    taken_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    processed_at: Mapped[datetime | None]
+
+
+class RateLimit(Base):
+    """A person's message budget as a GCRA theoretical arrival time (epoch seconds), shared by every worker."""
+
+    __tablename__ = "rate_limits"
+
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    tat: Mapped[float] = mapped_column(Double)
+    refused: Mapped[int]
 
 
 class Case(Base):
@@ -375,6 +410,9 @@ class Case(Base):
     review_decision_id: Mapped[str | None] = mapped_column(ForeignKey("decisions.id"))
 
 
+OUTBOX_FILE_KINDS = ("document", "photo")
+
+
 class OutboxMessage(Base):
     """A message to send to a person, written in the transaction of what it reports. `dedupe_key` is
     unique, so the same notification is never queued twice; a sender claims rows with a lease."""
@@ -385,6 +423,9 @@ class OutboxMessage(Base):
         CheckConstraint("attempts >= 0", name="attempts_non_negative"),
         CheckConstraint("chat_id IS NOT NULL OR recipient IS NOT NULL", name="addressed"),
         CheckConstraint("(status = 'sent') = (sent_at IS NOT NULL)", name="sent_has_time"),
+        CheckConstraint("(file_content IS NULL) = (file_name IS NULL) AND (file_content IS NULL) = (file_kind IS NULL)",
+                        name="file_whole"),
+        one_of("file_kind", OUTBOX_FILE_KINDS, nullable=True),
         Index(None, "status", "next_attempt_at"),
         Index(None, "recipient", "status"),
     )
@@ -398,6 +439,13 @@ class OutboxMessage(Base):
     reply_markup: Mapped[dict[str, Any] | None]
     photo: Mapped[str | None] = mapped_column(String(256))  # a Telegram file_id or URL
     document: Mapped[str | None] = mapped_column(String(256))
+    # A reply as the chat would send it (migration 0006_replies): an edit of the message whose button was pressed,
+    # a file sent with the reply (a label PDF, a chart PNG), or the chat's command menu (role and language).
+    edit_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    file_name: Mapped[str | None] = mapped_column(String(200))
+    file_kind: Mapped[str | None] = mapped_column(String(16))
+    file_content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    menu: Mapped[dict[str, Any] | None]
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
     next_attempt_at: Mapped[datetime]

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Mapping
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -54,27 +54,46 @@ class Outgoing:
     document: str | None
     attempts: int
     lease_owner: str
+    edit_message_id: int | None = None  # edit this message of the chat (its text, or only its keyboard when text is empty)
+    file: "OutgoingFile | None" = None
+    menu: Mapping[str, Any] | None = None  # {"role": ..., "lang": ...}: set the chat's command menu
+
+
+@dataclass(frozen=True)
+class OutgoingFile:
+    """A file sent as its own message: a document (a label PDF) or a photo (a chart PNG)."""
+
+    name: str
+    kind: str
+    content: bytes
 
 
 def enqueue(session: Session, *, chat_id: int | None, text: str, dedupe_key: str, now: datetime,
             recipient: str | None = None, parse_mode: str | None = None, reply_markup: Mapping[str, Any] | None = None,
-            photo: str | None = None, document: str | None = None, not_before: datetime | None = None) -> str:
+            photo: str | None = None, document: str | None = None, not_before: datetime | None = None,
+            edit_message_id: int | None = None, file: OutgoingFile | None = None, menu: Mapping[str, Any] | None = None) -> str:
     """Queue a message in the caller's transaction; the same `dedupe_key` again returns the first message's id.
 
     `chat_id` is the Telegram chat; `recipient` names the account ("buyer:B1") so the terminal can
     show it too (a message with no chat is only shown there). `not_before` delays delivery.
+    Instead of a new text the message may be an edit of the chat's message `edit_message_id`, a
+    `file`, or the chat's command `menu`; each is one Bot API call, delivered like any message.
     """
     if chat_id is None and recipient is None:
         raise StoreError("an outbox message needs a chat id or a recipient")
     if not dedupe_key or len(dedupe_key) > MAX_DEDUPE_KEY:
         raise StoreError(f"an outbox dedupe key must have 1 to {MAX_DEDUPE_KEY} characters, got {len(dedupe_key or '')}")
-    if not text:
-        raise StoreError("an outbox message needs a text")
+    if not text and edit_message_id is None and file is None and menu is None:
+        raise StoreError("an outbox message needs a text, an edit, a file or a menu")
+    if file is not None and file.kind not in ("document", "photo"):
+        raise StoreError(f"an outbox file is a document or a photo, not {file.kind!r}")
     now = aware(now, "now")
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = insert(OutboxMessage).values(
         id=new_id("M"), dedupe_key=dedupe_key, chat_id=chat_id, recipient=recipient, text=text, parse_mode=parse_mode,
         reply_markup=dict(reply_markup) if reply_markup is not None else None, photo=photo, document=document,
+        edit_message_id=edit_message_id, file_name=file.name if file else None, file_kind=file.kind if file else None,
+        file_content=file.content if file else None, menu=dict(menu) if menu is not None else None,
         status="pending", created_at=now, next_attempt_at=aware(not_before, "not_before") if not_before else now, attempts=0,
     ).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxMessage.id)
     inserted = session.execute(statement).scalar()
@@ -84,8 +103,10 @@ def enqueue(session: Session, *, chat_id: int | None, text: str, dedupe_key: str
 
 
 def _outgoing(row: OutboxMessage, owner: str) -> Outgoing:
+    file = OutgoingFile(row.file_name, row.file_kind, row.file_content) if row.file_content is not None else None
     return Outgoing(row.id, row.chat_id, row.recipient, row.text, row.parse_mode, row.reply_markup, row.photo, row.document,
-                    row.attempts + 1, owner)  # the claim counted this attempt
+                    row.attempts + 1, owner,  # the claim counted this attempt
+                    edit_message_id=row.edit_message_id, file=file, menu=row.menu)
 
 
 def _claim(session: Session, condition, *, owner: str, now: datetime, lease: timedelta, limit: int) -> list[Outgoing]:
@@ -169,3 +190,20 @@ def outbox_counts(session: Session) -> dict[str, int]:
     """How many messages are pending, sent and undeliverable."""
     rows = session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
     return {status: count for status, count in rows}
+
+
+def prune_outbox(session: Session, *, before: datetime) -> int:
+    """Delete messages sent (or given up on) that were queued before `before`; pending ones stay. Returns how many."""
+    return session.execute(
+        delete(OutboxMessage).where(OutboxMessage.status.in_(("sent", "undeliverable")),
+                                    OutboxMessage.created_at < aware(before, "before"))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+def take_by_id(session: Session, *, message_ids: list[str], owner: str, now: datetime, lease: timedelta = LEASE) -> list[Outgoing]:
+    """Claim the given pending messages for `owner`, oldest first; in the transaction that queued them, the
+    process that wrote them can send them right after the commit, with no claim transaction of its own."""
+    if not message_ids:
+        return []
+    return _claim(session, OutboxMessage.id.in_(message_ids), owner=owner, now=now, lease=lease, limit=len(message_ids))

@@ -124,29 +124,29 @@ def run_invite(args: argparse.Namespace) -> int:
 
 
 def run_bot(args: argparse.Namespace) -> int:
-    """Run the Telegram bot until interrupted."""
-    from bot.telegram_app import build_application
+    """Run the Telegram bot until interrupted: receive into the inbox, handle with the workers, send the replies."""
+    from bot.logs import configure_logging
+    from bot.node import Node, TelegramUnreachable
 
     config = config_of(args)
     try:
         telegram = config.require_telegram(mode=args.mode)
     except ConfigError as exc:
         raise CliError("refusing to start:\n" + "\n".join(exc.errors)) from None
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per poll otherwise
-    store = open_store_at(config.database_url)
+    configure_logging(config.observability.log_format)
+    # Worker threads, the webhook's writer, and the sender's claims and marks each hold a connection at times.
+    store = open_store_at(config.database_url, connections=config.workers.threads + 8)
     runtime = _runtime(config.policy_path)
     try:
         runtime.install_sighup()
-        service = ChatService(store, runtime, limits=config.limits, channel="telegram", desk=config.desk)
-        application, bot = build_application(telegram, service)
-        runtime.add_listener(bot.on_reload)
-        if telegram.mode == "webhook":
-            from bot.webhook import serve_webhook
 
-            asyncio.run(serve_webhook(application, telegram))
-        else:
-            application.run_polling(allowed_updates=["message", "callback_query"])
+        async def serve() -> None:
+            await Node(config, telegram, store, runtime).run()
+
+        try:
+            asyncio.run(serve())
+        except TelegramUnreachable as exc:
+            raise CliError(str(exc)) from None
         return 0
     finally:
         runtime.stop()

@@ -48,12 +48,12 @@ def load_compiled(path: str) -> CompiledPolicy:
         raise CliError(f"the policy {path} could not be compiled: {exc}") from None
 
 
-def open_store_at(url: str, *, create_folder: bool = False) -> Store:
+def open_store_at(url: str, *, create_folder: bool = False, connections: int | None = None) -> Store:
     """The store at `url`, migrated; CliError if it can't be opened (or its SQLite folder is missing, unless `create_folder`)."""
     from store import StoreError, open_store
 
     try:
-        return open_store(url, create_folder=create_folder)
+        return open_store(url, create_folder=create_folder, connections=connections)
     except StoreError as exc:
         raise CliError(str(exc)) from None
 

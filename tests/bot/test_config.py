@@ -89,3 +89,15 @@ def test_polling_can_be_forced_over_a_webhook_config(tmp_path):
 def test_placeholder_detection():
     assert is_placeholder(None) and is_placeholder(" PLACEHOLDER ") and is_placeholder("<token>")
     assert not is_placeholder(TOKEN) and not is_placeholder("Zx9-Kq_2mN8pL4vR7tW1")
+
+
+def test_workers_and_observability_from_the_file_and_the_environment(tmp_path):
+    path = write(tmp_path, "workers:\n  threads: 2\n  lease_seconds: 10\nobservability:\n  metrics_port: 9101\n")
+    config = load_config(path, env={"REFUNDBOT_WORKER_THREADS": "8", "REFUNDBOT_LOG_FORMAT": "json",
+                                    "REFUNDBOT_RETENTION_HOURS": "72"})
+    assert (config.workers.threads, config.workers.lease_seconds, config.workers.retention_hours) == (8, 10, 72)
+    assert (config.observability.metrics_port, config.observability.log_format) == (9101, "json")
+    with pytest.raises(ConfigError, match="retention_hours"):
+        load_config(write(tmp_path, "workers:\n  retention_hours: 12\n"), env={})  # shorter than Telegram's redelivery
+    with pytest.raises(ConfigError, match="log_format"):
+        load_config(path, env={"REFUNDBOT_LOG_FORMAT": "xml"})

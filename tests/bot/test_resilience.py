@@ -14,7 +14,7 @@ from .conftest import NOW, Chat
 def test_too_many_messages_are_refused_once_then_dropped(marketplace, runtime):
     clock = [0.0]
     service = ChatService(marketplace, runtime, limits=LimitsConfig(messages_per_minute=3, max_text_length=100),
-                          clock=lambda: NOW, monotonic=lambda: clock[0])
+                          clock=lambda: NOW, wallclock=lambda: clock[0])
     chat = Chat(service, 4242)
     for _ in range(3):
         assert chat.say("/help")

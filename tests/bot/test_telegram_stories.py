@@ -246,3 +246,29 @@ async def test_the_command_menu_follows_the_role_and_the_language(live_marketpla
         assert commands["tier"] == "Tu nivel de recompensas, con un gráfico"
     finally:
         await app.shutdown()
+async def test_private_data_is_only_answered_in_a_private_chat(telegram):
+    app, request = telegram
+    group = -100_777
+    before = len(request.calls_to("sendMessage"))
+    await process_updates(app, command_update(60_001, 101, "refund", bot=app.bot, chat_id=group))
+    await process_updates(app, message_update(60_002, 101, "I want to return my sleeping bag", bot=app.bot, chat_id=group))
+    await process_updates(app, callback_update(60_003, 101, "x:1", bot=app.bot, chat_id=group))
+    sent = request.calls_to("sendMessage")[before:]
+    assert [c.chat_id for c in sent] == [group, group]  # the command and the button; the chatter in the group is not answered
+    assert all(c.text == "I only talk about orders, refunds and claims in a private chat. Please write to me privately." for c in sent)
+    with telegram_store(app).read() as session:
+        assert session.scalar(select(func.count()).select_from(Refund)) == 1  # only the fixture's refund
+
+
+async def test_commands_addressed_to_another_bot_are_ignored(telegram):
+    app, request = telegram
+    before = len(request.calls_to("sendMessage"))
+    await process_updates(app, command_update(60_010, 101, "status@OtherBot", bot=app.bot))
+    assert request.calls_to("sendMessage")[before:] == []
+    await process_updates(app, command_update(60_011, 101, "status@Test_Bot", bot=app.bot))  # ours (test_bot), in any case
+    [answer] = request.calls_to("sendMessage")[before:]
+    assert answer.text.startswith("You haven't asked for any refunds yet.")
+
+
+def telegram_store(app):
+    return app.handlers[0][0].callback.__self__.service.store

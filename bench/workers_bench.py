@@ -1,0 +1,185 @@
+"""Worker benchmark: updates/s and update latency (webhook POST in -> sendMessage out) through real
+`refundbot run` processes (webhook mode, sharing one port), with 1, 2 and 4 processes, on SQLite and
+PostgreSQL, against a fake Bot API on loopback.
+
+Each of `--chats` sellers talks in a closed loop: send an update (alternately /tier, a decision with
+SQL aggregates, and /help), wait for the reply, send the next; two untimed exchanges a chat warm up. Configurations are interleaved over
+`--repeats` rounds; the table shows the median updates/s (and the min) and the median p50/p99.
+
+    python bench/workers_bench.py --updates 300 --chats 16 --repeats 2
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.store_bench import percentile, postgres_database  # noqa: E402
+from policy import DEFAULT_POLICY_PATH  # noqa: E402
+from store import import_records, link_identity, open_store  # noqa: E402
+from tests.bot.conftest import marketplace_records  # noqa: E402
+from tests.bot.fake_bot_api import FakeBotApi  # noqa: E402
+
+TOKEN = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+SECRET = "bench-secret-0123456789abcdef"
+FIRST_CHAT = 10_000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prepare(url: str, chats: int) -> None:
+    """The marketplace and one linked seller per chat."""
+    store = open_store(url)
+    try:
+        now = datetime.now(timezone.utc)
+        with store.write() as session:
+            import_records(session, records=marketplace_records(now), source="bench")
+            for i in range(chats):
+                link_identity(session, telegram_user_id=FIRST_CHAT + i, role="seller", account_id=("S1", "S2")[i % 2], linked_at=now)
+    finally:
+        store.close()
+
+
+def start_fleet(config: Path, processes: int, logs: Path) -> list[subprocess.Popen]:
+    procs = []
+    for i in range(processes):
+        log = open(logs / f"node{i}.log", "w")
+        procs.append(subprocess.Popen([sys.executable, "-m", "bot.cli", "--config", str(config), "run"], stdout=log, stderr=log,
+                                      env={**os.environ, "PYTHONUNBUFFERED": "1"}))
+    deadline = time.monotonic() + 60
+    while sum("webhook server listening" in (logs / f"node{i}.log").read_text() for i in range(processes)) < processes:
+        if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
+            raise RuntimeError("the bot processes did not start: " + (logs / "node0.log").read_text()[-2000:])
+        time.sleep(0.1)
+    return procs
+
+
+def stop_fleet(procs: list[subprocess.Popen]) -> None:
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        try:
+            p.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
+async def chat_loop(client: httpx.AsyncClient, api: FakeBotApi, chat: int, count: int, first_id: int, latencies: list[float],
+                    acks: list[float]) -> None:
+    for n in range(count):
+        update = {"update_id": first_id + n, "message": {
+            "message_id": first_id + n, "date": int(time.time()), "chat": {"id": chat, "type": "private"},
+            "from": {"id": chat, "is_bot": False, "first_name": "S", "language_code": "en"},
+            "text": "/tier" if n % 2 == 0 else "/help"}}
+        before = sum(1 for s in api.sent if s.chat_id == chat)
+        sent_at = time.perf_counter()
+        response = await client.post("/telegram", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+        response.raise_for_status()
+        acks.append(time.perf_counter() - sent_at)
+        while True:
+            replies = [s for s in api.sent if s.chat_id == chat]
+            if len(replies) > before:
+                latencies.append(replies[before].at - sent_at)
+                break
+            await asyncio.sleep(0.001)
+
+
+async def drive(port: int, api: FakeBotApi, chats: int, updates: int) -> tuple[float, list[float], list[float]]:
+    latencies: list[float] = []
+    acks: list[float] = []
+    each = max(1, updates // chats)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30,
+                                 limits=httpx.Limits(max_connections=chats)) as client:
+        # Warm-up, not timed: each chat's first exchange opens connections and fills the caches.
+        await asyncio.gather(*(chat_loop(client, api, FIRST_CHAT + i, 2, (i + 1) * 1_000_000 + 900_000, [], [])
+                               for i in range(chats)))
+        started = time.perf_counter()
+        await asyncio.gather(*(chat_loop(client, api, FIRST_CHAT + i, each, (i + 1) * 1_000_000, latencies, acks)
+                               for i in range(chats)))
+        elapsed = time.perf_counter() - started
+    return len(latencies) / elapsed, latencies, acks
+
+
+def one_run(backend: str, url_of, processes: int, args) -> dict:
+    with url_of() as url, FakeBotApi() as api, tempfile.TemporaryDirectory() as tmp:
+        prepare(url, args.chats)
+        port = free_port()
+        config = Path(tmp) / "config.yaml"
+        config.write_text(
+            f"mode: production\npolicy: {DEFAULT_POLICY_PATH}\ndatabase:\n  url: {url}\n"
+            f"telegram:\n  token: '{TOKEN}'\n  base_url: {api.base_url}\n  mode: webhook\n"
+            f"  webhook:\n    listen: 127.0.0.1\n    port: {port}\n    url: https://bot.example/telegram\n    secret_token: {SECRET}\n"
+            f"workers:\n  threads: {args.threads}\n  send_per_second: 100000\nlimits:\n  messages_per_minute: 10000\n")
+        procs = start_fleet(config, processes, Path(tmp))
+        try:
+            rate, latencies, acks = asyncio.run(drive(port, api, args.chats, args.updates))
+        finally:
+            stop_fleet(procs)
+            if args.logs:
+                for log in Path(tmp).glob("node*.log"):
+                    (Path(args.logs) / f"{backend}-{processes}-{log.name}").write_text(log.read_text())
+    return {"rate": rate, "p50": percentile(latencies, 50) * 1000, "p99": percentile(latencies, 99) * 1000,
+            "ack_p50": percentile(acks, 50) * 1000, "ack_p99": percentile(acks, 99) * 1000}
+
+
+class SqliteUrl:
+    def __enter__(self):
+        self._dir = tempfile.TemporaryDirectory()
+        return f"sqlite:///{self._dir.name}/bench.sqlite3"
+
+    def __exit__(self, *exc):
+        self._dir.cleanup()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--updates", type=int, default=300, help="updates per run")
+    parser.add_argument("--chats", type=int, default=16, help="concurrent chats")
+    parser.add_argument("--threads", type=int, default=4, help="worker threads per process")
+    parser.add_argument("--processes", default="1,2,4")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--logs", metavar="DIR", help="keep the bot processes' logs here")
+    parser.add_argument("--pg-url", default=os.environ.get("REFUNDBOT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"))
+    args = parser.parse_args()
+    backends = {"sqlite": SqliteUrl, "postgresql": lambda: postgres_database(args.pg_url)}
+    configs = [(b, int(n)) for b in args.backends.split(",") for n in args.processes.split(",")]
+    results: dict[tuple[str, int], list[dict]] = {c: [] for c in configs}
+    for round_ in range(args.repeats):
+        for backend, processes in configs:  # interleaved: each round runs every configuration once
+            figures = one_run(backend, backends[backend], processes, args)
+            results[(backend, processes)].append(figures)
+            print(f"  round {round_ + 1}: {backend:10} {processes} process(es): {figures['rate']:6.1f} updates/s, "
+                  f"p50 {figures['p50']:6.1f} ms, p99 {figures['p99']:7.1f} ms (the 200 alone: p50 {figures['ack_p50']:.1f} ms, "
+                  f"p99 {figures['ack_p99']:.1f} ms)", flush=True)
+    print(f"\n{args.updates} updates from {args.chats} chats in a closed loop, {args.threads} worker threads a process, "
+          f"median of {args.repeats} (min)")
+    print(f"{'backend':10} {'processes':>9} {'updates/s':>16} {'p50 ms':>8} {'p99 ms':>8} {'vs 1 process':>13}")
+    for backend, processes in configs:
+        runs = results[(backend, processes)]
+        rate = statistics.median(r["rate"] for r in runs)
+        one = statistics.median(r["rate"] for r in results[(backend, 1)]) if (backend, 1) in results else rate
+        print(f"{backend:10} {processes:9} {rate:9.1f} ({min(r['rate'] for r in runs):5.1f}) "
+              f"{statistics.median(r['p50'] for r in runs):8.1f} {statistics.median(r['p99'] for r in runs):8.1f} "
+              f"{rate / one:12.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""Replies through the outbox: written in the transaction that handled the update, sent after the commit,
+so a crash between deciding and replying still delivers the reply, once.
+
+The handling transaction also claims the replies for this process's sender (a lease, as any sender
+takes), so the sender can send them the moment the transaction commits, without a claim
+transaction of its own; if the process dies first, the lease runs out and any sender delivers them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+from sqlalchemy.orm import Session
+
+from store import Outgoing, OutgoingFile, enqueue, take_by_id
+
+from .markup import escape
+from .messages import Reply
+from .telegram_app import keyboard
+
+HTML = "HTML"  # replies are Telegram HTML (bot.markup)
+
+
+@dataclass(frozen=True)
+class Queued:
+    """An update's replies as queued and claimed in its handling transaction."""
+
+    chat_id: int
+    messages: tuple[Outgoing, ...]
+
+
+class OutboxDelivery:
+    """Queues each reply of an update as an outbox message (keyed by the update, so never twice), claimed for `owner`."""
+
+    def __init__(self, send: Callable[[Queued], None], *, owner: str, lease: timedelta,
+                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+        self.send, self.owner, self.lease, self.clock = send, owner, lease, clock
+
+    def enqueue(self, session: Session, *, update_id: int, chat_id: int, replies: list[Reply],
+                edit: tuple[int, int, str] | None = None) -> Queued:
+        """Queue the replies in the handling transaction, in order, and claim them for this process's sender.
+
+        Everything the chat adapter would send goes this way, one outbox message per Bot API call: first
+        `edit` (chat, message id, its new HTML text or "" for only dropping its keyboard) of the message
+        whose button was pressed, then each reply's text (HTML, its buttons, or a photo shown again),
+        its file (a label PDF, a chart PNG) and the chat's command menu when the reply sets one."""
+        now = self.clock()
+        ids: list[str] = []
+
+        def queue(key: str, **message) -> None:
+            # A microsecond apart: senders take messages by next_attempt_at, so an update's messages keep their order.
+            ids.append(enqueue(session, chat_id=message.pop("chat", chat_id), dedupe_key=f"update:{update_id}:{key}", now=now,
+                               not_before=now + timedelta(microseconds=len(ids)), **message))
+
+        if edit is not None:
+            edit_chat, message_id, shown = edit
+            queue("edit", chat=edit_chat, text=shown, parse_mode=HTML if shown else None, edit_message_id=message_id)
+        for i, reply in enumerate(replies):
+            markup = keyboard(reply)
+            if reply.text or reply.photo:
+                queue(str(i), text=reply.text, parse_mode=HTML, reply_markup=markup.to_dict() if markup else None,
+                      photo=reply.photo)
+            if reply.attachment is not None:
+                attachment = reply.attachment
+                queue(f"{i}:file", text="", file=OutgoingFile(attachment.filename, attachment.kind, attachment.content))
+            if reply.menu is not None:
+                role, lang = reply.menu
+                queue(f"{i}:menu", text="", menu={"role": role, "lang": lang})
+        return Queued(chat_id, tuple(take_by_id(session, message_ids=ids, owner=self.owner, now=now, lease=self.lease)))
+
+    def committed(self, queued: Queued) -> None:
+        """The transaction committed: hand the claimed messages to the sender."""
+        if queued.messages:
+            self.send(queued)
+
+    def notify(self, session: Session, *, chat_ids: list[int], text: str, key: str) -> None:
+        """Queue one text to several chats (admin notices), once per `key`; any sender delivers it."""
+        now = self.clock()
+        for chat_id in chat_ids:
+            enqueue(session, chat_id=chat_id, text=str(escape(text)), parse_mode=HTML, dedupe_key=f"{key}:{chat_id}", now=now)

@@ -1,0 +1,86 @@
+"""Receiving updates durably: a Telegram update is stored in the inbox, committed, before anyone acknowledges it."""
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from telegram import Update
+
+from store import Store, store_update
+
+MAX_UPDATE_BYTES = 256 * 1024  # a message and the one it replies to are a few 4096-character texts; more is not Telegram
+
+
+class NotAnUpdate(ValueError):
+    """The body is not a Telegram update."""
+
+
+def parse_update(raw: bytes | str) -> tuple[dict[str, Any], Update]:
+    """The JSON object and the parsed Update; NotAnUpdate for anything else."""
+    try:
+        data = json.loads(raw)
+        if not isinstance(data, dict):
+            raise ValueError("the body is not a JSON object")
+        update = Update.de_json(data, None)
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+        raise NotAnUpdate(str(exc)) from None
+    if update is None or not isinstance(update.update_id, int):
+        raise NotAnUpdate("no update_id")
+    return data, update
+
+
+def chat_key(update: Update) -> int:
+    """The chat whose updates must be handled in order (the person's id when there is no chat; 0 for neither)."""
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    return update.effective_user.id if update.effective_user is not None else 0
+
+
+class Receiver:
+    """Stores updates in the inbox and wakes this process's workers.
+
+    Updates that arrive while a write is in flight are stored together in the next transaction (a
+    group commit): one connection and one commit for a burst, not one each.
+    """
+
+    def __init__(self, store: Store, *, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+        self.store = store
+        self.clock = clock
+        self.arrived = threading.Event()  # set on every stored update; local workers wait on it
+        self._waiting: list[tuple[list[tuple[Update, str]], asyncio.Future]] = []
+        self._writer: asyncio.Task | None = None
+
+    def store_now(self, updates: list[tuple[Update, str]]) -> int:
+        """Store updates (with their raw JSON) in one committed transaction; returns how many were new."""
+        now = self.clock()
+        with self.store.write() as session:
+            new = sum(store_update(session, update_id=u.update_id, chat_id=chat_key(u), body=body, received_at=now)
+                      for u, body in updates)
+        self.arrived.set()
+        return new
+
+    async def accept(self, updates: list[tuple[Update, str]]) -> int:
+        """Store updates durably; when this returns they may be acknowledged to Telegram. Returns how many."""
+        stored = asyncio.get_running_loop().create_future()
+        self._waiting.append((updates, stored))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_waiting())
+        await stored
+        return len(updates)
+
+    async def _write_waiting(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                await asyncio.to_thread(self.store_now, [u for updates, _ in batch for u in updates])
+            except Exception as exc:  # none of them is stored: none may be acknowledged
+                for _, stored in batch:
+                    if not stored.done():
+                        stored.set_exception(exc)
+            else:
+                for _, stored in batch:
+                    if not stored.done():
+                        stored.set_result(None)

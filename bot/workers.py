@@ -1,0 +1,142 @@
+"""A pool of worker threads that take updates from the inbox and handle each exactly once.
+
+Each worker takes one update under a lease (a short committed transaction), turns it into an
+Incoming, and lets the chat service handle it; the service's handling transaction also marks the
+update processed in the inbox and hands the replies to the delivery (the outbox). A worker that
+dies leaves the lease to run out and the update is taken again; the processed-update mark makes
+the second handling a no-op if the first one committed.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Protocol
+
+from sqlalchemy.orm import Session
+from telegram import Update
+
+from store import Store, TakenUpdate, finish_update, take_update
+
+from .messages import Reply
+from .service import GROUP_CHATS, ChatService
+from .telegram_app import incoming_of, settled
+
+log = logging.getLogger("refundbot.workers")
+
+MAX_ATTEMPTS = 5  # an update that killed this many workers is set aside, not retried forever
+IDLE_WAIT = 0.2  # seconds between looks at an empty inbox (updates stored by this process wake workers at once)
+MAX_BACKOFF = 30.0
+
+
+class Delivery(Protocol):
+    """Where replies go: written in the handling transaction, sent after it commits."""
+
+    def enqueue(self, session: Session, *, update_id: int, chat_id: int, replies: list[Reply],
+                edit: tuple[int, int, str] | None = None) -> Any:
+        """Record the replies (and the edit of a pressed button's message) in the handling transaction;
+        returns what `committed` needs."""
+
+    def committed(self, queued: Any) -> None:
+        """The handling transaction committed: send what it queued."""
+
+
+def worker_name() -> str:
+    """host:pid, to tell in the inbox and the outbox which process holds a lease (fits their 64 characters)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}"
+
+
+class WorkerPool:
+    """`threads` workers over one store; `wake()` when an update was stored by this process."""
+
+    def __init__(self, store: Store, service: ChatService, delivery: Delivery, *, threads: int, lease: timedelta,
+                 bot_username: Callable[[], str | None] = lambda: None,
+                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc), wake: threading.Event | None = None):
+        self.store, self.service, self.delivery = store, service, delivery
+        self.threads, self.lease, self.clock = threads, lease, clock
+        self.bot_username = bot_username
+        self.arrived = wake or threading.Event()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.name = worker_name()
+
+    def start(self) -> None:
+        """Start the worker threads."""
+        for n in range(self.threads):
+            thread = threading.Thread(target=self._run, args=(f"{self.name}/{n}",), name=f"refundbot-worker-{n}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Let each worker finish the update in hand, then stop."""
+        self._stop.set()
+        self.arrived.set()
+        for thread in self._threads:
+            thread.join(timeout)
+        self._threads.clear()
+
+    def _run(self, worker: str) -> None:
+        backoff = 0.5
+        while not self._stop.is_set():
+            try:
+                self.arrived.clear()  # before looking: an update stored during the look wakes the wait below
+                taken = self.take(worker)
+                if taken is None:
+                    self.arrived.wait(IDLE_WAIT)
+                    continue
+                self.handle(taken)
+                backoff = 0.5
+            except Exception as exc:  # the database is away: say so once a try, wait, try again
+                log.error("worker %s: %s; retrying in %.1f s", worker, str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+                          backoff)
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+
+    def take(self, worker: str) -> TakenUpdate | None:
+        """Take the next update under a lease, in its own committed transaction."""
+        with self.store.write() as session:
+            return take_update(session, worker=worker, now=self.clock(), lease=self.lease)
+
+    def handle(self, taken: TakenUpdate) -> None:
+        """Handle one taken update; its replies are delivered after the handling transaction commits."""
+        incoming, edit = None, None
+        try:
+            update = Update.de_json(json.loads(taken.body), None)
+            incoming = incoming_of(update, self.bot_username())
+            if incoming is not None and update.callback_query is not None and incoming.chat_type not in GROUP_CHATS:
+                edit = settled(update.callback_query)  # the pressed message shows the answer chosen, its keyboard goes
+        except Exception:
+            log.exception("update %s in the inbox cannot be read; setting it aside", taken.update_id)
+        if incoming is None or taken.attempts > MAX_ATTEMPTS:
+            if incoming is not None:
+                log.error("update %s was taken %s times without finishing; setting it aside", taken.update_id, taken.attempts)
+            with self.store.write() as session:
+                finish_update(session, update_id=taken.update_id, processed_at=self.clock())
+            return
+        chat_id = incoming.chat_id
+        queued: list[Any] = []
+
+        def finish(session: Session, replies: list[Reply]) -> None:
+            finish_update(session, update_id=taken.update_id, processed_at=self.clock())
+            # The last transaction that ran this is the one that committed.
+            queued[:] = [self.delivery.enqueue(session, update_id=taken.update_id, chat_id=chat_id, replies=replies, edit=edit)]
+
+        self.service.handle(incoming, finish=finish)
+        self.delivery.committed(queued[0])
+
+
+def wait_until_drained(store: Store, *, timeout: float, poll: float = 0.05) -> bool:
+    """True once the inbox has nothing pending (for tests and benchmarks)."""
+    from store import inbox_stats
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with store.read() as session:
+            if inbox_stats(session).pending == 0:
+                return True
+        time.sleep(poll)
+    return False
