@@ -4,9 +4,8 @@ from __future__ import annotations
 import operator
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
-from policy import templates
 from policy.facts import FACTS
 from policy.model import CustomRule, Dated, Fee, Policy, ReturnsPolicy, WindowExtension
 from policy.reach import holds
@@ -16,7 +15,7 @@ from .conditions import all_of, literal, same_event
 from .decision import Decision
 from .facts import CENT, refund_facts
 from .program import KindTable, RuleSpec, placeholders
-from .text import cite, in_force_note, money, percent, show, words
+from .text import compiled_template, in_force_note, money, percent, shower, words
 
 ZERO = Decimal("0.00")
 
@@ -310,16 +309,30 @@ class RefundTable(KindTable):
             f["seller_values"] = values
         return f
 
-    def decision(self, ctx: RefundContext, spec: RuleSpec, f: dict, given: dict, version: str) -> Decision:
+    def plan(self, ctx: RefundContext, spec: RuleSpec) -> "RefundPlan":
         custom = spec.custom
-        fee_spec = custom.fee if custom is not None and custom.fee is not None else f["fee_spec"]
-        refund_amount, fee = refund_amounts(spec.outcome, f["price"], fee_spec, custom.refund_rate if custom else None)
-        values = {name: _PLACEHOLDERS[name](f, refund_amount, fee, fee_spec, spec) if name in _PLACEHOLDERS
-                  else show("refund", name, f.get(name)) for name in spec.fields}
-        text = templates.render(spec.template, values)
-        if custom is not None and custom.seller is not None:
-            details: dict[str, Any] = {"source": f"seller {custom.seller}"}
-        elif "seller_values" in f and any(name in f["seller_values"] for name in spec.uses):
+        values = tuple((name, _PLACEHOLDERS[name] if name in _PLACEHOLDERS else _fact_value(name)) for name in spec.fields)
+        return RefundPlan(
+            explain=compiled_template(spec.template, values, 5),
+            fee=custom.fee if custom is not None else None,
+            keep_rate=custom.refund_rate if custom is not None else None,
+            source=f"seller {custom.seller}" if custom is not None and custom.seller is not None else None,
+            uses=frozenset(spec.uses),
+            window_note="window_days" in spec.uses and spec.outcome in ("approve_return", "deny", "partial_refund"),
+            fee_note=custom is None and "restocking_fee" in spec.uses,
+            returnable_note=custom is None and "returnable" in spec.uses,
+            cited=f" (rule {spec.cited}).",
+        )
+
+    def decision(self, ctx: RefundContext, spec: RuleSpec, f: dict, given: dict, version: str) -> Decision:
+        plan: RefundPlan = spec.plan
+        fee_spec = plan.fee if plan.fee is not None else f["fee_spec"]
+        refund_amount, fee = refund_amounts(spec.outcome, f["price"], fee_spec, plan.keep_rate)
+        text = plan.explain(f, refund_amount, fee, fee_spec, spec)
+        seller_values = f.get("seller_values")
+        if plan.source is not None:
+            details: dict[str, Any] = {"source": plan.source}
+        elif seller_values is not None and not plan.uses.isdisjoint(seller_values):
             details = {"source": f"seller {f['seller_id']}"}
         else:
             details = {"source": "marketplace"}
@@ -336,28 +349,44 @@ class RefundTable(KindTable):
                 details["in_force"] = {name: start.isoformat() for name, (_, start) in notes.items()}
                 text = in_force_note(text, [(_LABELS[n], _shown(n, v), start) for n, (v, start) in notes.items()],
                                      "requests", f["requested_on"])
-        if "window_days" in spec.uses and spec.outcome in ("approve_return", "deny", "partial_refund"):
+        if plan.window_note:
             if f["window_source"]:
                 details["window"] = f["window_source"]
                 text = f"{text.rstrip()} The {words(f['window_source'])} window of {f['window_days']} days applies."
-            elif "seller_values" in f and "window_days" in f["seller_values"]:
+            elif seller_values is not None and "window_days" in seller_values:
                 text = f"{text.rstrip()} Seller {f['seller_id']}'s own return window of {f['window_days']} days applies."
-        if "seller_values" in f and spec.custom is None:
-            if "restocking_fee" in spec.uses and "restocking_fee" in f["seller_values"]:
+        if seller_values is not None:
+            if plan.fee_note and "restocking_fee" in seller_values:
                 text = f"{text.rstrip()} Seller {f['seller_id']}'s own restocking fee applies."
-            if "returnable" in spec.uses and "returnable" in f["seller_values"]:
+            if plan.returnable_note and "returnable" in seller_values:
                 text = f"{text.rstrip()} Seller {f['seller_id']} accepts returns of this category."
-        return Decision(
-            kind="refund",
-            outcome=spec.outcome,
-            reason=spec.reason,
-            rule=spec.cited,
-            explanation=cite(text, spec.cited),
-            policy_version=version,
-            amounts={"refund_amount": refund_amount, "fee": fee},
-            details=details,
-            facts=given,
-        )
+        text = text.rstrip()  # cite(text, rule), with the rule's part written once per compilation
+        return _new_tuple(Decision, ("refund", spec.outcome, spec.reason, spec.cited,
+                                     (text[:-1] if text.endswith(".") else text) + plan.cited, version,
+                                     {"refund_amount": refund_amount, "fee": fee}, details, given))
+
+
+class RefundPlan(NamedTuple):
+    """A refund rule's explanation and details, worked out once per compilation."""
+
+    explain: Callable[..., str]  # the rule's template rendered from (facts, refund amount, fee, fee spec, rule)
+    fee: Fee | None  # the custom rule's own fee
+    keep_rate: Decimal | None  # the custom rule's keep-the-item rate
+    source: str | None  # "seller S9" for a seller's own rule
+    uses: frozenset[str]
+    window_note: bool  # say which window applied
+    fee_note: bool  # say the seller's own restocking fee applied
+    returnable_note: bool  # say the seller accepts returns of the category
+    cited: str  # " (rule X)."
+
+
+# Decisions are NamedTuples; building one from a tuple skips the keyword-argument __new__ (a third of its cost).
+_new_tuple = tuple.__new__
+
+
+def _fact_value(name: str) -> Callable[..., Any]:
+    shown = shower("refund", name)
+    return lambda f, r, fee, spec, rule: shown(f.get(name))
 
 
 TABLE = RefundTable()
