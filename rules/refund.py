@@ -112,29 +112,52 @@ def refund_amounts(outcome: str, price: Decimal, fee_spec: Fee, keep_rate: Decim
 
 
 class RefundContext:
-    """The marketplace's returns section and each seller overlay's merged one."""
+    """The marketplace's returns section and each seller overlay's merged one, arranged for lookups."""
 
     def __init__(self, policy: Policy):
         self.returns = policy.returns
-        self.overlays = {seller: o.returns for seller, o in policy.overlays.items()}
-        self.product_tags = policy.product_tags
+        overlays = {seller: o.returns for seller, o in policy.overlays.items()}
+        tags = policy.product_tags
+        # Tags by SKU are sorted; kept as they are unless one lists a tag twice, so a request without
+        # tags of its own takes them without merging.
+        self.product_tags = tags if all(len(set(t)) == len(t) for t in tags.values()) else {
+            sku: tuple(sorted(set(t))) for sku, t in tags.items()}
         compiled: dict[WindowExtension, Callable[[dict], bool]] = {}  # overlays share the marketplace's extensions
         def tests(r: ReturnsPolicy) -> tuple:
             return tuple((e, compiled.get(e) or compiled.setdefault(e, extension_tests(r)[i][1]))
                          for i, e in enumerate(r.window_extensions))
-        self.extensions = tests(self.returns)
-        self.overlay_extensions = {seller: tests(r) for seller, r in self.overlays.items()}
+        self.marketplace = Section(self.returns, tests(self.returns))
+        self.sections = {seller: Section(r, tests(r)) for seller, r in overlays.items()}
         # Per seller and category (None: unlisted ones), which settings the overlay changes, so a
         # decision can say whether the marketplace's or the seller's value made it.
         self.differs: dict[str, dict[str | None, tuple[bool, frozenset, bool]]] = {}
         self.own_extensions: dict[str, frozenset] = {}
         m = policy.returns
-        for seller, r in self.overlays.items():
+        for seller, r in overlays.items():
             names = set(m.categories) | set(r.categories)
             table = {name: _difference(r.category(name), m.category(name)) for name in names}
             table[None] = _difference(r.category("\x00unlisted"), m.category("\x00unlisted"))
             self.differs[seller] = table
             self.own_extensions[seller] = frozenset(e.id for e in r.window_extensions) - {e.id for e in m.window_extensions}
+
+
+class Section:
+    """One returns section (the marketplace's, or a seller's merged with it) as rows a lookup reads at once."""
+
+    __slots__ = ("returns", "extensions", "rows", "default_window", "default_fees", "thresholds")
+
+    def __init__(self, r: ReturnsPolicy, extensions: tuple):
+        self.returns = r
+        self.extensions = extensions  # (extension, test) pairs
+        # category -> (window, returnable, {condition: (fee, whether it applies, None: depends on the date or price)}, label)
+        self.rows = {name: (c.window_days, c.returnable, _fee_rows(c.restocking_fee), c.label) for name, c in r.categories.items()}
+        self.default_window, self.default_fees = r.default_window_days, _fee_rows(r.restocking_fee)  # unlisted categories
+        thresholds = (r.escalation_min_price, r.returnless_max_price, r.escalation_min_returns_90d)
+        self.thresholds = None if any(type(v) is Dated for v in thresholds) else thresholds
+
+
+def _fee_rows(fees: Any) -> dict[str, tuple[Any, bool | None]]:
+    return {condition: (fee, fee.rate > 0 if type(fee) is not Dated and fee.is_rate else None) for condition, fee in fees.items()}
 
 
 def _difference(mine, marketplace) -> tuple[bool, frozenset, bool]:
@@ -208,16 +231,20 @@ def _until_window(delivered: date, month_day: tuple[int, int]) -> int:
     return 0  # pragma: no cover - the next year always qualifies
 
 
-def add_table_values(r: ReturnsPolicy, f: dict, extensions: tuple | None = None) -> None:
+def add_table_values(section: Section, f: dict) -> None:
     """Write the returns-section values a request is decided by into its looked-up facts `f`."""
     day = f["requested_on"]
     dated: dict[str, tuple[Any, date]] = {}
-    category = r.categories.get(f["category"]) or r.category(f["category"])
-    window = category.window_days
+    name = f["category"]
+    row = section.rows.get(name)
+    if row is None:  # a category the policy does not list: the section's defaults
+        window, returnable, fees, label = section.default_window, True, section.default_fees, name.replace("_", " ")
+    else:
+        window, returnable, fees, label = row
     if type(window) is Dated:
         window = _resolve(window, day, "window_days", dated)
     window_source = None
-    for extension, matches in (extension_tests(r) if extensions is None else extensions):
+    for extension, matches in section.extensions:
         if matches(f):
             if extension.until is not None:
                 longer = _until_window(f["delivered_on"], extension.until)
@@ -225,21 +252,26 @@ def add_table_values(r: ReturnsPolicy, f: dict, extensions: tuple | None = None)
                 longer = _resolve(extension.window_days, day, f"window_days:{extension.id}", dated)
             if longer > window:
                 window, window_source = longer, extension.id
-    fee = category.restocking_fee[f["condition"]]
+    fee, applies = fees[f["condition"]]
     if type(fee) is Dated:
         fee = _resolve(fee, day, "restocking_fee", dated)
-    min_price, max_price, min_returns = r.escalation_min_price, r.returnless_max_price, r.escalation_min_returns_90d
-    if type(min_price) is Dated or type(max_price) is Dated or type(min_returns) is Dated:
-        min_price = _resolve(min_price, day, "escalation_min_price", dated)
-        max_price = _resolve(max_price, day, "returnless_max_price", dated)
-        min_returns = _resolve(min_returns, day, "escalation_min_returns_90d", dated)
-    f["returnable"] = category.returnable
-    f["seller_fault"] = f["reason"] in r.seller_fault_reasons
+    if applies is None:
+        applies = fee.rate > 0 if fee.is_rate else fee.amount(f["price"]) > 0
+    thresholds = section.thresholds
+    if thresholds is None:
+        r = section.returns
+        min_price = _resolve(r.escalation_min_price, day, "escalation_min_price", dated)
+        max_price = _resolve(r.returnless_max_price, day, "returnless_max_price", dated)
+        min_returns = _resolve(r.escalation_min_returns_90d, day, "escalation_min_returns_90d", dated)
+    else:
+        min_price, max_price, min_returns = thresholds
+    f["returnable"] = returnable
+    f["seller_fault"] = f["reason"] in section.returns.seller_fault_reasons
     f["window_days"] = window
     f["window_source"] = window_source
     f["fee_spec"] = fee
-    f["restocking_applies"] = fee.rate > 0 if fee.is_rate else fee.amount(f["price"]) > 0
-    f["category_label"] = category.label
+    f["restocking_applies"] = applies
+    f["category_label"] = label
     f["escalation_min_price"] = min_price
     f["returnless_max_price"] = max_price
     f["escalation_min_returns_90d"] = min_returns
@@ -285,28 +317,30 @@ class RefundTable(KindTable):
     def lookup(self, ctx: RefundContext, given: dict) -> dict:
         f = dict(given)
         sku = given["sku"]
-        if sku is not None and sku in ctx.product_tags:
-            f["product_tags"] = tuple(sorted(set(given["product_tags"]).union(ctx.product_tags[sku])))
+        if sku is not None:
+            tags = ctx.product_tags.get(sku)
+            if tags is not None:
+                mine = given["product_tags"]
+                f["product_tags"] = tuple(sorted(set(mine).union(tags))) if mine else tags
         orders = given["buyer_orders_90d"]
         f["buyer_return_rate"] = given["buyer_returns_90d"] / orders if orders else 0.0
         seller = given["seller_id"]
-        overlay = ctx.overlays.get(seller) if seller is not None else None
-        if overlay is None:
-            add_table_values(ctx.returns, f, ctx.extensions)
-        else:
-            add_table_values(overlay, f, ctx.overlay_extensions[seller])
-        if overlay is not None:
-            differs = ctx.differs[seller]
-            window, fees, returnable = differs.get(given["category"]) or differs[None]
-            source = f["window_source"]
-            values = set()
-            if (window and source is None) or source in ctx.own_extensions[seller]:
-                values.add("window_days")
-            if given["condition"] in fees:
-                values.add("restocking_fee")
-            if returnable:
-                values.add("returnable")
-            f["seller_values"] = values
+        section = ctx.sections.get(seller) if seller is not None else None
+        if section is None:
+            add_table_values(ctx.marketplace, f)
+            return f
+        add_table_values(section, f)
+        differs = ctx.differs[seller]
+        window, fees, returnable = differs.get(given["category"]) or differs[None]
+        source = f["window_source"]
+        values = set()
+        if (window and source is None) or source in ctx.own_extensions[seller]:
+            values.add("window_days")
+        if given["condition"] in fees:
+            values.add("restocking_fee")
+        if returnable:
+            values.add("returnable")
+        f["seller_values"] = values
         return f
 
     def plan(self, ctx: RefundContext, spec: RuleSpec) -> "RefundPlan":
