@@ -285,6 +285,9 @@ def _day(value: Any) -> date | None:
 def _tag_list(value: Any) -> tuple | None:
     if type(value) not in (list, tuple) or len(value) > MAX_TAGS:
         return None
+    if len(value) == 1:  # the common case: one tag, nothing to sort
+        tag = value[0]
+        return (tag,) if type(tag) is str and TAG_RE.match(tag) else None
     for tag in value:
         if type(tag) is not str or not TAG_RE.match(tag):
             return None

@@ -201,7 +201,10 @@ def event_writer(kind: str, fields: Mapping[str, str], extra_types: Mapping[str,
     Facts are validated before they reach it (codes and ids are plain words, numbers are ints,
     Decimals or floats), so the event is one f-string: json.dumps would double its cost.
     """
-    parts = ['"sid":"0"']
+    # Every event carries the same id: without one the C core computes one from the sorted fields
+    # (a fifth of its time). Ids only tell stored events apart, and each event is consumed (its rule
+    # fired and completed, under the ruleset's lock) before the next is asserted.
+    parts = ['"sid":"0"', '"id":"e"']
     for name in sorted(fields):
         field_name = fields[name]
         if "__" in name:
