@@ -85,6 +85,29 @@ def fields_of(expr: Any) -> set[str]:
     return found
 
 
+def renamed(expr: Any, names: dict[str, str]) -> Any:
+    """A durable_rules expression with every event field it reads renamed by `names` (the fields `fields_of` finds)."""
+    if isinstance(expr, list):
+        return [renamed(item, names) for item in expr]
+    if not isinstance(expr, dict):
+        return expr
+    out: dict[str, Any] = {}
+    for key, value in expr.items():
+        if key in ("$and", "$or", "$gt", "$gte", "$lt", "$lte", "$neq", "$ex", "$nex"):
+            out[key] = renamed(value, names)
+        elif key == "$m":
+            out[key] = names[value]
+        else:
+            out[names[key]] = renamed(value, names) if isinstance(value, dict) else value
+    return out
+
+
+def short_names(fields: Iterable[str]) -> dict[str, str]:
+    """A short event field name for each field (a..z, a1..z1, ...): the C core parses, hashes and copies
+    every name of every event, so short names make each decision cheaper. None is sid, id or $s."""
+    return {name: chr(97 + i % 26) + (str(i // 26) if i >= 26 else "") for i, name in enumerate(sorted(fields))}
+
+
 def same_event(field: str) -> dict:
     """A reference to another field of the same event (`$m`), for comparisons like days > window."""
     return {"$m": field}

@@ -15,6 +15,10 @@ import durable_rules_engine as _dre
 
 _serial = itertools.count(1)
 _ACTION_PREFIX = '{"'
+# Bound once: every decision calls these three.
+_assert_event = _dre.assert_event
+_start_action_for_state = _dre.start_action_for_state
+_complete_and_start_action = _dre.complete_and_start_action
 
 
 class EngineError(Exception):
@@ -63,21 +67,22 @@ class CompiledRuleset:
                 raise RulesetClosed(f"ruleset {self.name} has been freed")
             handle = self._handle
             try:
-                code, offset = _dre.assert_event(handle, event_json)
+                code, offset = _assert_event(handle, event_json)
                 if code != 0:
                     raise EngineError(f"no rule matched (durable_rules result {code})")
-                action = _dre.start_action_for_state(handle, offset)
+                action = _start_action_for_state(handle, offset)
                 if not action:
                     raise EngineError("the matched rule produced no action")
                 message = action[1]
-                _dre.complete_and_start_action(handle, offset)
-                self._has_state = True
+                _complete_and_start_action(handle, offset)
+                if not self._has_state:
+                    self._has_state = True
             except Exception as exc:
                 failed = self.name
                 self._replace()
                 raise EngineError(f"durable_rules failed on an event in {failed}: {exc}") from exc
         # The action message is {"<rule id>":{"m":{...event...}}}.
-        if not message.startswith(_ACTION_PREFIX):
+        if message[:2] != _ACTION_PREFIX:
             raise EngineError(f"unexpected action message from {self.name}: {message[:80]!r}")
         return message[2:message.index('"', 2)]
 

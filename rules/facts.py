@@ -211,6 +211,7 @@ def _checks(kind: str) -> tuple:
     return found
 
 
+_ZERO = Decimal("0.00")
 _REASONS = frozenset(REFUND_REASONS)
 _FULFILMENT = frozenset(FULFILMENT)
 _CONDITIONS = frozenset(CONDITIONS)
@@ -219,13 +220,17 @@ _CONDITIONS = frozenset(CONDITIONS)
 def _cents(value: Any) -> Decimal | None:
     """The fast path of money(): an int or float with at most two decimals, as cents; else None."""
     kind = type(value)
-    if kind is int:
+    if kind is float:
+        # For 0 < value <= 1e9, value * 100 is within far less than a cent of a whole number of cents,
+        # so `cents / 100 == value` is round(value, 2) == value (no third decimal), and the cents
+        # times 0.01 are exactly the Decimal of value's shortest repr, quantized to cents.
+        if 0.0 <= value <= 1e9:
+            cents = round(value * 100)
+            if cents / 100 == value:
+                return Decimal(cents) * CENT if cents else Decimal(repr(value)).quantize(CENT)  # keeps -0.0's sign
+    elif kind is int:
         if 0 <= value <= MAX_MONEY:
-            return Decimal(value).quantize(CENT)
-    elif kind is float:
-        # round() is exact enough to spot a third decimal; the Decimal comes from the shortest repr.
-        if 0.0 <= value <= 1e9 and round(value, 2) == value:
-            return Decimal(repr(value)).quantize(CENT)
+            return Decimal(value).quantize(CENT) if value else _ZERO
     elif kind is Decimal:  # the store's amounts
         if value.is_finite() and 0 <= value <= MAX_MONEY:
             cents = value.quantize(CENT)
@@ -234,7 +239,6 @@ def _cents(value: Any) -> Decimal | None:
     return None
 
 
-_ZERO = Decimal("0.00")
 _DELIVERED: dict[tuple[date, int], date] = {}  # (request day, days since delivery) -> delivery day
 
 
@@ -260,34 +264,42 @@ def _either(c: _Checker, out: dict, days: str, day: str) -> None:
         c.errors.append((days, "is required"))
 
 
+_DAYS: dict[str, date] = {}  # dates already parsed (bounded): requests name the same few days
+
+
 def _day(value: Any) -> date | None:
-    if type(value) is str and len(value) == 10 and DATE_RE.match(value):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            return None
+    if type(value) is str:
+        day = _DAYS.get(value)
+        if day is None and len(value) == 10 and DATE_RE.match(value):
+            try:
+                day = date.fromisoformat(value)
+            except ValueError:
+                return None
+            if len(_DAYS) >= 4096:
+                _DAYS.clear()
+            _DAYS[value] = day
+        return day
     return value if type(value) is date else None
 
 
 def _tag_list(value: Any) -> tuple | None:
     if type(value) not in (list, tuple) or len(value) > MAX_TAGS:
         return None
+    if len(value) == 1:  # the common case: one tag, nothing to sort
+        tag = value[0]
+        return (tag,) if type(tag) is str and TAG_RE.match(tag) else None
     for tag in value:
         if type(tag) is not str or not TAG_RE.match(tag):
             return None
     return tuple(sorted(set(value))) if value else ()
 
 
-def _optional_id(value: Any, pattern: re.Pattern) -> bool:
-    return value is None or (type(value) is str and pattern.match(value) is not None)
-
-
 def _fast_refund(x: dict) -> dict[str, Any] | None:
     """Well-formed refund facts with any of the new facts, checked inline; None sends them to the full checker."""
     get = x.get
     category, reason, condition, returns = get("category"), get("reason"), get("condition"), get("buyer_returns_90d")
-    if not (type(category) is str and reason in _REASONS and condition in _CONDITIONS and type(returns) is int
-            and 0 <= returns <= MAX_COUNT and CATEGORY_RE.match(category)):
+    if not (type(category) is str and type(reason) is str and type(condition) is str and type(returns) is int
+            and reason in _REASONS and condition in _CONDITIONS and 0 <= returns <= MAX_COUNT and CATEGORY_RE.match(category)):
         return None
     price = _cents(get("price"))
     requested = get("requested_on")
@@ -307,14 +319,30 @@ def _fast_refund(x: dict) -> dict[str, Any] | None:
         return None
     elif delivered is None:
         delivered = requested - timedelta(days=days)
-    product_tags, buyer_tags = _tag_list(get("product_tags", ())), _tag_list(get("buyer_tags", ()))
-    orders, total, shipping = get("buyer_orders_90d", 0), get("order_total"), _cents(get("shipping_paid", 0))
+    product_tags, buyer_tags = get("product_tags", ()), get("buyer_tags", ())
+    if product_tags:
+        product_tags = _tag_list(product_tags)
+    elif type(product_tags) in (list, tuple):
+        product_tags = ()
+    else:
+        return None
+    if buyer_tags:
+        buyer_tags = _tag_list(buyer_tags)
+    elif type(buyer_tags) in (list, tuple):
+        buyer_tags = ()
+    else:
+        return None
+    orders, total, shipping = get("buyer_orders_90d", 0), get("order_total"), get("shipping_paid", 0)
     total = price if total is None else _cents(total)
+    shipping = _ZERO if type(shipping) is int and shipping == 0 else _cents(shipping)
     sku, seller, country = get("sku"), get("seller_id"), get("buyer_country")
     fulfilled, a_to_z = get("fulfilled_by", "seller"), get("a_to_z_claim", False)
     if (product_tags is None or buyer_tags is None or total is None or shipping is None or type(orders) is not int
-            or not 0 <= orders <= MAX_COUNT or fulfilled not in _FULFILMENT or type(a_to_z) is not bool
-            or not _optional_id(sku, ID_RE) or not _optional_id(seller, ID_RE) or not _optional_id(country, COUNTRY_RE)):
+            or not 0 <= orders <= MAX_COUNT or type(fulfilled) is not str or fulfilled not in _FULFILMENT
+            or type(a_to_z) is not bool
+            or not (sku is None or (type(sku) is str and ID_RE.match(sku)))
+            or not (seller is None or (type(seller) is str and ID_RE.match(seller)))
+            or not (country is None or (type(country) is str and COUNTRY_RE.match(country)))):
         return None
     return {"category": category, "price": price, "days_since_delivery": days, "reason": reason, "condition": condition,
             "buyer_returns_90d": returns, "sku": sku, "product_tags": product_tags, "seller_id": seller,

@@ -9,7 +9,7 @@ own rules), writes events, fires them and hands the fired rule back to the table
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Callable, Mapping
 
@@ -17,7 +17,7 @@ from policy import templates
 from policy.facts import FACTS
 from policy.model import CustomRule, Policy
 
-from .conditions import all_of, expression, fields_of, rule
+from .conditions import all_of, expression, fields_of, renamed, rule, short_names
 from .decision import Decision
 from .engine import CompiledRuleset
 
@@ -35,6 +35,7 @@ class RuleSpec:
     custom: CustomRule | None = None
     extra: Any = None  # kind-specific (the tier a tier rule gives)
     fields: tuple[str, ...] = field(default=())
+    plan: Any = field(default=None, compare=False, repr=False)  # what the kind's decision hook precomputed for this rule
 
     @property
     def cited(self) -> str:
@@ -94,6 +95,10 @@ class KindTable:
         """Which rule set decides these facts (a seller with own rules, or None)."""
         return None
 
+    def plan(self, ctx: Any, spec: RuleSpec) -> Any:
+        """What `decision` needs of `spec` that can be worked out once per compilation (None: nothing)."""
+        return None
+
     def decision(self, ctx: Any, spec: RuleSpec, f: dict, given: dict, version: str) -> Decision:
         """The Decision once `spec` fired."""
         raise NotImplementedError
@@ -109,16 +114,24 @@ class Program:
         self.ctx = table.context(policy)
         builtins = table.builtins(self.ctx)
         sets = table.custom_rules(policy)
-        specs_by_set = {key: builtins + [table.spec_of(c) for c in customs] for key, customs in sets.items()}
+        planned: dict[int, tuple[RuleSpec, RuleSpec]] = {}  # built-in specs are shared by every rule set: plan each once
+
+        def with_plan(spec: RuleSpec) -> RuleSpec:
+            if id(spec) not in planned:
+                plan = table.plan(self.ctx, spec)
+                planned[id(spec)] = (spec, spec if plan is None else replace(spec, plan=plan))
+            return planned[id(spec)][1]
+        specs_by_set = {key: [with_plan(s) for s in builtins + [table.spec_of(c) for c in customs]] for key, customs in sets.items()}
         wanted: set[str] = set()
         for specs in specs_by_set.values():
             for spec in specs:
                 wanted |= fields_of(spec.when)
-        self.event = event_writer(self.kind, wanted - {"sid"}, table.event_types)
+        names = short_names(wanted - {"sid"})
+        self.event = event_writer(self.kind, names, table.event_types)
         self.rulesets: dict[str | None, tuple[CompiledRuleset, dict[str, RuleSpec]]] = {}
         try:
             for key, specs in specs_by_set.items():
-                definition = {s.cited: rule(s.priority, s.when) for s in specs}
+                definition = {s.cited: rule(s.priority, renamed(s.when, names)) for s in specs}
                 name = f"{self.kind}@{policy.version}" + (f"/{key}" if key else "")
                 self.rulesets[key] = (CompiledRuleset(name, definition), {s.cited: s for s in specs})
         except BaseException:
@@ -126,6 +139,8 @@ class Program:
             raise
         self.ruleset, self.rules = self.rulesets[None]
         self._by_key = len(self.rulesets) > 1
+        # the table's hooks, bound once: every decision calls them
+        self._check, self._lookup, self._ruleset_key, self._decision = table.check, table.lookup, table.ruleset_key, table.decision
         order: list[str] = []
         for key, (_, specs) in self.rulesets.items():
             order += [s.cited for s in sorted(specs.values(), key=lambda s: s.priority) if s.cited not in order]
@@ -133,16 +148,14 @@ class Program:
 
     def decide(self, raw: Any) -> Decision:
         """Decide one request of this kind; raises FactsError on bad facts."""
-        table = self.table
-        given = table.check(raw)
-        f = table.lookup(self.ctx, given)
+        given = self._check(raw)
+        f = self._lookup(self.ctx, given)
         if self._by_key:
-            key = table.ruleset_key(given)
+            key = self._ruleset_key(given)
             ruleset, specs = self.rulesets[key] if key in self.rulesets else (self.ruleset, self.rules)
         else:
             ruleset, specs = self.ruleset, self.rules
-        spec = specs[ruleset.fire(self.event(f))]
-        return table.decision(self.ctx, spec, f, given, self.version)
+        return self._decision(self.ctx, specs[ruleset.fire(self.event(f))], f, given, self.version)
 
     def close(self) -> None:
         """Free the compiled rulesets."""
@@ -182,24 +195,28 @@ _ENCODE = {
 }
 
 
-def event_writer(kind: str, fields: set[str], extra_types: Mapping[str, str]) -> Callable[[dict], str]:
-    """A function writing the event JSON with exactly `fields`, generated once per compilation.
+def event_writer(kind: str, fields: Mapping[str, str], extra_types: Mapping[str, str]) -> Callable[[dict], str]:
+    """A function writing the event JSON with exactly `fields` (fact name -> event field name), generated once per compilation.
 
     Facts are validated before they reach it (codes and ids are plain words, numbers are ints,
     Decimals or floats), so the event is one f-string: json.dumps would double its cost.
     """
-    parts = ['"sid":"0"']
+    # Every event carries the same id: without one the C core computes one from the sorted fields
+    # (a fifth of its time). Ids only tell stored events apart, and each event is consumed (its rule
+    # fired and completed, under the ruleset's lock) before the next is asserted.
+    parts = ['"sid":"0"', '"id":"e"']
     for name in sorted(fields):
+        field_name = fields[name]
         if "__" in name:
             base, suffix = name.split("__", 1)
             if suffix == "md":
-                parts.append(f'"{name}":{{_month_day(f[{base!r}])}}')
+                parts.append(f'"{field_name}":{{_month_day(f[{base!r}])}}')
             else:
-                parts.append(f'"{name}":{{_BOOL[{suffix!r} in f[{base!r}]]}}')
+                parts.append(f'"{field_name}":{{_BOOL[{suffix!r} in f[{base!r}]]}}')
             continue
         fact = FACTS.get(kind, {}).get(name)
         type_ = fact.type if fact is not None else extra_types[name]
-        parts.append(f'"{name}":' + _ENCODE[type_].format(v=f"f[{name!r}]"))
+        parts.append(f'"{field_name}":' + _ENCODE[type_].format(v=f"f[{name!r}]"))
     template = "{{" + ",".join(parts) + "}}"
     source = "def write(f):\n    return f'''" + template + "'''\n"
     scope = {"_ordinal": _ordinal, "_month_day": _month_day, "_quoted": _quoted, "_BOOL": _BOOL}

@@ -4,9 +4,8 @@ from __future__ import annotations
 import operator
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
-from policy import templates
 from policy.facts import FACTS
 from policy.model import CustomRule, Dated, Fee, Policy, ReturnsPolicy, WindowExtension
 from policy.reach import holds
@@ -16,7 +15,7 @@ from .conditions import all_of, literal, same_event
 from .decision import Decision
 from .facts import CENT, refund_facts
 from .program import KindTable, RuleSpec, placeholders
-from .text import cite, in_force_note, money, percent, show, words
+from .text import compiled_template, in_force_note, money, percent, shower, words
 
 ZERO = Decimal("0.00")
 
@@ -113,29 +112,52 @@ def refund_amounts(outcome: str, price: Decimal, fee_spec: Fee, keep_rate: Decim
 
 
 class RefundContext:
-    """The marketplace's returns section and each seller overlay's merged one."""
+    """The marketplace's returns section and each seller overlay's merged one, arranged for lookups."""
 
     def __init__(self, policy: Policy):
         self.returns = policy.returns
-        self.overlays = {seller: o.returns for seller, o in policy.overlays.items()}
-        self.product_tags = policy.product_tags
+        overlays = {seller: o.returns for seller, o in policy.overlays.items()}
+        tags = policy.product_tags
+        # Tags by SKU are sorted; kept as they are unless one lists a tag twice, so a request without
+        # tags of its own takes them without merging.
+        self.product_tags = tags if all(len(set(t)) == len(t) for t in tags.values()) else {
+            sku: tuple(sorted(set(t))) for sku, t in tags.items()}
         compiled: dict[WindowExtension, Callable[[dict], bool]] = {}  # overlays share the marketplace's extensions
         def tests(r: ReturnsPolicy) -> tuple:
             return tuple((e, compiled.get(e) or compiled.setdefault(e, extension_tests(r)[i][1]))
                          for i, e in enumerate(r.window_extensions))
-        self.extensions = tests(self.returns)
-        self.overlay_extensions = {seller: tests(r) for seller, r in self.overlays.items()}
+        self.marketplace = Section(self.returns, tests(self.returns))
+        self.sections = {seller: Section(r, tests(r)) for seller, r in overlays.items()}
         # Per seller and category (None: unlisted ones), which settings the overlay changes, so a
         # decision can say whether the marketplace's or the seller's value made it.
         self.differs: dict[str, dict[str | None, tuple[bool, frozenset, bool]]] = {}
         self.own_extensions: dict[str, frozenset] = {}
         m = policy.returns
-        for seller, r in self.overlays.items():
+        for seller, r in overlays.items():
             names = set(m.categories) | set(r.categories)
             table = {name: _difference(r.category(name), m.category(name)) for name in names}
             table[None] = _difference(r.category("\x00unlisted"), m.category("\x00unlisted"))
             self.differs[seller] = table
             self.own_extensions[seller] = frozenset(e.id for e in r.window_extensions) - {e.id for e in m.window_extensions}
+
+
+class Section:
+    """One returns section (the marketplace's, or a seller's merged with it) as rows a lookup reads at once."""
+
+    __slots__ = ("returns", "extensions", "rows", "default_window", "default_fees", "thresholds")
+
+    def __init__(self, r: ReturnsPolicy, extensions: tuple):
+        self.returns = r
+        self.extensions = extensions  # (extension, test) pairs
+        # category -> (window, returnable, {condition: (fee, whether it applies, None: depends on the date or price)}, label)
+        self.rows = {name: (c.window_days, c.returnable, _fee_rows(c.restocking_fee), c.label) for name, c in r.categories.items()}
+        self.default_window, self.default_fees = r.default_window_days, _fee_rows(r.restocking_fee)  # unlisted categories
+        thresholds = (r.escalation_min_price, r.returnless_max_price, r.escalation_min_returns_90d)
+        self.thresholds = None if any(type(v) is Dated for v in thresholds) else thresholds
+
+
+def _fee_rows(fees: Any) -> dict[str, tuple[Any, bool | None]]:
+    return {condition: (fee, fee.rate > 0 if type(fee) is not Dated and fee.is_rate else None) for condition, fee in fees.items()}
 
 
 def _difference(mine, marketplace) -> tuple[bool, frozenset, bool]:
@@ -209,16 +231,20 @@ def _until_window(delivered: date, month_day: tuple[int, int]) -> int:
     return 0  # pragma: no cover - the next year always qualifies
 
 
-def add_table_values(r: ReturnsPolicy, f: dict, extensions: tuple | None = None) -> None:
+def add_table_values(section: Section, f: dict) -> None:
     """Write the returns-section values a request is decided by into its looked-up facts `f`."""
     day = f["requested_on"]
     dated: dict[str, tuple[Any, date]] = {}
-    category = r.categories.get(f["category"]) or r.category(f["category"])
-    window = category.window_days
+    name = f["category"]
+    row = section.rows.get(name)
+    if row is None:  # a category the policy does not list: the section's defaults
+        window, returnable, fees, label = section.default_window, True, section.default_fees, name.replace("_", " ")
+    else:
+        window, returnable, fees, label = row
     if type(window) is Dated:
         window = _resolve(window, day, "window_days", dated)
     window_source = None
-    for extension, matches in (extension_tests(r) if extensions is None else extensions):
+    for extension, matches in section.extensions:
         if matches(f):
             if extension.until is not None:
                 longer = _until_window(f["delivered_on"], extension.until)
@@ -226,21 +252,26 @@ def add_table_values(r: ReturnsPolicy, f: dict, extensions: tuple | None = None)
                 longer = _resolve(extension.window_days, day, f"window_days:{extension.id}", dated)
             if longer > window:
                 window, window_source = longer, extension.id
-    fee = category.restocking_fee[f["condition"]]
+    fee, applies = fees[f["condition"]]
     if type(fee) is Dated:
         fee = _resolve(fee, day, "restocking_fee", dated)
-    min_price, max_price, min_returns = r.escalation_min_price, r.returnless_max_price, r.escalation_min_returns_90d
-    if type(min_price) is Dated or type(max_price) is Dated or type(min_returns) is Dated:
-        min_price = _resolve(min_price, day, "escalation_min_price", dated)
-        max_price = _resolve(max_price, day, "returnless_max_price", dated)
-        min_returns = _resolve(min_returns, day, "escalation_min_returns_90d", dated)
-    f["returnable"] = category.returnable
-    f["seller_fault"] = f["reason"] in r.seller_fault_reasons
+    if applies is None:
+        applies = fee.rate > 0 if fee.is_rate else fee.amount(f["price"]) > 0
+    thresholds = section.thresholds
+    if thresholds is None:
+        r = section.returns
+        min_price = _resolve(r.escalation_min_price, day, "escalation_min_price", dated)
+        max_price = _resolve(r.returnless_max_price, day, "returnless_max_price", dated)
+        min_returns = _resolve(r.escalation_min_returns_90d, day, "escalation_min_returns_90d", dated)
+    else:
+        min_price, max_price, min_returns = thresholds
+    f["returnable"] = returnable
+    f["seller_fault"] = f["reason"] in section.returns.seller_fault_reasons
     f["window_days"] = window
     f["window_source"] = window_source
     f["fee_spec"] = fee
-    f["restocking_applies"] = fee.rate > 0 if fee.is_rate else fee.amount(f["price"]) > 0
-    f["category_label"] = category.label
+    f["restocking_applies"] = applies
+    f["category_label"] = label
     f["escalation_min_price"] = min_price
     f["returnless_max_price"] = max_price
     f["escalation_min_returns_90d"] = min_returns
@@ -286,40 +317,56 @@ class RefundTable(KindTable):
     def lookup(self, ctx: RefundContext, given: dict) -> dict:
         f = dict(given)
         sku = given["sku"]
-        if sku is not None and sku in ctx.product_tags:
-            f["product_tags"] = tuple(sorted(set(given["product_tags"]).union(ctx.product_tags[sku])))
+        if sku is not None:
+            tags = ctx.product_tags.get(sku)
+            if tags is not None:
+                mine = given["product_tags"]
+                f["product_tags"] = tuple(sorted(set(mine).union(tags))) if mine else tags
         orders = given["buyer_orders_90d"]
         f["buyer_return_rate"] = given["buyer_returns_90d"] / orders if orders else 0.0
         seller = given["seller_id"]
-        overlay = ctx.overlays.get(seller) if seller is not None else None
-        if overlay is None:
-            add_table_values(ctx.returns, f, ctx.extensions)
-        else:
-            add_table_values(overlay, f, ctx.overlay_extensions[seller])
-        if overlay is not None:
-            differs = ctx.differs[seller]
-            window, fees, returnable = differs.get(given["category"]) or differs[None]
-            source = f["window_source"]
-            values = set()
-            if (window and source is None) or source in ctx.own_extensions[seller]:
-                values.add("window_days")
-            if given["condition"] in fees:
-                values.add("restocking_fee")
-            if returnable:
-                values.add("returnable")
-            f["seller_values"] = values
+        section = ctx.sections.get(seller) if seller is not None else None
+        if section is None:
+            add_table_values(ctx.marketplace, f)
+            return f
+        add_table_values(section, f)
+        differs = ctx.differs[seller]
+        window, fees, returnable = differs.get(given["category"]) or differs[None]
+        source = f["window_source"]
+        values = set()
+        if (window and source is None) or source in ctx.own_extensions[seller]:
+            values.add("window_days")
+        if given["condition"] in fees:
+            values.add("restocking_fee")
+        if returnable:
+            values.add("returnable")
+        f["seller_values"] = values
         return f
 
-    def decision(self, ctx: RefundContext, spec: RuleSpec, f: dict, given: dict, version: str) -> Decision:
+    def plan(self, ctx: RefundContext, spec: RuleSpec) -> "RefundPlan":
         custom = spec.custom
-        fee_spec = custom.fee if custom is not None and custom.fee is not None else f["fee_spec"]
-        refund_amount, fee = refund_amounts(spec.outcome, f["price"], fee_spec, custom.refund_rate if custom else None)
-        values = {name: _PLACEHOLDERS[name](f, refund_amount, fee, fee_spec, spec) if name in _PLACEHOLDERS
-                  else show("refund", name, f.get(name)) for name in spec.fields}
-        text = templates.render(spec.template, values)
-        if custom is not None and custom.seller is not None:
-            details: dict[str, Any] = {"source": f"seller {custom.seller}"}
-        elif "seller_values" in f and any(name in f["seller_values"] for name in spec.uses):
+        values = tuple((name, _PLACEHOLDERS[name] if name in _PLACEHOLDERS else _fact_value(name)) for name in spec.fields)
+        return RefundPlan(
+            explain=compiled_template(spec.template, values, 5),
+            fee=custom.fee if custom is not None else None,
+            keep_rate=custom.refund_rate if custom is not None else None,
+            source=f"seller {custom.seller}" if custom is not None and custom.seller is not None else None,
+            uses=frozenset(spec.uses),
+            window_note="window_days" in spec.uses and spec.outcome in ("approve_return", "deny", "partial_refund"),
+            fee_note=custom is None and "restocking_fee" in spec.uses,
+            returnable_note=custom is None and "returnable" in spec.uses,
+            cited=f" (rule {spec.cited}).",
+        )
+
+    def decision(self, ctx: RefundContext, spec: RuleSpec, f: dict, given: dict, version: str) -> Decision:
+        plan: RefundPlan = spec.plan
+        fee_spec = plan.fee if plan.fee is not None else f["fee_spec"]
+        refund_amount, fee = refund_amounts(spec.outcome, f["price"], fee_spec, plan.keep_rate)
+        text = plan.explain(f, refund_amount, fee, fee_spec, spec)
+        seller_values = f.get("seller_values")
+        if plan.source is not None:
+            details: dict[str, Any] = {"source": plan.source}
+        elif seller_values is not None and not plan.uses.isdisjoint(seller_values):
             details = {"source": f"seller {f['seller_id']}"}
         else:
             details = {"source": "marketplace"}
@@ -336,28 +383,44 @@ class RefundTable(KindTable):
                 details["in_force"] = {name: start.isoformat() for name, (_, start) in notes.items()}
                 text = in_force_note(text, [(_LABELS[n], _shown(n, v), start) for n, (v, start) in notes.items()],
                                      "requests", f["requested_on"])
-        if "window_days" in spec.uses and spec.outcome in ("approve_return", "deny", "partial_refund"):
+        if plan.window_note:
             if f["window_source"]:
                 details["window"] = f["window_source"]
                 text = f"{text.rstrip()} The {words(f['window_source'].removesuffix('_window'))} window of {f['window_days']} days applies."
-            elif "seller_values" in f and "window_days" in f["seller_values"]:
+            elif seller_values is not None and "window_days" in seller_values:
                 text = f"{text.rstrip()} Seller {f['seller_id']}'s own return window of {f['window_days']} days applies."
-        if "seller_values" in f and spec.custom is None:
-            if "restocking_fee" in spec.uses and "restocking_fee" in f["seller_values"]:
+        if seller_values is not None:
+            if plan.fee_note and "restocking_fee" in seller_values:
                 text = f"{text.rstrip()} Seller {f['seller_id']}'s own restocking fee applies."
-            if "returnable" in spec.uses and "returnable" in f["seller_values"]:
+            if plan.returnable_note and "returnable" in seller_values:
                 text = f"{text.rstrip()} Seller {f['seller_id']} accepts returns of this category."
-        return Decision(
-            kind="refund",
-            outcome=spec.outcome,
-            reason=spec.reason,
-            rule=spec.cited,
-            explanation=cite(text, spec.cited),
-            policy_version=version,
-            amounts={"refund_amount": refund_amount, "fee": fee},
-            details=details,
-            facts=given,
-        )
+        text = text.rstrip()  # cite(text, rule), with the rule's part written once per compilation
+        return _new_tuple(Decision, ("refund", spec.outcome, spec.reason, spec.cited,
+                                     (text[:-1] if text.endswith(".") else text) + plan.cited, version,
+                                     {"refund_amount": refund_amount, "fee": fee}, details, given))
+
+
+class RefundPlan(NamedTuple):
+    """A refund rule's explanation and details, worked out once per compilation."""
+
+    explain: Callable[..., str]  # the rule's template rendered from (facts, refund amount, fee, fee spec, rule)
+    fee: Fee | None  # the custom rule's own fee
+    keep_rate: Decimal | None  # the custom rule's keep-the-item rate
+    source: str | None  # "seller S9" for a seller's own rule
+    uses: frozenset[str]
+    window_note: bool  # say which window applied
+    fee_note: bool  # say the seller's own restocking fee applied
+    returnable_note: bool  # say the seller accepts returns of the category
+    cited: str  # " (rule X)."
+
+
+# Decisions are NamedTuples; building one from a tuple skips the keyword-argument __new__ (a third of its cost).
+_new_tuple = tuple.__new__
+
+
+def _fact_value(name: str) -> Callable[..., Any]:
+    shown = shower("refund", name)
+    return lambda f, r, fee, spec, rule: shown(f.get(name))
 
 
 TABLE = RefundTable()

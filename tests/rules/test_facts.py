@@ -81,3 +81,33 @@ def test_claim_evidence_must_be_known_kinds(engine):
 def test_claim_evidence_may_be_omitted(engine):
     facts = {k: v for k, v in CLAIM.items() if k not in ("evidence", "days_since_return_delivered")}
     assert engine.decide_claim(facts).outcome == "approve"
+
+
+def _checked_money(value):
+    """The full checker's amount: the reference the fast paths must reproduce exactly (value and exponent)."""
+    from rules.facts import _Checker
+    checker = _Checker("refund", {"price": value})
+    before = len(checker.errors)  # the other facts are missing
+    out = checker.money("price", None)
+    return None if len(checker.errors) > before else out
+
+
+def test_the_fast_money_path_gives_the_checkers_decimals():
+    import random
+
+    from rules.facts import _cents
+    rng = random.Random(5)
+    values = [0, 0.0, -0.0, 0.01, 0.1, 0.29, 1.005, 19.99, 19.999, 1e9, 1e9 + 0.01, 999999999.99, 123456.78, 2**31, -1, -0.01]
+    values += [round(rng.uniform(0, 10 ** rng.randint(0, 9)), rng.choice((0, 1, 2, 2, 2, 3))) for _ in range(20_000)]
+    values += [rng.uniform(0, 1e9) for _ in range(2_000)] + [rng.randint(0, 10**9) for _ in range(2_000)]
+    for value in values:
+        fast = _cents(value)
+        if fast is not None:  # None: the checker decides
+            want = _checked_money(value)
+            assert want is not None and str(fast) == str(want) and fast.as_tuple() == want.as_tuple(), value
+
+
+@pytest.mark.parametrize("field, value", [("reason", []), ("condition", {}), ("fulfilled_by", ["seller"]), ("category", {"a": 1})])
+def test_unhashable_values_are_refused_by_field(engine, field, value):
+    facts = {**REFUND, "seller_id": "S9", field: value}  # more than the seeds' six facts: the fast path of every fact
+    assert field in errors_of(engine.decide_refund, facts)
