@@ -45,11 +45,12 @@ def rate_limited_bot(token: str, *, base_url: str, base_file_url: str | None = N
                   rate_limiter=AIORateLimiter(overall_max_rate=overall_max_rate))
 
 
-def _parts(text: str) -> list[str]:
+def chunks(text: str, size: int = MAX_MESSAGE) -> list[str]:
+    """Split a text into Telegram-sized messages, at line breaks where possible."""
     parts = []
-    while len(text) > MAX_MESSAGE:
-        cut = text.rfind("\n", 0, MAX_MESSAGE)
-        cut = cut if cut > 0 else MAX_MESSAGE
+    while len(text) > size:
+        cut = text.rfind("\n", 0, size)
+        cut = cut if cut > 0 else size
         parts.append(text[:cut])
         text = text[cut:].lstrip("\n")
     return parts + [text]
@@ -120,7 +121,7 @@ class OutboxSender:
             await self.bot.send_document(message.chat_id, message.document, caption=message.text[:1024],
                                          parse_mode=message.parse_mode, reply_markup=markup)
             return
-        parts = _parts(message.text)
+        parts = chunks(message.text)
         for i, part in enumerate(parts):
             await self.bot.send_message(message.chat_id, part, parse_mode=message.parse_mode,
                                         reply_markup=markup if i == len(parts) - 1 else None)

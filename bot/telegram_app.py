@@ -15,12 +15,11 @@ from .flows.admin import reload_notice
 from .markup import escape
 from .menu import LANGUAGES, menu
 from .messages import Attachment, Incoming, Photo, Reply
-from .sender import OutboxSender
+from .sender import OutboxSender, chunks
 from .service import ChatService
 
 log = logging.getLogger("refundbot.telegram")
 
-MAX_MESSAGE = 4096
 MAX_CAPTION = 1024
 CONCURRENT_UPDATES = 8
 
@@ -71,17 +70,6 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     if not reply.buttons:
         return None
     return InlineKeyboardMarkup([[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in reply.buttons])
-
-
-def chunks(text: str, size: int = MAX_MESSAGE) -> list[str]:
-    """Split a text into Telegram-sized messages, at line breaks where possible."""
-    parts = []
-    while len(text) > size:
-        cut = text.rfind("\n", 0, size)
-        cut = cut if cut > 0 else size
-        parts.append(text[:cut])
-        text = text[cut:].lstrip("\n")
-    return parts + [text]
 
 
 async def send_attachment(bot, chat_id: int, attachment: Attachment) -> None:

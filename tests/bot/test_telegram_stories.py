@@ -168,7 +168,7 @@ async def test_forged_callback_data_gets_the_expired_answer(telegram):
 
 
 async def test_a_long_reply_is_split_to_fit_telegram(telegram, runtime, policy_file):
-    from bot.telegram_app import MAX_MESSAGE, chunks
+    from bot.sender import MAX_MESSAGE, chunks
 
     parts = chunks("line\n" * 2000)
     assert all(len(p) <= MAX_MESSAGE for p in parts) and "".join(p + "\n" for p in parts).count("line") == 2000
