@@ -264,6 +264,17 @@ def _either(c: _Checker, out: dict, days: str, day: str) -> None:
         c.errors.append((days, "is required"))
 
 
+def _count_back(c: _Checker, out: dict, days: str, day: str, until: str) -> None:
+    """Fill whichever of a day count and the date it counts from the request left out, counting back from `until`."""
+    count, since, end = out[days], out[day], out[until]
+    if count is None:
+        out[days] = count = (end - since).days
+        if count < 0:
+            c.errors.append((day, f"{since} is after {until} ({end})"))
+    elif since is None:
+        out[day] = end - timedelta(days=count)
+
+
 _DAYS: dict[str, date] = {}  # dates already parsed (bounded): requests name the same few days
 
 
@@ -378,14 +389,7 @@ def refund_facts(facts: Any) -> dict[str, Any]:
     if not c.errors:
         if out["requested_on"] is None:
             out["requested_on"] = today()
-        days, delivered = out["days_since_delivery"], out["delivered_on"]
-        if days is None:
-            days = (out["requested_on"] - delivered).days
-            if days < 0:
-                c.errors.append(("delivered_on", f"{delivered} is after requested_on ({out['requested_on']})"))
-            out["days_since_delivery"] = days
-        elif delivered is None:
-            out["delivered_on"] = out["requested_on"] - timedelta(days=days)
+        _count_back(c, out, "days_since_delivery", "delivered_on", "requested_on")
         if out["order_total"] is None:
             out["order_total"] = out["price"]
     c.done()
@@ -416,13 +420,7 @@ def claim_facts(facts: Any) -> dict[str, Any]:
     if not c.errors:
         if out["filed_on"] is None:
             out["filed_on"] = today()
-        days, refunded = out["days_since_refund"], out["refunded_on"]
-        if days is None:
-            out["days_since_refund"] = days = (out["filed_on"] - refunded).days
-            if days < 0:
-                c.errors.append(("refunded_on", f"{refunded} is after filed_on ({out['filed_on']})"))
-        elif refunded is None:
-            out["refunded_on"] = out["filed_on"] - timedelta(days=days)
+        _count_back(c, out, "days_since_refund", "refunded_on", "filed_on")
         back, back_on = out["days_since_return_delivered"], out["return_delivered_on"]
         if back is None and back_on is not None:
             out["days_since_return_delivered"] = back = (out["filed_on"] - back_on).days
