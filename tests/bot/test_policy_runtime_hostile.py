@@ -10,23 +10,9 @@ import pytest
 import bot.policy_runtime as policy_runtime
 from bot.policy_runtime import PolicyRuntime
 
-from .test_policy_runtime import PROBE, wait_for, with_window
+from .test_policy_runtime import PROBE, policy_file, runtime, wait_for, with_window  # noqa: F401 (fixtures)
 
 HUGE_HEX = "0x" + "f" * 5000  # int() reads it; str() of it raises ValueError (over 4,300 digits)
-
-
-@pytest.fixture
-def policy_file(tmp_path):
-    path = tmp_path / "policy.yaml"
-    path.write_text(with_window(30, "a"))
-    return path
-
-
-@pytest.fixture
-def runtime(policy_file):
-    rt = PolicyRuntime(str(policy_file))
-    yield rt
-    rt.stop()
 
 
 def reload_within(runtime: PolicyRuntime, seconds: float = 5.0):
