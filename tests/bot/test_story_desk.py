@@ -42,23 +42,9 @@ def desk(marketplace, runtime, clock) -> ChatService:
 
 
 @pytest.fixture
-def bob(desk) -> Chat:
-    return linked(desk, 102, "buyer", "B2")
-
-
-@pytest.fixture
-def alice(desk) -> Chat:
-    return linked(desk, 101, "buyer", "B1")
-
-
-@pytest.fixture
-def outdoor(desk) -> Chat:
-    return linked(desk, 201, "seller", "S1")
-
-
-@pytest.fixture
-def gadgets(desk) -> Chat:
-    return linked(desk, 202, "seller", "S2")
+def service(desk) -> ChatService:
+    """The people of tests/bot/conftest.py (alice, bob, outdoor, gadgets) chat with the desk's service."""
+    return desk
 
 
 @pytest.fixture
