@@ -20,9 +20,6 @@ CLAIM_OUTCOMES = ("approve", "deny", "needs_evidence")
 EVIDENCE_KINDS = ("photo", "tracking", "signature")
 REFUND_ISSUERS = ("marketplace", "seller")
 RETURN_STATES = ("received", "not_received", "any")
-TIER_RULE_OUTCOMES = ("eligible", "not_eligible")
-
-RULE_OPERATORS = ("eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte")
 
 CODE_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
 
