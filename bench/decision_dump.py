@@ -76,8 +76,8 @@ def line(compiled, kind: str, facts: Any) -> str:
     except Exception as exc:  # noqa: BLE001 - every failure is part of the dump
         errors = getattr(exc, "errors", None)
         return f"ERROR {type(exc).__name__} {errors!r}" if errors is not None else f"ERROR {type(exc).__name__} {exc}"
-    return (f"{d.kind}|{d.outcome}|{d.reason}|{d.rule}|{d.policy_version}|{sorted(d.amounts.items())!r}|{d.details!r}|"
-            f"{d.explanation}|{sorted(d.facts.items(), key=repr)!r}")
+    return (f"{d.kind}|{d.outcome}|{d.reason}|{d.rule}|{d.policy_version}|{list(d.amounts.items())!r}|{d.details!r}|"
+            f"{d.explanation}|{list(d.facts.items())!r}")
 
 
 def dump(name: str, compiled, kind: str, requests: Iterable[Any], seed: int, out, totals: dict) -> None:
