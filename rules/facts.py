@@ -10,7 +10,8 @@ from typing import Any, Mapping
 
 from policy.errors import did_you_mean
 from policy.facts import FACTS, given_fields
-from policy.vocabulary import CONDITIONS, FULFILMENT, REFUND_REASONS
+
+from .factcode import cents, fast_checker
 
 CENT = Decimal("0.01")
 MAX_MONEY = Decimal("1000000000")
@@ -211,50 +212,22 @@ def _checks(kind: str) -> tuple:
     return found
 
 
-_ZERO = Decimal("0.00")
-_REASONS = frozenset(REFUND_REASONS)
-_FULFILMENT = frozenset(FULFILMENT)
-_CONDITIONS = frozenset(CONDITIONS)
-
-
-def _cents(value: Any) -> Decimal | None:
-    """The fast path of money(): an int or float with at most two decimals, as cents; else None."""
-    kind = type(value)
-    if kind is float:
-        # For 0 < value <= 1e9, value * 100 is within far less than a cent of a whole number of cents,
-        # so `cents / 100 == value` is round(value, 2) == value (no third decimal), and the cents
-        # times 0.01 are exactly the Decimal of value's shortest repr, quantized to cents.
-        if 0.0 <= value <= 1e9:
-            cents = round(value * 100)
-            if cents / 100 == value:
-                return Decimal(cents) * CENT if cents else Decimal(repr(value)).quantize(CENT)  # keeps -0.0's sign
-    elif kind is int:
-        if 0 <= value <= MAX_MONEY:
-            return Decimal(value).quantize(CENT) if value else _ZERO
-    elif kind is Decimal:  # the store's amounts
-        if value.is_finite() and 0 <= value <= MAX_MONEY:
-            cents = value.quantize(CENT)
-            if cents == value:
-                return cents
+def _parse_day(value: str) -> date | None:
+    """A YYYY-MM-DD string as its date, as the checker reads it; else None."""
+    if len(value) == 10 and DATE_RE.match(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
     return None
 
 
-_DELIVERED: dict[tuple[date, int], date] = {}  # (request day, days since delivery) -> delivery day
-
-
-def _seed_refund(category: str, price: Decimal, days: int, reason: str, condition: str, returns: int) -> dict[str, Any]:
-    """A request with only the seeds' six facts: the new facts take their defaults."""
-    requested = today()
-    delivered = _DELIVERED.get((requested, days))
-    if delivered is None:
-        if len(_DELIVERED) > 10_000:
-            _DELIVERED.clear()
-        delivered = _DELIVERED[(requested, days)] = requested - timedelta(days=days)
-    return {"category": category, "price": price, "days_since_delivery": days, "reason": reason,
-            "condition": condition, "buyer_returns_90d": returns, "sku": None, "product_tags": (), "seller_id": None,
-            "buyer_country": None, "buyer_tags": (), "buyer_orders_90d": 0,
-            "delivered_on": delivered, "requested_on": requested,
-            "order_total": price, "shipping_paid": _ZERO, "fulfilled_by": "seller", "a_to_z_claim": False}
+# The fast path of each kind (rules/factcode.py): well-formed facts only, else None and the checker decides.
+_FAST = {kind: fast_checker(kind, today=today, day=_parse_day, max_int=_MAX_INT, max_tags=MAX_TAGS, default=_default,
+                            patterns={"category": CATEGORY_RE, "id": ID_RE, "country": COUNTRY_RE, "tag": TAG_RE})
+         for kind in ("refund", "claim", "tier")}
+_fast_refund, _fast_claim, _fast_tier = _FAST["refund"], _FAST["claim"], _FAST["tier"]
+_cents = cents  # the fast path of money()
 
 
 def _either(c: _Checker, out: dict, days: str, day: str) -> None:
@@ -275,114 +248,14 @@ def _count_back(c: _Checker, out: dict, days: str, day: str, until: str) -> None
         out[day] = end - timedelta(days=count)
 
 
-_DAYS: dict[str, date] = {}  # dates already parsed (bounded): requests name the same few days
-
-
-def _day(value: Any) -> date | None:
-    if type(value) is str:
-        day = _DAYS.get(value)
-        if day is None and len(value) == 10 and DATE_RE.match(value):
-            try:
-                day = date.fromisoformat(value)
-            except ValueError:
-                return None
-            if len(_DAYS) >= 4096:
-                _DAYS.clear()
-            _DAYS[value] = day
-        return day
-    return value if type(value) is date else None
-
-
-def _tag_list(value: Any) -> tuple | None:
-    if type(value) not in (list, tuple) or len(value) > MAX_TAGS:
-        return None
-    if len(value) == 1:  # the common case: one tag, nothing to sort
-        tag = value[0]
-        return (tag,) if type(tag) is str and TAG_RE.match(tag) else None
-    for tag in value:
-        if type(tag) is not str or not TAG_RE.match(tag):
-            return None
-    return tuple(sorted(set(value))) if value else ()
-
-
-def _fast_refund(x: dict) -> dict[str, Any] | None:
-    """Well-formed refund facts with any of the new facts, checked inline; None sends them to the full checker."""
-    get = x.get
-    category, reason, condition, returns = get("category"), get("reason"), get("condition"), get("buyer_returns_90d")
-    if not (type(category) is str and type(reason) is str and type(condition) is str and type(returns) is int
-            and reason in _REASONS and condition in _CONDITIONS and 0 <= returns <= MAX_COUNT and CATEGORY_RE.match(category)):
-        return None
-    price = _cents(get("price"))
-    requested = get("requested_on")
-    requested = today() if requested is None else _day(requested)
-    if price is None or requested is None:
-        return None
-    days, delivered = get("days_since_delivery"), get("delivered_on")
-    if delivered is not None:
-        delivered = _day(delivered)
-        if delivered is None:
-            return None
-    if days is None:
-        if delivered is None or delivered > requested:
-            return None
-        days = (requested - delivered).days
-    elif type(days) is not int or not 0 <= days <= MAX_DAYS:
-        return None
-    elif delivered is None:
-        delivered = requested - timedelta(days=days)
-    product_tags, buyer_tags = get("product_tags", ()), get("buyer_tags", ())
-    if product_tags:
-        product_tags = _tag_list(product_tags)
-    elif type(product_tags) in (list, tuple):
-        product_tags = ()
-    else:
-        return None
-    if buyer_tags:
-        buyer_tags = _tag_list(buyer_tags)
-    elif type(buyer_tags) in (list, tuple):
-        buyer_tags = ()
-    else:
-        return None
-    orders, total, shipping = get("buyer_orders_90d", 0), get("order_total"), get("shipping_paid", 0)
-    total = price if total is None else _cents(total)
-    shipping = _ZERO if type(shipping) is int and shipping == 0 else _cents(shipping)
-    sku, seller, country = get("sku"), get("seller_id"), get("buyer_country")
-    fulfilled, a_to_z = get("fulfilled_by", "seller"), get("a_to_z_claim", False)
-    if (product_tags is None or buyer_tags is None or total is None or shipping is None or type(orders) is not int
-            or not 0 <= orders <= MAX_COUNT or type(fulfilled) is not str or fulfilled not in _FULFILMENT
-            or type(a_to_z) is not bool
-            or not (sku is None or (type(sku) is str and ID_RE.match(sku)))
-            or not (seller is None or (type(seller) is str and ID_RE.match(seller)))
-            or not (country is None or (type(country) is str and COUNTRY_RE.match(country)))):
-        return None
-    return {"category": category, "price": price, "days_since_delivery": days, "reason": reason, "condition": condition,
-            "buyer_returns_90d": returns, "sku": sku, "product_tags": product_tags, "seller_id": seller,
-            "buyer_country": country, "buyer_tags": buyer_tags, "buyer_orders_90d": orders, "delivered_on": delivered,
-            "requested_on": requested, "order_total": total, "shipping_paid": shipping, "fulfilled_by": fulfilled,
-            "a_to_z_claim": a_to_z}
-
-
 def refund_facts(facts: Any) -> dict[str, Any]:
     """Validated refund facts (price and other money as Decimals, dates as dates, tags as sorted tuples), or FactsError."""
-    # Fast paths for well-formed requests (the seeds' six facts, or any known facts); anything else
-    # goes through the checker, which reports every problem at once.
-    if type(facts) is dict and len(facts) != 6 and facts.keys() <= _GIVEN_SET["refund"]:
-        fast = _fast_refund(facts)
-        if fast is not None:
-            return fast
-    if type(facts) is dict and len(facts) == 6:
-        category = facts.get("category")
-        days = facts.get("days_since_delivery")
-        reason = facts.get("reason")
-        condition = facts.get("condition")
-        returns = facts.get("buyer_returns_90d")
-        if (type(category) is str and type(reason) is str and type(condition) is str
-                and type(days) is int and type(returns) is int
-                and reason in _REASONS and condition in _CONDITIONS
-                and 0 <= days <= MAX_DAYS and 0 <= returns <= MAX_COUNT and CATEGORY_RE.match(category)):
-            price = _cents(facts.get("price"))
-            if price is not None:
-                return _seed_refund(category, price, days, reason, condition, returns)
+    fast = _fast_refund(facts)
+    return fast if fast is not None else _full_refund(facts)
+
+
+def _full_refund(facts: Any) -> dict[str, Any]:
+    """The full checker of refund facts: reports every problem at once."""
     c = _Checker("refund", facts)
     out = c.all()
     _either(c, out, "days_since_delivery", "delivered_on")
@@ -398,6 +271,12 @@ def refund_facts(facts: Any) -> dict[str, Any]:
 
 def tier_facts(facts: Any) -> dict[str, Any]:
     """Validated tier facts (counts as whole numbers, parts no larger than their totals), or FactsError."""
+    fast = _fast_tier(facts)
+    return fast if fast is not None else _full_tier(facts)
+
+
+def _full_tier(facts: Any) -> dict[str, Any]:
+    """The full checker of tier facts: reports every problem at once."""
     c = _Checker("tier", facts)
     out = c.all()
     if not c.errors:
@@ -414,6 +293,12 @@ def tier_facts(facts: Any) -> dict[str, Any]:
 
 def claim_facts(facts: Any) -> dict[str, Any]:
     """Validated claim facts with money as Decimals and evidence as a sorted tuple, or FactsError."""
+    fast = _fast_claim(facts)
+    return fast if fast is not None else _full_claim(facts)
+
+
+def _full_claim(facts: Any) -> dict[str, Any]:
+    """The full checker of claim facts: reports every problem at once."""
     c = _Checker("claim", facts)
     out = c.all()
     _either(c, out, "days_since_refund", "refunded_on")
@@ -432,3 +317,6 @@ def claim_facts(facts: Any) -> dict[str, Any]:
             out["order_total"] = out["refund_amount"]
     c.done()
     return out
+
+
+_FULL = {"refund": _full_refund, "claim": _full_claim, "tier": _full_tier}

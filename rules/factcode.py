@@ -1,0 +1,206 @@
+"""Fast fact checkers generated once per decision kind from the fact model (policy/facts.py).
+
+A generated checker accepts only well-formed facts (a plain dict of known fields with values of the
+exact types the model expects) and returns exactly what the full checker (rules/facts.py) returns
+for them; on anything else it returns None and the full checker decides, so every error and its
+message comes from one place. tests/rules/test_factcode.py compares the two on good and bad facts.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any, Callable
+
+from policy.facts import FACTS, given_fields
+
+CENT = Decimal("0.01")
+MAX_MONEY = Decimal("1000000000")
+_ZERO = Decimal("0.00")
+_BOUND = 4096  # entries each parse memo keeps (requests name the same few days, amounts and codes)
+
+
+def cents(value: Any) -> Decimal | None:
+    """An int, float or Decimal with at most two decimals between 0 and MAX_MONEY, as cents; else None."""
+    kind = type(value)
+    if kind is float:
+        # For 0 < value <= 1e9, value * 100 is within far less than a cent of a whole number of cents,
+        # so `cents / 100 == value` is round(value, 2) == value (no third decimal), and the cents
+        # times 0.01 are exactly the Decimal of value's shortest repr, quantized to cents.
+        if 0.0 <= value <= 1e9:
+            whole = round(value * 100)
+            if whole / 100 == value:
+                return Decimal(whole) * CENT if whole else Decimal(repr(value)).quantize(CENT)  # keeps -0.0's sign
+    elif kind is int:
+        if 0 <= value <= MAX_MONEY:
+            return Decimal(value).quantize(CENT) if value else _ZERO
+    elif kind is Decimal:  # the store's amounts
+        if value.is_finite() and 0 <= value <= MAX_MONEY:
+            whole = value.quantize(CENT)
+            if whole == value:
+                return whole
+    return None
+
+
+class Memo:
+    """Parse results by exact type and value: equal non-zero floats (or Decimals) have the same cents, so each is worked out once."""
+
+    def __init__(self, parse: Callable[[Any], Any]):
+        self.parse = parse
+        self.known: dict = {}
+
+    def __call__(self, value: Any) -> Any:
+        known = self.known
+        if len(known) >= _BOUND:
+            known.clear()
+        out = self.parse(value)
+        if out is not None and value:  # zeros keep their sign (-0.0 == 0.0), so they are not memoised
+            known[value] = out
+        return out
+
+
+class Valid:
+    """Strings a pattern accepted (bounded): the codes and ids requests carry repeat."""
+
+    def __init__(self, pattern):
+        self.match = pattern.match
+        self.known: set[str] = set()
+
+    def __call__(self, value: str) -> bool:
+        if not self.match(value):
+            return False
+        if len(self.known) >= _BOUND:
+            self.known.clear()
+        self.known.add(value)
+        return True
+
+
+# How each fact type is checked in generated code: `v` is the given value (not None), `{out}` the
+# name it is stored under; every snippet leaves `{out}` set or returns None.
+_CHECK = {
+    "enum": "if v.__class__ is not str or v not in {choices}: return None\n{out} = v",
+    "count": "if v.__class__ is not int or not 0 <= v <= {maximum}: return None\n{out} = v",
+    "days": "if v.__class__ is not int or not 0 <= v <= {maximum}: return None\n{out} = v",
+    "bool": "if v.__class__ is not bool: return None\n{out} = v",
+    "money": ("if v.__class__ is float: {out} = FLOATS.get(v) or FLOAT(v)\n"
+              "elif v.__class__ is Decimal: {out} = (DECIMALS.get(v) or DECIMAL(v)) if v.is_finite() else None\n"
+              "else: {out} = cents(v)\n"
+              "if {out} is None: return None"),
+    "category": "if v.__class__ is not str or (v not in CATEGORY.known and not CATEGORY(v)): return None\n{out} = v",
+    "id": "if v.__class__ is not str or (v not in ID.known and not ID(v)): return None\n{out} = v",
+    "country": "if v.__class__ is not str or (v not in COUNTRY.known and not COUNTRY(v)): return None\n{out} = v",
+    "date": ("if v.__class__ is str: {out} = DAYS.get(v) or DAY(v)\n"
+             "elif v.__class__ is date: {out} = v\n"
+             "else: return None\n"
+             "if {out} is None: return None"),
+    "tags": ("if v.__class__ is not list and v.__class__ is not tuple: return None\n"
+             "if not v: {out} = ()\n"
+             "else:\n"
+             "    for t in v:\n"
+             "        if t.__class__ is not str or {tag_ok}: return None\n"
+             "    {out} = (v[0],) if len(v) == 1 else tuple(sorted(set(v))) if len(v) <= {max_tags} else None\n"
+             "    if {out} is None: return None"),
+}
+
+# What each kind does after its facts are checked (defaults that depend on other facts, cross-field
+# checks); any problem returns None so the full checker reports it. The same steps as rules/facts.py.
+_FINISH = {
+    "refund": """
+if days_since_delivery is None and delivered_on is None: return None
+if requested_on is None: requested_on = today()
+if days_since_delivery is None:
+    days_since_delivery = (requested_on - delivered_on).days
+    if days_since_delivery < 0: return None
+elif delivered_on is None:
+    delivered_on = BEFORE.get((requested_on, days_since_delivery)) or before(requested_on, days_since_delivery)
+if order_total is None: order_total = price
+""",
+    "claim": """
+if days_since_refund is None and refunded_on is None: return None
+if filed_on is None: filed_on = today()
+if days_since_refund is None:
+    days_since_refund = (filed_on - refunded_on).days
+    if days_since_refund < 0: return None
+elif refunded_on is None:
+    refunded_on = BEFORE.get((filed_on, days_since_refund)) or before(filed_on, days_since_refund)
+if days_since_return_delivered is None and return_delivered_on is not None:
+    days_since_return_delivered = (filed_on - return_delivered_on).days
+if days_since_return_delivered is not None:
+    if return_received is False: return None
+elif return_received is True: return None
+if order_total is None: order_total = refund_amount
+""",
+    "tier": """
+if valid_tracking > shipments or prepaid_label_returns > returns: return None
+if as_of is None: as_of = today()
+if enrolled_on is not None and enrolled_on > as_of: return None
+""",
+}
+
+
+# The facts each kind's finishing steps may fill in, stored once they ran.
+_FINISHED = {"refund": ("days_since_delivery", "delivered_on", "requested_on", "order_total"),
+             "claim": ("days_since_refund", "refunded_on", "filed_on", "days_since_return_delivered", "order_total"),
+             "tier": ("as_of",)}
+
+
+def _before(memo: dict) -> Callable[[date, int], date]:
+    def before(day: date, days: int) -> date:
+        if len(memo) >= _BOUND:
+            memo.clear()
+        memo[(day, days)] = out = day - timedelta(days=days)
+        return out
+    return before
+
+
+def fast_checker(kind: str, *, today: Callable[[], date], day: Callable[[Any], date | None], patterns: dict,
+                 max_int: dict, max_tags: int, default: Callable[[Any], Any]) -> Callable[[Any], dict | None]:
+    """The generated checker of `kind`: checked facts (every given fact, in the model's order), or None."""
+    model = FACTS[kind]
+    fields = given_fields(kind)
+    floats, decimals, days, before = Memo(cents), Memo(cents), {}, {}
+    scope: dict[str, Any] = {
+        "KNOWN": frozenset(fields), "Decimal": Decimal, "date": date, "cents": cents, "today": today,
+        "FLOATS": floats.known, "FLOAT": floats, "DECIMALS": decimals.known, "DECIMAL": decimals,
+        "DAYS": days, "BEFORE": before, "before": _before(before),
+        "CATEGORY": Valid(patterns["category"]), "ID": Valid(patterns["id"]), "COUNTRY": Valid(patterns["country"]),
+        "TAG": Valid(patterns["tag"]),
+    }
+
+    def parse_day(value: str) -> date | None:
+        out = day(value)
+        if out is not None:
+            if len(days) >= _BOUND:
+                days.clear()
+            days[value] = out
+        return out
+    scope["DAY"] = parse_day
+    # The facts start as a copy of the defaults (a copy is far cheaper than building an 18-key dict),
+    # so a fact left out costs nothing more; given facts and those the finishing steps fill are stored.
+    template = {name: default(model[name].default) if not model[name].required else None for name in fields}
+    scope["TEMPLATE"] = template
+    finished = _FINISHED[kind]
+    lines = ["def check(x):", "    if x.__class__ is not dict or not KNOWN.issuperset(x): return None", "    get = x.get",
+             "    out = TEMPLATE.copy()"]
+    for i, name in enumerate(fields):
+        fact = model[name]
+        choices = f"C{i}"
+        scope[choices] = frozenset(fact.choices)
+        tag_ok = f"t not in {choices}" if fact.choices else "(t not in TAG.known and not TAG(t))"
+        snippet = _CHECK[fact.type].format(out=name, choices=choices, maximum=max_int.get(fact.type), tag_ok=tag_ok, max_tags=max_tags)
+        if name not in finished:
+            snippet += f"\nout[{name!r}] = {name}"
+        lines.append(f"    v = get({name!r})")
+        if fact.required:
+            lines.append("    if v is None: return None")
+            lines += ["    " + line for line in snippet.splitlines()]
+        else:
+            scope[f"D{i}"] = template[name]
+            lines.append(f"    if v is None: {name} = D{i}")
+            lines.append("    else:")
+            lines += ["        " + line for line in snippet.splitlines()]
+    lines += ["    " + line for line in _FINISH[kind].strip().splitlines()]
+    lines += [f"    out[{name!r}] = {name}" for name in finished]
+    lines.append("    return out")
+    source = "\n".join(lines) + "\n"
+    exec(compile(source, f"<fact checker {kind}>", "exec"), scope)  # noqa: S102 - source built from the fact model's names
+    return scope.pop("check")

@@ -1,0 +1,63 @@
+"""The generated fact checkers give exactly the full checker's facts, or step aside (None) so it reports the errors."""
+from __future__ import annotations
+
+import random
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from rules import FactsError
+from rules.facts import _FAST, _FULL
+
+from . import generate
+
+BAD = [None, "x", "", -1, -0.5, 1.005, 1.5, 3.0, True, False, [], {}, ["final_sale", "BAD"], ["photo", "photo"], ["member"],
+       "2026-13-01", "2026-02-30", "2026-01-01\n", "S1\n", 10**13, 100001, float("nan"), float("inf"), -0.0, 0.0, "ABC", "de", "12.34",
+       Decimal("-1"), Decimal("1.001"), Decimal("NaN"), Decimal("sNaN"), Decimal("-0"), Decimal("5"), "a" * 70, 0, date(2026, 1, 1),
+       "2026-01-01", ("gift",), ["gift"] * 101, [3], 7]
+
+
+def _variants(rng: random.Random, facts: dict) -> list:
+    out = [facts, {k: (Decimal(repr(v)) if type(v) is float else date.fromisoformat(v) if type(v) is str and v[:2] == "20" else v)
+                   for k, v in facts.items()}]
+    for _ in range(6):
+        bad = dict(facts)
+        for _ in range(rng.choice([1, 1, 2])):
+            pick = rng.random()
+            if pick < 0.2 and bad:
+                del bad[rng.choice(list(bad))]
+            elif pick < 0.3:
+                bad[rng.choice(["pricee", "returnable", "cap_left", "vtr", 7])] = 1
+            elif bad:
+                bad[rng.choice(list(bad))] = rng.choice(BAD)
+        out.append(bad)
+    return out
+
+
+def _full(kind: str, facts):
+    try:
+        return _FULL[kind](facts)
+    except FactsError as exc:
+        return exc
+
+
+@pytest.mark.parametrize("kind", ["refund", "claim", "tier"])
+def test_the_fast_checker_gives_the_full_checkers_facts_or_steps_aside(default_policy, kind):
+    rng = random.Random(kind)
+    requests = {"refund": generate.refund_requests(default_policy, 1500) + generate.refund_requests2(default_policy, 1500),
+                "claim": generate.claim_requests(default_policy, 1500) + generate.claim_requests2(default_policy, 1500),
+                "tier": generate.tier_requests(1500) + generate.tier_requests2(1500)}[kind]
+    fast_ones = stepped_aside = 0
+    for facts in requests:
+        for variant in _variants(rng, facts):
+            fast, full = _FAST[kind](variant), _full(kind, variant)
+            if fast is None:
+                stepped_aside += 1
+                continue
+            fast_ones += 1
+            assert not isinstance(full, FactsError), (variant, full)
+            # the same facts in the same order, each of the same type (Decimals with the same exponent)
+            assert list(fast.items()) == list(full.items()), variant
+            assert [(type(v), str(v)) for v in fast.values()] == [(type(v), str(v)) for v in full.values()], variant
+    assert fast_ones > 5000 and stepped_aside > 5000, (fast_ones, stepped_aside)
