@@ -1,19 +1,18 @@
 """The claim kind as a table: reimbursement claims' built-in rules as data, their lookups (dated windows, caps) and amounts."""
 from __future__ import annotations
 
-from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, Callable
 
-from policy import templates
-from policy.model import CustomRule, Dated, Policy
+from policy.model import CustomRule, Policy
 from policy.vocabulary import BUILTIN_CLAIM_RULES
 
 from .conditions import all_of, same_event
 from .decision import Decision
 from .facts import CENT, claim_facts
+from .dated import Resolved
 from .program import KindTable, RuleSpec, placeholders
-from .text import cite, in_force_note, money, percent, show, words
+from .text import cite, compiled_template, in_force_note, money, percent, shower, words
 
 ZERO = Decimal("0.00")
 NO_CAP = Decimal("1000000000000.00")
@@ -57,22 +56,24 @@ def anchor_days(f: dict) -> int:
     return f["days_since_refund"] if delivered is None else min(f["days_since_refund"], delivered)
 
 
-def _resolve(value: Any, day: date, name: str, dated: dict) -> Any:
-    if type(value) is Dated:
-        value, start = value.at(day)
-        if start is not None:
-            dated[name] = (value, start)
-    return value
-
-
 class ClaimContext:
-    """The claims section plus the marketplace's category table."""
+    """The claims section plus the marketplace's category table, with each reason's values resolved once per dated period."""
 
     def __init__(self, policy: Policy):
-        self.claims = policy.claims
+        self.claims = c = policy.claims
         self.product_tags = policy.product_tags
         self.returnable = {name: cat.returnable for name, cat in policy.returns.categories.items()}
         self.labels = {name: cat.label for name, cat in policy.returns.categories.items()}
+        caps = {name: value for name, value in (("max_per_order", c.max_per_order), ("max_share_of_order", c.max_share_of_order))
+                if value is not None}
+        self.per_order, self.share = "max_per_order" in caps, "max_share_of_order" in caps
+        # reason -> (spec, its values by dated period, issuers in words); None: a reason the policy does not cover
+        self.reasons: dict[str | None, tuple[Any, Resolved, str]] = {None: (None, Resolved({"filing_window_days": c.filing_window_days,
+                                                                                            **caps}), "")}
+        for reason, spec in c.reasons.items():
+            values = {"filing_window_days": c.filing_window_days, "min_days_since_refund": spec.min_days_since_refund,
+                      "reimbursement_rate": spec.reimbursement_rate, **caps}
+            self.reasons[reason] = (spec, Resolved(values), " or ".join(sorted(spec.refund_issued_by)))
 
 
 class ClaimTable(KindTable):
@@ -112,82 +113,105 @@ class ClaimTable(KindTable):
         return claim_facts(raw)
 
     def lookup(self, ctx: ClaimContext, given: dict) -> dict:
-        c = ctx.claims
-        day = given["refunded_on"]
-        dated: dict[str, tuple[Any, date]] = {}
-        spec = c.reasons.get(given["reason"])
+        reimbursed = given["order_reimbursed"]
+        spec, resolved, issuers = ctx.reasons.get(given["reason"]) or ctx.reasons[None]
+        values, dated = resolved.at(given["refunded_on"])
         f = dict(given)
         sku = given["sku"]
         if sku is not None and sku in ctx.product_tags:
             f["product_tags"] = tuple(sorted(set(given["product_tags"]).union(ctx.product_tags[sku])))
         f["days_since_anchor"] = anchor_days(given)
         f["category_returnable"] = ctx.returnable.get(given["category"], True)
-        f["reason_covered"] = spec is not None
-        f["auto_refund_denied"] = c.deny_late_auto_refunds and given["auto_refund_late"]
-        f["filing_window_days"] = _resolve(c.filing_window_days, day, "filing_window_days", dated)
-        f["issuer_covered"] = spec is None or given["refund_issued_by"] in spec.refund_issued_by
-        f["return_required"] = spec.return_state if spec else "any"
-        f["non_returnable_only"] = bool(spec and spec.non_returnable_only)
-        f["min_days_since_refund"] = _resolve(spec.min_days_since_refund, day, "min_days_since_refund", dated) if spec else 0
-        f["missing"] = tuple(e for e in spec.evidence if e not in given["evidence"]) if spec else ()
-        f["evidence_missing"] = len(f["missing"])
-        f["rate"] = _resolve(spec.reimbursement_rate, day, "reimbursement_rate", dated) if spec else Decimal(0)
-        f["issuers"] = " or ".join(sorted(spec.refund_issued_by)) if spec else ""
-        caps = []
-        if c.max_per_order is not None:
-            cap = _resolve(c.max_per_order, day, "max_per_order", dated)
-            caps.append((cap, cap - given["order_reimbursed"]))
-        if c.max_share_of_order is not None:
-            share = _resolve(c.max_share_of_order, day, "max_share_of_order", dated)
-            cap = (given["order_total"] * share).quantize(CENT, rounding=ROUND_HALF_UP)
-            caps.append((cap, cap - given["order_reimbursed"]))
-        f["cap"], f["cap_left"] = min(caps, key=lambda x: x[1]) if caps else (None, NO_CAP)
+        f["auto_refund_denied"] = ctx.claims.deny_late_auto_refunds and given["auto_refund_late"]
+        f["filing_window_days"] = values[0]
+        if spec is None:
+            f["reason_covered"], f["issuer_covered"], f["return_required"], f["non_returnable_only"] = False, True, "any", False
+            f["min_days_since_refund"], f["missing"], f["evidence_missing"], f["rate"] = 0, (), 0, Decimal(0)
+            i = 1
+        else:
+            f["reason_covered"] = True
+            f["issuer_covered"] = given["refund_issued_by"] in spec.refund_issued_by
+            f["return_required"] = spec.return_state
+            f["non_returnable_only"] = bool(spec.non_returnable_only)
+            f["min_days_since_refund"], f["rate"] = values[1], values[2]
+            evidence = given["evidence"]
+            f["missing"] = missing = tuple(e for e in spec.evidence if e not in evidence) if spec.evidence else ()
+            f["evidence_missing"] = len(missing)
+            i = 3
+        f["issuers"] = issuers
+        cap = None
+        if ctx.per_order:
+            cap = values[i]
+            left = cap - reimbursed
+            i += 1
+        if ctx.share:
+            share = (given["order_total"] * values[i]).quantize(CENT, rounding=ROUND_HALF_UP)
+            if cap is None or share - reimbursed < left:  # the first of equal caps, as min() would pick
+                cap, left = share, share - reimbursed
+        f["cap"], f["cap_left"] = (cap, left) if cap is not None else (None, NO_CAP)
         f["dated"] = dated
         return f
 
+    def plan(self, ctx: ClaimContext, spec: RuleSpec) -> Callable[..., str]:
+        # The rule's explanation compiled once: (facts, reimbursement, rule, context) -> text.
+        values = tuple((name, _PLACEHOLDERS[name] if name in _PLACEHOLDERS else _fact_value(name)) for name in spec.fields)
+        return compiled_template(spec.template, values, 4)
+
     def decision(self, ctx: ClaimContext, spec: RuleSpec, f: dict, given: dict, version: str) -> Decision:
         reimbursement, capped = ZERO, False
-        if spec.outcome == "approve":
+        outcome = spec.outcome
+        if outcome == "approve":
             rate = spec.custom.reimbursement_rate if spec.custom is not None and spec.custom.reimbursement_rate is not None else f["rate"]
             reimbursement = (f["refund_amount"] * rate).quantize(CENT, rounding=ROUND_HALF_UP)
             if reimbursement > f["cap_left"]:
                 reimbursement, capped = max(f["cap_left"], ZERO), True
-        label = ctx.labels.get(f["category"], words(f["category"]))
-        own = {
-            "reason": words(f["reason"]),
-            "Category_label": label[:1].upper() + label[1:],
-            "issuers": f["issuers"],
-            "missing": " and ".join(f"a {e}" for e in f["missing"]),
-            "reimbursement": money(reimbursement),
-            "cap": money(f["cap"]) if f["cap"] is not None else "",
-            "rule": spec.cited,
-            "outcome": words(spec.outcome),
-            "seller": f["seller_id"] or "the seller",
-            "refund_issued_by": f["refund_issued_by"],
-        }
-        text = templates.render(spec.template, {n: own[n] if n in own else show("claim", n, f.get(n)) for n in spec.fields})
+        text = spec.plan(f, reimbursement, spec, ctx)
         if capped:
             text = text.rstrip(".") + f", the rest of the {money(f['cap'])} cap on this order."
         details: dict[str, Any] = {"days_left_to_file": max(0, f["filing_window_days"] - f["days_since_anchor"])}
-        if spec.outcome == "needs_evidence":
+        if outcome == "needs_evidence":
             details["missing_evidence"] = list(f["missing"])
         if capped:
             details["capped"] = True
-        notes = [(name, f["dated"][name]) for name in spec.uses if name in f["dated"]]
-        if notes:
-            details["in_force"] = {name: start.isoformat() for name, (_, start) in notes}
-            text = in_force_note(text, [(_LABELS[n], _shown(n, v), start) for n, (v, start) in notes], "refunds", f["refunded_on"])
-        return Decision(
-            kind="claim",
-            outcome=spec.outcome,
-            reason=spec.reason,
-            rule=spec.cited,
-            explanation=cite(text, spec.cited),
-            policy_version=version,
-            amounts={"reimbursement": reimbursement},
-            details=details,
-            facts=given,
-        )
+        dated = f["dated"]
+        if dated:
+            notes = [(name, dated[name]) for name in spec.uses if name in dated]
+            if notes:
+                details["in_force"] = {name: start.isoformat() for name, (_, start) in notes}
+                text = in_force_note(text, [(_LABELS[n], _shown(n, v), start) for n, (v, start) in notes], "refunds", f["refunded_on"])
+        return _new_tuple(Decision, ("claim", outcome, spec.reason, spec.cited, cite(text, spec.cited), version,
+                                     {"reimbursement": reimbursement}, details, given))
+
+
+def _label(f: dict, ctx: ClaimContext) -> str:
+    label = ctx.labels.get(f["category"])
+    if label is None:
+        label = words(f["category"])
+    return label[:1].upper() + label[1:]
+
+
+# How the built-in explanations' own placeholders are computed from (facts, reimbursement, rule, context).
+_PLACEHOLDERS: dict[str, Callable[..., Any]] = {
+    "reason": lambda f, r, rule, ctx: words(f["reason"]),
+    "Category_label": lambda f, r, rule, ctx: _label(f, ctx),
+    "issuers": lambda f, r, rule, ctx: f["issuers"],
+    "missing": lambda f, r, rule, ctx: " and ".join(f"a {e}" for e in f["missing"]),
+    "reimbursement": lambda f, r, rule, ctx: money(r),
+    "cap": lambda f, r, rule, ctx: money(f["cap"]) if f["cap"] is not None else "",
+    "rule": lambda f, r, rule, ctx: rule.cited,
+    "outcome": lambda f, r, rule, ctx: words(rule.outcome),
+    "seller": lambda f, r, rule, ctx: f["seller_id"] or "the seller",
+    "refund_issued_by": lambda f, r, rule, ctx: f["refund_issued_by"],
+}
+
+
+def _fact_value(name: str) -> Callable[..., Any]:
+    shown = shower("claim", name)
+    return lambda f, r, rule, ctx: shown(f.get(name))
+
+
+# Decisions are NamedTuples; building one from a tuple skips the keyword-argument __new__.
+_new_tuple = tuple.__new__
 
 
 def _shown(name: str, value: Any) -> str:

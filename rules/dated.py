@@ -1,0 +1,43 @@
+"""Dated values resolved once per period: a day finds its period by bisection among the dates values change on."""
+from __future__ import annotations
+
+from bisect import bisect_right
+from datetime import date
+from typing import Any
+
+from policy.model import Dated
+
+
+class Resolved:
+    """Named values (some Dated) as they stand on any day: (values in order, {name: (value, from)} for the dated ones in force).
+
+    Between two consecutive change dates every value is the same, so each period is resolved once,
+    when a day in it is first asked for; `at` is then one bisection and one list index.
+    """
+
+    __slots__ = ("names", "values", "changes", "periods")
+
+    def __init__(self, values: dict[str, Any]):
+        self.names = tuple(values)
+        self.values = tuple(values.values())
+        # Dated.at picks the last entry whose from <= day (the first entry for earlier days), so only later entries' dates matter.
+        self.changes = sorted({start for v in self.values if type(v) is Dated for start, _ in v.entries[1:]})
+        self.periods: list[tuple[tuple, dict] | None] = [None] * (len(self.changes) + 1)
+
+    def at(self, day: date) -> tuple[tuple, dict]:
+        """(the values on `day`, {name: (value, from date)} for each Dated one with a from date)."""
+        i = bisect_right(self.changes, day)
+        period = self.periods[i]
+        if period is None:
+            period = self.periods[i] = self._resolve(self.changes[i - 1] if i else date.min)
+        return period
+
+    def _resolve(self, day: date) -> tuple[tuple, dict]:
+        out, dated = [], {}
+        for name, value in zip(self.names, self.values):
+            if type(value) is Dated:
+                value, start = value.at(day)
+                if start is not None:
+                    dated[name] = (value, start)
+            out.append(value)
+        return tuple(out), dated
