@@ -16,7 +16,8 @@ from policy.facts import FACTS, given_fields
 CENT = Decimal("0.01")
 MAX_MONEY = Decimal("1000000000")
 _ZERO = Decimal("0.00")
-_BOUND = 4096  # entries each parse memo keeps (requests name the same few days, amounts and codes)
+_BOUND = 4096  # entries each parse memo keeps (requests name the same few days and amounts)
+_VALID_BOUND = 16384  # ids a memo keeps: a big catalogue's SKUs and sellers
 
 
 def cents(value: Any) -> Decimal | None:
@@ -68,7 +69,7 @@ class Valid:
     def __call__(self, value: str) -> bool:
         if not self.match(value):
             return False
-        if len(self.known) >= _BOUND:
+        if len(self.known) >= _VALID_BOUND:
             self.known.clear()
         self.known.add(value)
         return True

@@ -12,6 +12,7 @@ from policy.reach import holds
 from policy.vocabulary import BUILTIN_REFUND_RULES
 
 from .conditions import all_of, literal, same_event
+from .dated import Resolved
 from .decision import Decision
 from .facts import CENT, refund_facts
 from .program import KindTable, RuleSpec, placeholders
@@ -118,42 +119,55 @@ class RefundContext:
         self.returns = policy.returns
         overlays = {seller: o.returns for seller, o in policy.overlays.items()}
         tags = policy.product_tags
-        # Tags by SKU are sorted; kept as they are unless one lists a tag twice, so a request without
-        # tags of its own takes them without merging.
-        self.product_tags = tags if all(len(set(t)) == len(t) for t in tags.values()) else {
-            sku: tuple(sorted(set(t))) for sku, t in tags.items()}
+        # Tags by SKU are sorted (a tag listed twice once), so a request without tags of its own takes
+        # them without merging; equal tag lists are one tuple, so ten thousand SKUs share a few tuples.
+        same: dict[tuple, tuple] = {}
+        self.product_tags = {sku: same.setdefault(u, u) for sku, t in tags.items()
+                             for u in (t if len(set(t)) == len(t) else tuple(sorted(set(t))),)}
         compiled: dict[WindowExtension, Callable[[dict], bool]] = {}  # overlays share the marketplace's extensions
         def tests(r: ReturnsPolicy) -> tuple:
             return tuple((e, compiled.get(e) or compiled.setdefault(e, extension_tests(r)[i][1]))
                          for i, e in enumerate(r.window_extensions))
         self.marketplace = Section(self.returns, tests(self.returns))
-        self.sections = {seller: Section(r, tests(r)) for seller, r in overlays.items()}
-        # Per seller and category (None: unlisted ones), which settings the overlay changes, so a
-        # decision can say whether the marketplace's or the seller's value made it.
-        self.differs: dict[str, dict[str | None, tuple[bool, frozenset, bool]]] = {}
-        self.own_extensions: dict[str, frozenset] = {}
+        # Per seller: their merged section, and per category (None: unlisted ones) which settings the
+        # overlay changes (so a decision can say whether the marketplace's or the seller's value made
+        # it), and their own window extensions. Sellers whose overlays come to the same share one
+        # entry: a thousand overlays are a few dozen distinct ones, and a decision then reads memory
+        # other decisions keep warm.
+        self.sellers: dict[str, tuple[Section, dict[str | None, tuple[bool, frozenset, bool]], frozenset]] = {}
+        same: dict[tuple, tuple] = {}
         m = policy.returns
         for seller, r in overlays.items():
             names = set(m.categories) | set(r.categories)
             table = {name: _difference(r.category(name), m.category(name)) for name in names}
             table[None] = _difference(r.category("\x00unlisted"), m.category("\x00unlisted"))
-            self.differs[seller] = table
-            self.own_extensions[seller] = frozenset(e.id for e in r.window_extensions) - {e.id for e in m.window_extensions}
+            own = frozenset(e.id for e in r.window_extensions) - {e.id for e in m.window_extensions}
+            section = Section(r, tests(r))
+            key = (section.key(), frozenset(table.items()), own)
+            self.sellers[seller] = same.get(key) or same.setdefault(key, (section, table, own))
 
 
 class Section:
     """One returns section (the marketplace's, or a seller's merged with it) as rows a lookup reads at once."""
 
-    __slots__ = ("returns", "extensions", "rows", "default_window", "default_fees", "thresholds")
+    __slots__ = ("extensions", "rows", "default_window", "default_fees", "thresholds", "limits", "seller_fault")
 
     def __init__(self, r: ReturnsPolicy, extensions: tuple):
-        self.returns = r
         self.extensions = extensions  # (extension, test) pairs
         # category -> (window, returnable, {condition: (fee, whether it applies, None: depends on the date or price)}, label)
         self.rows = {name: (c.window_days, c.returnable, _fee_rows(c.restocking_fee), c.label) for name, c in r.categories.items()}
         self.default_window, self.default_fees = r.default_window_days, _fee_rows(r.restocking_fee)  # unlisted categories
         thresholds = (r.escalation_min_price, r.returnless_max_price, r.escalation_min_returns_90d)
         self.thresholds = None if any(type(v) is Dated for v in thresholds) else thresholds
+        # dated thresholds, resolved once per period between their change dates
+        self.limits = Resolved(dict(zip(("escalation_min_price", "returnless_max_price", "escalation_min_returns_90d"), thresholds)))
+        self.seller_fault = frozenset(r.seller_fault_reasons)
+
+    def key(self) -> tuple:
+        """Everything a lookup reads of this section: equal keys, equal lookups."""
+        return (tuple((name, w, ret, tuple(fees.items()), label) for name, (w, ret, fees, label) in self.rows.items()),
+                self.default_window, tuple(self.default_fees.items()), self.limits.values, self.seller_fault,
+                tuple(e for e, _ in self.extensions))
 
 
 def _fee_rows(fees: Any) -> dict[str, tuple[Any, bool | None]]:
@@ -234,7 +248,7 @@ def _until_window(delivered: date, month_day: tuple[int, int]) -> int:
 def add_table_values(section: Section, f: dict) -> None:
     """Write the returns-section values a request is decided by into its looked-up facts `f`."""
     day = f["requested_on"]
-    dated: dict[str, tuple[Any, date]] = {}
+    dated: dict[str, tuple[Any, date]] | None = None  # made only when a dated value applies
     name = f["category"]
     row = section.rows.get(name)
     if row is None:  # a category the policy does not list: the section's defaults
@@ -242,40 +256,66 @@ def add_table_values(section: Section, f: dict) -> None:
     else:
         window, returnable, fees, label = row
     if type(window) is Dated:
-        window = _resolve(window, day, "window_days", dated)
+        window, start = window.at(day)
+        if start is not None:
+            dated = {"window_days": (window, start)}
     window_source = None
     for extension, matches in section.extensions:
         if matches(f):
             if extension.until is not None:
                 longer = _until_window(f["delivered_on"], extension.until)
             else:
-                longer = _resolve(extension.window_days, day, f"window_days:{extension.id}", dated)
+                longer = extension.window_days
+                if type(longer) is Dated:
+                    longer, start = longer.at(day)
+                    if start is not None:
+                        if dated is None:
+                            dated = {}
+                        dated[f"window_days:{extension.id}"] = (longer, start)
             if longer > window:
                 window, window_source = longer, extension.id
     fee, applies = fees[f["condition"]]
     if type(fee) is Dated:
-        fee = _resolve(fee, day, "restocking_fee", dated)
+        fee, start = fee.at(day)
+        if start is not None:
+            if dated is None:
+                dated = {}
+            dated["restocking_fee"] = (fee, start)
     if applies is None:
         applies = fee.rate > 0 if fee.is_rate else fee.amount(f["price"]) > 0
     thresholds = section.thresholds
     if thresholds is None:
-        r = section.returns
-        min_price = _resolve(r.escalation_min_price, day, "escalation_min_price", dated)
-        max_price = _resolve(r.returnless_max_price, day, "returnless_max_price", dated)
-        min_returns = _resolve(r.escalation_min_returns_90d, day, "escalation_min_returns_90d", dated)
-    else:
-        min_price, max_price, min_returns = thresholds
+        thresholds, more = section.limits.at(day)
+        if more:
+            if dated is None:
+                dated = more  # shared by the period's decisions, which only read it
+            else:
+                dated.update(more)
     f["returnable"] = returnable
-    f["seller_fault"] = f["reason"] in section.returns.seller_fault_reasons
+    f["seller_fault"] = f["reason"] in section.seller_fault
     f["window_days"] = window
     f["window_source"] = window_source
     f["fee_spec"] = fee
     f["restocking_applies"] = applies
     f["category_label"] = label
-    f["escalation_min_price"] = min_price
-    f["returnless_max_price"] = max_price
-    f["escalation_min_returns_90d"] = min_returns
-    f["dated"] = dated
+    f["escalation_min_price"], f["returnless_max_price"], f["escalation_min_returns_90d"] = thresholds
+    f["dated"] = _NOTHING_DATED if dated is None else dated
+
+
+_NOTHING_DATED: dict = {}  # read only
+
+
+# Which of its values a seller's overlay set for a request, by (window, restocking fee, returnable): read only.
+_SELLER_VALUES = {(w, f, r): frozenset(name for name, on in (("window_days", w), ("restocking_fee", f), ("returnable", r)) if on)
+                  for w in (False, True) for f in (False, True) for r in (False, True)}
+_MERGED: dict[tuple, tuple] = {}  # (a request's product tags, its SKU's tags) -> both, sorted (bounded)
+
+
+def _merge(mine: tuple, tags: tuple) -> tuple:
+    if len(_MERGED) >= 4096:
+        _MERGED.clear()
+    _MERGED[(mine, tags)] = merged = tuple(sorted(set(mine).union(tags)))
+    return merged
 
 
 class RefundTable(KindTable):
@@ -321,26 +361,20 @@ class RefundTable(KindTable):
             tags = ctx.product_tags.get(sku)
             if tags is not None:
                 mine = given["product_tags"]
-                f["product_tags"] = tuple(sorted(set(mine).union(tags))) if mine else tags
+                f["product_tags"] = (_MERGED.get((mine, tags)) or _merge(mine, tags)) if mine else tags
         orders = given["buyer_orders_90d"]
         f["buyer_return_rate"] = given["buyer_returns_90d"] / orders if orders else 0.0
         seller = given["seller_id"]
-        section = ctx.sections.get(seller) if seller is not None else None
-        if section is None:
+        own = ctx.sellers.get(seller) if seller is not None else None
+        if own is None:
             add_table_values(ctx.marketplace, f)
             return f
+        section, differs, extensions = own
         add_table_values(section, f)
-        differs = ctx.differs[seller]
         window, fees, returnable = differs.get(given["category"]) or differs[None]
         source = f["window_source"]
-        values = set()
-        if (window and source is None) or source in ctx.own_extensions[seller]:
-            values.add("window_days")
-        if given["condition"] in fees:
-            values.add("restocking_fee")
-        if returnable:
-            values.add("returnable")
-        f["seller_values"] = values
+        f["seller_values"] = _SELLER_VALUES[((window and source is None) or source in extensions,
+                                             given["condition"] in fees, returnable)]
         return f
 
     def plan(self, ctx: RefundContext, spec: RuleSpec) -> "RefundPlan":
