@@ -139,8 +139,7 @@ class Program:
             raise
         self.ruleset, self.rules = self.rulesets[None]
         self._by_key = len(self.rulesets) > 1
-        # the table's hooks, bound once: every decision calls them
-        self._check, self._lookup, self._ruleset_key, self._decision = table.check, table.lookup, table.ruleset_key, table.decision
+        self.decide = self._decider()  # the method below with everything it reads bound once
         order: list[str] = []
         for key, (_, specs) in self.rulesets.items():
             order += [s.cited for s in sorted(specs.values(), key=lambda s: s.priority) if s.cited not in order]
@@ -148,14 +147,27 @@ class Program:
 
     def decide(self, raw: Any) -> Decision:
         """Decide one request of this kind; raises FactsError on bad facts."""
-        given = self._check(raw)
-        f = self._lookup(self.ctx, given)
-        if self._by_key:
-            key = self._ruleset_key(given)
-            ruleset, specs = self.rulesets[key] if key in self.rulesets else (self.ruleset, self.rules)
-        else:
-            ruleset, specs = self.ruleset, self.rules
-        return self._decision(self.ctx, specs[ruleset.fire(self.event(f))], f, given, self.version)
+        return self._decider()(raw)
+
+    def _decider(self) -> Callable[[Any], Decision]:
+        # Every decision runs this: the table's hooks, the rule sets and the event writer are locals.
+        check, lookup, decision, event, ctx, version = self.table.check, self.table.lookup, self.table.decision, self.event, self.ctx, self.version
+        if not self._by_key:
+            fire, specs = self.ruleset.fire, self.rules
+
+            def decide(raw: Any) -> Decision:
+                given = check(raw)
+                f = lookup(ctx, given)
+                return decision(ctx, specs[fire(event(f))], f, given, version)
+            return decide
+        key_of, rulesets, marketplace = self.table.ruleset_key, self.rulesets, (self.ruleset, self.rules)
+
+        def decide_by_key(raw: Any) -> Decision:
+            given = check(raw)
+            f = lookup(ctx, given)
+            ruleset, specs = rulesets.get(key_of(given)) or marketplace
+            return decision(ctx, specs[ruleset.fire(event(f))], f, given, version)
+        return decide_by_key
 
     def close(self) -> None:
         """Free the compiled rulesets."""

@@ -390,21 +390,29 @@ class RefundTable(KindTable):
             fee_note=custom is None and "restocking_fee" in spec.uses,
             returnable_note=custom is None and "returnable" in spec.uses,
             cited=f" (rule {spec.cited}).",
+            outcome=spec.outcome,
+            reason=spec.reason,
+            rule=spec.cited,
         )
 
     def decision(self, ctx: RefundContext, spec: RuleSpec, f: dict, given: dict, version: str) -> Decision:
-        plan: RefundPlan = spec.plan
-        fee_spec = plan.fee if plan.fee is not None else f["fee_spec"]
-        refund_amount, fee = refund_amounts(spec.outcome, f["price"], fee_spec, plan.keep_rate)
-        text = plan.explain(f, refund_amount, fee, fee_spec, spec)
+        # the plan unpacked at once: a NamedTuple's fields read by name cost a descriptor call each
+        explain, own_fee, keep_rate, source, uses, window_note, fee_note, returnable_note, cited, outcome, reason, rule = spec.plan
+        fee_spec = own_fee if own_fee is not None else f["fee_spec"]
+        price = f["price"]
+        if outcome == "approve_return" or outcome == "returnless_refund":
+            refund_amount, fee = price, ZERO
+        else:
+            refund_amount, fee = refund_amounts(outcome, price, fee_spec, keep_rate)
+        text = explain(f, refund_amount, fee, fee_spec, spec)
         seller_values = f.get("seller_values")
-        if plan.source is not None:
-            details: dict[str, Any] = {"source": plan.source}
-        elif seller_values is not None and not plan.uses.isdisjoint(seller_values):
+        if source is not None:
+            details: dict[str, Any] = {"source": source}
+        elif seller_values is not None and not uses.isdisjoint(seller_values):
             details = {"source": f"seller {f['seller_id']}"}
         else:
             details = {"source": "marketplace"}
-        if spec.outcome == "keep_item_refund":
+        if outcome == "keep_item_refund":
             details["keeps_item"] = True
         dated = f["dated"]
         if dated:
@@ -417,20 +425,19 @@ class RefundTable(KindTable):
                 details["in_force"] = {name: start.isoformat() for name, (_, start) in notes.items()}
                 text = in_force_note(text, [(_LABELS[n], _shown(n, v), start) for n, (v, start) in notes.items()],
                                      "requests", f["requested_on"])
-        if plan.window_note:
+        if window_note:
             if f["window_source"]:
                 details["window"] = f["window_source"]
                 text = f"{text.rstrip()} The {words(f['window_source'].removesuffix('_window'))} window of {f['window_days']} days applies."
             elif seller_values is not None and "window_days" in seller_values:
                 text = f"{text.rstrip()} Seller {f['seller_id']}'s own return window of {f['window_days']} days applies."
         if seller_values is not None:
-            if plan.fee_note and "restocking_fee" in seller_values:
+            if fee_note and "restocking_fee" in seller_values:
                 text = f"{text.rstrip()} Seller {f['seller_id']}'s own restocking fee applies."
-            if plan.returnable_note and "returnable" in seller_values:
+            if returnable_note and "returnable" in seller_values:
                 text = f"{text.rstrip()} Seller {f['seller_id']} accepts returns of this category."
         text = text.rstrip()  # cite(text, rule), with the rule's part written once per compilation
-        return _new_tuple(Decision, ("refund", spec.outcome, spec.reason, spec.cited,
-                                     (text[:-1] if text.endswith(".") else text) + plan.cited, version,
+        return _new_tuple(Decision, ("refund", outcome, reason, rule, (text[:-1] if text.endswith(".") else text) + cited, version,
                                      {"refund_amount": refund_amount, "fee": fee}, details, given))
 
 
@@ -446,6 +453,9 @@ class RefundPlan(NamedTuple):
     fee_note: bool  # say the seller's own restocking fee applied
     returnable_note: bool  # say the seller accepts returns of the category
     cited: str  # " (rule X)."
+    outcome: str
+    reason: str
+    rule: str  # the id decisions cite
 
 
 # Decisions are NamedTuples; building one from a tuple skips the keyword-argument __new__ (a third of its cost).

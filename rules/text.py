@@ -10,8 +10,18 @@ from policy import templates
 from policy.facts import FACTS
 
 
+_SHOWN_MONEY: dict[Decimal, str] = {}  # amounts already written (bounded): equal non-zero Decimals read the same
+
+
 def money(amount: Decimal | float | int, *, exact: bool = False) -> str:
     """`$1,234.50`; with `exact`, sub-cent amounts keep their digits (`$0.425` per unit)."""
+    if type(amount) is Decimal and not exact and amount:  # zeros keep their sign (-0.00), so they are not memoised
+        shown = _SHOWN_MONEY.get(amount)
+        if shown is None:
+            if len(_SHOWN_MONEY) >= 4096:
+                _SHOWN_MONEY.clear()
+            shown = _SHOWN_MONEY[amount] = f"${amount:,.2f}"
+        return shown
     value = amount if type(amount) is Decimal else Decimal(str(amount))
     if exact and value != value.quantize(Decimal("0.01")):
         return f"${value.normalize():,f}"
