@@ -16,7 +16,14 @@ tagged SKUs, 1,000 seller overlays (20 of them with their own rules), dated wind
 and fees, and per-order claim caps; requests carry every new fact. zen-engine gets the same
 lookups and an equivalent first-hit table (seller rules as rows with a seller_id test). The load,
 validation and compilation of that policy (its 1,001 files) and a reload after an overlay edit are
-timed too (repeats interleaved; min and median).
+timed too (repeats interleaved; min and median). In the same rounds, refundbot alone decides the
+same requests under the plain Amazon 2026 policy and the default requests under the default policy,
+so the big policy's p50 is compared with both (10,000 SKUs and 1,000 overlays must not slow a
+decision down).
+
+Then claim decisions under the Amazon 2026 policy, shaped as the SAFE-T claim finder makes them
+(the store's Decimals and dates, one reason and its evidence each; the finder makes ~800 per
+request), against refund decisions of the default policy in the same rounds.
 
 Run: python bench/engine_bench.py [--requests 20000] [--rss-decisions 1000000]
 """
@@ -49,7 +56,7 @@ from policy.overlays import _BUILT as overlay_cache  # noqa: E402
 from rules import compile_policy  # noqa: E402
 from rules.program import Program  # noqa: E402
 from rules.refund import BUILTIN, refund_amounts  # noqa: E402
-from tests.rules.generate import refund_requests, refund_requests2  # noqa: E402
+from tests.rules.generate import claim_requests2, refund_requests, refund_requests2  # noqa: E402
 
 Result = tuple  # (rule, outcome, refund_amount, fee)
 
@@ -285,6 +292,44 @@ def compare(title: str, compiled, requests: list[dict], peers: list, seconds: fl
     return figures
 
 
+def side_by_side(title: str, deciders: list[tuple[str, Callable[[dict], Any], list[dict]]], seconds: float,
+                 repeats: int) -> dict[str, tuple[float, float, float, float]]:
+    """Each decider over its own requests in `repeats` interleaved rounds; medians (rate, p50, p99, CPU us) and min p50 printed."""
+    runs: dict[str, list] = {name: [] for name, _, _ in deciders}
+    for _ in range(repeats):
+        for name, decide, requests in deciders:
+            runs[name].append(measure(decide, requests, seconds))
+    print(title)
+    figures = {}
+    for name, _, requests in deciders:
+        rate, p50, p99, cpu = (statistics.median(r[i] for r in runs[name]) for i in range(4))
+        figures[name] = (rate, p50, p99, cpu)
+        print(f"   {name:44s} {rate:10,.0f}/s  p50 {p50:6.2f} us (min {min(r[1] for r in runs[name]):.2f})  p99 {p99:7.2f} us  "
+              f"CPU {cpu:6.2f} us (min {min(r[3] for r in runs[name]):.2f})  {len(requests)} requests")
+    return figures
+
+
+def finder_claims(policy: Policy, n: int, seed: int) -> list[dict]:
+    """Claims as the SAFE-T finder decides them: the store's facts (Decimals, dates, day counts) plus one reason and its evidence."""
+    out = []
+    for facts in claim_requests2(policy, n, seed=seed):
+        shaped = {}
+        for name, value in facts.items():
+            if type(value) is float:
+                value = Decimal(repr(value)).quantize(Decimal("0.01"))
+            elif type(value) is int and name in ("order_reimbursed",):
+                value = Decimal(value).quantize(Decimal("0.01"))
+            elif type(value) is str and name.endswith("_on"):
+                value = date.fromisoformat(value)
+            shaped[name] = value
+        shaped.setdefault("seller_id", "S1")
+        shaped.setdefault("sku", None)
+        if "days_since_refund" not in shaped:
+            shaped["days_since_refund"] = (shaped["filed_on"] - shaped["refunded_on"]).days
+        out.append(shaped)
+    return out
+
+
 # -- policy language 2 at scale -------------------------------------------------------------------
 
 SKU_TAGS = ("final_sale", "hazmat", "gift", "clearance")
@@ -415,7 +460,25 @@ def main() -> int:
             args.seconds, args.repeats)
         fired = {big_compiled.decide_refund(f).rule for f in big_reqs}
         print(f"   rules reached: {len(fired)} ({', '.join(sorted(fired))})")
+        amazon = load_policy(str(ROOT / "policy" / "amazon-2026.yaml"))
+        amazon_compiled, default_compiled = compile_policy(amazon), compile_policy(policy)
+        scale = side_by_side(f"   refundbot alone, {args.repeats} interleaved rounds (medians):", [
+            ("big policy (language 2 requests)", big_compiled.decide_refund, big_reqs),
+            ("plain amazon-2026 (the same requests)", amazon_compiled.decide_refund, big_reqs),
+            ("default policy (the default requests)", default_compiled.decide_refund, requests)], args.seconds, args.repeats)
+        big_p50, plain_p50, default_p50 = (scale[n][1] for n in scale)
+        print(f"   p50 ratios: big / default {big_p50 / default_p50:.2f}x, big / plain amazon-2026 {big_p50 / plain_p50:.2f}x")
         big_compiled.close()
+        claims = finder_claims(amazon, args.requests, args.seed)
+        claim_figures = side_by_side(f"\n3. claim decisions under {amazon.version}, finder-shaped ({len(claims)} claims, seed {args.seed}), "
+                                     f"{args.repeats} interleaved rounds (medians):", [
+            ("claim decisions (amazon-2026)", amazon_compiled.decide_claim, claims),
+            ("refund decisions (default policy)", default_compiled.decide_refund, requests)], args.seconds, args.repeats)
+        claim_p50, claim_cpu = claim_figures["claim decisions (amazon-2026)"][1], claim_figures["claim decisions (amazon-2026)"][3]
+        print(f"   per claim decision: p50 {claim_p50:.2f} us, CPU {claim_cpu:.2f} us; 800 of them (one finder request): "
+              f"{800 * claim_cpu / 1000:.1f} ms CPU; claim / refund p50 {claim_p50 / claim_figures['refund decisions (default policy)'][1]:.2f}x")
+        amazon_compiled.close()
+        default_compiled.close()
     finally:
         shutil.rmtree(home, ignore_errors=True)
 

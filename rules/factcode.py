@@ -17,6 +17,7 @@ CENT = Decimal("0.01")
 MAX_MONEY = Decimal("1000000000")
 _ZERO = Decimal("0.00")
 _BOUND = 4096  # entries each parse memo keeps (requests name the same few days and amounts)
+_SPARSE = 3  # requests with at most this many optional facts look up only the ones they carry
 _VALID_BOUND = 16384  # ids a memo keeps: a big catalogue's SKUs and sellers
 
 
@@ -86,9 +87,9 @@ _CHECK = {
               "elif v.__class__ is Decimal: {out} = (DECIMALS.get(v) or DECIMAL(v)) if v.is_finite() else None\n"
               "else: {out} = cents(v)\n"
               "if {out} is None: return None"),
-    "category": "if v.__class__ is not str or (v not in CATEGORY.known and not CATEGORY(v)): return None\n{out} = v",
-    "id": "if v.__class__ is not str or (v not in ID.known and not ID(v)): return None\n{out} = v",
-    "country": "if v.__class__ is not str or (v not in COUNTRY.known and not COUNTRY(v)): return None\n{out} = v",
+    "category": "if v.__class__ is not str or (v not in CATEGORY_KNOWN and not CATEGORY(v)): return None\n{out} = v",
+    "id": "if v.__class__ is not str or (v not in ID_KNOWN and not ID(v)): return None\n{out} = v",
+    "country": "if v.__class__ is not str or (v not in COUNTRY_KNOWN and not COUNTRY(v)): return None\n{out} = v",
     "date": ("if v.__class__ is str: {out} = DAYS.get(v) or DAY(v)\n"
              "elif v.__class__ is date: {out} = v\n"
              "else: return None\n"
@@ -160,12 +161,14 @@ def fast_checker(kind: str, *, today: Callable[[], date], day: Callable[[Any], d
     fields = given_fields(kind)
     floats, decimals, days, before = Memo(cents), Memo(cents), {}, {}
     scope: dict[str, Any] = {
-        "KNOWN": frozenset(fields), "Decimal": Decimal, "date": date, "cents": cents, "today": today,
+        "KNOWN": frozenset(fields), "MISSING": object(), "Decimal": Decimal, "date": date, "cents": cents, "today": today,
         "FLOATS": floats.known, "FLOAT": floats, "DECIMALS": decimals.known, "DECIMAL": decimals,
         "DAYS": days, "BEFORE": before, "before": _before(before),
         "CATEGORY": Valid(patterns["category"]), "ID": Valid(patterns["id"]), "COUNTRY": Valid(patterns["country"]),
         "TAG": Valid(patterns["tag"]),
     }
+    for name in ("CATEGORY", "ID", "COUNTRY", "TAG"):
+        scope[f"{name}_KNOWN"] = scope[name].known  # one global read in the generated code
 
     def parse_day(value: str) -> date | None:
         out = day(value)
@@ -182,23 +185,32 @@ def fast_checker(kind: str, *, today: Callable[[], date], day: Callable[[Any], d
     finished = _FINISHED[kind]
     lines = ["def check(x):", "    if x.__class__ is not dict or not KNOWN.issuperset(x): return None", "    get = x.get",
              "    out = TEMPLATE.copy()"]
+    required = [name for name in fields if model[name].required]
+    optional = [name for name in fields if not model[name].required]
+    snippets = {}
     for i, name in enumerate(fields):
         fact = model[name]
         choices = f"C{i}"
         scope[choices] = frozenset(fact.choices)
-        tag_ok = f"t not in {choices}" if fact.choices else "(t not in TAG.known and not TAG(t))"
+        scope[f"D_{name}"] = template[name]
+        tag_ok = f"t not in {choices}" if fact.choices else "(t not in TAG_KNOWN and not TAG(t))"
         snippet = _CHECK[fact.type].format(out=name, choices=choices, maximum=max_int.get(fact.type), tag_ok=tag_ok, max_tags=max_tags)
-        if name not in finished:
-            snippet += f"\nout[{name!r}] = {name}"
-        lines.append(f"    v = get({name!r})")
-        if fact.required:
-            lines.append("    if v is None: return None")
-            lines += ["    " + line for line in snippet.splitlines()]
-        else:
-            scope[f"D{i}"] = template[name]
-            lines.append(f"    if v is None: {name} = D{i}")
-            lines.append("    else:")
-            lines += ["        " + line for line in snippet.splitlines()]
+        snippets[name] = snippet + ("" if name in finished else f"\nout[{name!r}] = {name}")
+    for name in required:
+        lines += [f"    v = get({name!r})", "    if v is None: return None"] + ["    " + line for line in snippets[name].splitlines()]
+    # Many requests carry few of the optional facts (the seeds' six facts: one): those count the ones
+    # found and skip the rest, which keep their defaults; requests with more look each one up.
+    lines.append(f"    left = len(x) - {len(required)}")
+    lines.append(f"    if left > {_SPARSE}:")
+    for name in optional:
+        lines += [f"        v = get({name!r})", f"        if v is None: {name} = D_{name}", "        else:"]
+        lines += ["            " + line for line in snippets[name].splitlines()]
+    lines.append("    else:")
+    lines += [f"        {name} = D_{name}" for name in optional]
+    for name in optional:
+        lines += ["        if left:", f"            v = get({name!r}, MISSING)", "            if v is not MISSING:", "                left -= 1",
+                  "                if v is not None:"]
+        lines += ["                    " + line for line in snippets[name].splitlines()]
     lines += ["    " + line for line in _FINISH[kind].strip().splitlines()]
     lines += [f"    out[{name!r}] = {name}" for name in finished]
     lines.append("    return out")

@@ -45,16 +45,19 @@ class FactsError(ValueError):
 
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-_today_cache: list = [None, None]  # [day number since the epoch, date]
+_today_span = [0.0, 0.0, None]  # [start, end) of the UTC day last asked for, in epoch seconds, and its date
 
 
 def today() -> date:
     """Today's UTC date: the default of a kind's date fact."""
-    day = int(time.time() // 86400)
-    if _today_cache[0] != day:
-        _today_cache[1] = date.fromordinal(_EPOCH_ORDINAL + day)
-        _today_cache[0] = day
-    return _today_cache[1]
+    now = time.time()
+    start, end, day = _today_span
+    if start <= now < end:
+        return day
+    number = int(now // 86400)
+    day = date.fromordinal(_EPOCH_ORDINAL + number)
+    _today_span[:] = [number * 86400.0, (number + 1) * 86400.0, day]
+    return day
 
 
 class _Checker:
