@@ -57,7 +57,7 @@ assert list(BUILTIN) == [name for name, _ in BUILTIN_REFUND_RULES]
 
 # How the built-in explanations' own placeholders are computed from (facts, refund_amount, fee, fee spec, rule).
 _PLACEHOLDERS = {
-    "Category_label": lambda f, r, fee, spec, rule: f["category_label"][:1].upper() + f["category_label"][1:],
+    "Category_label": lambda f, r, fee, spec, rule: _CAPITALISED.get(f["category_label"]) or _capitalise(f["category_label"]),
     "category_label": lambda f, r, fee, spec, rule: f["category_label"],
     "min_price": lambda f, r, fee, spec, rule: money(f["escalation_min_price"]),
     "max_price": lambda f, r, fee, spec, rule: money(f["returnless_max_price"]),
@@ -73,6 +73,18 @@ _PLACEHOLDERS = {
     "days_since_delivery": lambda f, r, fee, spec, rule: f["days_since_delivery"],
     "buyer_returns_90d": lambda f, r, fee, spec, rule: f["buyer_returns_90d"],
 }
+
+_CAPITALISED: dict[str, str] = {}  # category labels with a capital first letter (bounded)
+
+
+def _capitalise(label: str) -> str:
+    if len(_CAPITALISED) >= 4096:
+        _CAPITALISED.clear()
+    out = label[:1].upper() + label[1:]
+    if out:  # "" is falsy: not memoised
+        _CAPITALISED[label] = out
+    return out
+
 
 _LABELS = {"window_days": "return window", "escalation_min_price": "review threshold",
            "escalation_min_returns_90d": "serial-returner threshold", "returnless_max_price": "returnless threshold",
@@ -402,6 +414,8 @@ class RefundTable(KindTable):
         price = f["price"]
         if outcome == "approve_return" or outcome == "returnless_refund":
             refund_amount, fee = price, ZERO
+        elif outcome == "deny" or outcome == "escalate":
+            refund_amount, fee = ZERO, ZERO
         else:
             refund_amount, fee = refund_amounts(outcome, price, fee_spec, keep_rate)
         text = explain(f, refund_amount, fee, fee_spec, spec)
