@@ -162,7 +162,7 @@ class RefundContext:
 class Section:
     """One returns section (the marketplace's, or a seller's merged with it) as rows a lookup reads at once."""
 
-    __slots__ = ("extensions", "rows", "default_window", "default_fees", "thresholds", "limits", "seller_fault")
+    __slots__ = ("extensions", "rows", "default_window", "default_fees", "thresholds", "limits", "seller_fault", "fixed")
 
     def __init__(self, r: ReturnsPolicy, extensions: tuple):
         self.extensions = extensions  # (extension, test) pairs
@@ -174,6 +174,29 @@ class Section:
         # dated thresholds, resolved once per period between their change dates
         self.limits = Resolved(dict(zip(("escalation_min_price", "returnless_max_price", "escalation_min_returns_90d"), thresholds)))
         self.seller_fault = frozenset(r.seller_fault_reasons)
+        # Without dated values, a category and condition always look up the same values: each pair's
+        # are worked out once (bounded: unlisted categories are any code) and written into the facts at once.
+        values = [self.default_window, *self.default_fees.values(), *(e.window_days for e, _ in extensions)]
+        values += [v for w, _, fees, _ in self.rows.values() for v in (w, *(fee for fee, _ in fees.values()))]
+        dated = self.thresholds is None or any(type(v) is Dated for v in values)
+        self.fixed: dict[tuple[str, str], tuple[dict, bool | None]] | None = None if dated else {}
+
+    def fix(self, category: str, condition: str) -> tuple[dict, bool | None]:
+        """The values a request of `category` and `condition` looks up, when nothing is dated; and whether a fee applies (None: by price)."""
+        row = self.rows.get(category)
+        if row is None:  # a category the policy does not list: the section's defaults
+            window, returnable, fees, label = self.default_window, True, self.default_fees, category.replace("_", " ")
+        else:
+            window, returnable, fees, label = row
+        fee, applies = fees[condition]
+        min_price, max_price, min_returns = self.thresholds
+        if len(self.fixed) >= 4096:
+            self.fixed.clear()
+        self.fixed[(category, condition)] = out = (
+            {"returnable": returnable, "window_days": window, "window_source": None, "fee_spec": fee, "category_label": label,
+             "escalation_min_price": min_price, "returnless_max_price": max_price, "escalation_min_returns_90d": min_returns,
+             "dated": _NOTHING_DATED}, applies)
+        return out
 
     def key(self) -> tuple:
         """Everything a lookup reads of this section: equal keys, equal lookups."""
@@ -259,6 +282,27 @@ def _until_window(delivered: date, month_day: tuple[int, int]) -> int:
 
 def add_table_values(section: Section, f: dict) -> None:
     """Write the returns-section values a request is decided by into its looked-up facts `f`."""
+    fixed = section.fixed
+    if fixed is not None:
+        category, condition = f["category"], f["condition"]
+        values, applies = fixed.get((category, condition)) or section.fix(category, condition)
+        source = None
+        if section.extensions:  # tested before the table's values are in the facts, as below
+            window = values["window_days"]
+            for extension, matches in section.extensions:
+                if matches(f):
+                    longer = _until_window(f["delivered_on"], extension.until) if extension.until is not None else extension.window_days
+                    if longer > window:
+                        window, source = longer, extension.id
+        f.update(values)
+        if source is not None:
+            f["window_days"], f["window_source"] = window, source
+        if applies is None:
+            fee = values["fee_spec"]
+            applies = fee.rate > 0 if fee.is_rate else fee.amount(f["price"]) > 0
+        f["restocking_applies"] = applies
+        f["seller_fault"] = f["reason"] in section.seller_fault
+        return
     day = f["requested_on"]
     dated: dict[str, tuple[Any, date]] | None = None  # made only when a dated value applies
     name = f["category"]
