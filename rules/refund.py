@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import operator
+from bisect import bisect_right
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable, NamedTuple
@@ -162,7 +163,7 @@ class RefundContext:
 class Section:
     """One returns section (the marketplace's, or a seller's merged with it) as rows a lookup reads at once."""
 
-    __slots__ = ("extensions", "rows", "default_window", "default_fees", "thresholds", "limits", "seller_fault", "fixed")
+    __slots__ = ("extensions", "rows", "default_window", "default_fees", "limits", "seller_fault", "changes", "fixed")
 
     def __init__(self, r: ReturnsPolicy, extensions: tuple):
         self.extensions = extensions  # (extension, test) pairs
@@ -170,32 +171,46 @@ class Section:
         self.rows = {name: (c.window_days, c.returnable, _fee_rows(c.restocking_fee), c.label) for name, c in r.categories.items()}
         self.default_window, self.default_fees = r.default_window_days, _fee_rows(r.restocking_fee)  # unlisted categories
         thresholds = (r.escalation_min_price, r.returnless_max_price, r.escalation_min_returns_90d)
-        self.thresholds = None if any(type(v) is Dated for v in thresholds) else thresholds
-        # dated thresholds, resolved once per period between their change dates
+        # thresholds (dated or not), resolved once per period between their change dates
         self.limits = Resolved(dict(zip(("escalation_min_price", "returnless_max_price", "escalation_min_returns_90d"), thresholds)))
         self.seller_fault = frozenset(r.seller_fault_reasons)
-        # Without dated values, a category and condition always look up the same values: each pair's
-        # are worked out once (bounded: unlisted categories are any code) and written into the facts at once.
-        values = [self.default_window, *self.default_fees.values(), *(e.window_days for e, _ in extensions)]
+        # Between two dates a value of the section changes on, a category and condition always look up
+        # the same values: each (category, condition, period) is worked out once (bounded: unlisted
+        # categories are any code) and written into the facts at once.
+        values = [self.default_window, *self.default_fees.values(), *(e.window_days for e, _ in extensions), *thresholds]
         values += [v for w, _, fees, _ in self.rows.values() for v in (w, *(fee for fee, _ in fees.values()))]
-        dated = self.thresholds is None or any(type(v) is Dated for v in values)
-        self.fixed: dict[tuple[str, str], tuple[dict, bool | None]] | None = None if dated else {}
+        self.changes = sorted({start for v in values if type(v) is Dated for start, _ in v.entries[1:]})
+        self.fixed: dict[tuple, tuple] = {}
 
-    def fix(self, category: str, condition: str) -> tuple[dict, bool | None]:
-        """The values a request of `category` and `condition` looks up, when nothing is dated; and whether a fee applies (None: by price)."""
+    def fix(self, category: str, condition: str, day: date, period: int) -> tuple:
+        """(the values a request of `category` and `condition` on `day` looks up, whether a fee applies (None: by price),
+        each window extension's (extension, test, window or None for an until date, dated note or None))."""
         row = self.rows.get(category)
         if row is None:  # a category the policy does not list: the section's defaults
             window, returnable, fees, label = self.default_window, True, self.default_fees, category.replace("_", " ")
         else:
             window, returnable, fees, label = row
+        dated: dict[str, tuple[Any, date]] = {}
+        window = _resolve(window, day, "window_days", dated)
+        extensions = []
+        for extension, matches in self.extensions:
+            longer, note = None, None
+            if extension.until is None:
+                longer, start = at_with_start(extension.window_days, day)
+                note = (longer, start) if start is not None else None
+            extensions.append((extension, matches, longer, note))
         fee, applies = fees[condition]
-        min_price, max_price, min_returns = self.thresholds
+        if type(fee) is Dated:
+            fee = _resolve(fee, day, "restocking_fee", dated)
+            applies = fee.rate > 0 if fee.is_rate else None
+        thresholds, more = self.limits.at(day)
+        dated.update(more)
         if len(self.fixed) >= 4096:
             self.fixed.clear()
-        self.fixed[(category, condition)] = out = (
+        self.fixed[(category, condition, period)] = out = (
             {"returnable": returnable, "window_days": window, "window_source": None, "fee_spec": fee, "category_label": label,
-             "escalation_min_price": min_price, "returnless_max_price": max_price, "escalation_min_returns_90d": min_returns,
-             "dated": _NOTHING_DATED}, applies)
+             "escalation_min_price": thresholds[0], "returnless_max_price": thresholds[1], "escalation_min_returns_90d": thresholds[2],
+             "dated": dated or _NOTHING_DATED}, applies, tuple(extensions))
         return out
 
     def key(self) -> tuple:
@@ -280,82 +295,39 @@ def _until_window(delivered: date, month_day: tuple[int, int]) -> int:
     return 0  # pragma: no cover - the next year always qualifies
 
 
+def at_with_start(value: Any, day: date) -> tuple[Any, date | None]:
+    """(the value on `day`, the date it applies from or None) of a possibly Dated value."""
+    return value.at(day) if type(value) is Dated else (value, None)
+
+
 def add_table_values(section: Section, f: dict) -> None:
     """Write the returns-section values a request is decided by into its looked-up facts `f`."""
-    fixed = section.fixed
-    if fixed is not None:
-        category, condition = f["category"], f["condition"]
-        values, applies = fixed.get((category, condition)) or section.fix(category, condition)
-        source = None
-        if section.extensions:  # tested before the table's values are in the facts, as below
-            window = values["window_days"]
-            for extension, matches in section.extensions:
-                if matches(f):
-                    longer = _until_window(f["delivered_on"], extension.until) if extension.until is not None else extension.window_days
-                    if longer > window:
-                        window, source = longer, extension.id
-        f.update(values)
-        if source is not None:
-            f["window_days"], f["window_source"] = window, source
-        if applies is None:
-            fee = values["fee_spec"]
-            applies = fee.rate > 0 if fee.is_rate else fee.amount(f["price"]) > 0
-        f["restocking_applies"] = applies
-        f["seller_fault"] = f["reason"] in section.seller_fault
-        return
-    day = f["requested_on"]
-    dated: dict[str, tuple[Any, date]] | None = None  # made only when a dated value applies
-    name = f["category"]
-    row = section.rows.get(name)
-    if row is None:  # a category the policy does not list: the section's defaults
-        window, returnable, fees, label = section.default_window, True, section.default_fees, name.replace("_", " ")
-    else:
-        window, returnable, fees, label = row
-    if type(window) is Dated:
-        window, start = window.at(day)
-        if start is not None:
-            dated = {"window_days": (window, start)}
-    window_source = None
-    for extension, matches in section.extensions:
-        if matches(f):
-            if extension.until is not None:
-                longer = _until_window(f["delivered_on"], extension.until)
-            else:
-                longer = extension.window_days
-                if type(longer) is Dated:
-                    longer, start = longer.at(day)
-                    if start is not None:
-                        if dated is None:
-                            dated = {}
-                        dated[f"window_days:{extension.id}"] = (longer, start)
-            if longer > window:
-                window, window_source = longer, extension.id
-    fee, applies = fees[f["condition"]]
-    if type(fee) is Dated:
-        fee, start = fee.at(day)
-        if start is not None:
-            if dated is None:
-                dated = {}
-            dated["restocking_fee"] = (fee, start)
+    category, condition, day = f["category"], f["condition"], f["requested_on"]
+    period = bisect_right(section.changes, day) if section.changes else 0
+    values, applies, extensions = section.fixed.get((category, condition, period)) or section.fix(category, condition, day, period)
+    source = None
+    if extensions:  # tested before the table's values are in the facts
+        window, dated = values["window_days"], None
+        for extension, matches, longer, note in extensions:
+            if matches(f):
+                if longer is None:
+                    longer = _until_window(f["delivered_on"], extension.until)
+                elif note is not None:
+                    if dated is None:
+                        dated = dict(values["dated"])
+                    dated[f"window_days:{extension.id}"] = note
+                if longer > window:
+                    window, source = longer, extension.id
+    f.update(values)
+    if source is not None:
+        f["window_days"], f["window_source"] = window, source
+    if extensions and dated is not None:
+        f["dated"] = dated
     if applies is None:
+        fee = values["fee_spec"]
         applies = fee.rate > 0 if fee.is_rate else fee.amount(f["price"]) > 0
-    thresholds = section.thresholds
-    if thresholds is None:
-        thresholds, more = section.limits.at(day)
-        if more:
-            if dated is None:
-                dated = more  # shared by the period's decisions, which only read it
-            else:
-                dated.update(more)
-    f["returnable"] = returnable
-    f["seller_fault"] = f["reason"] in section.seller_fault
-    f["window_days"] = window
-    f["window_source"] = window_source
-    f["fee_spec"] = fee
     f["restocking_applies"] = applies
-    f["category_label"] = label
-    f["escalation_min_price"], f["returnless_max_price"], f["escalation_min_returns_90d"] = thresholds
-    f["dated"] = _NOTHING_DATED if dated is None else dated
+    f["seller_fault"] = f["reason"] in section.seller_fault
 
 
 _NOTHING_DATED: dict = {}  # read only
