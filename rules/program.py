@@ -87,6 +87,10 @@ class KindTable:
         """Validated facts, or FactsError."""
         raise NotImplementedError
 
+    def fast_check(self, raw: Any) -> dict | None:
+        """Validated facts for well-formed requests, or None (then `check` decides): the first thing every decision runs."""
+        return None
+
     def lookup(self, ctx: Any, facts: dict) -> dict:
         """The facts plus every value the rules test (derived facts, policy values in force)."""
         raise NotImplementedError
@@ -152,18 +156,23 @@ class Program:
     def _decider(self) -> Callable[[Any], Decision]:
         # Every decision runs this: the table's hooks, the rule sets and the event writer are locals.
         check, lookup, decision, event, ctx, version = self.table.check, self.table.lookup, self.table.decision, self.event, self.ctx, self.version
+        fast = self.table.fast_check
         if not self._by_key:
             fire, specs = self.ruleset.fire, self.rules
 
             def decide(raw: Any) -> Decision:
-                given = check(raw)
+                given = fast(raw)
+                if given is None:
+                    given = check(raw)
                 f = lookup(ctx, given)
                 return decision(ctx, specs[fire(event(f))], f, given, version)
             return decide
         key_of, rulesets, marketplace = self.table.ruleset_key, self.rulesets, (self.ruleset, self.rules)
 
         def decide_by_key(raw: Any) -> Decision:
-            given = check(raw)
+            given = fast(raw)
+            if given is None:
+                given = check(raw)
             f = lookup(ctx, given)
             ruleset, specs = rulesets.get(key_of(given)) or marketplace
             return decision(ctx, specs[ruleset.fire(event(f))], f, given, version)

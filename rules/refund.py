@@ -15,7 +15,7 @@ from policy.vocabulary import BUILTIN_REFUND_RULES
 from .conditions import all_of, literal, same_event
 from .dated import Resolved
 from .decision import Decision
-from .facts import CENT, refund_facts
+from .facts import _FAST, CENT, refund_facts
 from .program import KindTable, RuleSpec, placeholders
 from .text import compiled_template, in_force_note, money, percent, shower, words
 
@@ -378,6 +378,8 @@ class RefundTable(KindTable):
 
     def check(self, raw: Any) -> dict:
         return refund_facts(raw)
+
+    fast_check = staticmethod(_FAST["refund"])  # the generated checker (rules/factcode.py); check() runs when it steps aside
 
     def ruleset_key(self, facts: dict) -> str | None:
         return facts["seller_id"]

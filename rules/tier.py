@@ -15,7 +15,7 @@ from policy.vocabulary import NOT_ELIGIBLE, TIER_PRIORITY
 
 from .conditions import literal, same_event
 from .decision import Decision
-from .facts import TIER_FIELDS, tier_facts
+from .facts import _FAST, TIER_FIELDS, tier_facts
 from .program import KindTable, RuleSpec, custom_spec
 from .text import cite, in_force_note, money, percent, ratio, show, words
 
@@ -90,6 +90,8 @@ class TierTable(KindTable):
 
     def check(self, raw: Any) -> dict:
         return tier_facts(raw)
+
+    fast_check = staticmethod(_FAST["tier"])  # the generated checker (rules/factcode.py); check() runs when it steps aside
 
     def lookup(self, ctx: TierContext, given: dict) -> dict:
         w = ctx.rewards
