@@ -141,6 +141,9 @@ class RefundContext:
         def tests(r: ReturnsPolicy) -> tuple:
             return tuple((e, compiled.get(e) or compiled.setdefault(e, extension_tests(r)[i][1]))
                          for i, e in enumerate(r.window_extensions))
+        # What the sections worked out per (section, category, condition, dated period), for all of
+        # them at once: bounded, so a thousand distinct overlays cost no more memory than one.
+        self.memo: dict[tuple, tuple] = {}
         self.marketplace = Section(self.returns, tests(self.returns))
         # Per seller: their merged section, and per category (None: unlisted ones) which settings the
         # overlay changes (so a decision can say whether the marketplace's or the seller's value made
@@ -163,7 +166,7 @@ class RefundContext:
 class Section:
     """One returns section (the marketplace's, or a seller's merged with it) as rows a lookup reads at once."""
 
-    __slots__ = ("extensions", "rows", "default_window", "default_fees", "limits", "seller_fault", "changes", "fixed")
+    __slots__ = ("extensions", "rows", "default_window", "default_fees", "limits", "seller_fault", "changes")
 
     def __init__(self, r: ReturnsPolicy, extensions: tuple):
         self.extensions = extensions  # (extension, test) pairs
@@ -175,14 +178,12 @@ class Section:
         self.limits = Resolved(dict(zip(("escalation_min_price", "returnless_max_price", "escalation_min_returns_90d"), thresholds)))
         self.seller_fault = frozenset(r.seller_fault_reasons)
         # Between two dates a value of the section changes on, a category and condition always look up
-        # the same values: each (category, condition, period) is worked out once (bounded: unlisted
-        # categories are any code) and written into the facts at once.
+        # the same values: each (category, condition, period) is worked out once, into the context's memo.
         values = [self.default_window, *self.default_fees.values(), *(e.window_days for e, _ in extensions), *thresholds]
         values += [v for w, _, fees, _ in self.rows.values() for v in (w, *(fee for fee, _ in fees.values()))]
         self.changes = sorted({start for v in values if type(v) is Dated for start, _ in v.entries[1:]})
-        self.fixed: dict[tuple, tuple] = {}
 
-    def fix(self, category: str, condition: str, day: date, period: int) -> tuple:
+    def fix(self, memo: dict, category: str, condition: str, day: date, period: int) -> tuple:
         """(the values a request of `category` and `condition` on `day` looks up, whether a fee applies (None: by price),
         each window extension's (extension, test, window or None for an until date, dated note or None))."""
         row = self.rows.get(category)
@@ -205,12 +206,10 @@ class Section:
             applies = fee.rate > 0 if fee.is_rate else None
         thresholds, more = self.limits.at(day)
         dated.update(more)
-        if len(self.fixed) >= 4096:
-            self.fixed.clear()
-        self.fixed[(category, condition, period)] = out = (
-            {"returnable": returnable, "window_days": window, "window_source": None, "fee_spec": fee, "category_label": label,
-             "escalation_min_price": thresholds[0], "returnless_max_price": thresholds[1], "escalation_min_returns_90d": thresholds[2],
-             "dated": dated or _NOTHING_DATED}, applies, tuple(extensions))
+        if len(memo) >= _MEMO_BOUND:
+            memo.clear()
+        memo[(self, category, condition, period)] = out = (
+            (returnable, window, fee, label, *thresholds, dated or _NOTHING_DATED), applies, tuple(extensions))
         return out
 
     def key(self) -> tuple:
@@ -300,37 +299,36 @@ def at_with_start(value: Any, day: date) -> tuple[Any, date | None]:
     return value.at(day) if type(value) is Dated else (value, None)
 
 
-def add_table_values(section: Section, f: dict) -> None:
-    """Write the returns-section values a request is decided by into its looked-up facts `f`."""
+def add_table_values(section: Section, f: dict, memo: dict) -> None:
+    """Write the returns-section values a request is decided by into its looked-up facts `f` (`memo`: the context's)."""
     category, condition, day = f["category"], f["condition"], f["requested_on"]
     period = bisect_right(section.changes, day) if section.changes else 0
-    values, applies, extensions = section.fixed.get((category, condition, period)) or section.fix(category, condition, day, period)
+    values, applies, extensions = memo.get((section, category, condition, period)) or section.fix(memo, category, condition, day, period)
+    returnable, window, fee, label, min_price, max_price, min_returns, dated = values
     source = None
     if extensions:  # tested before the table's values are in the facts
-        window, dated = values["window_days"], None
+        shared = dated
         for extension, matches, longer, note in extensions:
             if matches(f):
                 if longer is None:
                     longer = _until_window(f["delivered_on"], extension.until)
                 elif note is not None:
-                    if dated is None:
-                        dated = dict(values["dated"])
+                    if dated is shared:
+                        dated = dict(shared)
                     dated[f"window_days:{extension.id}"] = note
                 if longer > window:
                     window, source = longer, extension.id
-    f.update(values)
-    if source is not None:
-        f["window_days"], f["window_source"] = window, source
-    if extensions and dated is not None:
-        f["dated"] = dated
     if applies is None:
-        fee = values["fee_spec"]
         applies = fee.rate > 0 if fee.is_rate else fee.amount(f["price"]) > 0
+    f["returnable"], f["window_days"], f["window_source"], f["fee_spec"], f["category_label"] = returnable, window, source, fee, label
+    f["escalation_min_price"], f["returnless_max_price"], f["escalation_min_returns_90d"] = min_price, max_price, min_returns
+    f["dated"] = dated
     f["restocking_applies"] = applies
     f["seller_fault"] = f["reason"] in section.seller_fault
 
 
 _NOTHING_DATED: dict = {}  # read only
+_MEMO_BOUND = 16384
 
 
 # Which of its values a seller's overlay set for a request, by (window, restocking fee, returnable): read only.
@@ -397,10 +395,10 @@ class RefundTable(KindTable):
         seller = given["seller_id"]
         own = ctx.sellers.get(seller) if seller is not None else None
         if own is None:
-            add_table_values(ctx.marketplace, f)
+            add_table_values(ctx.marketplace, f, ctx.memo)
             return f
         section, differs, extensions = own
-        add_table_values(section, f)
+        add_table_values(section, f, ctx.memo)
         window, fees, returnable = differs.get(given["category"]) or differs[None]
         source = f["window_source"]
         f["seller_values"] = _SELLER_VALUES[((window and source is None) or source in extensions,
