@@ -215,10 +215,15 @@ class BatchWriter:
                 for i, process in processors:
                     row[i] = process(row[i])
             rows.append(tuple(row))
-        # The connection is asked for inside each savepoint: the session emits SAVEPOINT only then.
+        # The connection is asked for inside each savepoint: the session emits SAVEPOINT only then. SQLite
+        # writes the batch without one, as store/importer.py does and for the same reason; the statement is an
+        # upsert, so the retry below passes over the rows a failed batch left.
         try:
-            with self.session.begin_nested():
+            if self.dialect.name == "sqlite":
                 self.session.connection().exec_driver_sql(statement, rows)
+            else:
+                with self.session.begin_nested():
+                    self.session.connection().exec_driver_sql(statement, rows)
         except (IntegrityError, DataError):
             for values, (_, line) in zip(rows, items):  # find the line the database refused
                 try:
