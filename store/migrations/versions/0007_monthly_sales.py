@@ -100,8 +100,7 @@ def upgrade() -> None:
     sa.Column('product_id', sa.String(length=64), nullable=False),
     sa.Column('lines', sa.Integer(), nullable=False),
     sa.Column('units', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('seller_id', 'month', 'product_id', name=op.f('pk_monthly_sales')),
-    sqlite_with_rowid=False,  # the triggers' upserts then search one B-tree, not the key's index and then the table
+    sa.PrimaryKeyConstraint('seller_id', 'month', 'product_id', name=op.f('pk_monthly_sales'))
     )
     op.create_index(op.f('ix_monthly_sales_product_id_month'), 'monthly_sales', ['product_id', 'month'], unique=False)
     sqlite = op.get_bind().dialect.name == "sqlite"
