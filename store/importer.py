@@ -27,6 +27,7 @@ from .records import CSV_NAMES, ITEMS_FIELD, ORDER, TYPES, Bad, RecordType, pars
 FLUSH_ROWS = 20_000
 CHUNK = 5_000
 LOOKUP_CHUNK = 2_000
+PG_ROWS_PER_STATEMENT = 1_000  # at most 14,000 parameters of PostgreSQL's 65,535
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 SQLITE_IMPORT_CACHE_KIB = -262_144  # negative: KiB, i.e. up to 256 MiB of page cache while importing
 _DECODE = json.JSONDecoder(parse_float=Decimal).decode
@@ -64,6 +65,7 @@ class Importer:
         self.pending: dict[str, list[tuple[dict, str, int]]] = {name: [] for name in ORDER}
         self.buffered = 0
         self.statements: dict[str, tuple[str, Callable, list[tuple[int, Callable]]]] = {}
+        self.many: dict[tuple[str, int], str] = {}
         # A table empty before the import holds only what this import wrote: no need to look for old rows.
         self.was_empty = {name: session.execute(select(TYPES[name].table.c.id).limit(1)).first() is None for name in ORDER}
 
@@ -157,7 +159,7 @@ class Importer:
                 self.session.connection().exec_driver_sql(statement, rows)
             else:
                 with self.session.begin_nested():
-                    self.session.connection().exec_driver_sql(statement, rows)
+                    self._insert_many(statement, rows)
         except (IntegrityError, DataError):
             retry = statement + " ON CONFLICT (id) DO NOTHING" if sqlite else statement  # passes over rows already in
             for values, (_, path, line) in zip(rows, chunk):  # find the row the database refused, to name its line
@@ -167,6 +169,18 @@ class Importer:
                 except (IntegrityError, DataError) as exc:
                     raise ImportFailed(path, line, f"rejected by the database: {str(exc.orig).splitlines()[0]}") from None
             raise
+
+    def _insert_many(self, statement: str, rows: list[tuple]) -> None:
+        """PostgreSQL: up to PG_ROWS_PER_STATEMENT rows per INSERT. psycopg's executemany sends a statement per
+        row, and each runs the statement triggers (the monthly sales summary's) once more."""
+        connection = self.session.connection()
+        head, one = statement.split(" VALUES ", 1)
+        for start in range(0, len(rows), PG_ROWS_PER_STATEMENT):
+            chunk = rows[start:start + PG_ROWS_PER_STATEMENT]
+            key = (statement, len(chunk))
+            if key not in self.many:
+                self.many[key] = f"{head} VALUES {', '.join([one] * len(chunk))}"
+            connection.exec_driver_sql(self.many[key], tuple(value for row in chunk for value in row))
 
     def _statement(self, kind: RecordType) -> tuple[str, Callable, list[tuple[int, Callable]]]:
         """A driver-level INSERT, a getter of its values and the bind processors of the columns that have one:
