@@ -27,7 +27,6 @@ from .records import CSV_NAMES, ITEMS_FIELD, ORDER, TYPES, Bad, RecordType, pars
 FLUSH_ROWS = 20_000
 CHUNK = 5_000
 LOOKUP_CHUNK = 2_000
-PG_ROWS_PER_STATEMENT = 1_000  # at most 14,000 parameters of PostgreSQL's 65,535
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 SQLITE_IMPORT_CACHE_KIB = -262_144  # negative: KiB, i.e. up to 256 MiB of page cache while importing
 _DECODE = json.JSONDecoder(parse_float=Decimal).decode
@@ -65,7 +64,7 @@ class Importer:
         self.pending: dict[str, list[tuple[dict, str, int]]] = {name: [] for name in ORDER}
         self.buffered = 0
         self.statements: dict[str, tuple[str, Callable, list[tuple[int, Callable]]]] = {}
-        self.many: dict[tuple[str, int], str] = {}
+        self.many: dict[str, str] = {}
         # A table empty before the import holds only what this import wrote: no need to look for old rows.
         self.was_empty = {name: session.execute(select(TYPES[name].table.c.id).limit(1)).first() is None for name in ORDER}
 
@@ -159,7 +158,7 @@ class Importer:
                 self.session.connection().exec_driver_sql(statement, rows)
             else:
                 with self.session.begin_nested():
-                    self._insert_many(statement, rows)
+                    self._insert_many(kind, rows)
         except (IntegrityError, DataError):
             retry = statement + " ON CONFLICT (id) DO NOTHING" if sqlite else statement  # passes over rows already in
             for values, (_, path, line) in zip(rows, chunk):  # find the row the database refused, to name its line
@@ -170,17 +169,16 @@ class Importer:
                     raise ImportFailed(path, line, f"rejected by the database: {str(exc.orig).splitlines()[0]}") from None
             raise
 
-    def _insert_many(self, statement: str, rows: list[tuple]) -> None:
-        """PostgreSQL: up to PG_ROWS_PER_STATEMENT rows per INSERT. psycopg's executemany sends a statement per
-        row, and each runs the statement triggers (the monthly sales summary's) once more."""
-        connection = self.session.connection()
-        head, one = statement.split(" VALUES ", 1)
-        for start in range(0, len(rows), PG_ROWS_PER_STATEMENT):
-            chunk = rows[start:start + PG_ROWS_PER_STATEMENT]
-            key = (statement, len(chunk))
-            if key not in self.many:
-                self.many[key] = f"{head} VALUES {', '.join([one] * len(chunk))}"
-            connection.exec_driver_sql(self.many[key], tuple(value for row in chunk for value in row))
+    def _insert_many(self, kind: RecordType, rows: list[tuple]) -> None:
+        """PostgreSQL: the chunk in one INSERT, each column bound as one array and unnested. psycopg's executemany
+        sends a statement per row, each parsed, planned and run (with the summary's statement triggers) on its own."""
+        if kind.name not in self.many:
+            dialect = self.session.get_bind().dialect
+            quote = dialect.identifier_preparer.quote
+            arrays = ", ".join(f"%s::{kind.table.c[name].type.compile(dialect=dialect)}[]" for name in kind.field_names)
+            self.many[kind.name] = (f"INSERT INTO {quote(kind.table.name)} ({', '.join(map(quote, kind.field_names))}) "
+                                    f"SELECT * FROM unnest({arrays})")
+        self.session.connection().exec_driver_sql(self.many[kind.name], tuple(map(list, zip(*rows))))
 
     def _statement(self, kind: RecordType) -> tuple[str, Callable, list[tuple[int, Callable]]]:
         """A driver-level INSERT, a getter of its values and the bind processors of the columns that have one:

@@ -19,7 +19,6 @@ from .columns import ORDERS, RETURNS, Header
 
 BATCH_LINES = 5_000
 LOOKUP_CHUNK = 5_000
-PG_ROWS_PER_STATEMENT = 1_000  # at most 12,000 parameters of PostgreSQL's 65,535
 
 COLUMNS = {
     "buyers": ("id", "name", "country"),
@@ -93,7 +92,7 @@ class BatchWriter:
         self.dialect = session.get_bind().dialect
         self._statements = {t: self._statement(t) for t in TABLES}
         self._lookups: dict[tuple[str, tuple[str, ...]], tuple[str, list]] = {}
-        self._multi: dict[tuple[str, int], str] = {}
+        self._multi: dict[str, str] = {}
 
     def add(self, rows: dict[str, Any], line: int) -> None:
         """Stage one line's rows (a repeated id within the batch must agree on fixed values)."""
@@ -237,18 +236,16 @@ class BatchWriter:
             raise
 
     def _write_many(self, table: str, rows: list[tuple]) -> None:
-        """PostgreSQL: many rows per statement. psycopg's executemany sends a statement per row, and each costs
-        a round of parse, bind and execute on the server and runs the statement's triggers once more."""
-        connection = self.session.connection()
-        for start in range(0, len(rows), PG_ROWS_PER_STATEMENT):
-            chunk = rows[start:start + PG_ROWS_PER_STATEMENT]
-            key = (table, len(chunk))
-            if key not in self._multi:
-                statement = self._statements[table][0]
-                head, tail = statement.split(" VALUES ", 1)
-                one, conflict = tail.split(") ON CONFLICT ", 1)
-                self._multi[key] = f"{head} VALUES {', '.join([one + ')'] * len(chunk))} ON CONFLICT {conflict}"
-            connection.exec_driver_sql(self._multi[key], tuple(value for row in chunk for value in row))
+        """PostgreSQL: the batch in one statement, each column bound as one array and unnested. psycopg's
+        executemany sends a statement per row, each parsed, planned and run (with its triggers) on its own."""
+        if table not in self._multi:
+            statement = self._statements[table][0]
+            head, tail = statement.split(" VALUES ", 1)
+            conflict = tail.split(") ON CONFLICT ", 1)[1]
+            t = Base.metadata.tables[table]
+            arrays = ", ".join(f"%s::{t.c[name].type.compile(dialect=self.dialect)}[]" for name in COLUMNS[table])
+            self._multi[table] = f"{head} SELECT * FROM unnest({arrays}) ON CONFLICT {conflict}"
+        self.session.connection().exec_driver_sql(self._multi[table], tuple(map(list, zip(*rows))))
 
     def _statement(self, table: str) -> tuple[str, list]:
         """The driver-level upsert of `table` and the bind processors of its columns that have one."""

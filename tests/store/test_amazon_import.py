@@ -365,12 +365,7 @@ def test_any_batch_lookup_and_statement_size_stores_the_same(store, tmp_path, mo
     usual = run()
     assert len(usual["return_requests"]) > 20 and usual["monthly_sales"]
     _empty(store)
-    for name, size in (("BATCH_LINES", 7), ("LOOKUP_CHUNK", 5), ("PG_ROWS_PER_STATEMENT", 3)):
+    for name, size in (("BATCH_LINES", 7), ("LOOKUP_CHUNK", 5)):
         monkeypatch.setattr(writer, name, size)
     assert run() == usual
 
-
-def test_a_refused_row_among_many_in_one_statement_names_its_line(store, tmp_path, monkeypatch):
-    from store.amazon import writer
-    monkeypatch.setattr(writer, "PG_ROWS_PER_STATEMENT", 2)
-    test_a_row_the_database_refuses_names_its_line(store, tmp_path)
