@@ -111,11 +111,28 @@ def situation(candidate: Candidate) -> str:
     return "returned" if candidate.facts["return_received"] else "return_not_back"
 
 
+# Built-in claim rules whose condition reads no fact the claim reason (or the evidence asked with it) changes.
+REASONLESS_BUILTINS = frozenset(("auto_refund_late", "filing_window", "order_cap_reached"))
+VARIED = frozenset(("reason", "evidence"))  # what the finder varies between the reasons it asks about
+
+
+def reasonless_denials(compiled: CompiledPolicy) -> frozenset[str]:
+    """The rules whose denial of one claim reason is every reason's: a rule that reads neither the reason nor
+    the evidence matches the other reasons too, so only a rule ranked above it could decide them otherwise,
+    and only an approval would change the finder's answer. Empty when the policy has a custom approving rule."""
+    rules = compiled.policy.claims.rules
+    if any(rule.outcome == "approve" for rule in rules):
+        return frozenset()
+    custom = {rule.cited for rule in rules}
+    return (REASONLESS_BUILTINS - custom) | {rule.cited for rule in rules if not any(c.field in VARIED for c in rule.conditions)}
+
+
 def find_claims(compiled: CompiledPolicy, candidates: Iterable[Candidate], *, seller_id: str, as_of: date) -> Findings:
     """Decide every candidate refund through the policy: claimable ones (soonest deadline first) and the rest with why."""
     findings = Findings(seller_id, as_of, compiled.version)
     reasons = compiled.policy.claims.reasons
     decide = compiled.decide_claim
+    settled = reasonless_denials(compiled)
     for c in candidates:
         amount = c.facts["refund_amount"]
         if c.claim_id is not None:
@@ -123,7 +140,7 @@ def find_claims(compiled: CompiledPolicy, candidates: Iterable[Candidate], *, se
                 c.refund_id, c.order_id, c.product_name, amount, ALREADY_CLAIMED, None,
                 f"Claim {c.claim_id} was already filed for this refund ({c.claim_status}).", claim_id=c.claim_id))
             continue
-        first: tuple[str, Decision] | None = None
+        first: Decision | None = None  # the first reason's denial: the answer unless another reason is approved
         for reason in CANDIDATE_REASONS[situation(c)]:
             spec = reasons.get(reason)
             needed = tuple(spec.evidence) if spec is not None else ()
@@ -134,15 +151,17 @@ def find_claims(compiled: CompiledPolicy, candidates: Iterable[Candidate], *, se
                 findings.claimable.append(Claimable(
                     c.refund_id, c.order_id, c.product_name, amount, reason, as_of + timedelta(days=days_left), days_left,
                     needed, decision.amounts["reimbursement"], decision.rule, decision.explanation))
+                first = None
                 break
             if first is None:
-                first = (reason, decision)
-        else:
-            _, decision = first
-            days_left = decision.details.get("days_left_to_file", 0)
-            deadline = as_of + timedelta(days=days_left) if decision.reason != "filing_window" else None
-            findings.not_claimable.append(NotClaimable(c.refund_id, c.order_id, c.product_name, amount, decision.reason,
-                                                       decision.rule, decision.explanation, deadline))
+                first = decision
+                if decision.rule in settled:  # the next reasons would be denied too
+                    break
+        if first is not None:
+            days_left = first.details.get("days_left_to_file", 0)
+            deadline = as_of + timedelta(days=days_left) if first.reason != "filing_window" else None
+            findings.not_claimable.append(NotClaimable(c.refund_id, c.order_id, c.product_name, amount, first.reason,
+                                                       first.rule, first.explanation, deadline))
     findings.claimable.sort(key=lambda x: (x.deadline, x.refund_id))
     findings.not_claimable.sort(key=lambda x: (x.why, x.refund_id))
     return findings

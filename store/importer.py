@@ -64,6 +64,7 @@ class Importer:
         self.pending: dict[str, list[tuple[dict, str, int]]] = {name: [] for name in ORDER}
         self.buffered = 0
         self.statements: dict[str, tuple[str, Callable, list[tuple[int, Callable]]]] = {}
+        self.many: dict[str, str] = {}
         # A table empty before the import holds only what this import wrote: no need to look for old rows.
         self.was_empty = {name: session.execute(select(TYPES[name].table.c.id).limit(1)).first() is None for name in ORDER}
 
@@ -147,17 +148,37 @@ class Importer:
                 values[index] = process(values[index])
             rows.append(tuple(values))
         # The connection is asked for inside each savepoint: the session emits SAVEPOINT only then.
+        sqlite = self.session.get_bind().dialect.name == "sqlite"
         try:
-            with self.session.begin_nested():
+            # SQLite: no savepoint around the batch. Inside one, every row that fires a trigger (the monthly sales
+            # summary's, on order items) first copies the pages it changes to a statement journal: five times the
+            # cost of the row. A failed statement is undone alone, leaving the rows before it; the row-by-row retry
+            # below passes over those to find the bad line, and the import then fails whole.
+            if sqlite:
                 self.session.connection().exec_driver_sql(statement, rows)
+            else:
+                with self.session.begin_nested():
+                    self._insert_many(kind, rows)
         except (IntegrityError, DataError):
+            retry = statement + " ON CONFLICT (id) DO NOTHING" if sqlite else statement  # passes over rows already in
             for values, (_, path, line) in zip(rows, chunk):  # find the row the database refused, to name its line
                 try:
                     with self.session.begin_nested():
-                        self.session.connection().exec_driver_sql(statement, [values])
+                        self.session.connection().exec_driver_sql(retry, [values])
                 except (IntegrityError, DataError) as exc:
                     raise ImportFailed(path, line, f"rejected by the database: {str(exc.orig).splitlines()[0]}") from None
             raise
+
+    def _insert_many(self, kind: RecordType, rows: list[tuple]) -> None:
+        """PostgreSQL: the chunk in one INSERT, each column bound as one array and unnested. psycopg's executemany
+        sends a statement per row, each parsed, planned and run (with the summary's statement triggers) on its own."""
+        if kind.name not in self.many:
+            dialect = self.session.get_bind().dialect
+            quote = dialect.identifier_preparer.quote
+            arrays = ", ".join(f"%s::{kind.table.c[name].type.compile(dialect=dialect)}[]" for name in kind.field_names)
+            self.many[kind.name] = (f"INSERT INTO {quote(kind.table.name)} ({', '.join(map(quote, kind.field_names))}) "
+                                    f"SELECT * FROM unnest({arrays})")
+        self.session.connection().exec_driver_sql(self.many[kind.name], tuple(map(list, zip(*rows))))
 
     def _statement(self, kind: RecordType) -> tuple[str, Callable, list[tuple[int, Callable]]]:
         """A driver-level INSERT, a getter of its values and the bind processors of the columns that have one:

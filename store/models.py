@@ -163,6 +163,22 @@ class OrderItem(Base):
     unit_price: Mapped[Decimal]
 
 
+class MonthlySales(Base):
+    """Order lines and units sold per seller, UTC calendar month of the order ('YYYY-MM') and product: a
+    summary the returns report reads instead of joining every order item with its order. Database
+    triggers (migration 0007_monthly_sales) keep it equal to the aggregate of `orders` and `order_items`
+    in the transaction of every write to them."""
+
+    __tablename__ = "monthly_sales"
+    __table_args__ = (Index(None, "product_id", "month"),)  # the most returned SKUs' units
+
+    seller_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    product_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    lines: Mapped[int]
+    units: Mapped[int]
+
+
 class Shipment(Base):
     """A parcel of an order: carrier, tracking number and whether the tracking is valid."""
 

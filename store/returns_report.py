@@ -4,7 +4,7 @@ replay. For one seller or the whole marketplace, from a start date."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Iterator
 
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
 from .decisions import DecisionRecord, _record
-from .models import Decision, Order, OrderItem, Product, Refund, ReturnRequest
+from .models import Decision, MonthlySales, Order, OrderItem, Product, Refund, ReturnRequest
 from .timeutil import day_start
 
 TOP = 10
@@ -105,28 +105,41 @@ def return_stats(session: Session, *, seller_id: str | None, since: date, top: i
     start = day_start(since)
     stats = ReturnStats(seller_id, since)
     mine = (lambda query: query.where(Order.seller_id == seller_id)) if seller_id is not None else (lambda query: query)
+    # Orders are joined only to pick the seller's: every order item has its order (a non-null foreign key).
+    joined = (lambda query: query.join(Order, OrderItem.order_id == Order.id)) if seller_id is not None else (lambda query: query)
 
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
     sold = month_of(Order.placed_at)
-    # Units by month and product first (the big join, grouped on cheap keys), then by category.
-    key = month_start(Order.placed_at).label("month")
-    per_product = mine(select(key, OrderItem.product_id, func.sum(OrderItem.quantity).label("units"))
-                       .select_from(OrderItem).join(Order, OrderItem.order_id == Order.id)
-                       .where(Order.placed_at >= start).group_by(key, OrderItem.product_id)).subquery()
-    month = month_label(per_product.c.month)
-    units = (select(month, Product.category, func.sum(per_product.c.units))
-             .join_from(per_product, Product, per_product.c.product_id == Product.id).group_by(month, Product.category))
-    for month, category, count in session.execute(units):
-        stats.units_by_category[(month, category)] = int(count)
-        stats.units[month] = stats.units.get(month, 0) + int(count)
+    # Units by month and category from the monthly summary for whole months; a first month `since` starts
+    # inside comes from the orders themselves, by month and product first (cheap keys), then by category.
+    whole = since if since.day == 1 else (since.replace(day=28) + timedelta(days=4)).replace(day=1)
+    summary = select(MonthlySales.month, Product.category, func.sum(MonthlySales.units)).join(
+        Product, MonthlySales.product_id == Product.id).where(MonthlySales.month >= f"{whole:%Y-%m}").group_by(
+        MonthlySales.month, Product.category)
+    if seller_id is not None:
+        summary = summary.where(MonthlySales.seller_id == seller_id)
+    parts = [summary]
+    if whole != since:
+        key = month_start(Order.placed_at).label("month")
+        per_product = mine(select(key, OrderItem.product_id, func.sum(OrderItem.quantity).label("units"))
+                           .select_from(OrderItem).join(Order, OrderItem.order_id == Order.id)
+                           .where(Order.placed_at >= start, Order.placed_at < day_start(whole))
+                           .group_by(key, OrderItem.product_id)).subquery()
+        month = month_label(per_product.c.month)
+        parts.append(select(month, Product.category, func.sum(per_product.c.units))
+                     .join_from(per_product, Product, per_product.c.product_id == Product.id).group_by(month, Product.category))
+    for part in parts:
+        for month, category, count in session.execute(part):
+            stats.units_by_category[(month, category)] = int(count)
+            stats.units[month] = stats.units.get(month, 0) + int(count)
 
     # Returns by month, reason and product in one pass; categories, totals and the most returned SKUs from it.
     asked = month_of(ReturnRequest.requested_at)
     sku = _sku(Product.seller_id, Product.sku)
-    returns = mine(select(asked, ReturnRequest.reason, OrderItem.product_id, Product.category, sku, func.count())
-                   .select_from(ReturnRequest).join(OrderItem, ReturnRequest.order_item_id == OrderItem.id)
-                   .join(Order, OrderItem.order_id == Order.id).join(Product, OrderItem.product_id == Product.id)
+    returns = mine(joined(select(asked, ReturnRequest.reason, OrderItem.product_id, Product.category, sku, func.count())
+                          .select_from(ReturnRequest).join(OrderItem, ReturnRequest.order_item_id == OrderItem.id))
+                   .join(Product, OrderItem.product_id == Product.id)
                    .where(ReturnRequest.requested_at >= start)
                    .group_by(asked, ReturnRequest.reason, OrderItem.product_id, Product.category, sku))
     per_product: dict[str, int] = {}
@@ -143,14 +156,20 @@ def return_stats(session: Session, *, seller_id: str | None, since: date, top: i
     if products:
         chosen = set(products)
         stats.returns_by_sku = {key: n for key, (product_id, n) in per_month_sku.items() if product_id in chosen}
-        per_sku_units = (select(sold, sku, func.sum(OrderItem.quantity)).select_from(OrderItem)
-                         .join(Order, OrderItem.order_id == Order.id).join(Product, OrderItem.product_id == Product.id)
-                         .where(OrderItem.product_id.in_(products), Order.placed_at >= start).group_by(sold, sku))
-        stats.units_by_sku = {(m, k): int(n) for m, k, n in session.execute(per_sku_units)}
+        per_sku_units = [select(MonthlySales.month, sku, func.sum(MonthlySales.units))
+                         .join(Product, MonthlySales.product_id == Product.id)
+                         .where(MonthlySales.product_id.in_(products), MonthlySales.month >= f"{whole:%Y-%m}")
+                         .group_by(MonthlySales.month, sku)]
+        if whole != since:
+            per_sku_units.append(select(sold, sku, func.sum(OrderItem.quantity)).select_from(OrderItem)
+                                 .join(Order, OrderItem.order_id == Order.id).join(Product, OrderItem.product_id == Product.id)
+                                 .where(OrderItem.product_id.in_(products), Order.placed_at >= start,
+                                        Order.placed_at < day_start(whole)).group_by(sold, sku))
+        stats.units_by_sku = {(m, k): int(n) for part in per_sku_units for m, k, n in session.execute(part)}
 
-    paid = mine(select(Product.seller_id, Product.sku, Product.name, func.count(), func.sum(Refund.amount))
-                .select_from(Refund).join(OrderItem, Refund.order_item_id == OrderItem.id)
-                .join(Order, OrderItem.order_id == Order.id).join(Product, OrderItem.product_id == Product.id)
+    paid = mine(joined(select(Product.seller_id, Product.sku, Product.name, func.count(), func.sum(Refund.amount))
+                       .select_from(Refund).join(OrderItem, Refund.order_item_id == OrderItem.id))
+                .join(Product, OrderItem.product_id == Product.id)
                 .where(Refund.issued_at >= start)
                 .group_by(Product.id, Product.seller_id, Product.sku, Product.name)
                 .order_by(func.sum(Refund.amount).desc(), Product.seller_id, Product.sku).limit(top))

@@ -173,9 +173,19 @@ def identifier(text: str, limit: int = 64) -> str:
     return raw
 
 
+_categories: dict[str, str] = {}
+_NOT_CODE = re.compile(r"[^a-z0-9]+")
+
+
 def category_code(text: str) -> str:
     """A category name ("Sports & Outdoors") as the policy's category code ("sports_outdoors")."""
-    code = re.sub(r"[^a-z0-9]+", "_", text.strip().lower()).strip("_")[:63]
+    found = _categories.get(text)
+    if found is not None:
+        return found
+    code = _NOT_CODE.sub("_", text.strip().lower()).strip("_")[:63]
     if not code or not code[0].isalpha():
         raise Bad(f"must be a category name starting with a letter, got {_show(text)}")
+    if len(_categories) >= _CACHE_LIMIT:
+        _categories.clear()
+    _categories[text] = code
     return code

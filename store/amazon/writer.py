@@ -3,7 +3,9 @@ with INSERT ... ON CONFLICT so a report imported again finds its rows, and a che
 money and reasons are not silently changed."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Callable
 
 from sqlalchemy import bindparam, select
@@ -12,10 +14,11 @@ from sqlalchemy.orm import Session
 
 from ..errors import ImportFailed
 from ..models import Base
+from ..types import Money
 from .columns import ORDERS, RETURNS, Header
 
 BATCH_LINES = 5_000
-LOOKUP_CHUNK = 1_000
+LOOKUP_CHUNK = 5_000
 
 COLUMNS = {
     "buyers": ("id", "name", "country"),
@@ -88,6 +91,8 @@ class BatchWriter:
         self.last_order: str | None = None
         self.dialect = session.get_bind().dialect
         self._statements = {t: self._statement(t) for t in TABLES}
+        self._lookups: dict[tuple[str, tuple[str, ...]], tuple[str, list]] = {}
+        self._multi: dict[str, str] = {}
 
     def add(self, rows: dict[str, Any], line: int) -> None:
         """Stage one line's rows (a repeated id within the batch must agree on fixed values)."""
@@ -128,16 +133,12 @@ class BatchWriter:
 
     def _stored_orders(self, staged: dict[str, tuple[tuple, int]]) -> set[str]:
         """The staged orders already stored; ImportFailed for one stored as another seller's."""
-        t = Base.metadata.tables["orders"]
-        query = select(t.c.id, t.c.seller_id).where(t.c.id.in_(bindparam("ids", expanding=True)))
-        ids = list(staged)
         found = set()
-        for start in range(0, len(ids), LOOKUP_CHUNK):
-            for order_id, seller_id in self.session.execute(query, {"ids": ids[start:start + LOOKUP_CHUNK]}):
-                if seller_id != self.seller_id:
-                    label = self.header.label("Order ID" if self.fmt == RETURNS else "amazon-order-id")
-                    raise ImportFailed(self.path, staged[order_id][1], f"{label}: order {order_id!r} is stored as another seller's order")
-                found.add(order_id)
+        for order_id, seller_id in self._stored("orders", ("seller_id",), list(staged)):
+            if seller_id != self.seller_id:
+                label = self.header.label("Order ID" if self.fmt == RETURNS else "amazon-order-id")
+                raise ImportFailed(self.path, staged[order_id][1], f"{label}: order {order_id!r} is stored as another seller's order")
+            found.add(order_id)
         return found
 
     def _skip_stored_parents(self, stored_orders: set[str]) -> None:
@@ -151,12 +152,36 @@ class BatchWriter:
             t = Base.metadata.tables["orders"]
             self.session.execute(t.update().where(t.c.id.in_(bindparam("ids", expanding=True))).values(a_to_z_claim=True),
                                  {"ids": claimed})
-        t = Base.metadata.tables["order_items"]
-        query = select(t.c.id).where(t.c.id.in_(bindparam("ids", expanding=True)))
         candidates = [item_id for item_id, (row, _) in items.items() if row[1] in stored_orders]
-        for start in range(0, len(candidates), LOOKUP_CHUNK):
-            for (item_id,) in self.session.execute(query, {"ids": candidates[start:start + LOOKUP_CHUNK]}):
-                del items[item_id]
+        for (item_id,) in self._stored("order_items", (), candidates):
+            del items[item_id]
+
+    def _stored(self, table: str, columns: tuple[str, ...], ids: list[str]) -> list[tuple]:
+        """(id, *columns) of the rows of `table` among `ids`, values as the ORM reads them; one driver-level
+        statement per LOOKUP_CHUNK ids, the ids bound as one JSON text (SQLite) or array (PostgreSQL)."""
+        key = (table, columns)
+        if key not in self._lookups:
+            quote = self.dialect.identifier_preparer.quote
+            names = ", ".join(quote(c) for c in ("id", *columns))
+            where = "IN (SELECT value FROM json_each(?))" if self.dialect.name == "sqlite" else "= ANY(%s)"
+            t = Base.metadata.tables[table]
+            # Only money needs reading as the ORM reads it (SQLite returns a float); the other fixed values are text.
+            self._lookups[key] = (f"SELECT {names} FROM {quote(table)} WHERE id {where}",
+                                  [(i, partial(t.c[c].type.process_result_value, dialect=self.dialect))
+                                   for i, c in enumerate(columns, start=1) if isinstance(t.c[c].type, Money)])
+        statement, processors = self._lookups[key]
+        connection = self.session.connection()
+        found = []
+        for start in range(0, len(ids), LOOKUP_CHUNK):
+            chunk = ids[start:start + LOOKUP_CHUNK]
+            rows = connection.exec_driver_sql(statement, (json.dumps(chunk) if self.dialect.name == "sqlite" else chunk,)).fetchall()
+            for row in rows:
+                if processors:
+                    row = list(row)
+                    for i, process in processors:
+                        row[i] = process(row[i])
+                found.append(tuple(row))
+        return found
 
     def _same_fixed(self, table: str, old: tuple, new: tuple, line: int) -> None:
         columns = COLUMNS[table]
@@ -168,23 +193,19 @@ class BatchWriter:
 
     def _check_stored(self, table: str, staged: dict[str, tuple[tuple, int]]) -> None:
         fixed = FIXED[self.fmt].get(table, {})
-        t = Base.metadata.tables[table]
-        query = select(t.c.id, *(t.c[name] for name in fixed)).where(t.c.id.in_(bindparam("ids", expanding=True)))
-        ids = list(staged)
         columns = COLUMNS[table]
-        found = 0
-        for start in range(0, len(ids), LOOKUP_CHUNK):
-            for stored in self.session.execute(query, {"ids": ids[start:start + LOOKUP_CHUNK]}):
-                found += 1
-                row, line = staged[stored[0]]
-                for (name, report_column), old in zip(fixed.items(), stored[1:]):
-                    new = row[columns.index(name)]
-                    if old != new:
-                        raise ImportFailed(self.path, line, f"{self.header.label(report_column)}: {_what(table)} {row[0]!r} is "
-                                                            f"already stored with {name} {old!s}; this report says {new!s}")
+        positions = [columns.index(name) for name in fixed]
+        stored = self._stored(table, tuple(fixed), list(staged))
+        for found in stored:
+            row, line = staged[found[0]]
+            for (name, report_column), i, old in zip(fixed.items(), positions, found[1:]):
+                new = row[i]
+                if old != new:
+                    raise ImportFailed(self.path, line, f"{self.header.label(report_column)}: {_what(table)} {row[0]!r} is "
+                                                        f"already stored with {name} {old!s}; this report says {new!s}")
         if table == MAIN[self.fmt]:
-            self.counts.stored += found
-            self.counts.new += len(ids) - found
+            self.counts.stored += len(stored)
+            self.counts.new += len(staged) - len(stored)
 
     def _write(self, table: str, items: list[tuple[tuple, int]]) -> None:
         statement, processors = self._statements[table]
@@ -195,10 +216,15 @@ class BatchWriter:
                 for i, process in processors:
                     row[i] = process(row[i])
             rows.append(tuple(row))
-        # The connection is asked for inside each savepoint: the session emits SAVEPOINT only then.
+        # The connection is asked for inside each savepoint: the session emits SAVEPOINT only then. SQLite
+        # writes the batch without one, as store/importer.py does and for the same reason; the statement is an
+        # upsert, so the retry below passes over the rows a failed batch left.
         try:
-            with self.session.begin_nested():
+            if self.dialect.name == "sqlite":
                 self.session.connection().exec_driver_sql(statement, rows)
+            else:
+                with self.session.begin_nested():
+                    self._write_many(table, rows)
         except (IntegrityError, DataError):
             for values, (_, line) in zip(rows, items):  # find the line the database refused
                 try:
@@ -208,6 +234,18 @@ class BatchWriter:
                     raise ImportFailed(self.path, line, f"{_what(table)}: rejected by the database: "
                                                         f"{str(exc.orig).splitlines()[0]}") from None
             raise
+
+    def _write_many(self, table: str, rows: list[tuple]) -> None:
+        """PostgreSQL: the batch in one statement, each column bound as one array and unnested. psycopg's
+        executemany sends a statement per row, each parsed, planned and run (with its triggers) on its own."""
+        if table not in self._multi:
+            statement = self._statements[table][0]
+            head, tail = statement.split(" VALUES ", 1)
+            conflict = tail.split(") ON CONFLICT ", 1)[1]
+            t = Base.metadata.tables[table]
+            arrays = ", ".join(f"%s::{t.c[name].type.compile(dialect=self.dialect)}[]" for name in COLUMNS[table])
+            self._multi[table] = f"{head} SELECT * FROM unnest({arrays}) ON CONFLICT {conflict}"
+        self.session.connection().exec_driver_sql(self._multi[table], tuple(map(list, zip(*rows))))
 
     def _statement(self, table: str) -> tuple[str, list]:
         """The driver-level upsert of `table` and the bind processors of its columns that have one."""

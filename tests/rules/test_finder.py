@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from policy import load_policy
+from policy.model import Condition, CustomRule
 from rules import compile_policy
-from rules.finder import CANDIDATE_REASONS, find_claims, lookback_days, situation
+from rules.finder import CANDIDATE_REASONS, find_claims, lookback_days, reasonless_denials, situation
 
 AMAZON = Path(__file__).resolve().parents[2] / "policy" / "amazon-2026.yaml"
 TODAY = date(2026, 11, 30)
@@ -127,3 +128,66 @@ def test_the_policy_decides_not_the_finder(amazon, engine):
     assert one(amazon, candidate).why == "a_to_z_claim"
     assert one(engine, candidate).reason == "return_not_received"
     assert (lookback_days(amazon), lookback_days(engine)) == (60, 30)
+
+
+def test_denials_that_hold_for_every_reason(amazon):
+    settled = reasonless_denials(amazon)
+    assert {"a_to_z_claim", "marketplace_fulfilled", "filing_window", "auto_refund_late", "order_cap_reached"} <= settled
+    assert not settled & {"lost_return_non_returnable", "refund_issuer", "too_early", "return_not_delivered", "item_returnable"}
+
+
+def _every_kind_of_refund() -> list[Refund]:
+    """Refunds in every situation crossed with every reason they may be refused for, in and out of the window."""
+    out = []
+    situations = [{}, {"return_reason": "not_received", "ships_back": False}, {"ships_back": False, "category": "grocery"},
+                  {"ships_back": False}, {"return_reason": None, "ships_back": None}]
+    troubles = [{}, {"refund_issued_by": "seller"}, {"a_to_z_claim": True}, {"auto_refund_late": True},
+                {"fulfilled_by": "marketplace"}, {"order_reimbursed": Decimal("5000.00")}, {"category": "grocery"}]
+    for s, where in enumerate(situations):
+        for t, trouble in enumerate(troubles):
+            for refunded, returned in ((5, None), (20, None), (45, None), (12, 8), (40, 30), (50, 31), (3, 1)):
+                out.append(replace(refund(refunded=refunded, returned=returned, **{**where, **trouble}),
+                                   refund_id=f"F{s}-{t}-{refunded}-{returned}"))
+    return out
+
+
+def _custom(amazon, **rule):
+    """The amazon policy plus one custom claim rule, compiled."""
+    policy = amazon.policy
+    added = CustomRule(id=rule.pop("id"), priority=rule.pop("priority"), conditions=rule.pop("conditions"), outcome=rule.pop("outcome"),
+                       reason=rule.pop("reason"), fee_rate=None, explanation="Decided by a test rule.", description="test",
+                       line=1, kind="claim", **rule)
+    return compile_policy(replace(policy, claims=replace(policy.claims, rules=(*policy.claims.rules, added))))
+
+
+@pytest.mark.parametrize("policy", ["amazon", "seed", "a custom approval", "a custom denial reading the reason"])
+def test_asking_fewer_reasons_finds_the_same(amazon, engine, monkeypatch, policy):
+    compiled = {"amazon": amazon, "seed": engine}.get(policy)
+    if policy == "a custom approval":  # ranked above the window: a later reason could be approved where the first was not
+        compiled = _custom(amazon, id="damage_always_paid", priority=250, outcome="approve", reason="goodwill",
+                              conditions=(Condition("reason", "eq", "different_item_returned"),))
+    elif policy == "a custom denial reading the reason":
+        compiled = _custom(amazon, id="no_damage_claims", priority=120, outcome="deny", reason="no_damage",
+                              conditions=(Condition("reason", "eq", "returned_damaged"),))
+    candidates = _every_kind_of_refund()
+    asked = []
+    decide = compiled.decide_claim
+
+    def counting(facts):
+        asked.append(facts["reason"])
+        return decide(facts)
+    try:
+        monkeypatch.setattr(compiled, "decide_claim", counting)
+        fewer = find_claims(compiled, candidates, seller_id="S1", as_of=TODAY)
+        n = len(asked)
+        monkeypatch.setattr("rules.finder.reasonless_denials", lambda _: frozenset())
+        every = find_claims(compiled, candidates, seller_id="S1", as_of=TODAY)
+        assert fewer == every
+        assert fewer.claimable and fewer.not_claimable
+        if policy == "a custom approval":
+            assert reasonless_denials(compiled) == frozenset() and n == len(asked) - n
+        elif policy == "amazon":
+            assert n < len(asked) - n  # some refunds needed one decision instead of two
+    finally:
+        if compiled not in (amazon, engine):
+            compiled.close()

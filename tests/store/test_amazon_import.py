@@ -3,7 +3,7 @@ bad line with its line and column, idempotency and later reports, on SQLite and 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import pytest
@@ -339,3 +339,33 @@ def test_an_a_to_z_claim_on_any_line_of_an_order_marks_it(store, tmp_path):
     load(store, write(tmp_path / "r.txt", header, [first, second]))
     with store.read() as session:
         assert session.get(Order, "113-0000001-0000001").a_to_z_claim is True
+
+
+def _empty(store) -> None:
+    with store.write() as session:
+        for t in reversed(Base.metadata.sorted_tables):
+            session.execute(t.delete())
+
+
+def _everything(store) -> dict[str, list]:
+    with store.read() as session:
+        sales = sorted(tuple(map(str, row)) for row in session.execute(Base.metadata.tables["monthly_sales"].select()))
+    return snapshot(store) | {"monthly_sales": sales}
+
+
+def test_any_batch_lookup_and_statement_size_stores_the_same(store, tmp_path, monkeypatch):
+    from bench.amazon_reports import generate
+    from store.amazon import writer
+    generate(tmp_path, sellers=1, orders=500, seed=3, as_of=date(2026, 11, 30))
+
+    def run() -> dict[str, list]:
+        for kind in ("returns", "orders", "returns"):  # the orders report then changes what the returns report made
+            load(store, str(tmp_path / f"S1.{kind}.txt"))
+        return _everything(store)
+    usual = run()
+    assert len(usual["return_requests"]) > 20 and usual["monthly_sales"]
+    _empty(store)
+    for name, size in (("BATCH_LINES", 7), ("LOOKUP_CHUNK", 5)):
+        monkeypatch.setattr(writer, name, size)
+    assert run() == usual
+

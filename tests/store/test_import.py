@@ -283,3 +283,13 @@ def test_an_import_restores_the_settings_it_changes(store, tmp_path):
         assert gc.isenabled()
         if store.dialect == "sqlite":
             assert session.connection().exec_driver_sql("PRAGMA cache_size").scalar() == -4000
+
+
+@pytest.mark.parametrize("name", ["schema check", "second refund for an item"])
+def test_small_chunks_store_the_same_and_name_a_refused_line(store, tmp_path, monkeypatch, name):
+    from store import importer
+    monkeypatch.setattr(importer, "CHUNK", 2)
+    bad = next(row for n, row, _ in BAD_ROWS if n == name)
+    test_a_bad_row_stops_the_import_at_its_line_and_writes_nothing(store, tmp_path, bad)
+    run_import(store, write_jsonl(tmp_path / "good.jsonl", RECORDS))
+    check_contents(store)
