@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from .db import prepared
 from .errors import NotFound, StaleState, StoreError
 from .models import Buyer, ChatIdentity, ChatInvite, Conversation, ProcessedUpdate, Seller
 from .timeutil import aware
@@ -40,22 +41,22 @@ class ConversationState:
 _conversations, _identities, _processed = Conversation.__table__, ChatIdentity.__table__, ProcessedUpdate.__table__
 _me = select(cast(bindparam("user"), BigInteger).label("telegram_user_id")).subquery("me")
 # One round trip for both: either row may be missing (an unlinked chat has a conversation, a new one has neither).
-_CHAT = (
+_CHAT = prepared(
     select(_conversations.c.state, _conversations.c.version, _identities.c.role, _identities.c.buyer_id,
            _identities.c.seller_id, _identities.c.agent_id)
     .select_from(_me)
     .outerjoin(_conversations, _conversations.c.telegram_user_id == _me.c.telegram_user_id)
     .outerjoin(_identities, _identities.c.telegram_user_id == _me.c.telegram_user_id)
 )
-_START = {name: insert(_conversations).values(telegram_user_id=bindparam("user"), state=bindparam("new_state"), version=1,
+_START = {name: prepared(insert(_conversations).values(telegram_user_id=bindparam("user"), state=bindparam("new_state"), version=1,
                                               updated_at=bindparam("at"))
-          .on_conflict_do_nothing(index_elements=["telegram_user_id"]).returning(_conversations.c.version)
+          .on_conflict_do_nothing(index_elements=["telegram_user_id"]).returning(_conversations.c.version))
           for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))}
-_ADVANCE = (update(_conversations)
+_ADVANCE = prepared(update(_conversations)
             .where(_conversations.c.telegram_user_id == bindparam("user"), _conversations.c.version == bindparam("expected"))
             .values(state=bindparam("new_state"), version=bindparam("new_version"), updated_at=bindparam("at")))
-_MARK = {name: insert(_processed).values(update_id=bindparam("id"), processed_at=bindparam("at"))
-         .on_conflict_do_nothing(index_elements=["update_id"]).returning(_processed.c.update_id)
+_MARK = {name: prepared(insert(_processed).values(update_id=bindparam("id"), processed_at=bindparam("at"))
+         .on_conflict_do_nothing(index_elements=["update_id"]).returning(_processed.c.update_id))
          for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))}
 
 

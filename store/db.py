@@ -24,6 +24,8 @@ RANDOM_PAGE_COST = 1.1
 IDLE_PING_SECONDS = 30.0  # a PostgreSQL connection idle this long is pinged before use
 _WRITE = "refundbot_write"
 _LAZY = "refundbot_lazy_commit"
+PREPARE = "refundbot_prepare"  # execution option: a PostgreSQL server-side prepared statement
+NEVER = 2**62  # psycopg's automatic preparation threshold: never (None would also refuse explicit preparation)
 _NO_WAIT = text("SET LOCAL synchronous_commit = off")
 
 
@@ -133,10 +135,19 @@ def create(url: str, *, create_folder: bool = False, connections: int | None = N
 
 
 def _postgresql(url, connections: int | None = None) -> Engine:
-    # No server-side prepared statements: after five runs PostgreSQL may switch a prepared query to a
-    # generic plan that ignores which seller is asked for, and hash-joins every seller's rows.
+    # No automatic server-side prepared statements: after five runs PostgreSQL may switch a prepared query
+    # to a generic plan that ignores which seller is asked for, and hash-joins every seller's rows. Only
+    # statements marked `prepared` are (the chat, inbox and outbox statements of every update, which look
+    # rows up by key, so their generic plan is the custom one): planning them on every update cost more
+    # than running them.
     pool = {"pool_size": connections, "max_overflow": connections} if connections else {}
-    engine = create_engine(url, json_serializer=dumps, connect_args={"prepare_threshold": None}, **pool)
+    engine = create_engine(url, json_serializer=dumps, connect_args={"prepare_threshold": NEVER, "cursor_factory": _cursor_class()},
+                           **pool)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def before_execute(_connection, cursor, _statement, _parameters, context, executemany):
+        if context is not None and not executemany and context.execution_options.get(PREPARE):
+            cursor.prepare_next = True
 
     @event.listens_for(engine, "connect")
     def configure(dbapi_connection, record):
@@ -149,6 +160,27 @@ def _postgresql(url, connections: int | None = None) -> Engine:
 
     _check_liveness(engine)
     return engine
+
+
+def prepared(statement):
+    """The statement, marked to run as a server-side prepared statement on PostgreSQL (for hot key lookups only)."""
+    return statement.execution_options(**{PREPARE: True})
+
+
+def _cursor_class():
+    import psycopg
+
+    class PreparingCursor(psycopg.Cursor):
+        """A cursor that prepares the next statement when told to (SQLAlchemy does not pass psycopg's `prepare`)."""
+
+        prepare_next = False
+
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            if self.prepare_next:
+                self.prepare_next, prepare = False, True
+            return super().execute(query, params, prepare=prepare, binary=binary)
+
+    return PreparingCursor
 
 
 def _check_liveness(engine: Engine) -> None:

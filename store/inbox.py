@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from .db import prepared
 from .models import InboxUpdate
 from .timeutil import aware
 from .types import UTCDateTime
@@ -43,12 +44,12 @@ class InboxStats:
 
 # Built once, on the table rather than the ORM class (whose DML goes through the unit of work's bulk path each call).
 _inbox = InboxUpdate.__table__
-_STORE = {name: insert(_inbox).on_conflict_do_nothing(index_elements=["update_id"]).returning(_inbox.c.update_id)
+_STORE = {name: prepared(insert(_inbox).on_conflict_do_nothing(index_elements=["update_id"]).returning(_inbox.c.update_id))
           for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))}
 
 _earlier = _inbox.alias("earlier")
 # The oldest pending update of a chat with nothing earlier pending and no live lease.
-_NEXT = (
+_NEXT = prepared(
     select(_inbox.c.update_id)
     .where(_inbox.c.processed_at.is_(None),
            or_(_inbox.c.taken_at.is_(None), _inbox.c.taken_at < bindparam("stale_before", type_=UTCDateTime())),
@@ -58,12 +59,12 @@ _NEXT = (
     .limit(1)
     .with_for_update(skip_locked=True)
 )
-_TAKE = (
+_TAKE = prepared(
     update(_inbox).where(_inbox.c.update_id == bindparam("id"))
     .values(taken_by=bindparam("worker"), taken_at=bindparam("now"), attempts=_inbox.c.attempts + 1)
     .returning(_inbox.c.update_id, _inbox.c.chat_id, _inbox.c.body, _inbox.c.attempts, _inbox.c.received_at)
 )
-_FINISH = update(_inbox).where(_inbox.c.update_id == bindparam("id")).values(processed_at=bindparam("at"))
+_FINISH = prepared(update(_inbox).where(_inbox.c.update_id == bindparam("id")).values(processed_at=bindparam("at")))
 _STATS = select(func.count(), func.min(InboxUpdate.received_at)).where(InboxUpdate.processed_at.is_(None))
 
 

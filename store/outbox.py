@@ -28,6 +28,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from .db import prepared
 from .errors import StoreError
 from .ids import new_id
 from .models import OutboxMessage
@@ -42,7 +43,7 @@ MAX_DEDUPE_KEY = 200
 
 # The statements of every chat update's replies, built once.
 _outbox = OutboxMessage.__table__
-_ENQUEUE = {name: insert(_outbox).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(_outbox.c.id)
+_ENQUEUE = {name: prepared(insert(_outbox).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(_outbox.c.id))
             for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))}
 _BY_KEY = select(_outbox.c.id).where(_outbox.c.dedupe_key == bindparam("key"))
 
@@ -54,9 +55,9 @@ def _claim_statement(condition):
     pick = (select(_outbox.c.id).where(_outbox.c.status == "pending", free, condition)
             .order_by(_outbox.c.next_attempt_at, _outbox.c.id).limit(bindparam("limit"))
             .with_for_update(skip_locked=True))  # SQLite ignores this; its write lock serialises claims
-    return (update(_outbox).where(_outbox.c.id.in_(pick.scalar_subquery()))
-            .values(lease_owner=bindparam("owner"), lease_until=bindparam("until"), attempts=_outbox.c.attempts + 1)
-            .returning(*_outbox.c))
+    return prepared(update(_outbox).where(_outbox.c.id.in_(pick.scalar_subquery()))
+                    .values(lease_owner=bindparam("owner"), lease_until=bindparam("until"), attempts=_outbox.c.attempts + 1)
+                    .returning(*_outbox.c))
 
 
 _due = bindparam("due", type_=_outbox.c.next_attempt_at.type)

@@ -69,3 +69,19 @@ def test_a_write_that_need_not_be_durable_does_not_wait_for_the_disk_and_the_nex
         session.execute(text("DROP TABLE lazy"))
     with store.read() as session:
         assert synchronous(session) == "on"
+
+
+def test_only_the_hot_statements_are_prepared_on_postgresql(pg_store):
+    from datetime import datetime, timezone
+
+    from store import mark_update_processed
+    from store.models import ProcessedUpdate
+
+    from sqlalchemy import select
+
+    with pg_store.write() as session:
+        for n in range(8):  # more often than psycopg's default threshold (5) for automatic preparation
+            mark_update_processed(session, update_id=n, processed_at=datetime.now(timezone.utc))
+            session.execute(select(ProcessedUpdate.processed_at).where(ProcessedUpdate.update_id == n)).all()
+        statements = session.scalars(text("SELECT statement FROM pg_prepared_statements")).all()
+    assert [s.split()[:3] for s in statements] == [["INSERT", "INTO", "processed_updates"]]
