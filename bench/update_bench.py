@@ -89,9 +89,38 @@ class Backend:
                                bot_username=lambda: "bench_bot")
         self.receiver = Receiver(self.store)
         self.next_update = 1
+        self.spent = {"statements": 0, "execute": 0.0, "commit": 0.0}  # running totals, for where an update's time goes
+        self.parts: dict[str, list[tuple[int, float, float]]] = {k: [] for k in KINDS}
+        self._watch()
         self.floor: list[float] = []
         self.update: dict[str, list[float]] = {k: [] for k in KINDS}
         self.pairs: dict[str, list[float]] = {k: [] for k in KINDS}  # update / its own floor
+
+    def _watch(self) -> None:
+        """Count statements and time the driver's execute and commit calls."""
+        from sqlalchemy import event
+
+        started: list[float] = []
+
+        @event.listens_for(self.store.engine, "before_cursor_execute")
+        def before(*_args):
+            started.append(time.perf_counter())
+
+        @event.listens_for(self.store.engine, "after_cursor_execute")
+        def after(*_args):
+            self.spent["statements"] += 1
+            self.spent["execute"] += time.perf_counter() - started.pop()
+
+        dialect, commit = self.store.engine.dialect, self.store.engine.dialect.do_commit
+
+        def timed_commit(connection):
+            begun = time.perf_counter()
+            try:
+                commit(connection)
+            finally:
+                self.spent["commit"] += time.perf_counter() - begun
+
+        dialect.do_commit = timed_commit
 
     def empty(self) -> float:
         started = time.perf_counter()
@@ -115,6 +144,7 @@ class Backend:
         body = self._body(user, **what)
         self.receiver.store_now([(parse_update(body)[1], body)])
         floor = self.empty()
+        before = dict(self.spent)
         started = time.perf_counter()
         taken = self.pool.take("bench:worker")
         self.pool.handle(taken)
@@ -123,6 +153,8 @@ class Backend:
             self.floor.append(floor)
             self.update[kind].append(spent)
             self.pairs[kind].append(spent / floor)
+            self.parts[kind].append((self.spent["statements"] - before["statements"], self.spent["execute"] - before["execute"],
+                                     self.spent["commit"] - before["commit"]))
 
     def press(self, kind: str | None, user: int, label: str) -> None:
         buttons = [b for r in self.delivery.last for b in r.flat_buttons() if label.casefold() in b.text.casefold()]
@@ -165,6 +197,14 @@ def report(backend: Backend) -> bool:
         p50, p99, low = summary(values)
         print(f"| {kind} | {p50:.3f} | {p99:.3f} | {low:.3f} | {p50 / f50:.2f}x | {low / fmin:.2f}x | "
               f"{statistics.median(pairs):.2f}x |")
+    print(f"\n{backend.name}: where an update's time goes (medians; statements include BEGIN, the commits are the driver's)")
+    print("| kind | statements | executing ms | committing ms | the rest (Python) ms |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for kind in KINDS:
+        parts, totals = backend.parts[kind], backend.update[kind]
+        rest = [t - e - c for t, (_n, e, c) in zip(totals, parts)]
+        print(f"| {kind} | {statistics.median(n for n, _e, _c in parts):.0f} | {statistics.median(e for _n, e, _c in parts) * 1000:.3f} | "
+              f"{statistics.median(c for _n, _e, c in parts) * 1000:.3f} | {statistics.median(rest) * 1000:.3f} |")
     p50 = percentile(everything, 50) * 1000
     ok = p50 / f50 <= TARGET
     print(f"{backend.name}: one update p50 {p50:.3f} ms = {p50 / f50:.2f}x the empty write transaction "
