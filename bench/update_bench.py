@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -174,6 +175,27 @@ class Backend:
         assert "reward tier" in plain(self.delivery.last[0].text), self.delivery.last[0].text
         self.one(k(KINDS[5]), SELLER_CHAT, text="/help")
 
+    def dump(self, path: str) -> None:
+        """Write what the updates left behind, ids and times taken out: the decision log and every outbox message,
+        in order (a run of the code before a change and one after must write the same file)."""
+        from sqlalchemy import select
+
+        from store.models import Decision, OutboxMessage
+
+        ids = re.compile(r"\b(D|RF|RR|M|C|CL|E)-[0-9A-Z]{6,}\b|\"[0-9A-Za-z_-]{6}(?=:[0-9]+\")")  # ids; a prompt's button nonce
+        with self.store.read() as session, open(path, "w") as out:
+            for d in session.scalars(select(Decision).order_by(Decision.decided_at, Decision.kind)):
+                row = {c: getattr(d, c) for c in ("kind", "outcome", "reason", "rule", "policy_version", "explanation", "facts",
+                                                  "result", "channel", "refund_amount", "fee", "buyer_id", "seller_id",
+                                                  "order_item_id")}
+                row["refund"] = d.refund_id is not None
+                out.write(ids.sub(lambda m: f"{m[1]}-?" if m[1] else '"?', json.dumps(row, sort_keys=True, default=str)) + "\n")
+            for m in session.scalars(select(OutboxMessage).order_by(OutboxMessage.next_attempt_at, OutboxMessage.dedupe_key)):
+                row = {c: getattr(m, c) for c in ("dedupe_key", "chat_id", "text", "parse_mode", "reply_markup", "photo",
+                                                  "edit_message_id", "file_name", "file_kind", "menu", "status")}
+                row["file_bytes"] = len(m.file_content or b"")
+                out.write(ids.sub(lambda m: f"{m[1]}-?" if m[1] else '"?', json.dumps(row, sort_keys=True, default=str)) + "\n")
+
     def close(self) -> None:
         self.store.close()
 
@@ -220,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--pg-url", default=os.environ.get("REFUNDBOT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--profile", metavar="FILE", help="write a cProfile of the timed rounds of the first backend")
+    parser.add_argument("--dump", metavar="PREFIX", help="write each backend's decision log and outbox to PREFIX-BACKEND.jsonl")
     args = parser.parse_args(argv)
     runtime = PolicyRuntime(str(DEFAULT_POLICY_PATH))
     buyers = args.rounds + args.warmup
@@ -252,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
             profiler.dump_stats(args.profile)
         for backend in backends:
             report(backend)
+            if args.dump:
+                backend.dump(f"{args.dump}-{backend.name}.jsonl")
     runtime.stop()
     return 0
 
