@@ -4,8 +4,10 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 WIDTH_IN, HEIGHT_IN, DPI = 8, 7, 100  # an 800x700 px PNG, readable on a phone
+CACHED_CHARTS = 64  # drawing one takes ~0.3 s inside the handling transaction; a PNG is ~60 KB
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,12 @@ def _series(values: list[float | None]) -> list[float]:
 
 def tier_chart(weeks: list[WeekPoint], thresholds: Thresholds, *, title: str) -> bytes:
     """Three panels (VTR and APRL, CPU, tier) over the weeks, as PNG bytes."""
+    return _drawn(tuple(weeks), thresholds, title)
+
+
+@lru_cache(maxsize=CACHED_CHARTS)
+def _drawn(weeks: tuple[WeekPoint, ...], thresholds: Thresholds, title: str) -> bytes:
+    # The PNG is a pure function of what it shows: a seller asking again with nothing new gets the same bytes at once.
     from matplotlib.figure import Figure  # imported on first use: it takes a moment to load
 
     figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")

@@ -18,8 +18,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from store import (
-    Identity, StaleState, Store, get_identity, list_identities, load_conversation, mark_sent, mark_update_processed, rate_check,
-    save_conversation, take_for_recipient,
+    Identity, StaleState, Store, list_identities, load_chat, mark_sent, mark_update_processed, rate_check, save_conversation,
+    take_for_recipient,
 )
 from store.models import Decision
 
@@ -164,10 +164,10 @@ class ChatService:
             handled.kind = "rate_limited"
             # Strangers flooding a chat are told once; a trusted transport's person (the terminal) every time.
             return [Reply(text(lang, "rate_limited"))] if verdict == "warn" or identity is not None else []
-        stored = load_conversation(session, telegram_user_id=incoming.user_id)
+        linked, stored = load_chat(session, telegram_user_id=incoming.user_id)
         convo = Conversation(stored.state, stored.version)
         lang = convo.prefs.get("lang") or lang  # a language chosen with /language beats Telegram's
-        who = identity or get_identity(session, telegram_user_id=incoming.user_id)
+        who = identity or linked
         turn = Turn(self, session, incoming, who, convo, lang, now)
         session.info["refundbot_decisions"] = decisions = []
         try:

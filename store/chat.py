@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import BigInteger, bindparam, cast, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .db import prepared
 from .errors import NotFound, StaleState, StoreError
 from .models import Buyer, ChatIdentity, ChatInvite, Conversation, ProcessedUpdate, Seller
 from .timeutil import aware
@@ -35,6 +35,29 @@ class ConversationState:
 
     state: dict[str, Any]
     version: int
+
+
+# Statements of every chat update, built once (each call would otherwise rebuild and re-key them).
+_conversations, _identities, _processed = Conversation.__table__, ChatIdentity.__table__, ProcessedUpdate.__table__
+_me = select(cast(bindparam("user"), BigInteger).label("telegram_user_id")).subquery("me")
+# One round trip for both: either row may be missing (an unlinked chat has a conversation, a new one has neither).
+_CHAT = prepared(
+    select(_conversations.c.state, _conversations.c.version, _identities.c.role, _identities.c.buyer_id,
+           _identities.c.seller_id, _identities.c.agent_id)
+    .select_from(_me)
+    .outerjoin(_conversations, _conversations.c.telegram_user_id == _me.c.telegram_user_id)
+    .outerjoin(_identities, _identities.c.telegram_user_id == _me.c.telegram_user_id)
+)
+_START = {name: prepared(insert(_conversations).values(telegram_user_id=bindparam("user"), state=bindparam("new_state"), version=1,
+                                              updated_at=bindparam("at"))
+          .on_conflict_do_nothing(index_elements=["telegram_user_id"]).returning(_conversations.c.version))
+          for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))}
+_ADVANCE = prepared(update(_conversations)
+            .where(_conversations.c.telegram_user_id == bindparam("user"), _conversations.c.version == bindparam("expected"))
+            .values(state=bindparam("new_state"), version=bindparam("new_version"), updated_at=bindparam("at")))
+_MARK = {name: prepared(insert(_processed).values(update_id=bindparam("id"), processed_at=bindparam("at"))
+         .on_conflict_do_nothing(index_elements=["update_id"]).returning(_processed.c.update_id))
+         for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))}
 
 
 AGENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -133,28 +156,26 @@ def redeem_invite(session: Session, *, code: str, telegram_user_id: int, now: da
 
 def load_conversation(session: Session, *, telegram_user_id: int) -> ConversationState:
     """The user's conversation state and version (empty state, version 0, if none)."""
-    row = session.get(Conversation, telegram_user_id)
-    return ConversationState({}, 0) if row is None else ConversationState(dict(row.state), row.version)
+    return load_chat(session, telegram_user_id=telegram_user_id)[1]
+
+
+def load_chat(session: Session, *, telegram_user_id: int) -> tuple[Identity | None, ConversationState]:
+    """The account a Telegram user is linked to (or None) and their conversation state, in one query."""
+    row = session.execute(_CHAT, {"user": telegram_user_id}).one()
+    identity = None if row.role is None else Identity(telegram_user_id, row.role, row.buyer_id or row.seller_id or row.agent_id)
+    return identity, ConversationState({}, 0) if row.version is None else ConversationState(dict(row.state), row.version)
 
 
 def save_conversation(session: Session, *, telegram_user_id: int, state: Mapping[str, Any], expected_version: int,
                       now: datetime) -> int:
     """Store new state if the stored version is still `expected_version`; returns the new version, or StaleState."""
-    now = aware(now, "now")
+    values = {"user": telegram_user_id, "new_state": dict(state), "at": aware(now, "now")}
     if expected_version == 0:
-        try:
-            with session.begin_nested():
-                session.add(Conversation(telegram_user_id=telegram_user_id, state=dict(state), version=1, updated_at=now))
-                session.flush()
-        except IntegrityError:
-            raise StaleState(f"the conversation of user {telegram_user_id} was started elsewhere") from None
+        # ON CONFLICT DO NOTHING instead of a savepoint: a row another worker started wins, and this one reads it again.
+        if session.execute(_START[session.get_bind().dialect.name], values).first() is None:
+            raise StaleState(f"the conversation of user {telegram_user_id} was started elsewhere")
         return 1
-    changed = session.execute(
-        update(Conversation)
-        .where(Conversation.telegram_user_id == telegram_user_id, Conversation.version == expected_version)
-        .values(state=dict(state), version=expected_version + 1, updated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    changed = session.execute(_ADVANCE, {**values, "expected": expected_version, "new_version": expected_version + 1}).rowcount
     if changed != 1:
         raise StaleState(f"the conversation of user {telegram_user_id} changed since version {expected_version}")
     return expected_version + 1
@@ -162,10 +183,8 @@ def save_conversation(session: Session, *, telegram_user_id: int, state: Mapping
 
 def mark_update_processed(session: Session, *, update_id: int, processed_at: datetime) -> bool:
     """Remember a Telegram update; True the first time, False if it was already processed."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(ProcessedUpdate).values(update_id=update_id, processed_at=aware(processed_at, "processed_at"))
-    statement = statement.on_conflict_do_nothing(index_elements=["update_id"]).returning(ProcessedUpdate.update_id)
-    return session.execute(statement).first() is not None
+    statement = _MARK[session.get_bind().dialect.name]
+    return session.execute(statement, {"id": update_id, "at": aware(processed_at, "processed_at")}).first() is not None
 
 
 def prune_processed_updates(session: Session, *, before: datetime) -> int:

@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import os
+import select
 import threading
+import time
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -19,7 +21,12 @@ from .types import dumps
 
 BUSY_TIMEOUT_MS = 30_000
 RANDOM_PAGE_COST = 1.1
+IDLE_PING_SECONDS = 30.0  # a PostgreSQL connection idle this long is pinged before use
 _WRITE = "refundbot_write"
+_LAZY = "refundbot_lazy_commit"
+PREPARE = "refundbot_prepare"  # execution option: a PostgreSQL server-side prepared statement
+NEVER = 2**62  # psycopg's automatic preparation threshold: never (None would also refuse explicit preparation)
+_NO_WAIT = text("SET LOCAL synchronous_commit = off")
 
 
 class _TakeTurns:
@@ -59,15 +66,24 @@ class Store:
         self.engine = engine
         self.dialect = engine.dialect.name
         self._writer = sessionmaker(engine.execution_options(**{_WRITE: True}), expire_on_commit=False)
+        self._lazy_writer = sessionmaker(engine.execution_options(**{_WRITE: True, _LAZY: True}), expire_on_commit=False)
         self._reader = sessionmaker(engine, expire_on_commit=False)
         # SQLite has one write lock and makes waiters poll for it in growing sleeps (up to 100 ms each), so
         # threads of one process queue here instead, in order; other processes still wait on busy_timeout.
         self._write_turn = _TakeTurns() if self.dialect == "sqlite" else nullcontext()
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """A write transaction (SQLite: BEGIN IMMEDIATE), committed on success, rolled back on error."""
-        with self._write_turn, self._writer() as session, session.begin():
+    def write(self, *, durable: bool = True) -> Iterator[Session]:
+        """A write transaction (SQLite: BEGIN IMMEDIATE), committed on success, rolled back on error.
+
+        `durable=False` commits without waiting for the disk (SQLite: synchronous=NORMAL for it;
+        PostgreSQL: synchronous_commit off), for writes that may be lost to a power cut or a server
+        crash, never to a crash of this process, such as a lease: the next durable commit makes it
+        durable too, and losing it leaves the row to be taken again.
+        """
+        with self._write_turn, (self._writer if durable else self._lazy_writer)() as session, session.begin():
+            if not durable and self.dialect == "postgresql":
+                session.execute(_NO_WAIT)
             yield session
 
     @contextmanager
@@ -119,20 +135,80 @@ def create(url: str, *, create_folder: bool = False, connections: int | None = N
 
 
 def _postgresql(url, connections: int | None = None) -> Engine:
-    # No server-side prepared statements: after five runs PostgreSQL may switch a prepared query to a
-    # generic plan that ignores which seller is asked for, and hash-joins every seller's rows.
+    # No automatic server-side prepared statements: after five runs PostgreSQL may switch a prepared query
+    # to a generic plan that ignores which seller is asked for, and hash-joins every seller's rows. Only
+    # statements marked `prepared` are (the chat, inbox and outbox statements of every update, which look
+    # rows up by key, so their generic plan is the custom one): planning them on every update cost more
+    # than running them.
     pool = {"pool_size": connections, "max_overflow": connections} if connections else {}
-    engine = create_engine(url, json_serializer=dumps, pool_pre_ping=True, connect_args={"prepare_threshold": None}, **pool)
+    engine = create_engine(url, json_serializer=dumps, connect_args={"prepare_threshold": NEVER, "cursor_factory": _cursor_class()},
+                           **pool)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def before_execute(_connection, cursor, _statement, _parameters, context, executemany):
+        if context is not None and not executemany and context.execution_options.get(PREPARE):
+            cursor.prepare_next = True
 
     @event.listens_for(engine, "connect")
-    def configure(dbapi_connection, _record):
+    def configure(dbapi_connection, record):
         # The default (4.0) prices an index probe like a spinning-disk seek, which makes the planner
         # scan whole tables for one seller's metrics; the working set is cached or on SSD.
         with dbapi_connection.cursor() as cursor:
             cursor.execute(f"SET random_page_cost = {RANDOM_PAGE_COST}")
         dbapi_connection.commit()
+        record.info["idle_since"] = time.monotonic()
 
+    _check_liveness(engine)
     return engine
+
+
+def prepared(statement):
+    """The statement, marked to run as a server-side prepared statement on PostgreSQL (for hot key lookups only)."""
+    return statement.execution_options(**{PREPARE: True})
+
+
+def _cursor_class():
+    import psycopg
+
+    class PreparingCursor(psycopg.Cursor):
+        """A cursor that prepares the next statement when told to (SQLAlchemy does not pass psycopg's `prepare`)."""
+
+        prepare_next = False
+
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            if self.prepare_next:
+                self.prepare_next, prepare = False, True
+            return super().execute(query, params, prepare=prepare, binary=binary)
+
+    return PreparingCursor
+
+
+def _check_liveness(engine: Engine) -> None:
+    """Hand out only live PostgreSQL connections, without a round trip on every checkout (pool_pre_ping's SELECT 1).
+
+    A server that ends a connection (a restart, pg_terminate_backend, an idle timeout) sends a FATAL
+    message and closes the socket, so a connection with something to read while idle in the pool is
+    pinged, as is one idle for IDLE_PING_SECONDS (a peer that vanished without a word); a failed ping
+    is a DisconnectionError, on which the pool opens a new connection and tries again.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def checked_in(_dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def checked_out(dbapi_connection, record, _proxy):
+        if dbapi_connection.closed or dbapi_connection.broken:
+            raise DisconnectionError("the connection is closed")
+        idle = time.monotonic() - record.info.get("idle_since", 0.0)
+        if idle < IDLE_PING_SECONDS and not select.select([dbapi_connection.fileno()], [], [], 0)[0]:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            if engine.dialect.is_disconnect(exc, dbapi_connection, None):
+                raise DisconnectionError(str(exc)) from exc
+            raise
 
 
 def _sqlite(url, *, create_folder: bool) -> Engine:
@@ -162,9 +238,14 @@ def _sqlite(url, *, create_folder: bool) -> Engine:
 
     @event.listens_for(engine, "begin")
     def begin(connection):
+        options = connection.get_execution_options()
+        synchronous = "NORMAL" if options.get(_LAZY) else "FULL"  # NORMAL in WAL mode: no fsync at commit
+        if connection.info.get("synchronous", "FULL") != synchronous:
+            connection.exec_driver_sql(f"PRAGMA synchronous={synchronous}")
+            connection.info["synchronous"] = synchronous
         # A deferred transaction that later writes can fail with "database is locked" without
         # waiting; taking the write lock up front makes writers queue on the busy timeout instead.
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.get_execution_options().get(_WRITE) else "BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(_WRITE) else "BEGIN")
 
     return engine
 

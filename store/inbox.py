@@ -15,8 +15,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
+from .db import prepared
 from .models import InboxUpdate
 from .timeutil import aware
 from .types import UTCDateTime
@@ -41,37 +42,37 @@ class InboxStats:
     oldest_received_at: datetime | None
 
 
-_STORE = {name: insert(InboxUpdate).on_conflict_do_nothing(index_elements=["update_id"]).returning(InboxUpdate.update_id)
+# Built once, on the table rather than the ORM class (whose DML goes through the unit of work's bulk path each call).
+_inbox = InboxUpdate.__table__
+_STORE = {name: prepared(insert(_inbox).on_conflict_do_nothing(index_elements=["update_id"]).returning(_inbox.c.update_id))
           for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))}
 
-_earlier = aliased(InboxUpdate)
-# Built once: the oldest pending update of a chat with nothing earlier pending and no live lease.
-_NEXT = (
-    select(InboxUpdate.update_id)
-    .where(InboxUpdate.processed_at.is_(None),
-           or_(InboxUpdate.taken_at.is_(None), InboxUpdate.taken_at < bindparam("stale_before", type_=UTCDateTime())),
-           ~exists().where(_earlier.chat_id == InboxUpdate.chat_id, _earlier.processed_at.is_(None),
-                           _earlier.update_id < InboxUpdate.update_id))
-    .order_by(InboxUpdate.update_id)
+_earlier = _inbox.alias("earlier")
+# The oldest pending update of a chat with nothing earlier pending and no live lease.
+_NEXT = prepared(
+    select(_inbox.c.update_id)
+    .where(_inbox.c.processed_at.is_(None),
+           or_(_inbox.c.taken_at.is_(None), _inbox.c.taken_at < bindparam("stale_before", type_=UTCDateTime())),
+           ~exists().where(_earlier.c.chat_id == _inbox.c.chat_id, _earlier.c.processed_at.is_(None),
+                           _earlier.c.update_id < _inbox.c.update_id))
+    .order_by(_inbox.c.update_id)
     .limit(1)
     .with_for_update(skip_locked=True)
 )
-_TAKE = (
-    update(InboxUpdate).where(InboxUpdate.update_id == bindparam("id"))
-    .values(taken_by=bindparam("worker"), taken_at=bindparam("now"), attempts=InboxUpdate.attempts + 1)
-    .returning(InboxUpdate.update_id, InboxUpdate.chat_id, InboxUpdate.body, InboxUpdate.attempts, InboxUpdate.received_at)
-    .execution_options(synchronize_session=False)
+_TAKE = prepared(
+    update(_inbox).where(_inbox.c.update_id == bindparam("id"))
+    .values(taken_by=bindparam("worker"), taken_at=bindparam("now"), attempts=_inbox.c.attempts + 1)
+    .returning(_inbox.c.update_id, _inbox.c.chat_id, _inbox.c.body, _inbox.c.attempts, _inbox.c.received_at)
 )
-_FINISH = (update(InboxUpdate).where(InboxUpdate.update_id == bindparam("id")).values(processed_at=bindparam("at"))
-           .execution_options(synchronize_session=False))
+_FINISH = prepared(update(_inbox).where(_inbox.c.update_id == bindparam("id")).values(processed_at=bindparam("at")))
 _STATS = select(func.count(), func.min(InboxUpdate.received_at)).where(InboxUpdate.processed_at.is_(None))
 
 
 def store_update(session: Session, *, update_id: int, chat_id: int, body: str, received_at: datetime) -> bool:
     """Put an update in the inbox; True if it is new, False if it was stored before (a redelivery)."""
-    statement = _STORE[session.get_bind().dialect.name].values(
-        update_id=update_id, chat_id=chat_id, body=body, received_at=aware(received_at, "received_at"), attempts=0)
-    return session.execute(statement).first() is not None
+    return session.execute(_STORE[session.get_bind().dialect.name], {
+        "update_id": update_id, "chat_id": chat_id, "body": body, "received_at": aware(received_at, "received_at"),
+        "attempts": 0}).first() is not None
 
 
 def take_update(session: Session, *, worker: str, now: datetime, lease: timedelta) -> TakenUpdate | None:

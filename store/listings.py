@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from .errors import NotFound
 from .models import Claim, Decision, Order, OrderItem, Product, Refund, ReturnRequest
 from .timeutil import aware
+from .types import UTCDateTime
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def _one(session: Session, query: Select, missing: str):
     return row
 
 
-def _order_items(buyer_id: str, as_of: datetime | None) -> Select:
+def _order_items(as_of: bool) -> Select:
     query = (
         select(OrderItem.id, Order.id, Order.seller_id, Product.id, Product.name, Product.category, OrderItem.quantity,
                OrderItem.unit_price, Order.placed_at, Order.delivered_at, ReturnRequest.id, Refund.id, ReturnRequest.decision_id)
@@ -88,10 +89,20 @@ def _order_items(buyer_id: str, as_of: datetime | None) -> Select:
         .join(Product, OrderItem.product_id == Product.id)
         .outerjoin(ReturnRequest, ReturnRequest.order_item_id == OrderItem.id)
         .outerjoin(Refund, Refund.order_item_id == OrderItem.id)
-        .where(Order.buyer_id == buyer_id, Order.delivered_at.is_not(None))
+        .where(Order.buyer_id == bindparam("buyer"), Order.delivered_at.is_not(None))
     )
     # Delivered means delivered by `as_of` (as in the refund facts), not merely scheduled.
-    return query if as_of is None else query.where(Order.delivered_at <= aware(as_of))
+    return query.where(Order.delivered_at <= bindparam("as_of", type_=UTCDateTime())) if as_of else query
+
+
+# Built once (every /refund lists the buyer's items): with and without an as-of time.
+_BUYER_ITEMS = {dated: _order_items(dated).order_by(Order.delivered_at.desc(), OrderItem.id).limit(bindparam("limit"))
+                for dated in (False, True)}
+_BUYER_ITEM = {dated: _order_items(dated).where(OrderItem.id == bindparam("item")) for dated in (False, True)}
+
+
+def _params(buyer_id: str, as_of: datetime | None, **more) -> dict:
+    return {"buyer": buyer_id, **({} if as_of is None else {"as_of": aware(as_of)}), **more}
 
 
 def _order_item_view(row) -> OrderItemView:
@@ -104,15 +115,17 @@ def _order_item_view(row) -> OrderItemView:
 def buyer_order_items(session: Session, *, buyer_id: str, as_of: datetime | None = None,
                       limit: int = 20) -> list[OrderItemView]:
     """The buyer's order items delivered (by `as_of`, if given), most recently delivered first."""
-    query = _order_items(buyer_id, as_of).order_by(Order.delivered_at.desc(), OrderItem.id).limit(limit)
-    return [_order_item_view(row) for row in session.execute(query)]
+    rows = session.execute(_BUYER_ITEMS[as_of is not None], _params(buyer_id, as_of, limit=limit))
+    return [_order_item_view(row) for row in rows]
 
 
 def buyer_order_item(session: Session, *, buyer_id: str, order_item_id: str,
                      as_of: datetime | None = None) -> OrderItemView:
     """One of the buyer's delivered order items (by `as_of`, if given); NotFound for anyone else's."""
-    return _order_item_view(_one(session, _order_items(buyer_id, as_of).where(OrderItem.id == order_item_id),
-                                 f"no delivered order item {order_item_id!r}"))
+    row = session.execute(_BUYER_ITEM[as_of is not None], _params(buyer_id, as_of, item=order_item_id)).first()
+    if row is None:
+        raise NotFound(f"no delivered order item {order_item_id!r}")
+    return _order_item_view(row)
 
 
 def _refunds(seller_id: str) -> Select:

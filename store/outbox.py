@@ -23,11 +23,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Mapping
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from .db import prepared
 from .errors import StoreError
 from .ids import new_id
 from .models import OutboxMessage
@@ -38,6 +39,31 @@ MAX_ATTEMPTS = 8
 BACKOFF_BASE = timedelta(seconds=2)
 BACKOFF_MAX = timedelta(hours=1)
 MAX_DEDUPE_KEY = 200
+
+
+# The statements of every chat update's replies, built once.
+_outbox = OutboxMessage.__table__
+_ENQUEUE = {name: prepared(insert(_outbox).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(_outbox.c.id))
+            for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))}
+_BY_KEY = select(_outbox.c.id).where(_outbox.c.dedupe_key == bindparam("key"))
+
+
+def _claim_statement(condition):
+    """One statement that leases the claimable rows matching `condition` (oldest first, up to :limit) and returns them."""
+    now = bindparam("now", type_=_outbox.c.lease_until.type)
+    free = or_(_outbox.c.lease_until.is_(None), _outbox.c.lease_until <= now)
+    pick = (select(_outbox.c.id).where(_outbox.c.status == "pending", free, condition)
+            .order_by(_outbox.c.next_attempt_at, _outbox.c.id).limit(bindparam("limit"))
+            .with_for_update(skip_locked=True))  # SQLite ignores this; its write lock serialises claims
+    return prepared(update(_outbox).where(_outbox.c.id.in_(pick.scalar_subquery()))
+                    .values(lease_owner=bindparam("owner"), lease_until=bindparam("until"), attempts=_outbox.c.attempts + 1)
+                    .returning(*_outbox.c))
+
+
+_due = bindparam("due", type_=_outbox.c.next_attempt_at.type)
+_CLAIM_DUE = _claim_statement(_outbox.c.chat_id.is_not(None) & (_outbox.c.next_attempt_at <= _due))
+_CLAIM_RECIPIENT = _claim_statement((_outbox.c.recipient == bindparam("for_recipient")) & (_outbox.c.next_attempt_at <= _due))
+_CLAIM_IDS = _claim_statement(_outbox.c.id.in_(bindparam("ids", expanding=True)))
 
 
 @dataclass(frozen=True)
@@ -88,55 +114,42 @@ def enqueue(session: Session, *, chat_id: int | None, text: str, dedupe_key: str
     if file is not None and file.kind not in ("document", "photo"):
         raise StoreError(f"an outbox file is a document or a photo, not {file.kind!r}")
     now = aware(now, "now")
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(OutboxMessage).values(
-        id=new_id("M"), dedupe_key=dedupe_key, chat_id=chat_id, recipient=recipient, text=text, parse_mode=parse_mode,
-        reply_markup=dict(reply_markup) if reply_markup is not None else None, photo=photo, document=document,
-        edit_message_id=edit_message_id, file_name=file.name if file else None, file_kind=file.kind if file else None,
-        file_content=file.content if file else None, menu=dict(menu) if menu is not None else None,
-        status="pending", created_at=now, next_attempt_at=aware(not_before, "not_before") if not_before else now, attempts=0,
-    ).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxMessage.id)
-    inserted = session.execute(statement).scalar()
+    inserted = session.execute(_ENQUEUE[session.get_bind().dialect.name], {
+        "id": new_id("M"), "dedupe_key": dedupe_key, "chat_id": chat_id, "recipient": recipient, "text": text,
+        "parse_mode": parse_mode, "reply_markup": dict(reply_markup) if reply_markup is not None else None, "photo": photo,
+        "document": document, "edit_message_id": edit_message_id, "file_name": file.name if file else None,
+        "file_kind": file.kind if file else None, "file_content": file.content if file else None,
+        "menu": dict(menu) if menu is not None else None, "status": "pending", "created_at": now,
+        "next_attempt_at": aware(not_before, "not_before") if not_before else now, "attempts": 0}).scalar()
     if inserted is not None:
         return inserted
-    return session.execute(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)).scalar_one()
+    return session.execute(_BY_KEY, {"key": dedupe_key}).scalar_one()
 
 
-def _outgoing(row: OutboxMessage, owner: str) -> Outgoing:
+def _outgoing(row, owner: str) -> Outgoing:
     file = OutgoingFile(row.file_name, row.file_kind, row.file_content) if row.file_content is not None else None
     return Outgoing(row.id, row.chat_id, row.recipient, row.text, row.parse_mode, row.reply_markup, row.photo, row.document,
-                    row.attempts + 1, owner,  # the claim counted this attempt
+                    row.attempts, owner,  # as leased: the claim counted this attempt
                     edit_message_id=row.edit_message_id, file=file, menu=row.menu)
 
 
-def _claim(session: Session, condition, *, owner: str, now: datetime, lease: timedelta, limit: int) -> list[Outgoing]:
+def _claim(session: Session, statement, params: dict[str, Any], *, owner: str, now: datetime, lease: timedelta,
+           limit: int) -> list[Outgoing]:
     now = aware(now, "now")
-    free = or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until <= now)
-    query = (select(OutboxMessage).where(OutboxMessage.status == "pending", free, condition)
-             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)
-             .with_for_update(skip_locked=True))  # SQLite ignores this; its write lock serialises claims
-    rows = list(session.scalars(query))
-    if not rows:
-        return []
-    session.execute(
-        update(OutboxMessage).where(OutboxMessage.id.in_([r.id for r in rows]))
-        .values(lease_owner=owner, lease_until=now + lease, attempts=OutboxMessage.attempts + 1)
-        .execution_options(synchronize_session=False)
-    )
-    return [_outgoing(r, owner) for r in rows]
+    rows = session.execute(statement, {**params, "now": now, "due": now, "limit": limit, "owner": owner,
+                                       "until": now + lease}).all()
+    return [_outgoing(r, owner) for r in sorted(rows, key=lambda r: (r.next_attempt_at, r.id))]
 
 
 def take_due(session: Session, *, owner: str, now: datetime, limit: int = 50, lease: timedelta = LEASE) -> list[Outgoing]:
     """Claim up to `limit` due Telegram messages for `owner` (a lease until now + `lease`); commit before sending."""
-    due = (OutboxMessage.chat_id.is_not(None)) & (OutboxMessage.next_attempt_at <= aware(now, "now"))
-    return _claim(session, due, owner=owner, now=now, lease=lease, limit=limit)
+    return _claim(session, _CLAIM_DUE, {}, owner=owner, now=now, lease=lease, limit=limit)
 
 
 def take_for_recipient(session: Session, *, recipient: str, owner: str, now: datetime, limit: int = 20,
                        lease: timedelta = LEASE) -> list[Outgoing]:
     """Claim an account's due messages (for the terminal, which shows them at the next prompt)."""
-    due = (OutboxMessage.recipient == recipient) & (OutboxMessage.next_attempt_at <= aware(now, "now"))
-    return _claim(session, due, owner=owner, now=now, lease=lease, limit=limit)
+    return _claim(session, _CLAIM_RECIPIENT, {"for_recipient": recipient}, owner=owner, now=now, lease=lease, limit=limit)
 
 
 def _held(message_id: str, owner: str):
@@ -206,4 +219,4 @@ def take_by_id(session: Session, *, message_ids: list[str], owner: str, now: dat
     process that wrote them can send them right after the commit, with no claim transaction of its own."""
     if not message_ids:
         return []
-    return _claim(session, OutboxMessage.id.in_(message_ids), owner=owner, now=now, lease=lease, limit=len(message_ids))
+    return _claim(session, _CLAIM_IDS, {"ids": list(message_ids)}, owner=owner, now=now, lease=lease, limit=len(message_ids))

@@ -12,20 +12,22 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from .db import prepared
 from .models import RateLimit
 
 WINDOW_SECONDS = 60.0
 
 
 def _statement(insert, greatest):
-    statement = insert(RateLimit).values(telegram_user_id=bindparam("user"), tat=bindparam("first_tat"), refused=0)
+    # On the table, not the ORM class: an ORM-enabled insert goes through the unit of work's bulk path on every call.
+    statement = insert(RateLimit.__table__).values(telegram_user_id=bindparam("user"), tat=bindparam("first_tat"), refused=0)
     old = RateLimit.__table__.c
     allowed = old.tat - bindparam("now") <= bindparam("tolerance")
-    return statement.on_conflict_do_update(
+    return prepared(statement.on_conflict_do_update(
         index_elements=["telegram_user_id"],
         set_={"tat": case((allowed, greatest(old.tat, bindparam("now")) + bindparam("interval")), else_=old.tat),
               "refused": case((allowed, 0), else_=old.refused + 1)},
-    ).returning(RateLimit.refused)
+    ).returning(old.refused))
 
 
 _CHECK = {"postgresql": _statement(pg_insert, func.greatest), "sqlite": _statement(sqlite_insert, func.max)}

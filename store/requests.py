@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Iterable
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -59,14 +59,19 @@ def _evidence(evidence: Iterable[str]) -> list[str]:
     return items
 
 
+# Built once: every refund decided in the chat runs these.
+_REQUEST_OF_ITEM = (select(ReturnRequest.id, ReturnRequest.decision_id, Refund.id)
+                    .outerjoin(Refund, Refund.order_item_id == ReturnRequest.order_item_id)
+                    .where(ReturnRequest.order_item_id == bindparam("item")))
+_REFUND_OF_ITEM = select(Refund.id, Refund.decision_id).where(Refund.order_item_id == bindparam("item"))
+_OWNER_OF_ITEM = (select(Order.buyer_id, Order.seller_id, OrderItem.quantity).join(OrderItem, OrderItem.order_id == Order.id)
+                  .where(OrderItem.id == bindparam("item")))
+
+
 def _existing_request(session: Session, order_item_id: str) -> RefundRequestExists | None:
-    row = session.execute(
-        select(ReturnRequest.id, ReturnRequest.decision_id, Refund.id)
-        .outerjoin(Refund, Refund.order_item_id == ReturnRequest.order_item_id)
-        .where(ReturnRequest.order_item_id == order_item_id)
-    ).first()
+    row = session.execute(_REQUEST_OF_ITEM, {"item": order_item_id}).first()
     if row is None:
-        refund = session.execute(select(Refund.id, Refund.decision_id).where(Refund.order_item_id == order_item_id)).first()
+        refund = session.execute(_REFUND_OF_ITEM, {"item": order_item_id}).first()
         if refund is None:
             return None
         return RefundRequestExists(f"order item {order_item_id!r} was already refunded ({refund[0]})",
@@ -88,10 +93,7 @@ def record_refund_request(session: Session, *, order_item_id: str, reason: str, 
     if refunds and decision.refund_amount is None:
         raise StoreError(f"a {decision.outcome} decision needs a refund_amount")
     requested_at = aware(requested_at, "requested_at")
-    owner = session.execute(
-        select(Order.buyer_id, Order.seller_id, OrderItem.quantity).join(OrderItem, OrderItem.order_id == Order.id)
-        .where(OrderItem.id == order_item_id)
-    ).first()
+    owner = session.execute(_OWNER_OF_ITEM, {"item": order_item_id}).first()
     if owner is None:
         raise NotFound(f"no order item {order_item_id!r}")
     if quantity is not None and not (type(quantity) is int and 1 <= quantity <= owner.quantity):
@@ -110,14 +112,13 @@ def record_refund_request(session: Session, *, order_item_id: str, reason: str, 
                 quantity=quantity,
             )
             session.add(request)
-            session.flush()
-            if refund_id:
+            if refund_id:  # flushed with the request: neither refers to the other
                 session.add(Refund(
                     id=refund_id, order_item_id=order_item_id, amount=decision.refund_amount, fee=decision.fee or Decimal(0),
                     issued_by="marketplace", issued_at=aware(record.decided_at, "decided_at"), auto_refund_late=False,
                     decision_id=decision_id,
                 ))
-                session.flush()
+            session.flush()
     except IntegrityError:
         existing = _existing_request(session, order_item_id)  # a concurrent request won the race
         if existing:

@@ -44,3 +44,12 @@ def test_the_terminal_saves_the_chart_and_prints_its_path(service, tmp_path):
     terminal.run(io.StringIO("/tier\n"), out, prompt=False)
     saved = tmp_path / "tier-S1-2026-11-20.png"
     assert f"[photo saved to {saved}]" in out.getvalue() and png_size(saved.read_bytes()) == EXPECTED
+
+
+def test_the_same_weeks_again_are_not_drawn_again_but_new_weeks_are():
+    weeks = [WeekPoint(date(2026, 11, 20), 0.97, 0.95, 0.002, "Gold")]
+    first = tier_chart(weeks, THRESHOLDS, title="Cached")
+    assert tier_chart(list(weeks), THRESHOLDS, title="Cached") is first  # the PNG drawn before
+    moved = [WeekPoint(date(2026, 11, 20), 0.97, 0.95, 0.003, "Gold")]
+    assert tier_chart(moved, THRESHOLDS, title="Cached") is not first
+    assert tier_chart(weeks, THRESHOLDS, title="Cached again") is not first
