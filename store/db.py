@@ -183,6 +183,13 @@ def _cursor_class():
     return PreparingCursor
 
 
+def _has_input(fd: int) -> bool:
+    """Whether the socket has something to read, without waiting (poll: select() fails on descriptors over 1023)."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLPRI)
+    return bool(poller.poll(0))
+
+
 def _check_liveness(engine: Engine) -> None:
     """Hand out only live PostgreSQL connections, without a round trip on every checkout (pool_pre_ping's SELECT 1).
 
@@ -201,7 +208,7 @@ def _check_liveness(engine: Engine) -> None:
         if dbapi_connection.closed or dbapi_connection.broken:
             raise DisconnectionError("the connection is closed")
         idle = time.monotonic() - record.info.get("idle_since", 0.0)
-        if idle < IDLE_PING_SECONDS and not select.select([dbapi_connection.fileno()], [], [], 0)[0]:
+        if idle < IDLE_PING_SECONDS and not _has_input(dbapi_connection.fileno()):
             return
         try:
             engine.dialect.do_ping(dbapi_connection)

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import case, func, select, true
+from sqlalchemy import bindparam, case, func, select, true
 from sqlalchemy.orm import Session
 
 from .errors import NotFound
 from .models import Contact, Order, OrderItem, ReturnRequest, Seller, Shipment
 from .timeutil import window
+from .types import UTCDateTime
 
 TIER_FACT_FIELDS = ("shipments", "valid_tracking", "returns", "prepaid_label_returns", "units", "contacts")
 
@@ -29,7 +30,10 @@ def _count_true(column) -> object:
 
 def _metrics(as_of: date, window_days: int) -> list[tuple[tuple[str, ...], tuple, object, list]]:
     """(fields, aggregate columns, FROM clause, conditions) per metric, all joined to the seller's orders."""
-    start, end = window(as_of, window_days)
+    return _metrics_between(*window(as_of, window_days))
+
+
+def _metrics_between(start, end) -> list[tuple[tuple[str, ...], tuple, object, list]]:
     orders = Order.__table__
     return [
         (("shipments", "valid_tracking"), (func.count(), _count_true(Shipment.tracking_valid)),
@@ -48,17 +52,28 @@ def _metrics(as_of: date, window_days: int) -> list[tuple[tuple[str, ...], tuple
     ]
 
 
+def _tier_facts_statement():
+    seller = bindparam("seller")
+    columns = [select(func.count()).where(Seller.id == seller).scalar_subquery().label("known")]
+    joined = None
+    for fields, aggregates, source, where in _metrics_between(bindparam("start", type_=UTCDateTime()),
+                                                              bindparam("end", type_=UTCDateTime())):
+        part = (select(*(a.label(f) for a, f in zip(aggregates, fields))).select_from(source)
+                .where(Order.seller_id == seller, Order.fulfilment == "seller", *where).subquery())
+        columns += [part.c[f] for f in fields]
+        joined = part if joined is None else joined.join(part, true())
+    return select(*columns).select_from(joined)
+
+
+# Built once: /tier runs it for today and for each week of its chart.
+TIER_FACTS = _tier_facts_statement()
+
+
 def tier_facts(session: Session, *, seller_id: str, as_of: date, window_days: int) -> dict[str, int]:
     """One seller's tier counts (the keys of TIER_FACT_FIELDS) over the window, in one statement;
     NotFound for an unknown seller."""
-    columns = [select(func.count()).where(Seller.id == seller_id).scalar_subquery().label("known")]
-    joined = None
-    for fields, aggregates, source, where in _metrics(as_of, window_days):
-        part = (select(*(a.label(f) for a, f in zip(aggregates, fields))).select_from(source)
-                .where(Order.seller_id == seller_id, Order.fulfilment == "seller", *where).subquery())
-        columns += [part.c[f] for f in fields]
-        joined = part if joined is None else joined.join(part, true())
-    row = session.execute(select(*columns).select_from(joined)).one()
+    start, end = window(as_of, window_days)
+    row = session.execute(TIER_FACTS, {"seller": seller_id, "start": start, "end": end}).one()
     if not row.known:
         raise NotFound(f"no seller {seller_id!r}")
     return {name: int(row._mapping[name]) for name in TIER_FACT_FIELDS}
