@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Iterator
 
-from sqlalchemy import String, func, select, text
+from sqlalchemy import String, func, select, text, tuple_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -108,7 +108,8 @@ def return_stats(session: Session, *, seller_id: str | None, since: date, top: i
     # Orders are joined only to pick the seller's: every order item has its order (a non-null foreign key).
     joined = (lambda query: query.join(Order, OrderItem.order_id == Order.id)) if seller_id is not None else (lambda query: query)
 
-    if session.get_bind().dialect.name == "postgresql":
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    if postgresql:
         session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
     sold = month_of(Order.placed_at)
     # Units by month and category from the monthly summary for whole months; a first month `since` starts
@@ -134,28 +135,40 @@ def return_stats(session: Session, *, seller_id: str | None, since: date, top: i
             stats.units_by_category[(month, category)] = int(count)
             stats.units[month] = stats.units.get(month, 0) + int(count)
 
-    # Returns by month, reason and product in one pass; categories, totals and the most returned SKUs from it.
+    # Returns by month, reason and category, and by product (the most returned SKUs are picked from these).
     asked = month_of(ReturnRequest.requested_at)
     sku = _sku(Product.seller_id, Product.sku)
-    returns = mine(joined(select(asked, ReturnRequest.reason, OrderItem.product_id, Product.category, sku, func.count())
-                          .select_from(ReturnRequest).join(OrderItem, ReturnRequest.order_item_id == OrderItem.id))
-                   .join(Product, OrderItem.product_id == Product.id)
-                   .where(ReturnRequest.requested_at >= start)
-                   .group_by(asked, ReturnRequest.reason, OrderItem.product_id, Product.category, sku))
+
+    def returned(*columns):
+        return (mine(joined(select(*columns, func.count()).select_from(ReturnRequest)
+                            .join(OrderItem, ReturnRequest.order_item_id == OrderItem.id)))
+                .join(Product, OrderItem.product_id == Product.id).where(ReturnRequest.requested_at >= start))
     per_product: dict[str, int] = {}
-    per_month_sku: dict[tuple[str, str], tuple[str, int]] = {}
-    for month, reason, product_id, category, label, count in session.execute(returns):
+    if postgresql:  # one pass over the join, grouped both ways at once
+        both = returned(asked, ReturnRequest.reason, Product.category, OrderItem.product_id, func.grouping(OrderItem.product_id)).group_by(
+            func.grouping_sets(tuple_(asked, ReturnRequest.reason, Product.category), tuple_(OrderItem.product_id)))
+        groups = []
+        for month, reason, category, product_id, aside, n in session.execute(both):
+            if aside:  # GROUPING(product_id) = 1: product_id is not in this row's grouping, a (month, reason, category) row
+                groups.append((month, reason, category, n))
+            else:
+                per_product[product_id] = int(n)
+    else:
+        groups = []
+        for month, reason, category, product_id, n in session.execute(
+                returned(asked, ReturnRequest.reason, Product.category, OrderItem.product_id)
+                .group_by(asked, ReturnRequest.reason, Product.category, OrderItem.product_id)):
+            groups.append((month, reason, category, n))
+            per_product[product_id] = per_product.get(product_id, 0) + int(n)
+    for month, reason, category, count in groups:
         count = int(count)
         stats.returns[month] = stats.returns.get(month, 0) + count
         stats.returns_by_reason[(month, reason)] = stats.returns_by_reason.get((month, reason), 0) + count
         stats.returns_by_category[(month, category)] = stats.returns_by_category.get((month, category), 0) + count
-        per_product[product_id] = per_product.get(product_id, 0) + count
-        seen = per_month_sku.get((month, label))
-        per_month_sku[(month, label)] = (product_id, count + (seen[1] if seen else 0))
     products = sorted(per_product, key=lambda p: (-per_product[p], p))[:top]
     if products:
-        chosen = set(products)
-        stats.returns_by_sku = {key: n for key, (product_id, n) in per_month_sku.items() if product_id in chosen}
+        stats.returns_by_sku = {(m, k): int(n) for m, k, n in session.execute(
+            returned(asked, sku).where(OrderItem.product_id.in_(products)).group_by(asked, sku))}
         per_sku_units = [select(MonthlySales.month, sku, func.sum(MonthlySales.units))
                          .join(Product, MonthlySales.product_id == Product.id)
                          .where(MonthlySales.product_id.in_(products), MonthlySales.month >= f"{whole:%Y-%m}")

@@ -52,7 +52,7 @@ SQLITE_TRIGGERS = {
 # PostgreSQL: statement triggers over the statement's transition tables, one aggregate per statement. Row
 # triggers would update a (seller, month, product) row once per order item, and PostgreSQL keeps every version
 # of a row a transaction updated: one seller's 200,000 order lines made chains thousands of versions long.
-# The importers write up to 1,000 rows per statement on PostgreSQL.
+# The importers write a whole batch per statement on PostgreSQL.
 PG_ADD = f"""
   INSERT INTO monthly_sales (seller_id, month, product_id, lines, units)
   SELECT o.seller_id, {POSTGRES_MONTH.format('o.placed_at')}, a.product_id, count(*), sum(a.quantity)
