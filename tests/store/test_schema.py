@@ -14,7 +14,7 @@ from store import vocabulary as store_words
 from store.migrate import alembic_config
 from store.models import Base
 
-from ..conftest import execute_raw, postgres_database
+from ..conftest import BACKENDS, execute_raw, postgres_database
 from .data import buyer, item, load, order, product, seller
 
 T = "'2026-05-01 10:00:00'"
@@ -215,7 +215,17 @@ def test_an_agent_identity_is_accepted(shop):
     execute_raw(shop, f"INSERT INTO chat_identities (telegram_user_id, role, agent_id, linked_at) VALUES (7, 'agent', 'alice', {T})")
 
 
-def test_the_desk_migration_downgrades_and_upgrades_again(store_url):
+@pytest.fixture(params=BACKENDS)
+def private_url(request, tmp_path):
+    """A database of this test's own: downgrading a migration must not leave the shared schema behind."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/refundbot.sqlite3"
+    else:
+        with postgres_database() as url:
+            yield url
+
+
+def test_the_desk_migration_downgrades_and_upgrades_again(private_url):
     import importlib.util
 
     from alembic.operations import Operations
@@ -226,8 +236,8 @@ def test_the_desk_migration_downgrades_and_upgrades_again(store_url):
     spec = importlib.util.spec_from_file_location("desk_migration", MIGRATIONS / "versions" / "0003_desk.py")
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)
-    open_store(store_url).close()
-    engine = create(store_url)
+    open_store(private_url).close()
+    engine = create(private_url)
     try:
         with engine.connect().execution_options(refundbot_write=True) as connection, connection.begin():
             with Operations.context(MigrationContext.configure(connection)):
