@@ -14,7 +14,10 @@ from typing import Callable
 from sqlalchemy.orm import Session
 
 from store import Outgoing, OutgoingFile, enqueue, take_by_id
+from store.inbox import decide_reply_via
+from store.outbox import answer_in_response
 
+from .answers import method_of
 from .markup import escape
 from .messages import Reply
 from .telegram_app import keyboard
@@ -27,15 +30,19 @@ class Queued:
     """An update's replies as queued and claimed in its handling transaction."""
 
     chat_id: int
-    messages: tuple[Outgoing, ...]
+    messages: tuple[Outgoing, ...]  # for this process's sender
+    update_id: int | None = None
+    answer: Outgoing | None = None  # the reply in the webhook response to the update (bot.answers)
+    answer_index: int = 0  # messages[:answer_index] come before it, the rest after
 
 
 class OutboxDelivery:
     """Queues each reply of an update as an outbox message (keyed by the update, so never twice), claimed for `owner`."""
 
     def __init__(self, send: Callable[[Queued], None], *, owner: str, lease: timedelta,
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc), answer_in_response: bool = False):
         self.send, self.owner, self.lease, self.clock = send, owner, lease, clock
+        self.answer_in_response = answer_in_response  # webhook mode: the first plain text reply may ride in the response
 
     def enqueue(self, session: Session, *, update_id: int, chat_id: int, replies: list[Reply],
                 edit: tuple[int, int, str] | None = None) -> Queued:
@@ -67,11 +74,24 @@ class OutboxDelivery:
             if reply.menu is not None:
                 role, lang = reply.menu
                 queue(f"{i}:menu", text="", menu={"role": role, "lang": lang})
-        return Queued(chat_id, tuple(take_by_id(session, message_ids=ids, owner=self.owner, now=now, lease=self.lease)))
+        claimed = take_by_id(session, message_ids=ids, owner=self.owner, now=now, lease=self.lease)
+        if self.answer_in_response:
+            return self._answering(session, update_id, chat_id, claimed, now)
+        return Queued(chat_id, tuple(claimed))
+
+    def _answering(self, session: Session, update_id: int, chat_id: int, claimed: list[Outgoing], now: datetime) -> Queued:
+        """Put the first plain text reply to the chat in the webhook response, unless a request gave up on it first."""
+        for i, message in enumerate(claimed):
+            if message.chat_id == chat_id and method_of(message) is not None:
+                if (decide_reply_via(session, update_id=update_id, via="response") == "response"
+                        and answer_in_response(session, message_id=message.id, update_id=update_id, now=now)):
+                    return Queued(chat_id, tuple(claimed[:i] + claimed[i + 1:]), update_id, message, i)
+                break
+        return Queued(chat_id, tuple(claimed), update_id)
 
     def committed(self, queued: Queued) -> None:
-        """The transaction committed: hand the claimed messages to the sender."""
-        if queued.messages:
+        """The transaction committed: hand the claimed messages to the sender (and, in webhook mode, the answer)."""
+        if queued.messages or queued.update_id is not None:
             self.send(queued)
 
     def notify(self, session: Session, *, chat_ids: list[int], text: str, key: str) -> None:

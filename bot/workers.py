@@ -14,6 +14,7 @@ import os
 import socket
 import threading
 import time
+from collections import deque
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Protocol
 
@@ -62,6 +63,7 @@ class WorkerPool:
         self.arrived = wake or threading.Event()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._handed: deque[TakenUpdate] = deque()  # taken by this process's webhook for a request that waits
         self.name = worker_name()
 
     def start(self) -> None:
@@ -70,6 +72,11 @@ class WorkerPool:
             thread = threading.Thread(target=self._run, args=(f"{self.name}/{n}",), name=f"refundbot-worker-{n}", daemon=True)
             thread.start()
             self._threads.append(thread)
+
+    def submit(self, taken: TakenUpdate) -> None:
+        """Handle an update this process already took (the webhook's, whose request waits), before any other."""
+        self._handed.append(taken)
+        self.arrived.set()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Let each worker finish the update in hand, then stop."""
@@ -84,7 +91,7 @@ class WorkerPool:
         while not self._stop.is_set():
             try:
                 self.arrived.clear()  # before looking: an update stored during the look wakes the wait below
-                taken = self.take(worker)
+                taken = self._next_handed() or self.take(worker)
                 if taken is None:
                     self.arrived.wait(IDLE_WAIT)
                     continue
@@ -95,6 +102,12 @@ class WorkerPool:
                           backoff)
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF)
+
+    def _next_handed(self) -> TakenUpdate | None:
+        try:
+            return self._handed.popleft()
+        except IndexError:
+            return None
 
     def take(self, worker: str) -> TakenUpdate | None:
         """Take the next update under a lease, in its own committed transaction."""

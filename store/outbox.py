@@ -207,3 +207,37 @@ def take_by_id(session: Session, *, message_ids: list[str], owner: str, now: dat
     if not message_ids:
         return []
     return _claim(session, OutboxMessage.id.in_(message_ids), owner=owner, now=now, lease=lease, limit=len(message_ids))
+
+
+# A message carried by the webhook response to an update (see store/inbox.py, decide_reply_via): it is "sent" from
+# the moment the handling transaction commits, with `answers_update` naming the update; Telegram executes it when it
+# accepts a 2xx for that update and retries the update until it gets one, and every 2xx for it carries the message.
+# No sender takes it (senders take only pending rows).
+
+def answer_in_response(session: Session, *, message_id: str, update_id: int, now: datetime) -> bool:
+    """Mark a pending message as delivered in the webhook response to `update_id`, in the handling transaction;
+    False if it is not pending."""
+    return session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
+        .values(status="sent", sent_at=aware(now, "now"), answers_update=update_id, lease_owner=None, lease_until=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+
+
+def response_message(session: Session, *, update_id: int) -> Outgoing | None:
+    """The message the webhook response to `update_id` carries, or None."""
+    row = session.scalars(select(OutboxMessage).where(OutboxMessage.answers_update == update_id, OutboxMessage.status == "sent")
+                          .order_by(OutboxMessage.id).limit(1)).first()
+    return _outgoing(row, "") if row is not None else None
+
+
+def release_responses(session: Session, *, update_ids: list[int], now: datetime) -> int:
+    """Hand messages meant for webhook responses to the senders (Telegram redelivered their updates by getUpdates,
+    so no 2xx for them was accepted and none will be); returns how many."""
+    if not update_ids:
+        return 0
+    return session.execute(
+        update(OutboxMessage).where(OutboxMessage.answers_update.in_(update_ids), OutboxMessage.status == "sent")
+        .values(status="pending", sent_at=None, answers_update=None, next_attempt_at=aware(now, "now"))
+        .execution_options(synchronize_session=False)
+    ).rowcount
