@@ -15,6 +15,8 @@ Exactly once, in practice:
   before `mark_sent` committed, the row's lease expires and another sender delivers it again. The
   lease (default 5 minutes) is far longer than one send (the Bot API request times out in
   seconds), so a live, slow sender is never overtaken; only a crash in that window duplicates.
+- A message that rides in a webhook response (`answer_in_response`, below) is never taken by a
+  sender: exactly once (bot/answers.py).
 """
 from __future__ import annotations
 
