@@ -9,8 +9,8 @@ outbox recorded it).
 For each request the webhook stores the update and, in the same transaction, takes it for this
 process's workers (unless an earlier update of the chat is pending or someone holds it), then
 waits for it to be handled, up to `within` seconds. The handling transaction decides, once per
-update (store.inbox.decide_reply_via), that the first plain text reply goes in the response and
-marks that outbox row delivered for the update (store.outbox.answer_in_response), so no sender
+update (store.inbox.finish_update_replying), that the first plain text reply goes in the response and
+queues that text as delivered for the update (store.outbox.enqueue_answer), so no sender
 ever sends it. Every 2xx for the update carries it: the request that waited, and any redelivery
 after a crash, which finds the update handled and answers with the same method. A request that
 gives up first decides "sender" and answers a bare 200; the replies then go through the outbox
@@ -22,7 +22,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from telegram import Update
 
@@ -39,18 +39,29 @@ LOOK_HELD_EVERY = 1.0  # and for one it holds (its workers tell it when it is ha
 LOOK = object()  # a slot's result that says: handled here, read the answer from the store
 
 
+def send_message(chat_id: int, text: str, parse_mode: str | None, reply_markup: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A sendMessage as a webhook response carries it."""
+    method: dict[str, Any] = {"method": "sendMessage", "chat_id": chat_id, "text": text}
+    if parse_mode:
+        method["parse_mode"] = parse_mode
+    if reply_markup:
+        method["reply_markup"] = dict(reply_markup)
+    return method
+
+
+def answerable(text: str, photo: str | None) -> bool:
+    """Whether a reply's text can ride in a webhook response: one sendMessage (no photo to fetch and show
+    again, not longer than one message)."""
+    return bool(text) and not photo and len(text) <= MAX_MESSAGE
+
+
 def method_of(message: Outgoing) -> dict[str, Any] | None:
     """The message as one Bot API method for a webhook response, or None when it is not a single sendMessage
     (an edit, a file to upload, a photo to fetch again, a command menu, a text longer than one message)."""
     if (message.chat_id is None or message.edit_message_id is not None or message.file is not None or message.menu is not None
-            or message.photo or message.document or not message.text or len(message.text) > MAX_MESSAGE):
+            or message.document or not answerable(message.text, message.photo)):
         return None
-    method: dict[str, Any] = {"method": "sendMessage", "chat_id": message.chat_id, "text": message.text}
-    if message.parse_mode:
-        method["parse_mode"] = message.parse_mode
-    if message.reply_markup:
-        method["reply_markup"] = dict(message.reply_markup)
-    return method
+    return send_message(message.chat_id, message.text, message.parse_mode, message.reply_markup)
 
 
 class Unavailable(Exception):
@@ -87,13 +98,13 @@ class WebhookAnswerer:
         """The slot of requests waiting for the update here, if any."""
         return self._slots.get(update_id)
 
-    def handled(self, update_id: int, message: Outgoing | None) -> None:
-        """A handling of the update committed here; `message` is the reply it put in the response, if any."""
+    def handled(self, update_id: int, method: dict[str, Any] | None) -> None:
+        """A handling of the update committed here; `method` is the reply it put in the response, if any."""
         slot = self._slots.get(update_id)
         if slot is not None and not slot.handled.done():
-            # Without a message the store decides: this may have been a second handling, a no-op, of an update whose
+            # Without a method the store decides: this may have been a second handling, a no-op, of an update whose
             # first handling (after a lease ran out) put its reply in the response.
-            slot.handled.set_result(method_of(message) if message is not None else LOOK)
+            slot.handled.set_result(method if method is not None else LOOK)
 
     async def answer(self, update: Update, raw: str) -> Answer:
         """Store the update, then wait (at most `within` seconds) for it to be handled: the answer to give Telegram."""

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
@@ -11,6 +10,8 @@ from telegram import Update
 
 from store import Store, TakenUpdate, store_update
 from store.inbox import take_this_update
+
+from .wake import Wake
 
 MAX_UPDATE_BYTES = 256 * 1024  # a message and the one it replies to are a few 4096-character texts; more is not Telegram
 
@@ -50,7 +51,7 @@ class Receiver:
     def __init__(self, store: Store, *, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
         self.store = store
         self.clock = clock
-        self.arrived = threading.Event()  # set on every stored update; local workers wait on it
+        self.arrived = Wake()  # set when updates were stored that this process did not take; local workers wait on it
         # Requests waiting for the next transaction: their updates, their future, and for whom to take them (or None).
         self._waiting: list[tuple[list[tuple[Update, str]], asyncio.Future, tuple[str, timedelta] | None]] = []
         self._writer: asyncio.Task | None = None
@@ -94,7 +95,8 @@ class Receiver:
             for updates, _, taking in batch:  # after storing all: an earlier update of a chat in this batch goes first
                 results.append([take_this_update(session, update_id=u.update_id, worker=taking[0], now=now, lease=taking[1])
                                 if taking else None for u, _ in updates])
-        self.arrived.set()
+        if any(taken is None for taken_here in results for taken in taken_here):
+            self.arrived.set()  # what was taken is handed to a worker directly
         return results
 
     async def _write_waiting(self) -> None:

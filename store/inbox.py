@@ -131,6 +131,9 @@ _STATE = select(InboxUpdate.processed_at, InboxUpdate.taken_at, InboxUpdate.repl
 _REPLY_VIA = (update(InboxUpdate).where(InboxUpdate.update_id == bindparam("id"), InboxUpdate.reply_via.is_(None))
               .values(reply_via=bindparam("via")).execution_options(synchronize_session=False))
 _REPLY_VIA_OF = select(InboxUpdate.reply_via).where(InboxUpdate.update_id == bindparam("id"))
+_FINISH_REPLYING = (update(InboxUpdate).where(InboxUpdate.update_id == bindparam("id"))
+                    .values(processed_at=bindparam("at"), reply_via=func.coalesce(InboxUpdate.reply_via, bindparam("via")))
+                    .returning(InboxUpdate.reply_via).execution_options(synchronize_session=False))
 
 
 def take_this_update(session: Session, *, update_id: int, worker: str, now: datetime, lease: timedelta) -> TakenUpdate | None:
@@ -158,3 +161,11 @@ def decide_reply_via(session: Session, *, update_id: int, via: str) -> str | Non
     if session.execute(_REPLY_VIA, {"id": update_id, "via": via}).rowcount == 1:
         return via
     return session.execute(_REPLY_VIA_OF, {"id": update_id}).scalar()
+
+
+def finish_update_replying(session: Session, *, update_id: int, processed_at: datetime, reply_via: str) -> str | None:
+    """Mark an update handled and decide how its reply leaves, unless that was decided (decide_reply_via) in one
+    statement; returns the decision in force. Call it in the transaction that handled the update."""
+    if reply_via not in ("response", "sender"):
+        raise ValueError(f"a reply leaves in the response or through the sender, not {reply_via!r}")
+    return session.execute(_FINISH_REPLYING, {"id": update_id, "at": aware(processed_at, "processed_at"), "via": reply_via}).scalar()

@@ -15,7 +15,7 @@ Exactly once, in practice:
   before `mark_sent` committed, the row's lease expires and another sender delivers it again. The
   lease (default 5 minutes) is far longer than one send (the Bot API request times out in
   seconds), so a live, slow sender is never overtaken; only a crash in that window duplicates.
-- A message that rides in a webhook response (`answer_in_response`, below) is never taken by a
+- A message that rides in a webhook response (`enqueue_answer`, below) is never taken by a
   sender: exactly once (bot/answers.py).
 """
 from __future__ import annotations
@@ -216,14 +216,21 @@ def take_by_id(session: Session, *, message_ids: list[str], owner: str, now: dat
 # accepts a 2xx for that update and retries the update until it gets one, and every 2xx for it carries the message.
 # No sender takes it (senders take only pending rows).
 
-def answer_in_response(session: Session, *, message_id: str, update_id: int, now: datetime) -> bool:
-    """Mark a pending message as delivered in the webhook response to `update_id`, in the handling transaction;
-    False if it is not pending."""
-    return session.execute(
-        update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
-        .values(status="sent", sent_at=aware(now, "now"), answers_update=update_id, lease_owner=None, lease_until=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
+def enqueue_answer(session: Session, *, chat_id: int, text: str, dedupe_key: str, update_id: int, now: datetime,
+                   parse_mode: str | None = None, reply_markup: Mapping[str, Any] | None = None) -> str:
+    """Queue, in the handling transaction, a text delivered in the webhook response to `update_id`: it is sent
+    (no sender takes it); the same `dedupe_key` again returns the first message's id."""
+    now = aware(now, "now")
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(OutboxMessage).values(
+        id=new_id("M"), dedupe_key=dedupe_key, chat_id=chat_id, text=text, parse_mode=parse_mode,
+        reply_markup=dict(reply_markup) if reply_markup is not None else None, status="sent", created_at=now,
+        next_attempt_at=now, sent_at=now, attempts=0, answers_update=update_id,
+    ).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxMessage.id)
+    inserted = session.execute(statement).scalar()
+    if inserted is not None:
+        return inserted
+    return session.execute(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)).scalar_one()
 
 
 def response_message(session: Session, *, update_id: int) -> Outgoing | None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from store import enqueue, finish_update, outbox_counts, store_update, take_due, take_update
-from store.inbox import decide_reply_via, take_this_update, update_state
-from store.outbox import answer_in_response, release_responses, response_message
+from store.inbox import decide_reply_via, finish_update_replying, take_this_update, update_state
+from store.outbox import enqueue_answer, release_responses, response_message
 
 from .data import at
 
@@ -59,27 +59,39 @@ def test_how_a_reply_leaves_is_decided_once_by_whoever_comes_first(store):
     assert (state.processed, state.held, state.reply_via) == (False, False, "response")
 
 
-def test_a_message_in_a_response_is_never_taken_by_a_sender_and_is_found_for_a_retry(store):
-    answer = queue(store, "update:7:0", "Your tier is Gold")
-    follower = queue(store, "update:7:1:file", "chart")
+def test_the_handling_decides_for_the_response_when_it_finishes_unless_a_request_decided_first(store):
+    put(store, 1, 10)
+    put(store, 2, 10)
     with store.write() as session:
-        assert answer_in_response(session, message_id=answer, update_id=7, now=NOW)
-        assert not answer_in_response(session, message_id=answer, update_id=8, now=NOW)  # once
+        assert decide_reply_via(session, update_id=2, via="sender") == "sender"  # the request gave up
+    with store.write() as session:
+        assert finish_update_replying(session, update_id=1, processed_at=NOW, reply_via="response") == "response"
+        assert finish_update_replying(session, update_id=2, processed_at=NOW, reply_via="response") == "sender"
+        assert update_state(session, update_id=2, now=NOW, lease=LEASE).processed
+
+
+def answer(store, update_id: int, key: str, text: str = "Your tier is Gold") -> str:
+    with store.write() as session:
+        return enqueue_answer(session, chat_id=42, text=text, dedupe_key=key, update_id=update_id, now=NOW, parse_mode="HTML")
+
+
+def test_a_message_in_a_response_is_never_taken_by_a_sender_and_is_found_for_a_retry(store):
+    follower = queue(store, "update:7:1:file", "chart")
+    answered = answer(store, 7, "update:7:0")
+    assert answer(store, 7, "update:7:0", "again") == answered  # once per key
     for later in (NOW, NOW + timedelta(hours=1)):  # however long after: no lease to run out
         with store.write() as session:
             assert [m.id for m in take_due(session, owner=f"sender@{later}", now=later, lease=LEASE)] in ([follower], [])
     with store.read() as session:
         found = response_message(session, update_id=7)  # what a retried request for update 7 answers with
-        assert (found.id, found.chat_id, found.text) == (answer, 42, "Your tier is Gold")
+        assert (found.id, found.chat_id, found.text, found.parse_mode) == (answered, 42, "Your tier is Gold", "HTML")
         assert response_message(session, update_id=8) is None
         assert outbox_counts(session)["sent"] == 1
 
 
 def test_a_response_redelivered_by_polling_goes_to_the_senders(store):
-    answer = queue(store, "update:9:0")
-    with store.write() as session:
-        answer_in_response(session, message_id=answer, update_id=9, now=NOW)
+    answered = answer(store, 9, "update:9:0")
     with store.write() as session:
         assert release_responses(session, update_ids=[9, 10], now=NOW) == 1
-        assert [m.id for m in take_due(session, owner="sender", now=NOW, lease=LEASE)] == [answer]
+        assert [m.id for m in take_due(session, owner="sender", now=NOW, lease=LEASE)] == [answered]
         assert response_message(session, update_id=9) is None
