@@ -33,6 +33,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.store_bench import percentile, postgres_database  # noqa: E402
+from bench.telegram_client import Telegram, watch_api  # noqa: E402
 from bench.workers_bench import SECRET, TOKEN, SqliteUrl, free_port, prepare, start_fleet, stop_fleet  # noqa: E402
 from policy import DEFAULT_POLICY_PATH  # noqa: E402
 from tests.bot.fake_bot_api import FakeBotApi  # noqa: E402
@@ -71,76 +72,6 @@ def start_echo(port: int, api: FakeBotApi, logs: Path) -> subprocess.Popen:
             time.sleep(0.1)
 
 
-class Telegram:
-    """The client side: posts updates like Telegram and executes a method a 2xx carries."""
-
-    def __init__(self, port: int, api: FakeBotApi, connections: int):
-        self.api = api
-        self.hook = httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60,
-                                      limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections))
-        self.bot = httpx.AsyncClient(base_url=f"{api.base_url}{TOKEN}", timeout=30,
-                                     limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections))
-        self.ids = itertools.count(1)
-        self.waiting: dict[int, asyncio.Future] = {}
-
-    async def close(self) -> None:
-        await self.hook.aclose()
-        await self.bot.aclose()
-
-    async def exchange(self, chat: int, text: str) -> float:
-        """Post one update of `chat`; the seconds until its reply reached the Bot API."""
-        update_id = next(self.ids)
-        update = {"update_id": update_id, "message": {
-            "message_id": update_id, "date": int(time.time()), "chat": {"id": chat, "type": "private"},
-            "from": {"id": chat, "is_bot": False, "first_name": "S", "language_code": "en"}, "text": text}}
-        before = self.api.count(chat)
-        started = time.perf_counter()
-        response = await self.hook.post("/telegram", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
-        response.raise_for_status()
-        if response.content:
-            method = response.json()
-            (await self.bot.post(f"/{method.pop('method')}", json=method)).raise_for_status()
-        arrived = await self.api.wait_for(chat, before)
-        return arrived - started
-
-
-def watch_api(api: FakeBotApi, loop: asyncio.AbstractEventLoop) -> None:
-    """Let the client wait for a chat's next reply (a future resolved from the fake Bot API's thread), not poll for it."""
-    import threading
-
-    arrivals: dict[int, list[float]] = {}
-    waiters: dict[tuple[int, int], asyncio.Future] = {}
-    lock = threading.Lock()
-    answer = api.answer
-
-    def answer_and_note(method, params):
-        at = time.perf_counter()
-        result = answer(method, params)
-        if method == "sendMessage":
-            chat = int(params["chat_id"])
-            with lock:
-                seen = arrivals.setdefault(chat, [])
-                seen.append(at)
-                waiter = waiters.pop((chat, len(seen) - 1), None)
-            if waiter is not None:
-                loop.call_soon_threadsafe(lambda: waiter.done() or waiter.set_result(at))
-        return result
-
-    def count(chat: int) -> int:
-        with lock:
-            return len(arrivals.get(chat, ()))
-
-    async def wait_for(chat: int, before: int) -> float:
-        with lock:
-            seen = arrivals.get(chat, ())
-            if len(seen) > before:
-                return seen[before]
-            waiter = waiters[(chat, before)] = loop.create_future()
-        return await waiter
-
-    api.answer, api.count, api.wait_for = answer_and_note, count, wait_for
-
-
 async def saturate(telegram: Telegram, chats: int, seconds: float, text: str) -> float:
     done = 0
     stop_at = time.perf_counter() + seconds
@@ -164,7 +95,7 @@ async def moderate(telegram: Telegram, chats: int, rate: float, seconds: float, 
     tasks = []
 
     async def one(chat: int) -> None:
-        latencies.append(await telegram.exchange(chat, text))
+        latencies.append((await telegram.exchange(chat, text))[1])
         busy.discard(chat)
 
     cycle = itertools.cycle(range(FIRST_CHAT, FIRST_CHAT + chats))
@@ -183,7 +114,7 @@ async def moderate(telegram: Telegram, chats: int, rate: float, seconds: float, 
 
 async def measure(port: int, api: FakeBotApi, args, text: str) -> dict:
     watch_api(api, asyncio.get_running_loop())
-    telegram = Telegram(port, api, connections=args.chats)
+    telegram = Telegram(port, api, connections=args.chats, secret=SECRET, token=TOKEN)
     try:
         rate = await saturate(telegram, args.chats, args.seconds, text)
         latencies = await moderate(telegram, args.chats, args.rate, args.seconds, text)

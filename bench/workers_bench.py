@@ -1,4 +1,5 @@
-"""Worker benchmark: updates/s and update latency (webhook POST in -> sendMessage out) through real
+"""Worker benchmark: updates/s and update latency (webhook POST in -> sendMessage out, sent by the bot or carried
+by the webhook's 2xx and executed by the client, as Telegram does) through real
 `refundbot run` processes (webhook mode, sharing one port), with 1, 2 and 4 processes, on SQLite and
 PostgreSQL, against a fake Bot API on loopback.
 
@@ -21,8 +22,6 @@ import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-
-import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -80,39 +79,31 @@ def stop_fleet(procs: list[subprocess.Popen]) -> None:
             p.kill()
 
 
-async def chat_loop(client: httpx.AsyncClient, api: FakeBotApi, chat: int, count: int, first_id: int, latencies: list[float],
-                    acks: list[float]) -> None:
+async def chat_loop(telegram, chat: int, count: int, first_id: int, latencies: list[float], acks: list[float]) -> None:
     for n in range(count):
-        update = {"update_id": first_id + n, "message": {
-            "message_id": first_id + n, "date": int(time.time()), "chat": {"id": chat, "type": "private"},
-            "from": {"id": chat, "is_bot": False, "first_name": "S", "language_code": "en"},
-            "text": "/tier" if n % 2 == 0 else "/help"}}
-        before = sum(1 for s in api.sent if s.chat_id == chat)
-        sent_at = time.perf_counter()
-        response = await client.post("/telegram", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
-        response.raise_for_status()
-        acks.append(time.perf_counter() - sent_at)
-        while True:
-            replies = [s for s in api.sent if s.chat_id == chat]
-            if len(replies) > before:
-                latencies.append(replies[before].at - sent_at)
-                break
-            await asyncio.sleep(0.001)
+        acknowledged, replied = await telegram.exchange(chat, "/tier" if n % 2 == 0 else "/help", first_id + n)
+        acks.append(acknowledged)
+        latencies.append(replied)
 
 
 async def drive(port: int, api: FakeBotApi, chats: int, updates: int) -> tuple[float, list[float], list[float]]:
+    from bench.telegram_client import Telegram, watch_api
+
     latencies: list[float] = []
     acks: list[float] = []
     each = max(1, updates // chats)
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30,
-                                 limits=httpx.Limits(max_connections=chats)) as client:
+    watch_api(api, asyncio.get_running_loop())
+    telegram = Telegram(port, api, connections=chats, secret=SECRET, token=TOKEN)
+    try:
         # Warm-up, not timed: each chat's first exchange opens connections and fills the caches.
-        await asyncio.gather(*(chat_loop(client, api, FIRST_CHAT + i, 2, (i + 1) * 1_000_000 + 900_000, [], [])
+        await asyncio.gather(*(chat_loop(telegram, FIRST_CHAT + i, 2, (i + 1) * 1_000_000 + 900_000, [], [])
                                for i in range(chats)))
         started = time.perf_counter()
-        await asyncio.gather(*(chat_loop(client, api, FIRST_CHAT + i, each, (i + 1) * 1_000_000, latencies, acks)
+        await asyncio.gather(*(chat_loop(telegram, FIRST_CHAT + i, each, (i + 1) * 1_000_000, latencies, acks)
                                for i in range(chats)))
         elapsed = time.perf_counter() - started
+    finally:
+        await telegram.close()
     return len(latencies) / elapsed, latencies, acks
 
 

@@ -53,6 +53,9 @@ class FakeBotApi:
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
+                if len(body) < length:  # the client died mid-request (a node killed during an upload): nothing arrived
+                    self.close_connection = True
+                    return
                 kind = self.headers.get("Content-Type", "")
                 if kind.startswith("multipart/form-data"):  # a file upload (a label PDF, a chart PNG): its form fields
                     form = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {kind}\r\n\r\n".encode() + body)

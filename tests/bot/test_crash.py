@@ -160,7 +160,7 @@ async def test_killed_workers_lose_and_double_nothing(tmp_path):
                 f"telegram:\n  token: '{TOKEN}'\n  base_url: {api.base_url}\n  mode: webhook\n"
                 f"  webhook:\n    listen: 127.0.0.1\n    port: {port}\n    url: https://bot.example/telegram\n    secret_token: {SECRET}\n"
                 f"    answer_within: 20\n"
-                f"workers:\n  threads: 2\n  lease_seconds: 3\nlimits:\n  messages_per_minute: 10000\n")
+                f"workers:\n  threads: 2\n  lease_seconds: 2\nlimits:\n  messages_per_minute: 10000\n")
             logs = tmp_path / "logs"
             logs.mkdir()
             fleet = Fleet(str(config), logs, PROCESSES)
