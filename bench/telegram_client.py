@@ -29,7 +29,8 @@ class Telegram:
         await self.bot.aclose()
 
     async def exchange(self, chat: int, text: str, update_id: int | None = None) -> tuple[float, float]:
-        """Post one update of `chat`; the seconds until its 2xx, and until its reply reached the Bot API."""
+        """Post one update of `chat`; the seconds until its 2xx, and until its reply left the bot: the 2xx when that
+        carries the sendMessage, else the sendMessage's arrival at the Bot API."""
         update_id = update_id if update_id is not None else next(self.ids)
         update = {"update_id": update_id, "message": {
             "message_id": update_id, "date": int(time.time()), "chat": {"id": chat, "type": "private"},
@@ -39,7 +40,11 @@ class Telegram:
         response = await self.hook.post("/telegram", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": self.secret})
         response.raise_for_status()
         acknowledged = time.perf_counter() - started
-        if response.content:
+        if response.content and (method := response.json())["method"] == "sendMessage":
+            # The reply left the bot with the 2xx (Telegram sends it from there): that is its end-to-end time.
+            (await self.bot.post(f"/{method.pop('method')}", json=method)).raise_for_status()
+            return acknowledged, acknowledged
+        if response.content:  # another method (answerCallbackQuery): executed, the reply comes from the bot
             method = response.json()
             (await self.bot.post(f"/{method.pop('method')}", json=method)).raise_for_status()
         arrived = await self.api.wait_for(chat, before)

@@ -2,9 +2,10 @@
 a linked seller) against a python-telegram-bot Application with a fixed-reply handler served by PTB's own
 webhook server (`Application.run_webhook`), on the same machine, both replying to a fake Bot API on loopback.
 
-The client plays Telegram: it posts each update (with the secret token) and, when the 2xx carries a Bot API
-method, executes it against the fake Bot API, as Telegram does. End-to-end latency is from the update's POST
-to the reply's sendMessage arriving at the fake Bot API, whichever way it went.
+The client plays Telegram (bench/telegram_client.py): it posts each update (with the secret token) and, when
+the 2xx carries a Bot API method, executes it against the fake Bot API, as Telegram does. End-to-end latency
+is from the update's POST to the reply leaving the bot: the 2xx when that carries the sendMessage (Telegram
+sends the message from there), else the sendMessage's arrival at the fake Bot API.
 
 - Saturation: `--chats` chats in a closed loop (post, wait for the reply, post the next): updates/s.
 - Moderate load: an open loop at `--rate` updates/s spread over as many chats: p50/p99 end to end.

@@ -1,5 +1,5 @@
-"""Worker benchmark: updates/s and update latency (webhook POST in -> sendMessage out, sent by the bot or carried
-by the webhook's 2xx and executed by the client, as Telegram does) through real
+"""Worker benchmark: updates/s and update latency (webhook POST in -> the reply out: the 2xx when it carries the
+sendMessage, which the client then executes as Telegram does, else the bot's sendMessage) through real
 `refundbot run` processes (webhook mode, sharing one port), with 1, 2 and 4 processes, on SQLite and
 PostgreSQL, against a fake Bot API on loopback.
 
@@ -122,11 +122,15 @@ def one_run(backend: str, url_of, processes: int, args) -> dict:
             rate, latencies, acks = asyncio.run(drive(port, api, args.chats, args.updates))
         finally:
             stop_fleet(procs)
+            logs = [log.read_text() for log in Path(tmp).glob("node*.log")]
             if args.logs:
                 for log in Path(tmp).glob("node*.log"):
                     (Path(args.logs) / f"{backend}-{processes}-{log.name}").write_text(log.read_text())
+    lines = [line for text in logs for line in text.splitlines()]
     return {"rate": rate, "p50": percentile(latencies, 50) * 1000, "p99": percentile(latencies, 99) * 1000,
-            "ack_p50": percentile(acks, 50) * 1000, "ack_p99": percentile(acks, 99) * 1000}
+            "ack_p50": percentile(acks, 50) * 1000, "ack_p99": percentile(acks, 99) * 1000,
+            "errors": sum(" ERROR " in line for line in lines),
+            "fallbacks": sum("not handled within" in line for line in lines)}  # replies through the sender, not the 200
 
 
 class SqliteUrl:
@@ -158,7 +162,8 @@ def main() -> int:
             results[(backend, processes)].append(figures)
             print(f"  round {round_ + 1}: {backend:10} {processes} process(es): {figures['rate']:6.1f} updates/s, "
                   f"p50 {figures['p50']:6.1f} ms, p99 {figures['p99']:7.1f} ms (the 200 alone: p50 {figures['ack_p50']:.1f} ms, "
-                  f"p99 {figures['ack_p99']:.1f} ms)", flush=True)
+                  f"p99 {figures['ack_p99']:.1f} ms); {figures['errors']} errors logged, {figures['fallbacks']} replies "
+                  f"not in the 200", flush=True)
     print(f"\n{args.updates} updates from {args.chats} chats in a closed loop, {args.threads} worker threads a process, "
           f"median of {args.repeats} (min)")
     print(f"{'backend':10} {'processes':>9} {'updates/s':>16} {'p50 ms':>8} {'p99 ms':>8} {'vs 1 process':>13}")

@@ -50,6 +50,12 @@ class FakeBotApi:
             def log_message(self, *args):  # quiet
                 pass
 
+            def handle(self):
+                try:
+                    super().handle()
+                except (ConnectionResetError, BrokenPipeError):  # a client killed mid-request (the crash test)
+                    pass
+
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)

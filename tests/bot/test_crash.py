@@ -34,7 +34,7 @@ from .fake_bot_api import FakeBotApi
 TOKEN = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 SECRET = "crash-test-secret-0123456789"
 PEOPLE = 6  # sellers in their own chats, each sending in order
-UPDATES_EACH = 8
+UPDATES_EACH = 6
 PROCESSES = 2
 KILLS = 5
 
