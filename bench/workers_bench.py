@@ -79,9 +79,12 @@ def stop_fleet(procs: list[subprocess.Popen]) -> None:
             p.kill()
 
 
+COMMANDS = ["/tier", "/help"]  # taken in turn by each chat (--commands)
+
+
 async def chat_loop(telegram, chat: int, count: int, first_id: int, latencies: list[float], acks: list[float]) -> None:
     for n in range(count):
-        acknowledged, replied = await telegram.exchange(chat, "/tier" if n % 2 == 0 else "/help", first_id + n)
+        acknowledged, replied = await telegram.exchange(chat, COMMANDS[n % len(COMMANDS)], first_id + n)
         acks.append(acknowledged)
         latencies.append(replied)
 
@@ -151,8 +154,10 @@ def main() -> int:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--logs", metavar="DIR", help="keep the bot processes' logs here")
+    parser.add_argument("--commands", default="/tier,/help", help="what each chat sends, in turn (e.g. /help alone)")
     parser.add_argument("--pg-url", default=os.environ.get("REFUNDBOT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args()
+    COMMANDS[:] = args.commands.split(",")
     backends = {"sqlite": SqliteUrl, "postgresql": lambda: postgres_database(args.pg_url)}
     configs = [(b, int(n)) for b in args.backends.split(",") for n in args.processes.split(",")]
     results: dict[tuple[str, int], list[dict]] = {c: [] for c in configs}
@@ -164,7 +169,7 @@ def main() -> int:
                   f"p50 {figures['p50']:6.1f} ms, p99 {figures['p99']:7.1f} ms (the 200 alone: p50 {figures['ack_p50']:.1f} ms, "
                   f"p99 {figures['ack_p99']:.1f} ms); {figures['errors']} errors logged, {figures['fallbacks']} replies "
                   f"not in the 200", flush=True)
-    print(f"\n{args.updates} updates from {args.chats} chats in a closed loop, {args.threads} worker threads a process, "
+    print(f"\n{args.updates} updates ({args.commands} in turn) from {args.chats} chats in a closed loop, {args.threads} worker threads a process, "
           f"median of {args.repeats} (min)")
     print(f"{'backend':10} {'processes':>9} {'updates/s':>16} {'p50 ms':>8} {'p99 ms':>8} {'vs 1 process':>13}")
     for backend, processes in configs:

@@ -27,7 +27,7 @@ from typing import Any, Callable, Mapping
 from telegram import Update
 
 from store import Outgoing, Store, TakenUpdate
-from store.inbox import decide_reply_via, update_state
+from store.inbox import decide_reply_via, take_this_update, update_state
 from store.outbox import response_message
 
 from .sender import MAX_MESSAGE
@@ -153,8 +153,6 @@ class WebhookAnswerer:
 
     async def _look(self, update_id: int, *, take: bool) -> Answer | TakenUpdate | None:
         """The answer if the update is handled (anywhere), else (with `take`) the update if this process could take it now."""
-        from store.inbox import take_this_update
-
         def look():
             now = self.clock()
             with self.store.read() as session:
