@@ -1,5 +1,6 @@
-"""A reply in the webhook response (store side; the inbox decides, the outbox carries): how an update's reply leaves is decided once, by whoever
-comes first; a message claimed for a response is never taken by a sender and is found again for a retry."""
+"""A reply in the webhook response, store side (the inbox decides, the outbox carries): how an update's reply
+leaves is decided once, by whoever comes first; a message claimed for a response is never taken by a sender
+and is found again for a retry."""
 from __future__ import annotations
 
 from datetime import timedelta
