@@ -1,4 +1,5 @@
-"""Worker benchmark: updates/s and update latency (webhook POST in -> sendMessage out) through real
+"""Worker benchmark: updates/s and update latency (webhook POST in -> the reply out: the 2xx when it carries the
+sendMessage, which the client then executes as Telegram does, else the bot's sendMessage) through real
 `refundbot run` processes (webhook mode, sharing one port), with 1, 2 and 4 processes, on SQLite and
 PostgreSQL, against a fake Bot API on loopback.
 
@@ -21,8 +22,6 @@ import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-
-import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -80,39 +79,34 @@ def stop_fleet(procs: list[subprocess.Popen]) -> None:
             p.kill()
 
 
-async def chat_loop(client: httpx.AsyncClient, api: FakeBotApi, chat: int, count: int, first_id: int, latencies: list[float],
-                    acks: list[float]) -> None:
+COMMANDS = ["/tier", "/help"]  # taken in turn by each chat (--commands)
+
+
+async def chat_loop(telegram, chat: int, count: int, first_id: int, latencies: list[float], acks: list[float]) -> None:
     for n in range(count):
-        update = {"update_id": first_id + n, "message": {
-            "message_id": first_id + n, "date": int(time.time()), "chat": {"id": chat, "type": "private"},
-            "from": {"id": chat, "is_bot": False, "first_name": "S", "language_code": "en"},
-            "text": "/tier" if n % 2 == 0 else "/help"}}
-        before = sum(1 for s in api.sent if s.chat_id == chat)
-        sent_at = time.perf_counter()
-        response = await client.post("/telegram", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
-        response.raise_for_status()
-        acks.append(time.perf_counter() - sent_at)
-        while True:
-            replies = [s for s in api.sent if s.chat_id == chat]
-            if len(replies) > before:
-                latencies.append(replies[before].at - sent_at)
-                break
-            await asyncio.sleep(0.001)
+        acknowledged, replied = await telegram.exchange(chat, COMMANDS[n % len(COMMANDS)], first_id + n)
+        acks.append(acknowledged)
+        latencies.append(replied)
 
 
 async def drive(port: int, api: FakeBotApi, chats: int, updates: int) -> tuple[float, list[float], list[float]]:
+    from bench.telegram_client import Telegram, watch_api
+
     latencies: list[float] = []
     acks: list[float] = []
     each = max(1, updates // chats)
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30,
-                                 limits=httpx.Limits(max_connections=chats)) as client:
+    watch_api(api, asyncio.get_running_loop())
+    telegram = Telegram(port, api, connections=chats, secret=SECRET, token=TOKEN)
+    try:
         # Warm-up, not timed: each chat's first exchange opens connections and fills the caches.
-        await asyncio.gather(*(chat_loop(client, api, FIRST_CHAT + i, 2, (i + 1) * 1_000_000 + 900_000, [], [])
+        await asyncio.gather(*(chat_loop(telegram, FIRST_CHAT + i, 2, (i + 1) * 1_000_000 + 900_000, [], [])
                                for i in range(chats)))
         started = time.perf_counter()
-        await asyncio.gather(*(chat_loop(client, api, FIRST_CHAT + i, each, (i + 1) * 1_000_000, latencies, acks)
+        await asyncio.gather(*(chat_loop(telegram, FIRST_CHAT + i, each, (i + 1) * 1_000_000, latencies, acks)
                                for i in range(chats)))
         elapsed = time.perf_counter() - started
+    finally:
+        await telegram.close()
     return len(latencies) / elapsed, latencies, acks
 
 
@@ -131,11 +125,15 @@ def one_run(backend: str, url_of, processes: int, args) -> dict:
             rate, latencies, acks = asyncio.run(drive(port, api, args.chats, args.updates))
         finally:
             stop_fleet(procs)
+            logs = [log.read_text() for log in Path(tmp).glob("node*.log")]
             if args.logs:
                 for log in Path(tmp).glob("node*.log"):
                     (Path(args.logs) / f"{backend}-{processes}-{log.name}").write_text(log.read_text())
+    lines = [line for text in logs for line in text.splitlines()]
     return {"rate": rate, "p50": percentile(latencies, 50) * 1000, "p99": percentile(latencies, 99) * 1000,
-            "ack_p50": percentile(acks, 50) * 1000, "ack_p99": percentile(acks, 99) * 1000}
+            "ack_p50": percentile(acks, 50) * 1000, "ack_p99": percentile(acks, 99) * 1000,
+            "errors": sum(" ERROR " in line for line in lines),
+            "fallbacks": sum("not handled within" in line for line in lines)}  # replies through the sender, not the 200
 
 
 class SqliteUrl:
@@ -156,8 +154,10 @@ def main() -> int:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--logs", metavar="DIR", help="keep the bot processes' logs here")
+    parser.add_argument("--commands", default="/tier,/help", help="what each chat sends, in turn (e.g. /help alone)")
     parser.add_argument("--pg-url", default=os.environ.get("REFUNDBOT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args()
+    COMMANDS[:] = args.commands.split(",")
     backends = {"sqlite": SqliteUrl, "postgresql": lambda: postgres_database(args.pg_url)}
     configs = [(b, int(n)) for b in args.backends.split(",") for n in args.processes.split(",")]
     results: dict[tuple[str, int], list[dict]] = {c: [] for c in configs}
@@ -167,8 +167,9 @@ def main() -> int:
             results[(backend, processes)].append(figures)
             print(f"  round {round_ + 1}: {backend:10} {processes} process(es): {figures['rate']:6.1f} updates/s, "
                   f"p50 {figures['p50']:6.1f} ms, p99 {figures['p99']:7.1f} ms (the 200 alone: p50 {figures['ack_p50']:.1f} ms, "
-                  f"p99 {figures['ack_p99']:.1f} ms)", flush=True)
-    print(f"\n{args.updates} updates from {args.chats} chats in a closed loop, {args.threads} worker threads a process, "
+                  f"p99 {figures['ack_p99']:.1f} ms); {figures['errors']} errors logged, {figures['fallbacks']} replies "
+                  f"not in the 200", flush=True)
+    print(f"\n{args.updates} updates ({args.commands} in turn) from {args.chats} chats in a closed loop, {args.threads} worker threads a process, "
           f"median of {args.repeats} (min)")
     print(f"{'backend':10} {'processes':>9} {'updates/s':>16} {'p50 ms':>8} {'p99 ms':>8} {'vs 1 process':>13}")
     for backend, processes in configs:

@@ -40,6 +40,7 @@ SCHEMA: dict[str, Any] = {
                         "url": _STR,
                         "secret_token": _STR,
                         "reuse_port": {"type": "boolean"},
+                        "answer_within": {"type": "number", "minimum": 0, "maximum": 50},
                     },
                 },
             },
@@ -124,6 +125,7 @@ class TelegramConfig:
     webhook_url: str
     webhook_secret: str
     webhook_reuse_port: bool = True  # several processes on one host may serve the same port
+    webhook_answer_within: float = 5.0  # seconds a webhook request waits to carry the update's reply (Telegram waits 60)
 
 
 @dataclass(frozen=True)
@@ -282,6 +284,7 @@ def load_config(path: str | None = None, env: Mapping[str, str] | None = None) -
             webhook_url=hook.get("url", ""),
             webhook_secret=hook.get("secret_token", ""),
             webhook_reuse_port=hook.get("reuse_port", True),
+            webhook_answer_within=float(hook.get("answer_within", 5.0)),
         ),
         limits=LimitsConfig(
             messages_per_minute=limits.get("messages_per_minute", 20),

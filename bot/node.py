@@ -8,6 +8,7 @@ against one PostgreSQL database (webhook mode; long polling allows one receiver)
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
@@ -19,11 +20,13 @@ from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
 from store import Store, outbox_counts, prune_inbox, prune_outbox, prune_processed_updates, prune_rate_limits
+from store.outbox import release_responses
 
 from . import metrics
 from .config import Config, TelegramConfig
 from .flows.admin import reload_notice
 from .delivery import OutboxDelivery, Queued
+from .answers import WebhookAnswerer
 from .ops import OpsServer, Probe
 from .receiver import Receiver
 from .service import ChatService
@@ -85,6 +88,13 @@ async def with_retries(what: str, call: Callable, stop: asyncio.Event, *, where:
     return None
 
 
+def warm_up() -> None:
+    """Load what the first updates would otherwise load while Telegram waits (matplotlib for the tier chart)."""
+    from matplotlib.figure import Figure
+
+    Figure(figsize=(1, 1)).savefig(io.BytesIO(), format="png")
+
+
 def prune_once(store: Store, *, retention: timedelta, now: datetime) -> int:
     """Delete handled updates, processed-update marks, sent messages and idle rate limits older than `retention`."""
     before = now - retention
@@ -107,7 +117,9 @@ class Node:
         self.pool: WorkerPool | None = None
         self.delivery: OutboxDelivery | None = None
         self.sender: OutboxSender | None = None
+        self.answerer: WebhookAnswerer | None = None
         self._chat_tails: dict[int, asyncio.Future] = {}
+        self._background: set[asyncio.Task] = set()
         self._servers: list = []
         self._tasks: list[asyncio.Task] = []
 
@@ -130,12 +142,17 @@ class Node:
         lease = timedelta(seconds=workers.lease_seconds)
         self.sender = OutboxSender(self.store, self.bot, clock=self.clock, lease=lease, owner=f"{worker_name()}:sender")
         self.delivery = OutboxDelivery(lambda queued: loop.call_soon_threadsafe(self._send_queued, queued),
-                                       owner=self.sender.owner, lease=lease, clock=self.clock)
+                                       owner=self.sender.owner, lease=lease, clock=self.clock,
+                                       answer_in_response=self.telegram.mode == "webhook")
         self._tasks.append(asyncio.create_task(self._send_forever()))
         self.pool = WorkerPool(self.store, self.service, self.delivery, threads=workers.threads, lease=lease, bot_username=lambda: self.bot.username,
                                clock=self.clock, wake=self.receiver.arrived)
         self.pool.start()
+        if self.telegram.mode == "webhook":
+            self.answerer = WebhookAnswerer(self.store, self.receiver, submit=self.pool.submit, worker=f"{self.pool.name}/webhook",
+                                            lease=lease, within=self.telegram.webhook_answer_within, clock=self.clock)
         self._tasks.append(asyncio.create_task(self._prune_forever()))
+        await asyncio.to_thread(warm_up)  # before serving: a cold first update would miss its webhook answer
         try:
             if self.telegram.mode == "webhook":
                 await self._serve_webhook()
@@ -159,7 +176,8 @@ class Node:
 
         t = self.telegram
         server = WebhookServer(self.receiver, secret=t.webhook_secret, listen=t.webhook_listen, port=t.webhook_port,
-                               path=urlparse(t.webhook_url).path or "/telegram", reuse_port=t.webhook_reuse_port)
+                               path=urlparse(t.webhook_url).path or "/telegram", reuse_port=t.webhook_reuse_port,
+                               answerer=self.answerer, answer_callback=lambda query_id: self._background_task(self._answer(query_id)))
         server.start()
         self._servers.append(server)
         await with_retries("register the webhook", lambda: self.bot.set_webhook(
@@ -179,17 +197,35 @@ class Node:
                 continue
             parsed = [(update, json.dumps(update.to_dict(), ensure_ascii=False)) for update in batch]
             stored = await with_retries("store updates", lambda: self._store(parsed), self.stop, where="the database")
+            if stored is not None:  # a reply meant for a webhook response that Telegram never accepted: the sender's now
+                stored = await with_retries("store updates", lambda: self._release([u.update_id for u, _ in parsed]), self.stop,
+                                            where="the database")
             if stored is None:
                 return
             offset = max(update.update_id for update in batch) + 1  # only now: the next getUpdates acknowledges these
             for update, _raw in parsed:
                 if update.callback_query is not None:
-                    self._tasks.append(asyncio.create_task(self._answer(update.callback_query.id)))
+                    self._background_task(self._answer(update.callback_query.id))
 
     async def _store(self, parsed) -> int:
         try:
             return await self.receiver.accept(parsed)
         except Exception as exc:  # surface as a retryable failure, one line
+            raise NetworkError(f"cannot store updates: {_reason(exc)}") from None
+
+    def _background_task(self, coroutine) -> None:
+        task = asyncio.create_task(coroutine)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _release(self, update_ids: list[int]) -> int:
+        def release():
+            with self.store.write() as session:
+                return release_responses(session, update_ids=update_ids, now=self.clock())
+
+        try:
+            return await asyncio.to_thread(release)
+        except Exception as exc:
             raise NetworkError(f"cannot store updates: {_reason(exc)}") from None
 
     async def _answer(self, query_id: str) -> None:
@@ -213,7 +249,12 @@ class Node:
                 pass
 
     def _send_queued(self, queued: Queued) -> None:
-        """Send an update's replies now (in the event loop), after the chat's earlier replies."""
+        """Send an update's replies now (in the event loop), after the chat's earlier replies; a webhook request
+        waiting for the update gets its answer, and the messages after that answer go once it is written."""
+        if self.answerer is not None and queued.update_id is not None:
+            self.answerer.handled(queued.update_id, queued.answer)
+        if not queued.messages:
+            return
         previous = self._chat_tails.get(queued.chat_id)
         task = asyncio.ensure_future(self._send_after(previous, queued))
         self._chat_tails[queued.chat_id] = task
@@ -224,7 +265,17 @@ class Node:
         if previous is not None:
             await asyncio.wait([previous])
         try:
-            await self.sender.deliver_in_order(list(queued.messages))
+            if queued.answer is None:
+                await self.sender.deliver_in_order(list(queued.messages))
+                return
+            await self.sender.deliver_in_order(list(queued.messages[:queued.answer_index]))
+            slot = self.answerer.slot(queued.update_id) if self.answerer is not None else None
+            if slot is not None:  # Telegram sends the answer when it reads the response: the rest after that, as far as we can tell
+                try:
+                    await asyncio.wait_for(slot.written.wait(), self.answerer.within)
+                except asyncio.TimeoutError:
+                    pass
+            await self.sender.deliver_in_order(list(queued.messages[queued.answer_index:]))
         except Exception as exc:  # not marked: the lease runs out and the outbox sender tries again
             log.warning("could not deliver the replies to chat %s: %s", queued.chat_id, _reason(exc))
 
@@ -259,9 +310,9 @@ class Node:
             await asyncio.to_thread(self.pool.stop)
         if self._chat_tails:  # replies of the last updates; what is not sent now, another sender sends after the lease
             await asyncio.wait(list(self._chat_tails.values()), timeout=5)
-        for task in self._tasks:
+        for task in [*self._tasks, *self._background]:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*self._tasks, *self._background, return_exceptions=True)
         try:
             await self.bot.shutdown()
         except Exception:  # shutting down after a failed start

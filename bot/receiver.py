@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 from telegram import Update
 
-from store import Store, store_update
+from store import Store, TakenUpdate, store_update
+from store.inbox import take_this_update
+
+from .wake import Wake
 
 MAX_UPDATE_BYTES = 256 * 1024  # a message and the one it replies to are a few 4096-character texts; more is not Telegram
 
@@ -49,8 +51,9 @@ class Receiver:
     def __init__(self, store: Store, *, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
         self.store = store
         self.clock = clock
-        self.arrived = threading.Event()  # set on every stored update; local workers wait on it
-        self._waiting: list[tuple[list[tuple[Update, str]], asyncio.Future]] = []
+        self.arrived = Wake()  # set when updates were stored that this process did not take; local workers wait on it
+        # Requests waiting for the next transaction: their updates, their future, and for whom to take them (or None).
+        self._waiting: list[tuple[list[tuple[Update, str]], asyncio.Future, tuple[str, timedelta] | None]] = []
         self._writer: asyncio.Task | None = None
 
     def store_now(self, updates: list[tuple[Update, str]]) -> int:
@@ -64,23 +67,48 @@ class Receiver:
 
     async def accept(self, updates: list[tuple[Update, str]]) -> int:
         """Store updates durably; when this returns they may be acknowledged to Telegram. Returns how many."""
+        await self._queue(updates, None)
+        return len(updates)
+
+    async def accept_taking(self, updates: list[tuple[Update, str]], *, worker: str, lease: timedelta) -> list[TakenUpdate | None]:
+        """Store updates durably and, in the same transaction, take each for `worker` where it may be handled now
+        (store.inbox.take_this_update); the taken ones (or None) in order."""
+        return await self._queue(updates, (worker, lease))
+
+    async def _queue(self, updates, taking) -> list[TakenUpdate | None]:
         stored = asyncio.get_running_loop().create_future()
-        self._waiting.append((updates, stored))
+        self._waiting.append((updates, stored, taking))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_waiting())
-        await stored
-        return len(updates)
+        return await stored
+
+    def _store_batch(self, batch) -> list[list[TakenUpdate | None]]:
+        if not any(taking for _, _, taking in batch):
+            self.store_now([u for updates, _, _ in batch for u in updates])
+            return [[None] * len(updates) for updates, _, _ in batch]
+        now = self.clock()
+        results = []
+        with self.store.write() as session:
+            for updates, _, _ in batch:
+                for u, body in updates:
+                    store_update(session, update_id=u.update_id, chat_id=chat_key(u), body=body, received_at=now)
+            for updates, _, taking in batch:  # after storing all: an earlier update of a chat in this batch goes first
+                results.append([take_this_update(session, update_id=u.update_id, worker=taking[0], now=now, lease=taking[1])
+                                if taking else None for u, _ in updates])
+        if any(taken is None for taken_here in results for taken in taken_here):
+            self.arrived.set()  # what was taken is handed to a worker directly
+        return results
 
     async def _write_waiting(self) -> None:
         while self._waiting:
             batch, self._waiting = self._waiting, []
             try:
-                await asyncio.to_thread(self.store_now, [u for updates, _ in batch for u in updates])
+                results = await asyncio.to_thread(self._store_batch, batch)
             except Exception as exc:  # none of them is stored: none may be acknowledged
-                for _, stored in batch:
+                for _, stored, _ in batch:
                     if not stored.done():
                         stored.set_exception(exc)
             else:
-                for _, stored in batch:
+                for (_, stored, _), taken in zip(batch, results):
                     if not stored.done():
-                        stored.set_result(None)
+                        stored.set_result(taken)

@@ -1,5 +1,7 @@
 """Receiving Telegram updates by webhook: the secret token is checked before the body is read, and an
-update is stored in the inbox, committed, before Telegram gets its 200.
+update is stored in the inbox, committed, before Telegram gets its 200. With an answerer (bot.answers,
+as `refundbot run` has), the request then waits, briefly, for the update to be handled, and the 200
+carries its reply as a Bot API method: delivered exactly once.
 
 python-telegram-bot's own webhook server compares the secret with `!=` (and logs a wrong token),
 and reads the whole body before looking at it, so refundbot runs this small tornado server instead.
@@ -15,11 +17,14 @@ import json
 import logging
 import signal
 from http import HTTPStatus
+from typing import Callable
 
 import tornado.httpserver
+import tornado.iostream
 import tornado.netutil
 import tornado.web
 
+from .answers import WebhookAnswerer
 from .receiver import MAX_UPDATE_BYTES, NotAnUpdate, Receiver, parse_update
 
 log = logging.getLogger("refundbot.webhook")
@@ -38,9 +43,11 @@ def secret_matches(given: str | None, secret: str) -> bool:
 
 @tornado.web.stream_request_body
 class _UpdateHandler(tornado.web.RequestHandler):
-    def initialize(self, receiver: Receiver, secret: str) -> None:
+    def initialize(self, receiver: Receiver, secret: str, answerer: WebhookAnswerer | None,
+                   answer_callback: Callable[[str], None] | None) -> None:
         self.receiver = receiver
         self.secret = secret
+        self.answerer, self.answer_callback = answerer, answer_callback
         self._chunks: list[bytes] = []
 
     def set_default_headers(self) -> None:
@@ -76,26 +83,44 @@ class _UpdateHandler(tornado.web.RequestHandler):
         except NotAnUpdate as exc:
             log.warning("webhook request with a body that is not an update: %s", exc)
             raise tornado.web.HTTPError(HTTPStatus.BAD_REQUEST) from None
+        raw = body.decode("utf-8", "replace")
         try:
-            await self.receiver.accept([(update, body.decode("utf-8", "replace"))])
+            if self.answerer is None:  # storing only: whoever handles it replies through the outbox sender
+                await self.receiver.accept([(update, raw)])
+                method = None
+            else:
+                method = (await self.answerer.answer(update, raw)).method
         except Exception:
-            # Not stored, so not acknowledged: Telegram sends it again.
-            log.exception("could not store update %s; Telegram will send it again", update.update_id)
+            # Not stored (or its state unknown), so not acknowledged: Telegram sends it again.
+            log.exception("could not store or settle update %s; Telegram will send it again", update.update_id)
             raise tornado.web.HTTPError(HTTPStatus.SERVICE_UNAVAILABLE) from None
         self.set_status(HTTPStatus.OK)
-        if update.callback_query is not None:
+        query = update.callback_query
+        if method is not None and query is not None and self.answer_callback is not None:
+            self.answer_callback(query.id)  # the response carries the reply; the button's spinner stops by its own call
+        elif method is None and query is not None:
             # Stop the button's spinner in the webhook answer itself: no extra round trip to the Bot API.
+            method = {"method": "answerCallbackQuery", "callback_query_id": query.id}
+        if method is not None:
             self.set_header("Content-Type", "application/json")
-            self.finish(json.dumps({"method": "answerCallbackQuery", "callback_query_id": update.callback_query.id}))
+            try:
+                await self.finish(json.dumps(method, ensure_ascii=False))
+            except tornado.iostream.StreamClosedError:  # Telegram went away: it sends the update again
+                return
+            if method["method"] == "sendMessage" and (slot := self.answerer.slot(update.update_id)) is not None:
+                slot.written.set()  # the update's later messages may go now (bot.node)
 
 
 class WebhookServer:
-    """An HTTP server on `listen:port` that stores Telegram updates posted to `path` in the inbox."""
+    """An HTTP server on `listen:port` that stores Telegram updates posted to `path` in the inbox (and, with an
+    `answerer`, answers each with its reply when it is handled in time)."""
 
     def __init__(self, receiver: Receiver, *, secret: str, listen: str, port: int, path: str = "/telegram",
-                 reuse_port: bool = False):
+                 reuse_port: bool = False, answerer: WebhookAnswerer | None = None,
+                 answer_callback: Callable[[str], None] | None = None):
         self.listen, self.port, self.path, self.reuse_port = listen, port, path, reuse_port
-        app = tornado.web.Application([(path, _UpdateHandler, {"receiver": receiver, "secret": secret})])
+        app = tornado.web.Application([(path, _UpdateHandler, {"receiver": receiver, "secret": secret, "answerer": answerer,
+                                                               "answer_callback": answer_callback})])
         self._server = tornado.httpserver.HTTPServer(app, max_body_size=MAX_BODY, idle_connection_timeout=HEADER_TIMEOUT,
                                                      body_timeout=BODY_TIMEOUT, max_header_size=16 * 1024)
 

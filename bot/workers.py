@@ -21,10 +21,12 @@ from sqlalchemy.orm import Session
 from telegram import Update
 
 from store import Store, TakenUpdate, finish_update, take_update
+from store.inbox import finish_update_replying
 
 from .messages import Reply
 from .service import GROUP_CHATS, ChatService
 from .telegram_app import incoming_of, settled
+from .wake import Wake
 
 log = logging.getLogger("refundbot.workers")
 
@@ -55,11 +57,11 @@ class WorkerPool:
 
     def __init__(self, store: Store, service: ChatService, delivery: Delivery, *, threads: int, lease: timedelta,
                  bot_username: Callable[[], str | None] = lambda: None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc), wake: threading.Event | None = None):
+                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc), wake: Wake | None = None):
         self.store, self.service, self.delivery = store, service, delivery
         self.threads, self.lease, self.clock = threads, lease, clock
         self.bot_username = bot_username
-        self.arrived = wake or threading.Event()
+        self.arrived = wake or Wake()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.name = worker_name()
@@ -71,6 +73,10 @@ class WorkerPool:
             thread.start()
             self._threads.append(thread)
 
+    def submit(self, taken: TakenUpdate) -> None:
+        """Handle an update this process already took (the webhook's, whose request waits), before any other."""
+        self.arrived.hand(taken)
+
     def stop(self, timeout: float = 10.0) -> None:
         """Let each worker finish the update in hand, then stop."""
         self._stop.set()
@@ -81,13 +87,18 @@ class WorkerPool:
 
     def _run(self, worker: str) -> None:
         backoff = 0.5
+        look = True  # in the inbox: at the start, when woken for it, after an update from it, and every IDLE_WAIT
         while not self._stop.is_set():
             try:
-                self.arrived.clear()  # before looking: an update stored during the look wakes the wait below
-                taken = self.take(worker)
+                taken, from_inbox = self._next_handed(), False
+                if taken is None and (look or self.arrived.is_set()):
+                    self.arrived.clear()  # before looking: an update stored during the look wakes the wait below
+                    taken = self.take(worker)
+                    from_inbox = taken is not None
                 if taken is None:
-                    self.arrived.wait(IDLE_WAIT)
+                    look = self.arrived.wait(IDLE_WAIT) != "handed"
                     continue
+                look = from_inbox  # after a handed-over update, the next is likely handed over too
                 self.handle(taken)
                 backoff = 0.5
             except Exception as exc:  # the database is away: say so once a try, wait, try again
@@ -95,6 +106,9 @@ class WorkerPool:
                           backoff)
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF)
+
+    def _next_handed(self) -> TakenUpdate | None:
+        return self.arrived.handed()
 
     def take(self, worker: str) -> TakenUpdate | None:
         """Take the next update under a lease, in its own committed transaction."""
@@ -123,9 +137,17 @@ class WorkerPool:
         queued: list[Any] = []
 
         def finish(session: Session, replies: list[Reply]) -> None:
-            finish_update(session, update_id=taken.update_id, processed_at=self.clock())
+            answerable = getattr(self.delivery, "answerable", None)
+            if answerable is not None and answerable(replies) is not None:  # the reply may ride in the webhook response
+                in_response = finish_update_replying(session, update_id=taken.update_id, processed_at=self.clock(),
+                                                     reply_via="response") == "response"
+            else:
+                finish_update(session, update_id=taken.update_id, processed_at=self.clock())
+                in_response = False
+            answering = {"in_response": True} if in_response else {}
             # The last transaction that ran this is the one that committed.
-            queued[:] = [self.delivery.enqueue(session, update_id=taken.update_id, chat_id=chat_id, replies=replies, edit=edit)]
+            queued[:] = [self.delivery.enqueue(session, update_id=taken.update_id, chat_id=chat_id, replies=replies, edit=edit,
+                                               **answering)]
 
         self.service.handle(incoming, finish=finish)
         self.delivery.committed(queued[0])

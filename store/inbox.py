@@ -100,3 +100,72 @@ def prune_inbox(session: Session, *, before: datetime) -> int:
     """Delete updates processed before `before`; returns how many."""
     return session.execute(delete(InboxUpdate).where(InboxUpdate.processed_at < aware(before, "before"))
                            .execution_options(synchronize_session=False)).rowcount
+
+
+# The webhook's answer: an update's reply may ride in the webhook response to it (one Bot API method that Telegram
+# executes if and only if it accepts that 2xx). Whether it does is decided once per update, by a conditional
+# UPDATE of its inbox row: the handling transaction sets "response" when it puts a reply there, a webhook request
+# that gives up waiting sets "sender" before answering a bare 200. Whichever commits first wins; on PostgreSQL the
+# second waits on the row lock and then matches nothing.
+
+@dataclass(frozen=True)
+class UpdateState:
+    """Where an update stands: handled or not, whether someone holds it under a live lease, how its reply leaves."""
+
+    processed: bool
+    held: bool
+    reply_via: str | None
+
+
+_TAKE_THIS = (
+    update(_inbox)
+    .where(_inbox.c.update_id == bindparam("id"), _inbox.c.processed_at.is_(None),
+           or_(_inbox.c.taken_at.is_(None), _inbox.c.taken_at < bindparam("stale_before", type_=UTCDateTime())),
+           ~exists().where(_earlier.c.chat_id == _inbox.c.chat_id, _earlier.c.processed_at.is_(None),
+                           _earlier.c.update_id < _inbox.c.update_id))
+    .values(taken_by=bindparam("worker"), taken_at=bindparam("now"), attempts=_inbox.c.attempts + 1)
+    .returning(_inbox.c.update_id, _inbox.c.chat_id, _inbox.c.body, _inbox.c.attempts, _inbox.c.received_at)
+)
+_STATE = select(_inbox.c.processed_at, _inbox.c.taken_at, _inbox.c.reply_via).where(
+    _inbox.c.update_id == bindparam("id"))
+_REPLY_VIA = (update(_inbox).where(_inbox.c.update_id == bindparam("id"), _inbox.c.reply_via.is_(None))
+              .values(reply_via=bindparam("via")))
+_REPLY_VIA_OF = select(_inbox.c.reply_via).where(_inbox.c.update_id == bindparam("id"))
+_FINISH_REPLYING = (update(_inbox).where(_inbox.c.update_id == bindparam("id"))
+                    .values(processed_at=bindparam("at"), reply_via=func.coalesce(_inbox.c.reply_via, bindparam("via")))
+                    .returning(_inbox.c.reply_via))
+
+
+def take_this_update(session: Session, *, update_id: int, worker: str, now: datetime, lease: timedelta) -> TakenUpdate | None:
+    """Take one given update (the webhook, for its own request), or None if it is handled, held under a live
+    lease, or an earlier update of its chat is pending (that one goes first)."""
+    now = aware(now, "now")
+    row = session.execute(_TAKE_THIS, {"id": update_id, "worker": worker, "now": now, "stale_before": now - lease}).first()
+    return TakenUpdate(row.update_id, row.chat_id, row.body, row.attempts, row.received_at) if row else None
+
+
+def update_state(session: Session, *, update_id: int, now: datetime, lease: timedelta) -> UpdateState | None:
+    """The update's state, or None if it is not in the inbox."""
+    row = session.execute(_STATE, {"id": update_id}).first()
+    if row is None:
+        return None
+    held = row.taken_at is not None and aware(row.taken_at, "taken_at") >= aware(now, "now") - lease
+    return UpdateState(row.processed_at is not None, held, row.reply_via)
+
+
+def decide_reply_via(session: Session, *, update_id: int, via: str) -> str | None:
+    """Decide how the update's reply leaves ("response" or "sender") unless that was decided; returns the decision
+    in force (None if the update is not in the inbox). Call it in the handling transaction for "response"."""
+    if via not in ("response", "sender"):
+        raise ValueError(f"a reply leaves in the response or through the sender, not {via!r}")
+    if session.execute(_REPLY_VIA, {"id": update_id, "via": via}).rowcount == 1:
+        return via
+    return session.execute(_REPLY_VIA_OF, {"id": update_id}).scalar()
+
+
+def finish_update_replying(session: Session, *, update_id: int, processed_at: datetime, reply_via: str) -> str | None:
+    """Mark an update handled and decide how its reply leaves, unless that was decided (decide_reply_via) in one
+    statement; returns the decision in force. Call it in the transaction that handled the update."""
+    if reply_via not in ("response", "sender"):
+        raise ValueError(f"a reply leaves in the response or through the sender, not {reply_via!r}")
+    return session.execute(_FINISH_REPLYING, {"id": update_id, "at": aware(processed_at, "processed_at"), "via": reply_via}).scalar()

@@ -375,6 +375,7 @@ class InboxUpdate(Base):
         Index("ix_inbox_pending", "chat_id", "update_id", postgresql_where=text("processed_at IS NULL"),
               sqlite_where=text("processed_at IS NULL")),
         Index("ix_inbox_processed_at", "processed_at"),
+        CheckConstraint("reply_via IS NULL OR reply_via IN ('response', 'sender')", name="reply_via_valid"),
     )
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
@@ -385,6 +386,9 @@ class InboxUpdate(Base):
     taken_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
     processed_at: Mapped[datetime | None]
+    # How the update's reply leaves (migration 0007_webhook_answers): "response" in the webhook's answer to this update,
+    # "sender" through the outbox sender; NULL while undecided. Whoever sets it first decides, once.
+    reply_via: Mapped[str | None] = mapped_column(String(16))
 
 
 class RateLimit(Base):
@@ -470,3 +474,5 @@ class OutboxMessage(Base):
     lease_until: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Sent as the method in the webhook response to this update (migration 0007_webhook_answers): never taken by a sender.
+    answers_update: Mapped[int | None] = mapped_column(BigInteger, index=True)

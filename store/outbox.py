@@ -15,6 +15,8 @@ Exactly once, in practice:
   before `mark_sent` committed, the row's lease expires and another sender delivers it again. The
   lease (default 5 minutes) is far longer than one send (the Bot API request times out in
   seconds), so a live, slow sender is never overtaken; only a crash in that window duplicates.
+- A message that rides in a webhook response (`enqueue_answer`, below) is never taken by a
+  sender: exactly once (bot/answers.py).
 """
 from __future__ import annotations
 
@@ -220,3 +222,44 @@ def take_by_id(session: Session, *, message_ids: list[str], owner: str, now: dat
     if not message_ids:
         return []
     return _claim(session, _CLAIM_IDS, {"ids": list(message_ids)}, owner=owner, now=now, lease=lease, limit=len(message_ids))
+
+
+# A message carried by the webhook response to an update (see store/inbox.py, decide_reply_via): it is "sent" from
+# the moment the handling transaction commits, with `answers_update` naming the update; Telegram executes it when it
+# accepts a 2xx for that update and retries the update until it gets one, and every 2xx for it carries the message.
+# No sender takes it (senders take only pending rows).
+
+def enqueue_answer(session: Session, *, chat_id: int, text: str, dedupe_key: str, update_id: int, now: datetime,
+                   parse_mode: str | None = None, reply_markup: Mapping[str, Any] | None = None) -> str:
+    """Queue, in the handling transaction, a text delivered in the webhook response to `update_id`: it is sent
+    (no sender takes it); the same `dedupe_key` again returns the first message's id."""
+    now = aware(now, "now")
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(OutboxMessage).values(
+        id=new_id("M"), dedupe_key=dedupe_key, chat_id=chat_id, text=text, parse_mode=parse_mode,
+        reply_markup=dict(reply_markup) if reply_markup is not None else None, status="sent", created_at=now,
+        next_attempt_at=now, sent_at=now, attempts=0, answers_update=update_id,
+    ).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxMessage.id)
+    inserted = session.execute(statement).scalar()
+    if inserted is not None:
+        return inserted
+    return session.execute(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)).scalar_one()
+
+
+def response_message(session: Session, *, update_id: int) -> Outgoing | None:
+    """The message the webhook response to `update_id` carries, or None."""
+    row = session.scalars(select(OutboxMessage).where(OutboxMessage.answers_update == update_id, OutboxMessage.status == "sent")
+                          .order_by(OutboxMessage.id).limit(1)).first()
+    return _outgoing(row, "") if row is not None else None
+
+
+def release_responses(session: Session, *, update_ids: list[int], now: datetime) -> int:
+    """Hand messages meant for webhook responses to the senders (Telegram redelivered their updates by getUpdates,
+    so no 2xx for them was accepted and none will be); returns how many."""
+    if not update_ids:
+        return 0
+    return session.execute(
+        update(OutboxMessage).where(OutboxMessage.answers_update.in_(update_ids), OutboxMessage.status == "sent")
+        .values(status="pending", sent_at=None, answers_update=None, next_attempt_at=aware(now, "now"))
+        .execution_options(synchronize_session=False)
+    ).rowcount

@@ -3,6 +3,7 @@ the calls the bot makes and records every message the bot sends."""
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -38,12 +39,29 @@ class FakeBotApi:
         api = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as the real Bot API: clients reuse their connections
+
+            def setup(self):
+                super().setup()
+                # The head and the body go out in two writes: without this, Nagle's algorithm holds the body until the
+                # client's delayed ACK (40 ms on Linux) on a kept-alive connection.
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
             def log_message(self, *args):  # quiet
                 pass
+
+            def handle(self):
+                try:
+                    super().handle()
+                except (ConnectionResetError, BrokenPipeError):  # a client killed mid-request (the crash test)
+                    pass
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
+                if len(body) < length:  # the client died mid-request (a node killed during an upload): nothing arrived
+                    self.close_connection = True
+                    return
                 kind = self.headers.get("Content-Type", "")
                 if kind.startswith("multipart/form-data"):  # a file upload (a label PDF, a chart PNG): its form fields
                     form = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {kind}\r\n\r\n".encode() + body)

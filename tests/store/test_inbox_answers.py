@@ -1,0 +1,98 @@
+"""A reply in the webhook response, store side (the inbox decides, the outbox carries): how an update's reply
+leaves is decided once, by whoever comes first; a message claimed for a response is never taken by a sender
+and is found again for a retry."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from store import enqueue, finish_update, outbox_counts, store_update, take_due, take_update
+from store.inbox import decide_reply_via, finish_update_replying, take_this_update, update_state
+from store.outbox import enqueue_answer, release_responses, response_message
+
+from .data import at
+
+NOW = at("2026-06-01T10:00:00")
+LEASE = timedelta(seconds=30)
+
+
+def put(store, update_id: int, chat_id: int) -> None:
+    with store.write() as session:
+        store_update(session, update_id=update_id, chat_id=chat_id, body=f'{{"update_id": {update_id}}}', received_at=NOW)
+
+
+def take_this(store, update_id: int, now=NOW, worker="node/webhook"):
+    with store.write() as session:
+        return take_this_update(session, update_id=update_id, worker=worker, now=now, lease=LEASE)
+
+
+def queue(store, key: str, text: str = "hello") -> str:
+    with store.write() as session:
+        return enqueue(session, chat_id=42, text=text, dedupe_key=key, now=NOW)
+
+
+def test_the_webhook_takes_its_own_update_unless_an_earlier_one_of_the_chat_waits_or_someone_holds_it(store):
+    put(store, 1, 10)
+    put(store, 2, 10)
+    put(store, 3, 20)
+    assert take_this(store, 2) is None  # update 1 of the chat goes first
+    assert take_this(store, 1).update_id == 1
+    assert take_this(store, 1, worker="other") is None  # held under a live lease
+    assert take_this(store, 1, now=NOW + LEASE + timedelta(seconds=1), worker="other").attempts == 2  # the lease ran out
+    taken = take_this(store, 3)
+    assert (taken.update_id, taken.chat_id, taken.attempts) == (3, 20, 1)
+    with store.write() as session:
+        assert take_update(session, worker="w", now=NOW, lease=LEASE) is None  # nothing left for a worker: 2 waits for 1
+        finish_update(session, update_id=1, processed_at=NOW)
+    assert take_this(store, 1) is None  # handled
+    assert take_this(store, 2).update_id == 2
+
+
+def test_how_a_reply_leaves_is_decided_once_by_whoever_comes_first(store):
+    put(store, 1, 10)
+    put(store, 2, 10)
+    with store.write() as session:
+        assert decide_reply_via(session, update_id=1, via="response") == "response"
+        assert decide_reply_via(session, update_id=1, via="sender") == "response"  # the request that gave up too late
+        assert decide_reply_via(session, update_id=2, via="sender") == "sender"
+        assert decide_reply_via(session, update_id=2, via="response") == "sender"  # the handling that finished too late
+        assert decide_reply_via(session, update_id=3, via="sender") is None  # not in the inbox
+        state = update_state(session, update_id=1, now=NOW, lease=LEASE)
+    assert (state.processed, state.held, state.reply_via) == (False, False, "response")
+
+
+def test_the_handling_decides_for_the_response_when_it_finishes_unless_a_request_decided_first(store):
+    put(store, 1, 10)
+    put(store, 2, 10)
+    with store.write() as session:
+        assert decide_reply_via(session, update_id=2, via="sender") == "sender"  # the request gave up
+    with store.write() as session:
+        assert finish_update_replying(session, update_id=1, processed_at=NOW, reply_via="response") == "response"
+        assert finish_update_replying(session, update_id=2, processed_at=NOW, reply_via="response") == "sender"
+        assert update_state(session, update_id=2, now=NOW, lease=LEASE).processed
+
+
+def answer(store, update_id: int, key: str, text: str = "Your tier is Gold") -> str:
+    with store.write() as session:
+        return enqueue_answer(session, chat_id=42, text=text, dedupe_key=key, update_id=update_id, now=NOW, parse_mode="HTML")
+
+
+def test_a_message_in_a_response_is_never_taken_by_a_sender_and_is_found_for_a_retry(store):
+    follower = queue(store, "update:7:1:file", "chart")
+    answered = answer(store, 7, "update:7:0")
+    assert answer(store, 7, "update:7:0", "again") == answered  # once per key
+    for later in (NOW, NOW + timedelta(hours=1)):  # however long after: no lease to run out
+        with store.write() as session:
+            assert [m.id for m in take_due(session, owner=f"sender@{later}", now=later, lease=LEASE)] in ([follower], [])
+    with store.read() as session:
+        found = response_message(session, update_id=7)  # what a retried request for update 7 answers with
+        assert (found.id, found.chat_id, found.text, found.parse_mode) == (answered, 42, "Your tier is Gold", "HTML")
+        assert response_message(session, update_id=8) is None
+        assert outbox_counts(session)["sent"] == 1
+
+
+def test_a_response_redelivered_by_polling_goes_to_the_senders(store):
+    answered = answer(store, 9, "update:9:0")
+    with store.write() as session:
+        assert release_responses(session, update_ids=[9, 10], now=NOW) == 1
+        assert [m.id for m in take_due(session, owner="sender", now=NOW, lease=LEASE)] == [answered]
+        assert response_message(session, update_id=9) is None
