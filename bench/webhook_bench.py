@@ -35,8 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.store_bench import percentile, postgres_database  # noqa: E402
 from bench.telegram_client import Telegram, watch_api  # noqa: E402
-from bench.workers_bench import SECRET, TOKEN, SqliteUrl, free_port, prepare, start_fleet, stop_fleet  # noqa: E402
-from policy import DEFAULT_POLICY_PATH  # noqa: E402
+from bench.workers_bench import SECRET, TOKEN, SqliteUrl, free_port, node_config, prepare, start_fleet, stop_fleet  # noqa: E402
 from tests.bot.fake_bot_api import FakeBotApi  # noqa: E402
 
 FIRST_CHAT = 10_000
@@ -130,11 +129,7 @@ def ours(args) -> dict:
         prepare(url, args.chats)
         port = free_port()
         config = Path(tmp) / "config.yaml"
-        config.write_text(
-            f"mode: production\npolicy: {DEFAULT_POLICY_PATH}\ndatabase:\n  url: {url}\n"
-            f"telegram:\n  token: '{TOKEN}'\n  base_url: {api.base_url}\n  mode: webhook\n"
-            f"  webhook:\n    listen: 127.0.0.1\n    port: {port}\n    url: https://bot.example/telegram\n    secret_token: {SECRET}\n"
-            f"workers:\n  threads: {args.threads}\n  send_per_second: 100000\nlimits:\n  messages_per_minute: 10000\n")
+        config.write_text(node_config(url, api.base_url, port, args.threads))
         procs = start_fleet(config, 1, Path(tmp))
         spy = None
         if args.profile:  # py-spy's collapsed stacks of the node, for where its time goes

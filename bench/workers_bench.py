@@ -55,6 +55,14 @@ def prepare(url: str, chats: int) -> None:
         store.close()
 
 
+def node_config(url: str, api_url: str, port: int, threads: int) -> str:
+    """The configuration of a `refundbot run` webhook node for the benchmarks: the fake Bot API, no send or chat limits."""
+    return (f"mode: production\npolicy: {DEFAULT_POLICY_PATH}\ndatabase:\n  url: {url}\n"
+            f"telegram:\n  token: '{TOKEN}'\n  base_url: {api_url}\n  mode: webhook\n"
+            f"  webhook:\n    listen: 127.0.0.1\n    port: {port}\n    url: https://bot.example/telegram\n    secret_token: {SECRET}\n"
+            f"workers:\n  threads: {threads}\n  send_per_second: 100000\nlimits:\n  messages_per_minute: 10000\n")
+
+
 def start_fleet(config: Path, processes: int, logs: Path) -> list[subprocess.Popen]:
     procs = []
     for i in range(processes):
@@ -115,11 +123,7 @@ def one_run(backend: str, url_of, processes: int, args) -> dict:
         prepare(url, args.chats)
         port = free_port()
         config = Path(tmp) / "config.yaml"
-        config.write_text(
-            f"mode: production\npolicy: {DEFAULT_POLICY_PATH}\ndatabase:\n  url: {url}\n"
-            f"telegram:\n  token: '{TOKEN}'\n  base_url: {api.base_url}\n  mode: webhook\n"
-            f"  webhook:\n    listen: 127.0.0.1\n    port: {port}\n    url: https://bot.example/telegram\n    secret_token: {SECRET}\n"
-            f"workers:\n  threads: {args.threads}\n  send_per_second: 100000\nlimits:\n  messages_per_minute: 10000\n")
+        config.write_text(node_config(url, api.base_url, port, args.threads))
         procs = start_fleet(config, processes, Path(tmp))
         try:
             rate, latencies, acks = asyncio.run(drive(port, api, args.chats, args.updates))

@@ -103,27 +103,25 @@ _CHECK = {
              "    if {out} is None: return None"),
 }
 
+def _day_count(days: str, on: str, day: str) -> str:
+    """The finishing step that fills a day count or its date from the other and the decision day."""
+    return f"""
+if {days} is None and {on} is None: return None
+if {day} is None: {day} = today()
+if {days} is None:
+    {days} = ({day} - {on}).days
+    if {days} < 0: return None
+elif {on} is None:
+    {on} = BEFORE.get(({day}, {days})) or before({day}, {days})"""
+
+
 # What each kind does after its facts are checked (defaults that depend on other facts, cross-field
 # checks); any problem returns None so the full checker reports it. The same steps as rules/facts.py.
 _FINISH = {
-    "refund": """
-if days_since_delivery is None and delivered_on is None: return None
-if requested_on is None: requested_on = today()
-if days_since_delivery is None:
-    days_since_delivery = (requested_on - delivered_on).days
-    if days_since_delivery < 0: return None
-elif delivered_on is None:
-    delivered_on = BEFORE.get((requested_on, days_since_delivery)) or before(requested_on, days_since_delivery)
+    "refund": _day_count("days_since_delivery", "delivered_on", "requested_on") + """
 if order_total is None: order_total = price
 """,
-    "claim": """
-if days_since_refund is None and refunded_on is None: return None
-if filed_on is None: filed_on = today()
-if days_since_refund is None:
-    days_since_refund = (filed_on - refunded_on).days
-    if days_since_refund < 0: return None
-elif refunded_on is None:
-    refunded_on = BEFORE.get((filed_on, days_since_refund)) or before(filed_on, days_since_refund)
+    "claim": _day_count("days_since_refund", "refunded_on", "filed_on") + """
 if days_since_return_delivered is None and return_delivered_on is not None:
     days_since_return_delivered = (filed_on - return_delivered_on).days
 if days_since_return_delivered is not None:
