@@ -20,8 +20,7 @@ class Resolved:
     def __init__(self, values: dict[str, Any]):
         self.names = tuple(values)
         self.values = tuple(values.values())
-        # Dated.at picks the last entry whose from <= day (the first entry for earlier days), so only later entries' dates matter.
-        self.changes = sorted({start for v in self.values if type(v) is Dated for start, _ in v.entries[1:]})
+        self.changes = change_dates(self.values)
         self.periods: list[tuple[tuple, dict] | None] = [None] * (len(self.changes) + 1)
 
     def at(self, day: date) -> tuple[tuple, dict]:
@@ -33,11 +32,20 @@ class Resolved:
         return period
 
     def _resolve(self, day: date) -> tuple[tuple, dict]:
-        out, dated = [], {}
-        for name, value in zip(self.names, self.values):
-            if type(value) is Dated:
-                value, start = value.at(day)
-                if start is not None:
-                    dated[name] = (value, start)
-            out.append(value)
-        return tuple(out), dated
+        dated: dict = {}
+        return tuple(resolve(value, day, name, dated) for name, value in zip(self.names, self.values)), dated
+
+
+def change_dates(values: Any) -> list[date]:
+    """The sorted dates on which any of `values` (some Dated) changes."""
+    # Dated.at picks the last entry whose from <= day (the first entry for earlier days), so only later entries' dates matter.
+    return sorted({start for v in values if type(v) is Dated for start, _ in v.entries[1:]})
+
+
+def resolve(value: Any, day: date, name: str, dated: dict) -> Any:
+    """`value` as it stands on `day`; a Dated one with a from date is also recorded in `dated` as {name: (value, from)}."""
+    if type(value) is Dated:
+        value, start = value.at(day)
+        if start is not None:
+            dated[name] = (value, start)
+    return value

@@ -13,7 +13,7 @@ from policy.reach import holds
 from policy.vocabulary import BUILTIN_REFUND_RULES
 
 from .conditions import all_of, literal, same_event
-from .dated import Resolved
+from .dated import Resolved, change_dates, resolve
 from .decision import Decision
 from .facts import _FAST, CENT, refund_facts
 from .program import KindTable, RuleSpec, placeholders
@@ -181,7 +181,7 @@ class Section:
         # the same values: each (category, condition, period) is worked out once, into the context's memo.
         values = [self.default_window, *self.default_fees.values(), *(e.window_days for e, _ in extensions), *thresholds]
         values += [v for w, _, fees, _ in self.rows.values() for v in (w, *(fee for fee, _ in fees.values()))]
-        self.changes = sorted({start for v in values if type(v) is Dated for start, _ in v.entries[1:]})
+        self.changes = change_dates(values)
 
     def fix(self, memo: dict, category: str, condition: str, day: date, period: int) -> tuple:
         """(the values a request of `category` and `condition` on `day` looks up, whether a fee applies (None: by price),
@@ -192,7 +192,7 @@ class Section:
         else:
             window, returnable, fees, label = row
         dated: dict[str, tuple[Any, date]] = {}
-        window = _resolve(window, day, "window_days", dated)
+        window = resolve(window, day, "window_days", dated)
         extensions = []
         for extension, matches in self.extensions:
             longer, note = None, None
@@ -202,7 +202,7 @@ class Section:
             extensions.append((extension, matches, longer, note))
         fee, applies = fees[condition]
         if type(fee) is Dated:
-            fee = _resolve(fee, day, "restocking_fee", dated)
+            fee = resolve(fee, day, "restocking_fee", dated)
             applies = fee.rate > 0 if fee.is_rate else None
         thresholds, more = self.limits.at(day)
         dated.update(more)
@@ -227,14 +227,6 @@ def _difference(mine, marketplace) -> tuple[bool, frozenset, bool]:
     """(window differs, conditions whose fee differs, returnable differs) between a seller's and the marketplace's category."""
     fees = frozenset(c for c, fee in mine.restocking_fee.items() if fee != marketplace.restocking_fee[c])
     return mine.window_days != marketplace.window_days, fees, mine.returnable != marketplace.returnable
-
-
-def _resolve(value: Any, day: date, name: str, dated: dict) -> Any:
-    if type(value) is Dated:
-        value, start = value.at(day)
-        if start is not None:
-            dated[name] = (value, start)
-    return value
 
 
 _COMPARE = {"eq": operator.eq, "ne": operator.ne, "gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}

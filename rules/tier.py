@@ -10,10 +10,11 @@ from typing import Any
 
 from policy import templates
 from policy.facts import NEVER_ENROLLED_DAYS
-from policy.model import CustomRule, Dated, Policy, RewardsPolicy, Tier
+from policy.model import CustomRule, Policy, RewardsPolicy, Tier
 from policy.vocabulary import NOT_ELIGIBLE, TIER_PRIORITY
 
 from .conditions import literal, same_event
+from .dated import resolve
 from .decision import Decision
 from .facts import _FAST, TIER_FIELDS, tier_facts
 from .program import KindTable, RuleSpec, custom_spec
@@ -47,14 +48,6 @@ class TierContext:
 
     def __init__(self, policy: Policy):
         self.rewards = policy.rewards
-
-
-def _resolve(value: Any, day: date, name: str, dated: dict) -> Any:
-    if type(value) is Dated:
-        value, start = value.at(day)
-        if start is not None:
-            dated[name] = (value, start)
-    return value
 
 
 class TierTable(KindTable):
@@ -106,10 +99,10 @@ class TierTable(KindTable):
         f["cpu"] = float(m.cpu) if m.cpu is not None else 0.0
         enrolled = given["enrolled_on"]
         f["days_since_enrolment"] = (day - enrolled).days if enrolled is not None else NEVER_ENROLLED_DAYS
-        f["min_units"] = _resolve(w.low_volume_min_units, day, "min_units", dated)
-        f["min_vtr"] = _resolve(w.min_vtr, day, "min_vtr", dated)
-        f["min_aprl"] = _resolve(w.min_aprl, day, "min_aprl", dated)
-        f["fee_per_unit"] = _resolve(w.fee_per_unit, day, "fee_per_unit", dated)
+        f["min_units"] = resolve(w.low_volume_min_units, day, "min_units", dated)
+        f["min_vtr"] = resolve(w.min_vtr, day, "min_vtr", dated)
+        f["min_aprl"] = resolve(w.min_aprl, day, "min_aprl", dated)
+        f["fee_per_unit"] = resolve(w.fee_per_unit, day, "fee_per_unit", dated)
         f["metrics"] = m
         f["dated"] = dated
         return f
