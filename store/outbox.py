@@ -116,16 +116,21 @@ def enqueue(session: Session, *, chat_id: int | None, text: str, dedupe_key: str
     if file is not None and file.kind not in ("document", "photo"):
         raise StoreError(f"an outbox file is a document or a photo, not {file.kind!r}")
     now = aware(now, "now")
-    inserted = session.execute(_ENQUEUE[session.get_bind().dialect.name], {
+    return _insert_once(session, {
         "id": new_id("M"), "dedupe_key": dedupe_key, "chat_id": chat_id, "recipient": recipient, "text": text,
         "parse_mode": parse_mode, "reply_markup": dict(reply_markup) if reply_markup is not None else None, "photo": photo,
         "document": document, "edit_message_id": edit_message_id, "file_name": file.name if file else None,
         "file_kind": file.kind if file else None, "file_content": file.content if file else None,
         "menu": dict(menu) if menu is not None else None, "status": "pending", "created_at": now,
-        "next_attempt_at": aware(not_before, "not_before") if not_before else now, "attempts": 0}).scalar()
+        "next_attempt_at": aware(not_before, "not_before") if not_before else now, "attempts": 0})
+
+
+def _insert_once(session: Session, values: dict[str, Any]) -> str:
+    """Insert one message; if its dedupe key is already queued, the first message's id instead."""
+    inserted = session.execute(_ENQUEUE[session.get_bind().dialect.name], values).scalar()
     if inserted is not None:
         return inserted
-    return session.execute(_BY_KEY, {"key": dedupe_key}).scalar_one()
+    return session.execute(_BY_KEY, {"key": values["dedupe_key"]}).scalar_one()
 
 
 def _outgoing(row, owner: str) -> Outgoing:
@@ -234,16 +239,10 @@ def enqueue_answer(session: Session, *, chat_id: int, text: str, dedupe_key: str
     """Queue, in the handling transaction, a text delivered in the webhook response to `update_id`: it is sent
     (no sender takes it); the same `dedupe_key` again returns the first message's id."""
     now = aware(now, "now")
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(OutboxMessage).values(
-        id=new_id("M"), dedupe_key=dedupe_key, chat_id=chat_id, text=text, parse_mode=parse_mode,
-        reply_markup=dict(reply_markup) if reply_markup is not None else None, status="sent", created_at=now,
-        next_attempt_at=now, sent_at=now, attempts=0, answers_update=update_id,
-    ).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxMessage.id)
-    inserted = session.execute(statement).scalar()
-    if inserted is not None:
-        return inserted
-    return session.execute(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)).scalar_one()
+    return _insert_once(session, {
+        "id": new_id("M"), "dedupe_key": dedupe_key, "chat_id": chat_id, "text": text, "parse_mode": parse_mode,
+        "reply_markup": dict(reply_markup) if reply_markup is not None else None, "status": "sent", "created_at": now,
+        "next_attempt_at": now, "sent_at": now, "attempts": 0, "answers_update": update_id})
 
 
 def response_message(session: Session, *, update_id: int) -> Outgoing | None:
