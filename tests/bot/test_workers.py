@@ -58,6 +58,18 @@ def pool(service):
     workers.stop()
 
 
+def drain_with_one_worker(service) -> Recorder:
+    """Runs one worker thread until the inbox is drained; returns what it sent."""
+    recorder = Recorder()
+    workers = WorkerPool(service.store, service, recorder, threads=1, lease=timedelta(seconds=30))
+    workers.start()
+    try:
+        assert wait_until_drained(service.store, timeout=30)
+    finally:
+        workers.stop()
+    return recorder
+
+
 def count(store, model) -> int:
     with store.read() as session:
         return session.scalar(select(func.count()).select_from(model))
@@ -95,13 +107,7 @@ def test_an_update_whose_worker_died_is_handled_by_another(service):
     old = datetime.now(timezone.utc) - timedelta(seconds=31)
     with service.store.write() as session:  # a worker took it 31 s ago and died
         assert take_update(session, worker="dead:1/0", now=old, lease=timedelta(seconds=30)).update_id == 72_001
-    recorder = Recorder()
-    workers = WorkerPool(service.store, service, recorder, threads=1, lease=timedelta(seconds=30))
-    workers.start()
-    try:
-        assert wait_until_drained(service.store, timeout=30)
-    finally:
-        workers.stop()
+    recorder = drain_with_one_worker(service)
     assert [chat for chat, _ in recorder.sent] == [6001]
     with service.store.read() as session:
         assert session.scalar(select(InboxUpdate.attempts).where(InboxUpdate.update_id == 72_001)) == 2
@@ -111,13 +117,7 @@ def test_an_update_that_keeps_killing_workers_is_set_aside(service):
     receive(service.store, message(73_001, 6002, "/help"))
     with service.store.write() as session:
         session.execute(InboxUpdate.__table__.update().values(attempts=MAX_ATTEMPTS))
-    recorder = Recorder()
-    workers = WorkerPool(service.store, service, recorder, threads=1, lease=timedelta(seconds=30))
-    workers.start()
-    try:
-        assert wait_until_drained(service.store, timeout=30)
-    finally:
-        workers.stop()
+    recorder = drain_with_one_worker(service)
     assert recorder.sent == []
 
 
