@@ -4,8 +4,10 @@ money and reasons are not silently changed."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import chain
 from typing import Any, Callable
 
 from sqlalchemy import bindparam, select
@@ -19,6 +21,11 @@ from .columns import ORDERS, RETURNS, Header
 
 BATCH_LINES = 5_000
 LOOKUP_CHUNK = 5_000
+# SQLite: rows per INSERT statement. One statement of many rows costs far less per row than executemany's
+# statement per row (which, among other things, rebuilds the lookup table of every `IN (...)` CHECK for each
+# row); bounded by the number of parameters SQLite accepts in one statement.
+SQLITE_ROWS = 500
+SQLITE_PARAMETERS = 32_766 if sqlite3.sqlite_version_info >= (3, 32) else 999
 
 COLUMNS = {
     "buyers": ("id", "name", "country"),
@@ -92,7 +99,7 @@ class BatchWriter:
         self.dialect = session.get_bind().dialect
         self._statements = {t: self._statement(t) for t in TABLES}
         self._lookups: dict[tuple[str, tuple[str, ...]], tuple[str, list]] = {}
-        self._multi: dict[str, str] = {}
+        self._multi: dict[Any, str] = {}
 
     def add(self, rows: dict[str, Any], line: int) -> None:
         """Stage one line's rows (a repeated id within the batch must agree on fixed values)."""
@@ -221,7 +228,7 @@ class BatchWriter:
         # upsert, so the retry below passes over the rows a failed batch left.
         try:
             if self.dialect.name == "sqlite":
-                self.session.connection().exec_driver_sql(statement, rows)
+                self._write_rows(table, rows)
             else:
                 with self.session.begin_nested():
                     self._write_many(table, rows)
@@ -234,6 +241,25 @@ class BatchWriter:
                     raise ImportFailed(self.path, line, f"{_what(table)}: rejected by the database: "
                                                         f"{str(exc.orig).splitlines()[0]}") from None
             raise
+
+    def _write_rows(self, table: str, rows: list[tuple]) -> None:
+        """SQLite: the batch in statements of up to SQLITE_ROWS rows each (multi-row VALUES)."""
+        statement = self._statements[table][0]
+        width = len(COLUMNS[table])
+        size = max(1, min(SQLITE_ROWS, SQLITE_PARAMETERS // width))
+        connection = self.session.connection()
+        for start in range(0, len(rows), size):
+            chunk = rows[start:start + size]
+            connection.exec_driver_sql(self._rows_statement(table, statement, len(chunk)), tuple(chain.from_iterable(chunk)))
+
+    def _rows_statement(self, table: str, statement: str, count: int) -> str:
+        key = (table, count)
+        found = self._multi.get(key)
+        if found is None:
+            head, tail = statement.split(" VALUES ", 1)
+            one, conflict = tail.split(") ON CONFLICT ", 1)
+            found = self._multi[key] = f"{head} VALUES {', '.join([one + ')'] * count)} ON CONFLICT {conflict}"
+        return found
 
     def _write_many(self, table: str, rows: list[tuple]) -> None:
         """PostgreSQL: the batch in one statement, each column bound as one array and unnested. psycopg's
