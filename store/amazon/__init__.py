@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from ..errors import ImportFailed, StoreError
 from ..importer import bulk_load
 from .columns import FORMATS, ORDERS, RETURNS, HeaderError, detect, read_header
-from .rows import CellError, Line, order_rows, returns_rows
+from .rows import CellError, Line, order_rows, returns_converter
 from .writer import BatchWriter, Counts, ensure_seller
 
 __all__ = ["FORMATS", "ORDERS", "RETURNS", "AmazonImport", "import_amazon_report", "report_format"]
@@ -86,9 +86,12 @@ def import_amazon_report(session: Session, *, path: str, seller_id: str, fmt: st
         raise ImportFailed(path, 1, str(exc)) from None
     ensure_seller(session, seller_id=seller_id)
     writer = BatchWriter(session, fmt=fmt, seller_id=seller_id, path=path, header=header)
-    convert = returns_rows if fmt == RETURNS else order_rows
+    if fmt == RETURNS:
+        convert = returns_converter(header, seller_id)
+    else:
+        line = Line(header)
+        convert = lambda cells: order_rows(line.use(cells), seller_id)  # noqa: E731
     width = header.width
-    line = Line(header)
     with bulk_load(session):
         for number, cells in lines:
             writer.counts.lines += 1
@@ -96,7 +99,7 @@ def import_amazon_report(session: Session, *, path: str, seller_id: str, fmt: st
                 raise ImportFailed(path, number, f"the line has {len(cells)} cells but the header has {width} "
                                                  "(a tab inside a value?)")
             try:
-                rows = convert(line.use(cells), seller_id)
+                rows = convert(cells)
             except CellError as exc:
                 raise ImportFailed(path, number, str(exc)) from None
             if rows is None:

@@ -112,7 +112,7 @@ def returns_rows(line: Line, seller_id: str) -> dict[str, tuple]:
     returned_at = line.value("Return delivery date", v.timestamp)
     if returned_at is not None and returned_at < requested_at:
         raise line.fail("Return delivery date", f"{returned_at:%Y-%m-%d} is before the Return request date {requested_at:%Y-%m-%d}")
-    reason, condition = line.word("Return Reason", _REASONS, "return reason")
+    reason, condition = line.word("Return Reason", _REASONS, "return reason") or _empty(line, "Return Reason")
     currency = line.value("Currency code", v.currency)
     ordered = line.value("Order quantity", v.quantity) or line.value("Return quantity", v.quantity, default=1)
     order_amount = line.value("Order Amount", v.money, default=ZERO)
@@ -154,6 +154,151 @@ def returns_rows(line: Line, seller_id: str) -> dict[str, tuple]:
                           line.value("SafeT claim reimbursement amount", v.money), None, claim_id,
                           line.text("SafeT claim state")[:64] or None)
     return rows
+
+
+def returns_converter(header: Header, seller_id: str) -> Callable[[list[str]], dict[str, tuple]]:
+    """`returns_rows` specialised to one file's header: the cells are read by position and each distinct cell
+    text is parsed once (reports repeat a few thousand dates, amounts and words). A line it is not sure of
+    (a value not seen yet that fails to parse, an empty required cell, dates out of order, a SAFE-T claim)
+    goes to `returns_rows`, which makes the same rows and raises the located errors; tests compare the two."""
+    line = Line(header)
+    at = line._index
+    width = header.width
+    (order_c, sku_c, placed_c, requested_c, returned_c, reason_c, currency_c, ordered_c, returned_qty_c, amount_c,
+     category_c, label_c, resolution_c, type_c, name_c, a_to_z_c, rma_c, refunded_c, claim_c, issuer_c, refund_date_c) = (
+        at[name] for name in ("Order ID", "Merchant SKU", "Order date", "Return request date", "Return delivery date",
+                              "Return Reason", "Currency code", "Order quantity", "Return quantity", "Order Amount", "Category",
+                              "Label type", "Resolution", "Return type", "Item Name", "A-to-Z Claim", "Amazon RMA ID",
+                              "Refunded Amount", "SafeT claim id", "Refund issued by", "Refund date"))
+    # One memo per kind of cell, text -> value; a text that fails to parse is not stored, so it goes to returns_rows.
+    times: dict[str, Any] = {}
+    amounts: dict[str, Any] = {}
+    reasons: dict[str, Any] = {}
+    currencies: dict[str, Any] = {}
+    quantities: dict[str, Any] = {}
+    categories: dict[str, Any] = {}
+    a_to_z_flags: dict[str, Any] = {}
+    issuers: dict[str, Any] = {}
+    resolutions: dict[str, tuple[str, bool]] = {}
+    labels: dict[tuple[str, str, str], tuple[bool, bool]] = {}
+    shares: dict[tuple[Decimal, int], Decimal] = {}
+    miss = object()
+
+    def of(memo: dict, text: str, parse: Callable[[str], Any]) -> Any:
+        found = memo.get(text, miss)
+        if found is miss:
+            if len(memo) >= 50_000:  # bounded, like the caches in values.py
+                memo.clear()
+            try:
+                found = memo[text] = parse(text)
+            except Bad:
+                return miss
+        return found
+
+    def slow(cells: list[str]) -> dict[str, tuple]:
+        return returns_rows(line.use(cells), seller_id)
+
+    def convert(cells: list[str]) -> dict[str, tuple]:
+        missing = width + 1 - len(cells)
+        if missing > 0:
+            cells.extend([""] * missing)
+        else:
+            cells[width] = ""
+        if cells[claim_c].strip():  # a SAFE-T claim: a few lines in a hundred
+            return slow(cells)
+        order_id, sku = cells[order_c].strip(), cells[sku_c].strip()
+        if not order_id or len(order_id) > 64 or not sku or len(sku) > 40:
+            return slow(cells)
+        placed_at, requested_at = of(times, cells[placed_c].strip(), v.timestamp), of(times, cells[requested_c].strip(), v.timestamp)
+        text = cells[returned_c].strip()
+        returned_at = of(times, text, v.timestamp) if text else None
+        reason_text = cells[reason_c].strip()
+        reason = of(reasons, reason_text, _reason)
+        text = cells[currency_c].strip()
+        currency = of(currencies, text, v.currency) if text else None
+        text = cells[ordered_c].strip()
+        ordered = of(quantities, text, v.quantity) if text else None
+        if ordered is None:
+            text = cells[returned_qty_c].strip()
+            ordered = of(quantities, text, v.quantity) if text else 1
+        text = cells[amount_c].strip()
+        order_amount = of(amounts, text, v.money) if text else ZERO
+        text = cells[category_c].strip()
+        category = of(categories, text, v.category_code) if text else UNCATEGORIZED
+        text = cells[a_to_z_c].strip()
+        a_to_z = of(a_to_z_flags, text, v.flag) if text else False
+        text = cells[rma_c].strip()
+        rma = text if len(text) <= 64 else miss
+        text = cells[refunded_c].strip()
+        refunded = of(amounts, text, v.money) if text else None
+        if (placed_at is miss or requested_at is miss or returned_at is miss or reason is miss or currency is miss
+                or ordered is miss or order_amount is miss or category is miss or a_to_z is miss or rma is miss
+                or refunded is miss or requested_at < placed_at or (returned_at is not None and returned_at < requested_at)):
+            return slow(cells)
+        resolution_text = cells[resolution_c].strip()
+        key_of = (cells[label_c].strip(), resolution_text, cells[type_c].strip())
+        label = labels.get(key_of)
+        if label is None:
+            if len(labels) >= 50_000:
+                labels.clear()
+            label = labels[key_of] = _label_and_shipping(*key_of)
+        unit_price = shares.get((order_amount, ordered))
+        if unit_price is None:
+            if len(shares) >= 50_000:
+                shares.clear()
+            unit_price = shares[(order_amount, ordered)] = v.share(order_amount, ordered)
+        item_id = row_id(order_id, sku)
+        buyer_id = row_id("amz", order_id)
+        name = cells[name_c].strip()
+        product = _product(seller_id, sku, name, category, unit_price)
+        rows: dict[str, Any] = {
+            "buyers": (buyer_id, f"Amazon buyer, order {order_id}", None),
+            "products": product,
+            "orders": (order_id, buyer_id, seller_id, "seller", placed_at, None, None, currency, ZERO, a_to_z),
+            "order_items": (item_id, order_id, product[0], ordered, unit_price),
+            "return_requests": (row_id("R", item_id), item_id, reason[0], reason[1], requested_at, label[0], label[1],
+                                returned_at, None, None, rma or None, reason_text[:200]),
+        }
+        if refunded is not None and refunded > 0:
+            text = cells[issuer_c].strip()
+            if text:
+                issuer = of(issuers, text, _issuer)
+            else:  # a resolution the table lacks counts as the marketplace's refund (see DEFAULT_RESOLUTION)
+                issuer = of(resolutions, resolution_text, _resolution)
+            text = cells[refund_date_c].strip()
+            issued_at = (of(times, text, v.timestamp) if text else None) or returned_at or requested_at
+            if issuer is miss or issued_at is miss or issued_at < placed_at:
+                return slow(cells)
+            rows["refunds"] = (row_id("F", item_id), item_id, refunded, ZERO, issuer[0], issued_at, issuer[1], None,
+                               resolution_text[:64] or None)
+        return rows
+
+    return convert
+
+
+def _reason(text: str) -> tuple[str, str]:
+    found = _REASONS.get(key(text))
+    if found is None:
+        raise Bad("unknown")
+    return found
+
+
+def _resolution(text: str) -> tuple[str, bool]:
+    return _RESOLUTIONS.get(key(text), DEFAULT_RESOLUTION)
+
+
+def _issuer(text: str) -> tuple[str, bool]:
+    found = _RESOLUTIONS.get(key(text))
+    if found is None:
+        raise Bad("unknown")
+    return found
+
+
+def _label_and_shipping(label_text: str, resolution_text: str, type_text: str) -> tuple[bool, bool]:
+    """(prepaid_label, ships_back) from the Label type, Resolution and Return type cells."""
+    label = key(label_text)
+    return ("prepaid" in label and "unpaid" not in label,
+            "returnless" not in key(resolution_text) and "returnless" not in key(type_text))
 
 
 def _missing(line: Line, name: str):

@@ -179,6 +179,7 @@ BAD_RETURNS = [
     (2, "Return request date", "2026-02-01", "Return request date: 2026-02-01 is before the Order date 2026-03-01"),
     (2, "Return delivery date", "2026-03-01", "Return delivery date: 2026-03-01 is before the Return request date 2026-03-10"),
     (4, "Return Reason", "CR-WHATEVER", "Return Reason: unknown return reason 'CR-WHATEVER'"),
+    (2, "Return Reason", "", "Return Reason: is empty"),
     (2, "Refunded Amount", "eighty", "Refunded Amount: is not an amount of money: 'eighty'"),
     (2, "Refunded Amount", "-89.00", "Refunded Amount: must not be negative, got '-89.00'"),
     (2, "Refunded Amount", "89.001", "Refunded Amount: must have at most two decimal places"),
@@ -369,3 +370,48 @@ def test_any_batch_lookup_and_statement_size_stores_the_same(store, tmp_path, mo
         monkeypatch.setattr(writer, name, size)
     assert run() == usual
 
+
+
+ODD_CELLS = ("", " ", "x", "0", "1", "2", "-1", "89.001", "1.234,56", "USD 12.00", "$0.00", "2026-13-45", "2026-02-01",
+             "2026-03-30T10:00:00Z", "03/31/2026", "31.03.2026", "2026-03-11 09:00:00 XYZ", "Returnless refund", "AutoRefund",
+             "SellerRefund", "AmazonUnPaidLabel", "Y", "N", "maybe", "usd", "Sports & Outdoors", "CR-DEFECTIVE", "Denied",
+             "Item returned damaged", "X" * 41, "X" * 65, "x" * 250, "CR-" + " " * 250 + "DEFECTIVE", "Auto" + " " * 80 + "Refund")
+
+
+def _same_conversion(header_cells: list[str], lines: list[list[str]]) -> int:
+    from store.amazon.columns import read_header
+    from store.amazon.rows import CellError, Line, returns_converter, returns_rows
+
+    header = read_header(header_cells, RETURNS)
+    convert = returns_converter(header, "S1")
+    compared = 0
+    for cells in lines:
+        outcomes = []
+        for run in (lambda: returns_rows(Line(header, list(cells)), "S1"), lambda: convert(list(cells))):
+            try:
+                outcomes.append(run())
+            except CellError as exc:
+                outcomes.append(("error", str(exc)))
+        assert outcomes[0] == outcomes[1], cells
+        compared += 1
+    return compared
+
+
+def test_the_per_header_converter_makes_what_returns_rows_makes(tmp_path):
+    """The converter specialised to a header must make the same rows, and fail on the same cell with the same
+    message, as the reference returns_rows: on generated reports in every date style, and on the documented
+    sample with each cell in turn set to odd values, under the full header and a minimal one."""
+    from bench.amazon_reports import generate
+    generate(tmp_path, sellers=4, orders=300, seed=5, as_of=date(2026, 11, 30))
+    compared = 0
+    for seller in ("S1", "S2", "S3", "S4"):
+        header, lines = table((tmp_path / f"{seller}.returns.txt").read_text().rstrip("\n"))
+        compared += _same_conversion(header, lines)
+    header, lines = table(R)
+    for column in header:
+        at = header.index(column)
+        compared += _same_conversion(header, [[*cells[:at], odd, *cells[at + 1:]] for cells in lines for odd in ODD_CELLS])
+    keep = [header.index(c) for c in ("Order ID", "Order date", "Return request date", "Merchant SKU", "Return Reason", "Refunded Amount")]
+    compared += _same_conversion([header[i] for i in keep], [[cells[i] for i in keep] for cells in lines])
+    compared += _same_conversion(header, [cells[:5] for cells in lines])  # short lines: the missing cells are empty
+    assert compared > 3000
