@@ -7,7 +7,6 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 from functools import partial
-from itertools import chain
 from typing import Any, Callable
 
 from sqlalchemy import bindparam, select
@@ -70,6 +69,15 @@ FIXED: dict[str, dict[str, dict[str, str]]] = {
 MAIN = {RETURNS: "return_requests", ORDERS: "order_items"}
 SHIPPING = COLUMNS["orders"].index("shipping_paid")
 A_TO_Z = COLUMNS["orders"].index("a_to_z_claim")
+# A row whose id is staged already in the batch: the parents of a report that do not change keep the first
+# (as with stored rows); an order merges; the others take the later line's values.
+KEEP_FIRST = "keep the first"
+MERGES: dict[str, dict[str, Callable[[tuple, tuple], tuple]]] = {
+    # the order's shipping is the sum of its lines'
+    ORDERS: {"orders": lambda old, new: (*new[:SHIPPING], old[SHIPPING] + new[SHIPPING], *new[SHIPPING + 1:])},
+    # an A-to-z claim on any line of the order marks the order
+    RETURNS: {"orders": lambda old, new: (*new[:A_TO_Z], old[A_TO_Z] or new[A_TO_Z], *new[A_TO_Z + 1:])},
+}
 
 
 @dataclass
@@ -93,13 +101,15 @@ class BatchWriter:
         self.path = path
         self.header = header
         self.counts = Counts()
-        self.staged: dict[str, dict[str, tuple[tuple, int]]] = {t: {} for t in TABLES}
+        self.staged: dict[str, dict[str, tuple[tuple, int]]] = {}
+        self._stage_afresh()
         self.lines = 0
         self.last_order: str | None = None
         self.dialect = session.get_bind().dialect
         self._statements = {t: self._statement(t) for t in TABLES}
         self._lookups: dict[tuple[str, tuple[str, ...]], tuple[str, list]] = {}
         self._multi: dict[Any, str] = {}
+        self._binders = {t: _binder(len(COLUMNS[t]), self._statements[t][1]) for t in TABLES}
 
     def add(self, rows: dict[str, Any], line: int) -> None:
         """Stage one line's rows (a repeated id within the batch must agree on fixed values)."""
@@ -107,36 +117,43 @@ class BatchWriter:
         if self.lines >= BATCH_LINES and order_id != self.last_order:
             self.flush()  # at an order's boundary, so the lines of one order are summed in one batch
         self.last_order = order_id
+        staging = self._staging
         for table, row in rows.items():
-            staged = self.staged[table]
+            staged, fixed, merge = staging[table]
             earlier = staged.get(row[0])
             if earlier is not None:
-                self._same_fixed(table, earlier[0], row, line)
-                if table == "orders" and self.fmt == ORDERS:  # the order's shipping is the sum of its lines'
-                    row = (*row[:SHIPPING], earlier[0][SHIPPING] + row[SHIPPING], *row[SHIPPING + 1:])
-                elif table == "orders":  # an A-to-z claim on any line of the order marks the order
-                    row = (*row[:A_TO_Z], earlier[0][A_TO_Z] or row[A_TO_Z], *row[A_TO_Z + 1:])
-                elif table not in UPDATES[self.fmt]:
+                if fixed:
+                    self._same_fixed(table, earlier[0], row, line)
+                if merge is KEEP_FIRST:
                     continue  # a parent seen earlier in the batch: the first wins, as with stored rows
-            else:
-                self.counts.rows[table] += 1
+                if merge is not None:
+                    row = merge(earlier[0], row)
             staged[row[0]] = (row, line)
         self.lines += 1
 
+    def _stage_afresh(self) -> None:
+        self.staged = {t: {} for t in TABLES}
+        updates, fixed = UPDATES[self.fmt], FIXED[self.fmt]
+        self._staging = {t: (self.staged[t], bool(fixed.get(t)), MERGES[self.fmt].get(t, None if t in updates else KEEP_FIRST))
+                         for t in TABLES}
+
     def flush(self) -> None:
-        """Write the staged rows, parents first."""
-        stored_orders = self._stored_orders(self.staged["orders"])
+        """Write the staged rows, parents first, and stage afresh."""
+        batch = self.staged
+        self._stage_afresh()
+        self.lines = 0
+        for table, staged in batch.items():
+            self.counts.rows[table] += len(staged)
+        stored_orders = self._stored_orders(batch["orders"])
         if self.fmt == RETURNS and stored_orders:
-            self._skip_stored_parents(stored_orders)
+            self._skip_stored_parents(batch, stored_orders)
         for table in TABLES:
-            staged = self.staged[table]
+            staged = batch[table]
             if not staged:
                 continue
             if table in FIXED[self.fmt] or table == MAIN[self.fmt]:
                 self._check_stored(table, staged)
             self._write(table, list(staged.values()))
-            staged.clear()
-        self.lines = 0
 
     def _stored_orders(self, staged: dict[str, tuple[tuple, int]]) -> set[str]:
         """The staged orders already stored; ImportFailed for one stored as another seller's."""
@@ -148,10 +165,10 @@ class BatchWriter:
             found.add(order_id)
         return found
 
-    def _skip_stored_parents(self, stored_orders: set[str]) -> None:
+    def _skip_stored_parents(self, batch: dict[str, dict[str, tuple[tuple, int]]], stored_orders: set[str]) -> None:
         """A returns report adds nothing to an order already stored (from the orders report, usually)
         but its A-to-z claim: skip its buyer, order and stored order items rather than insert-and-ignore them."""
-        orders, buyers, items = self.staged["orders"], self.staged["buyers"], self.staged["order_items"]
+        orders, buyers, items = batch["orders"], batch["buyers"], batch["order_items"]
         claimed = [order_id for order_id in stored_orders if orders[order_id][0][A_TO_Z]]
         for order_id in stored_orders:
             buyers.pop(orders.pop(order_id)[0][1], None)
@@ -215,42 +232,37 @@ class BatchWriter:
             self.counts.new += len(staged) - len(stored)
 
     def _write(self, table: str, items: list[tuple[tuple, int]]) -> None:
-        statement, processors = self._statements[table]
-        rows = []
-        for row, _ in items:
-            if processors:
-                row = list(row)
-                for i, process in processors:
-                    row[i] = process(row[i])
-            rows.append(tuple(row))
+        statement = self._statements[table][0]
+        width = len(COLUMNS[table])
+        values = self._binders[table](items)  # every row's bound values, one row after another
         # The connection is asked for inside each savepoint: the session emits SAVEPOINT only then. SQLite
         # writes the batch without one, as store/importer.py does and for the same reason; the statement is an
         # upsert, so the retry below passes over the rows a failed batch left.
         try:
             if self.dialect.name == "sqlite":
-                self._write_rows(table, rows)
+                self._write_rows(table, values)
             else:
                 with self.session.begin_nested():
-                    self._write_many(table, rows)
+                    self._write_many(table, values)
         except (IntegrityError, DataError):
-            for values, (_, line) in zip(rows, items):  # find the line the database refused
+            for start, (_, line) in zip(range(0, len(values), width), items):  # find the line the database refused
                 try:
                     with self.session.begin_nested():
-                        self.session.connection().exec_driver_sql(statement, [values])
+                        self.session.connection().exec_driver_sql(statement, [tuple(values[start:start + width])])
                 except (IntegrityError, DataError) as exc:
                     raise ImportFailed(self.path, line, f"{_what(table)}: rejected by the database: "
                                                         f"{str(exc.orig).splitlines()[0]}") from None
             raise
 
-    def _write_rows(self, table: str, rows: list[tuple]) -> None:
+    def _write_rows(self, table: str, values: list) -> None:
         """SQLite: the batch in statements of up to SQLITE_ROWS rows each (multi-row VALUES)."""
         statement = self._statements[table][0]
         width = len(COLUMNS[table])
-        size = max(1, min(SQLITE_ROWS, SQLITE_PARAMETERS // width))
+        step = max(1, min(SQLITE_ROWS, SQLITE_PARAMETERS // width)) * width
         connection = self.session.connection()
-        for start in range(0, len(rows), size):
-            chunk = rows[start:start + size]
-            connection.exec_driver_sql(self._rows_statement(table, statement, len(chunk)), tuple(chain.from_iterable(chunk)))
+        for start in range(0, len(values), step):
+            chunk = tuple(values[start:start + step])
+            connection.exec_driver_sql(self._rows_statement(table, statement, len(chunk) // width), chunk)
 
     def _rows_statement(self, table: str, statement: str, count: int) -> str:
         key = (table, count)
@@ -261,7 +273,7 @@ class BatchWriter:
             found = self._multi[key] = f"{head} VALUES {', '.join([one + ')'] * count)} ON CONFLICT {conflict}"
         return found
 
-    def _write_many(self, table: str, rows: list[tuple]) -> None:
+    def _write_many(self, table: str, values: list) -> None:
         """PostgreSQL: the batch in one statement, each column bound as one array and unnested. psycopg's
         executemany sends a statement per row, each parsed, planned and run (with its triggers) on its own."""
         if table not in self._multi:
@@ -271,7 +283,8 @@ class BatchWriter:
             t = Base.metadata.tables[table]
             arrays = ", ".join(f"%s::{t.c[name].type.compile(dialect=self.dialect)}[]" for name in COLUMNS[table])
             self._multi[table] = f"{head} SELECT * FROM unnest({arrays}) ON CONFLICT {conflict}"
-        self.session.connection().exec_driver_sql(self._multi[table], tuple(map(list, zip(*rows))))
+        width = len(COLUMNS[table])
+        self.session.connection().exec_driver_sql(self._multi[table], tuple(values[i::width] for i in range(width)))
 
     def _statement(self, table: str) -> tuple[str, list]:
         """The driver-level upsert of `table` and the bind processors of its columns that have one."""
@@ -291,6 +304,18 @@ class BatchWriter:
         types = [t.c[name].type.dialect_impl(self.dialect) for name in names]
         processors = [(i, _cached(p)) for i, p in enumerate(ty.bind_processor(self.dialect) for ty in types) if p is not None]
         return statement, processors
+
+
+def _binder(width: int, processors: list[tuple[int, Callable[[Any], Any]]]) -> Callable[[list[tuple[tuple, int]]], list]:
+    """A function binding staged (row, line) pairs into one flat list of driver values, generated for a table's
+    columns so that only the columns with a bind processor call one."""
+    process = dict(processors)
+    cells = ", ".join(f"p{i}(row[{i}])" if i in process else f"row[{i}]" for i in range(width))
+    source = (f"def bind(items):\n    values = []\n    extend = values.extend\n"
+              f"    for row, _ in items:\n        extend(({cells},))\n    return values\n")
+    namespace = {f"p{i}": p for i, p in process.items()}
+    exec(source, namespace)  # noqa: S102 - the source is built from column positions only
+    return namespace["bind"]
 
 
 def _cached(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
