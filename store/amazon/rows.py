@@ -159,41 +159,61 @@ def returns_rows(line: Line, seller_id: str) -> dict[str, tuple]:
 def returns_converter(header: Header, seller_id: str) -> Callable[[list[str]], dict[str, tuple]]:
     """`returns_rows` specialised to one file's header: the cells are read by position and each distinct cell
     text is parsed once (reports repeat a few thousand dates, amounts and words). A line it is not sure of
-    (a value not seen yet that fails to parse, an empty required cell, dates out of order, a SAFE-T claim)
-    goes to `returns_rows`, which makes the same rows and raises the located errors; tests compare the two."""
+    (a cell that fails to parse, an empty required cell, dates out of order) goes to `returns_rows`, which
+    makes the same rows and raises the located errors; a test compares the two."""
     line = Line(header)
     at = line._index
     width = header.width
     (order_c, sku_c, placed_c, requested_c, returned_c, reason_c, currency_c, ordered_c, returned_qty_c, amount_c,
-     category_c, label_c, resolution_c, type_c, name_c, a_to_z_c, rma_c, refunded_c, claim_c, issuer_c, refund_date_c) = (
+     category_c, label_c, resolution_c, type_c, name_c, a_to_z_c, rma_c, refunded_c, claim_c, issuer_c, refund_date_c,
+     safet_reason_c, safet_state_c, filed_c, reimbursement_c) = (
         at[name] for name in ("Order ID", "Merchant SKU", "Order date", "Return request date", "Return delivery date",
                               "Return Reason", "Currency code", "Order quantity", "Return quantity", "Order Amount", "Category",
                               "Label type", "Resolution", "Return type", "Item Name", "A-to-Z Claim", "Amazon RMA ID",
-                              "Refunded Amount", "SafeT claim id", "Refund issued by", "Refund date"))
-    # One memo per kind of cell, text -> value; a text that fails to parse is not stored, so it goes to returns_rows.
-    times: dict[str, Any] = {}
-    amounts: dict[str, Any] = {}
-    reasons: dict[str, Any] = {}
-    currencies: dict[str, Any] = {}
-    quantities: dict[str, Any] = {}
-    categories: dict[str, Any] = {}
-    a_to_z_flags: dict[str, Any] = {}
-    issuers: dict[str, Any] = {}
-    resolutions: dict[str, tuple[str, bool]] = {}
+                              "Refunded Amount", "SafeT claim id", "Refund issued by", "Refund date", "SafeT Action reason",
+                              "SafeT claim state", "SafeT claim creation time", "SafeT claim reimbursement amount"))
+    miss = object()  # a cell the fast path leaves to returns_rows
+
+    def memo(parse: Callable[[str], Any], empty: Any = miss) -> Callable[[str], Any]:
+        """A reader of one kind of cell: the raw cell -> its value (`empty` for a blank cell, `miss` when it does
+        not parse), remembered per distinct raw text (at most 50,000, like the caches in values.py)."""
+        known: dict[str, Any] = {}
+        get = known.get
+
+        def read(raw: str) -> Any:
+            found = get(raw, miss)
+            if found is miss:
+                text = raw.strip()
+                try:
+                    found = parse(text) if text else empty
+                except Bad:
+                    return miss
+                if len(known) >= 50_000:
+                    known.clear()
+                known[raw] = found
+            return found
+        return read
+
+    def with_text(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+        return lambda text: (parse(text), text)
+
+    required_time, optional_time = memo(v.timestamp), memo(v.timestamp, None)
+    optional_money = memo(v.money, None)
+    order_amount_of = memo(v.money, ZERO)
+    reason_of = memo(with_text(_reason))  # (reason, condition), the stripped text
+    currency_of = memo(v.currency, None)
+    quantity_of = memo(v.quantity, None)
+    category_of = memo(v.category_code, UNCATEGORIZED)
+    a_to_z_of = memo(v.flag, False)
+    issuer_of = memo(_issuer, None)
+    resolution_of = memo(lambda text: (_RESOLUTIONS.get(key(text), DEFAULT_RESOLUTION), text[:64] or None),
+                         (DEFAULT_RESOLUTION, None))  # (issuer, the text kept), the issuer a blank Resolution gives
+    safet_reason_of = memo(_safet_reason)
+    safet_state_of = memo(lambda text: (_safet_state(text), text[:64]), ("pending", None))
+    text_of = memo(lambda text: text, "")
     labels: dict[tuple[str, str, str], tuple[bool, bool]] = {}
     shares: dict[tuple[Decimal, int], Decimal] = {}
-    miss = object()
-
-    def of(memo: dict, text: str, parse: Callable[[str], Any]) -> Any:
-        found = memo.get(text, miss)
-        if found is miss:
-            if len(memo) >= 50_000:  # bounded, like the caches in values.py
-                memo.clear()
-            try:
-                found = memo[text] = parse(text)
-            except Bad:
-                return miss
-        return found
+    products: dict[tuple, tuple] = {}
 
     def slow(cells: list[str]) -> dict[str, tuple]:
         return returns_rows(line.use(cells), seller_id)
@@ -204,73 +224,71 @@ def returns_converter(header: Header, seller_id: str) -> Callable[[list[str]], d
             cells.extend([""] * missing)
         else:
             cells[width] = ""
-        if cells[claim_c].strip():  # a SAFE-T claim: a few lines in a hundred
-            return slow(cells)
         order_id, sku = cells[order_c].strip(), cells[sku_c].strip()
-        if not order_id or len(order_id) > 64 or not sku or len(sku) > 40:
-            return slow(cells)
-        placed_at, requested_at = of(times, cells[placed_c].strip(), v.timestamp), of(times, cells[requested_c].strip(), v.timestamp)
-        text = cells[returned_c].strip()
-        returned_at = of(times, text, v.timestamp) if text else None
-        reason_text = cells[reason_c].strip()
-        reason = of(reasons, reason_text, _reason)
-        text = cells[currency_c].strip()
-        currency = of(currencies, text, v.currency) if text else None
-        text = cells[ordered_c].strip()
-        ordered = of(quantities, text, v.quantity) if text else None
+        placed_at, requested_at, returned_at = required_time(cells[placed_c]), required_time(cells[requested_c]), optional_time(cells[returned_c])
+        reason = reason_of(cells[reason_c])
+        currency = currency_of(cells[currency_c])
+        ordered = quantity_of(cells[ordered_c])
         if ordered is None:
-            text = cells[returned_qty_c].strip()
-            ordered = of(quantities, text, v.quantity) if text else 1
-        text = cells[amount_c].strip()
-        order_amount = of(amounts, text, v.money) if text else ZERO
-        text = cells[category_c].strip()
-        category = of(categories, text, v.category_code) if text else UNCATEGORIZED
-        text = cells[a_to_z_c].strip()
-        a_to_z = of(a_to_z_flags, text, v.flag) if text else False
-        text = cells[rma_c].strip()
-        rma = text if len(text) <= 64 else miss
-        text = cells[refunded_c].strip()
-        refunded = of(amounts, text, v.money) if text else None
-        if (placed_at is miss or requested_at is miss or returned_at is miss or reason is miss or currency is miss
-                or ordered is miss or order_amount is miss or category is miss or a_to_z is miss or rma is miss
-                or refunded is miss or requested_at < placed_at or (returned_at is not None and returned_at < requested_at)):
+            ordered = quantity_of(cells[returned_qty_c]) or 1
+        order_amount = order_amount_of(cells[amount_c])
+        category = category_of(cells[category_c])
+        a_to_z = a_to_z_of(cells[a_to_z_c])
+        rma = text_of(cells[rma_c])
+        refunded = optional_money(cells[refunded_c])
+        if (not order_id or len(order_id) > 64 or not sku or len(sku) > 40 or placed_at is miss or requested_at is miss
+                or returned_at is miss or reason is miss or currency is miss or ordered is miss or order_amount is miss
+                or category is miss or a_to_z is miss or len(rma) > 64 or refunded is miss or requested_at < placed_at
+                or (returned_at is not None and returned_at < requested_at)):
             return slow(cells)
-        resolution_text = cells[resolution_c].strip()
-        key_of = (cells[label_c].strip(), resolution_text, cells[type_c].strip())
+        resolution_raw = cells[resolution_c]
+        key_of = (cells[label_c], resolution_raw, cells[type_c])
         label = labels.get(key_of)
         if label is None:
             if len(labels) >= 50_000:
                 labels.clear()
-            label = labels[key_of] = _label_and_shipping(*key_of)
+            label = labels[key_of] = _label_and_shipping(*(text.strip() for text in key_of))
         unit_price = shares.get((order_amount, ordered))
         if unit_price is None:
             if len(shares) >= 50_000:
                 shares.clear()
             unit_price = shares[(order_amount, ordered)] = v.share(order_amount, ordered)
-        item_id = row_id(order_id, sku)
-        buyer_id = row_id("amz", order_id)
-        name = cells[name_c].strip()
-        product = _product(seller_id, sku, name, category, unit_price)
+        name = cells[name_c]
+        product = products.get((sku, name, category, unit_price))
+        if product is None:
+            if len(products) >= 50_000:
+                products.clear()
+            product = products[(sku, name, category, unit_price)] = _product(seller_id, sku, name.strip(), category, unit_price)
+        item_id, buyer_id = f"{order_id}:{sku}", f"amz:{order_id}"  # row_id's, unless too long
+        if len(item_id) > 62:
+            item_id, buyer_id = row_id(order_id, sku), row_id("amz", order_id)
+        return_id, refund_id = (f"R:{item_id}", f"F:{item_id}") if len(item_id) <= 62 else (row_id("R", item_id), row_id("F", item_id))
         rows: dict[str, Any] = {
             "buyers": (buyer_id, f"Amazon buyer, order {order_id}", None),
             "products": product,
             "orders": (order_id, buyer_id, seller_id, "seller", placed_at, None, None, currency, ZERO, a_to_z),
             "order_items": (item_id, order_id, product[0], ordered, unit_price),
-            "return_requests": (row_id("R", item_id), item_id, reason[0], reason[1], requested_at, label[0], label[1],
-                                returned_at, None, None, rma or None, reason_text[:200]),
+            "return_requests": (return_id, item_id, reason[0][0], reason[0][1], requested_at, label[0], label[1],
+                                returned_at, None, None, rma or None, reason[1][:200]),
         }
+        claim_id = cells[claim_c].strip()
         if refunded is not None and refunded > 0:
-            text = cells[issuer_c].strip()
-            if text:
-                issuer = of(issuers, text, _issuer)
-            else:  # a resolution the table lacks counts as the marketplace's refund (see DEFAULT_RESOLUTION)
-                issuer = of(resolutions, resolution_text, _resolution)
-            text = cells[refund_date_c].strip()
-            issued_at = (of(times, text, v.timestamp) if text else None) or returned_at or requested_at
+            resolution = resolution_of(resolution_raw)
+            issuer = issuer_of(cells[issuer_c]) or resolution[0]
+            refund_date = optional_time(cells[refund_date_c])
+            issued_at = refund_date or returned_at or requested_at
             if issuer is miss or issued_at is miss or issued_at < placed_at:
                 return slow(cells)
-            rows["refunds"] = (row_id("F", item_id), item_id, refunded, ZERO, issuer[0], issued_at, issuer[1], None,
-                               resolution_text[:64] or None)
+            rows["refunds"] = (refund_id, item_id, refunded, ZERO, issuer[0], issued_at, issuer[1], None, resolution[1])
+            if claim_id:
+                state, reason_of_claim = safet_state_of(cells[safet_state_c]), safet_reason_of(cells[safet_reason_c])
+                filed_at, reimbursement = required_time(cells[filed_c]), optional_money(cells[reimbursement_c])
+                if len(claim_id) > 64 or state is miss or reason_of_claim is miss or filed_at is miss or reimbursement is miss:
+                    return slow(cells)
+                rows["claims"] = (row_id("SAFET", claim_id), refund_id, reason_of_claim, [], filed_at, state[0], reimbursement,
+                                  None, claim_id, state[1])
+        elif claim_id:
+            return slow(cells)
         return rows
 
     return convert
@@ -283,12 +301,22 @@ def _reason(text: str) -> tuple[str, str]:
     return found
 
 
-def _resolution(text: str) -> tuple[str, bool]:
-    return _RESOLUTIONS.get(key(text), DEFAULT_RESOLUTION)
-
-
 def _issuer(text: str) -> tuple[str, bool]:
     found = _RESOLUTIONS.get(key(text))
+    if found is None:
+        raise Bad("unknown")
+    return found
+
+
+def _safet_reason(text: str) -> str:
+    found = _SAFET_REASONS.get(key(text))
+    if found is None:
+        raise Bad("unknown")
+    return found
+
+
+def _safet_state(text: str) -> str:
+    found = _SAFET_STATES.get(key(text))
     if found is None:
         raise Bad("unknown")
     return found

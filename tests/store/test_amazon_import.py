@@ -375,7 +375,7 @@ def test_any_batch_lookup_and_statement_size_stores_the_same(store, tmp_path, mo
 ODD_CELLS = ("", " ", "x", "0", "1", "2", "-1", "89.001", "1.234,56", "USD 12.00", "$0.00", "2026-13-45", "2026-02-01",
              "2026-03-30T10:00:00Z", "03/31/2026", "31.03.2026", "2026-03-11 09:00:00 XYZ", "Returnless refund", "AutoRefund",
              "SellerRefund", "AmazonUnPaidLabel", "Y", "N", "maybe", "usd", "Sports & Outdoors", "CR-DEFECTIVE", "Denied",
-             "Item returned damaged", "X" * 41, "X" * 65, "x" * 250, "CR-" + " " * 250 + "DEFECTIVE", "Auto" + " " * 80 + "Refund")
+             "Item returned damaged", "X" * 41, "X" * 65, "Y" * 55, "Y" * 58, "Y" * 60, "Y" * 63, "x" * 250, "CR-" + " " * 250 + "DEFECTIVE", "Auto" + " " * 80 + "Refund")
 
 
 def _same_conversion(header_cells: list[str], lines: list[list[str]]) -> int:
