@@ -32,6 +32,12 @@ def shop(store):
 REFUSED = {
     "a return of no units": "INSERT INTO return_requests (id, order_item_id, reason, condition, requested_at, prepaid_label, "
                             f"ships_back, quantity) VALUES ('RQ', 'I2', 'defective', 'unopened', {T}, true, true, 0)",
+    "unknown return reason": "INSERT INTO return_requests (id, order_item_id, reason, condition, requested_at, prepaid_label, "
+                             f"ships_back) VALUES ('RQ', 'I2', 'bored', 'unopened', {T}, true, true)",
+    "unknown condition": "INSERT INTO return_requests (id, order_item_id, reason, condition, requested_at, prepaid_label, "
+                         f"ships_back) VALUES ('RQ', 'I2', 'defective', 'mint', {T}, true, true)",
+    "unknown condition received": "INSERT INTO return_requests (id, order_item_id, reason, condition, requested_at, prepaid_label, "
+                                  f"ships_back, condition_received) VALUES ('RQ', 'I2', 'defective', 'used', {T}, true, true, 'Used')",
     "second refund for an item": "INSERT INTO refunds (id, order_item_id, amount, fee, issued_by, issued_at, auto_refund_late) "
                                  f"VALUES ('F2', 'I1', 10, 0, 'seller', {T}, false)",
     "negative refund": "INSERT INTO refunds (id, order_item_id, amount, fee, issued_by, issued_at, auto_refund_late) "
@@ -247,6 +253,46 @@ def test_the_desk_migration_downgrades_and_upgrades_again(private_url):
             assert {"outbox", "cases"} <= set(inspect(connection).get_table_names())
             connection.execute(text(f"INSERT INTO chat_identities (telegram_user_id, role, agent_id, linked_at) "
                                     f"VALUES (7, 'agent', 'alice', {T})"))
+    finally:
+        engine.dispose()
+
+
+def test_the_return_checks_migration_keeps_the_rows_and_the_rules(private_url):
+    """0008 rewrites the return requests' word checks from IN to comparisons: down and up again keep every row,
+    and each form accepts every word and refuses any other."""
+    import importlib.util
+
+    from alembic.operations import Operations
+
+    from store import vocabulary
+    from store.db import create
+    from store.migrate import MIGRATIONS
+
+    spec = importlib.util.spec_from_file_location("return_checks", MIGRATIONS / "versions" / "0008_return_checks.py")
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    assert (migration.REASONS, migration.CONDITIONS) == (vocabulary.REFUND_REASONS, vocabulary.CONDITIONS)
+    opened = open_store(private_url)
+    load(opened, [seller("S1"), buyer("B1"), product("P1", "S1"),
+                  order("O1", "B1", "S1", "2026-05-01", [item(f"I{i}", "P1") for i in range(6)])])
+    opened.close()
+    insert = ("INSERT INTO return_requests (id, order_item_id, reason, condition, requested_at, prepaid_label, ships_back, "
+              "condition_received) VALUES ('{0}', '{1}', '{2}', '{3}', " + T + ", true, true, {4})")
+    engine = create(private_url)
+    try:
+        with engine.connect().execution_options(refundbot_write=True) as connection, connection.begin():
+            for i, reason in enumerate(vocabulary.REFUND_REASONS):
+                condition = vocabulary.CONDITIONS[i % 4]
+                connection.exec_driver_sql(insert.format(f"R{i}", f"I{i}", reason, condition, "NULL" if i % 2 else f"'{condition}'"))
+            before = connection.exec_driver_sql("SELECT * FROM return_requests ORDER BY id").fetchall()
+            with Operations.context(MigrationContext.configure(connection)):
+                for step in (migration.downgrade, migration.upgrade):
+                    step()
+                    assert connection.exec_driver_sql("SELECT * FROM return_requests ORDER BY id").fetchall() == before
+                    for bad in (("R9", "I0", "bored", "used", "NULL"), ("R9", "I0", "defective", "mint", "NULL"),
+                                ("R9", "I0", "defective", "used", "'Used'")):
+                        with pytest.raises(IntegrityError), connection.begin_nested():
+                            connection.exec_driver_sql(insert.format(*bad))
     finally:
         engine.dispose()
 
