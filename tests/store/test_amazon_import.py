@@ -414,4 +414,7 @@ def test_the_per_header_converter_makes_what_returns_rows_makes(tmp_path):
     keep = [header.index(c) for c in ("Order ID", "Order date", "Return request date", "Merchant SKU", "Return Reason", "Refunded Amount")]
     compared += _same_conversion([header[i] for i in keep], [[cells[i] for i in keep] for cells in lines])
     compared += _same_conversion(header, [cells[:5] for cells in lines])  # short lines: the missing cells are empty
+    extra = [*header, "Refund issued by", "Refund date"]  # columns the sample lacks
+    compared += _same_conversion(extra, [[*cells, issuer, date] for cells in lines for issuer in ODD_CELLS
+                                         for date in ("", "2026-03-31", "2026-02-01", "x")])
     assert compared > 3000
