@@ -10,7 +10,6 @@ own rules), writes events, fires them and hands the fired rule back to the table
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date
 from typing import Any, Callable, Mapping
 
 from policy import templates
@@ -154,28 +153,30 @@ class Program:
         return self._decider()(raw)
 
     def _decider(self) -> Callable[[Any], Decision]:
-        # Every decision runs this: the table's hooks, the rule sets and the event writer are locals.
+        # Every decision runs this: the table's hooks, the rule sets' firing functions (each giving the
+        # fired rule's spec) and the event writer are locals.
         check, lookup, decision, event, ctx, version = self.table.check, self.table.lookup, self.table.decision, self.event, self.ctx, self.version
         fast = self.table.fast_check
         if not self._by_key:
-            fire, specs = self.ruleset.fire, self.rules
+            fire = self.ruleset.firer(self.rules)
 
             def decide(raw: Any) -> Decision:
                 given = fast(raw)
                 if given is None:
                     given = check(raw)
                 f = lookup(ctx, given)
-                return decision(ctx, specs[fire(event(f))], f, given, version)
+                return decision(ctx, fire(event(f)), f, given, version)
             return decide
-        key_of, rulesets, marketplace = self.table.ruleset_key, self.rulesets, (self.ruleset, self.rules)
+        key_of = self.table.ruleset_key
+        firers = {key: ruleset.firer(specs) for key, (ruleset, specs) in self.rulesets.items()}
+        marketplace = firers[None]
 
         def decide_by_key(raw: Any) -> Decision:
             given = fast(raw)
             if given is None:
                 given = check(raw)
             f = lookup(ctx, given)
-            ruleset, specs = rulesets.get(key_of(given)) or marketplace
-            return decision(ctx, specs[ruleset.fire(event(f))], f, given, version)
+            return decision(ctx, (firers.get(key_of(given)) or marketplace)(event(f)), f, given, version)
         return decide_by_key
 
     def close(self) -> None:
@@ -186,33 +187,22 @@ class Program:
 
 # -- writing events ----------------------------------------------------------------------------
 
-def _ordinal(day: date | None) -> str:
-    return str(day.toordinal()) if day is not None else "0"
-
-
-def _month_day(day: date | None) -> str:
-    return str(day.month * 100 + day.day) if day is not None else "0"
-
-
-def _quoted(text: str | None) -> str:
-    # ids and countries are checked against [A-Za-z0-9_.-], so they need no escaping
-    return f'"{text}"' if text is not None else '""'
-
-
 _BOOL = ("false", "true")
 
-# How each fact type is written into the event, inside an f-string (v: the value's expression).
+# How each fact type is written into the event, inside an f-string (v: the value's expression, read
+# once or twice). Decimals are written with str(): the same text as format(), at a fraction of its cost.
+# Ids and countries are checked against [A-Za-z0-9_.-], so they need no escaping; None is "".
 _ENCODE = {
-    "money": "{{{v}}}",
+    "money": "{{{v}!s}}",
     "count": "{{{v}}}",
     "days": "{{{v}}}",
     "rate": "{{{v}!r}}",
     "bool": "{{_BOOL[{v}]}}",
     "enum": '"{{{v}}}"',
     "category": '"{{{v}}}"',
-    "id": "{{_quoted({v})}}",
-    "country": "{{_quoted({v})}}",
-    "date": "{{_ordinal({v})}}",
+    "id": '"{{{v} or ""}}"',
+    "country": '"{{{v} or ""}}"',
+    "date": "{{{v}.toordinal() if {v} is not None else 0}}",
 }
 
 
@@ -231,7 +221,8 @@ def event_writer(kind: str, fields: Mapping[str, str], extra_types: Mapping[str,
         if "__" in name:
             base, suffix = name.split("__", 1)
             if suffix == "md":
-                parts.append(f'"{field_name}":{{_month_day(f[{base!r}])}}')
+                day = f"f[{base!r}]"
+                parts.append(f'"{field_name}":{{{day}.month * 100 + {day}.day if {day} is not None else 0}}')
             else:
                 parts.append(f'"{field_name}":{{_BOOL[{suffix!r} in f[{base!r}]]}}')
             continue
@@ -240,6 +231,6 @@ def event_writer(kind: str, fields: Mapping[str, str], extra_types: Mapping[str,
         parts.append(f'"{field_name}":' + _ENCODE[type_].format(v=f"f[{name!r}]"))
     template = "{{" + ",".join(parts) + "}}"
     source = "def write(f):\n    return f'''" + template + "'''\n"
-    scope = {"_ordinal": _ordinal, "_month_day": _month_day, "_quoted": _quoted, "_BOOL": _BOOL}
+    scope = {"_BOOL": _BOOL}
     exec(compile(source, f"<event writer {kind}>", "exec"), scope)  # noqa: S102 - source built from checked names
     return scope.pop("write")  # not left in its own globals: no reference cycle to outlive a reload
