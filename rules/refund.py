@@ -56,23 +56,24 @@ BUILTIN = {
 }
 assert list(BUILTIN) == [name for name, _ in BUILTIN_REFUND_RULES]
 
-# How the built-in explanations' own placeholders are computed from (facts, refund_amount, fee, fee spec, rule).
+# How the built-in explanations' own placeholders are computed, as expressions over (a0: facts, a1: refund_amount,
+# a2: fee, a3: fee spec, a4: rule) and the names in _ENV.
 _PLACEHOLDERS = {
-    "Category_label": lambda f, r, fee, spec, rule: _CAPITALISED.get(f["category_label"]) or _capitalise(f["category_label"]),
-    "category_label": lambda f, r, fee, spec, rule: f["category_label"],
-    "min_price": lambda f, r, fee, spec, rule: money(f["escalation_min_price"]),
-    "max_price": lambda f, r, fee, spec, rule: money(f["returnless_max_price"]),
-    "refund_amount": lambda f, r, fee, spec, rule: money(r),
-    "fee": lambda f, r, fee, spec, rule: money(fee),
-    "fee_rate": lambda f, r, fee, spec, rule: percent(spec.rate) if spec.is_rate else money(fee),
-    "rule": lambda f, r, fee, spec, rule: rule.cited,
-    "outcome": lambda f, r, fee, spec, rule: words(rule.outcome),
-    "seller": lambda f, r, fee, spec, rule: f["seller_id"] or "the marketplace",
-    "reason": lambda f, r, fee, spec, rule: words(f["reason"]),
-    "condition": lambda f, r, fee, spec, rule: words(f["condition"]),
-    "window_days": lambda f, r, fee, spec, rule: f["window_days"],
-    "days_since_delivery": lambda f, r, fee, spec, rule: f["days_since_delivery"],
-    "buyer_returns_90d": lambda f, r, fee, spec, rule: f["buyer_returns_90d"],
+    "Category_label": "CAPITALISED.get(a0['category_label']) or capitalise(a0['category_label'])",
+    "category_label": "a0['category_label']",
+    "min_price": "money(a0['escalation_min_price'])",
+    "max_price": "money(a0['returnless_max_price'])",
+    "refund_amount": "money(a1)",
+    "fee": "money(a2)",
+    "fee_rate": "percent(a3.rate) if a3.is_rate else money(a2)",
+    "rule": "a4.cited",
+    "outcome": "words(a4.outcome)",
+    "seller": "a0['seller_id'] or 'the marketplace'",
+    "reason": "words(a0['reason'])",
+    "condition": "words(a0['condition'])",
+    "window_days": "a0['window_days']",
+    "days_since_delivery": "a0['days_since_delivery']",
+    "buyer_returns_90d": "a0['buyer_returns_90d']",
 }
 
 _CAPITALISED: dict[str, str] = {}  # category labels with a capital first letter (bounded)
@@ -85,6 +86,9 @@ def _capitalise(label: str) -> str:
     if out:  # "" is falsy: not memoised
         _CAPITALISED[label] = out
     return out
+
+
+_ENV = {"CAPITALISED": _CAPITALISED, "capitalise": _capitalise, "money": money, "percent": percent, "words": words}
 
 
 _LABELS = {"window_days": "return window", "escalation_min_price": "review threshold",
@@ -401,7 +405,8 @@ class RefundTable(KindTable):
         custom = spec.custom
         values = tuple((name, _PLACEHOLDERS[name] if name in _PLACEHOLDERS else _fact_value(name)) for name in spec.fields)
         return RefundPlan(
-            explain=compiled_template(spec.template, values, 5),
+            explain=compiled_template(spec.template, values, 5, env=_ENV),
+            explain_cited=compiled_template(spec.template, values, 5, f" (rule {spec.cited}).", env=_ENV),
             fee=custom.fee if custom is not None else None,
             keep_rate=custom.refund_rate if custom is not None else None,
             source=f"seller {custom.seller}" if custom is not None and custom.seller is not None else None,
@@ -417,7 +422,7 @@ class RefundTable(KindTable):
 
     def decision(self, ctx: RefundContext, spec: RuleSpec, f: dict, given: dict, version: str) -> Decision:
         # the plan unpacked at once: a NamedTuple's fields read by name cost a descriptor call each
-        explain, own_fee, keep_rate, source, uses, window_note, fee_note, returnable_note, cited, outcome, reason, rule = spec.plan
+        explain, explain_cited, own_fee, keep_rate, source, uses, window_note, fee_note, returnable_note, cited, outcome, reason, rule = spec.plan
         fee_spec = own_fee if own_fee is not None else f["fee_spec"]
         price = f["price"]
         if outcome == "approve_return" or outcome == "returnless_refund":
@@ -426,7 +431,6 @@ class RefundTable(KindTable):
             refund_amount, fee = ZERO, ZERO
         else:
             refund_amount, fee = refund_amounts(outcome, price, fee_spec, keep_rate)
-        text = explain(f, refund_amount, fee, fee_spec, spec)
         seller_values = f.get("seller_values")
         if source is not None:
             details: dict[str, Any] = {"source": source}
@@ -437,6 +441,13 @@ class RefundTable(KindTable):
         if outcome == "keep_item_refund":
             details["keeps_item"] = True
         dated = f["dated"]
+        if (explain_cited is not None and not dated and not (window_note and (f["window_source"] or (seller_values is not None and "window_days" in seller_values)))
+                and (seller_values is None or not ((fee_note and "restocking_fee" in seller_values) or (returnable_note and "returnable" in seller_values)))):
+            # nothing is added to the rule's explanation: it is written with its citation at once
+            text = explain_cited(f, refund_amount, fee, fee_spec, spec)
+            if text is not None:
+                return _new_tuple(Decision, ("refund", outcome, reason, rule, text, version, {"refund_amount": refund_amount, "fee": fee}, details, given))
+        text = explain(f, refund_amount, fee, fee_spec, spec)
         if dated:
             notes = {}
             for name in spec.uses:
@@ -467,6 +478,7 @@ class RefundPlan(NamedTuple):
     """A refund rule's explanation and details, worked out once per compilation."""
 
     explain: Callable[..., str]  # the rule's template rendered from (facts, refund amount, fee, fee spec, rule)
+    explain_cited: Callable[..., str | None] | None  # the same ending with " (rule X).", when nothing is added to it
     fee: Fee | None  # the custom rule's own fee
     keep_rate: Decimal | None  # the custom rule's keep-the-item rate
     source: str | None  # "seller S9" for a seller's own rule
