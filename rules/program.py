@@ -229,8 +229,12 @@ def event_writer(kind: str, fields: Mapping[str, str], extra_types: Mapping[str,
         fact = FACTS.get(kind, {}).get(name)
         type_ = fact.type if fact is not None else extra_types[name]
         parts.append(f'"{field_name}":' + _ENCODE[type_].format(v=f"f[{name!r}]"))
-    template = "{{" + ",".join(parts) + "}}"
-    source = "def write(f):\n    return f'''" + template + "'''\n"
+    # One f-string of up to ~30 pieces is one BUILD_STRING; a longer one is built as a list and joined,
+    # so a long event is a sum of f-strings of a dozen fields each.
+    parts[0] = "{{" + parts[0]  # the event's own braces, escaped in the f-string
+    parts[-1] += "}}"
+    chunks = [",".join(parts[i:i + 12]) + ("," if i + 12 < len(parts) else "") for i in range(0, len(parts), 12)]
+    source = "def write(f):\n    return " + " + ".join("f'''" + chunk + "'''" for chunk in chunks) + "\n"
     scope = {"_BOOL": _BOOL}
     exec(compile(source, f"<event writer {kind}>", "exec"), scope)  # noqa: S102 - source built from checked names
     return scope.pop("write")  # not left in its own globals: no reference cycle to outlive a reload

@@ -9,7 +9,6 @@ from typing import Any, Callable, NamedTuple
 
 from policy.facts import FACTS
 from policy.model import CustomRule, Dated, Fee, Policy, ReturnsPolicy, WindowExtension
-from policy.reach import holds
 from policy.vocabulary import BUILTIN_REFUND_RULES
 
 from .conditions import all_of, literal, same_event
@@ -247,8 +246,11 @@ def predicate(condition, kind: str = "refund") -> Callable[[dict], bool]:
             return lambda f: tags.issubset(f[name])
         return lambda f: tags.isdisjoint(f[name])
     if FACTS[kind][name].type == "date":
-        if op == "yearly":
-            return lambda f: (d := f[name]) is not None and holds(d.month * 100 + d.day, condition)
+        if op == "yearly":  # as policy.reach.holds reads it: a span of month-days, or one that wraps past the year's end
+            lo, hi = value
+            if lo <= hi:
+                return lambda f: (d := f[name]) is not None and lo <= d.month * 100 + d.day <= hi
+            return lambda f: (d := f[name]) is not None and ((md := d.month * 100 + d.day) >= lo or md <= hi)
         compare = _COMPARE[op]
         return lambda f: (d := f[name]) is not None and compare(d.toordinal(), value)
     if op in ("in", "not_in"):
@@ -293,34 +295,6 @@ def _until_window(delivered: date, month_day: tuple[int, int]) -> int:
 def at_with_start(value: Any, day: date) -> tuple[Any, date | None]:
     """(the value on `day`, the date it applies from or None) of a possibly Dated value."""
     return value.at(day) if type(value) is Dated else (value, None)
-
-
-def add_table_values(section: Section, f: dict, memo: dict) -> None:
-    """Write the returns-section values a request is decided by into its looked-up facts `f` (`memo`: the context's)."""
-    category, condition, day = f["category"], f["condition"], f["requested_on"]
-    period = bisect_right(section.changes, day) if section.changes else 0
-    values, applies, extensions = memo.get((section, category, condition, period)) or section.fix(memo, category, condition, day, period)
-    returnable, window, fee, label, min_price, max_price, min_returns, dated = values
-    source = None
-    if extensions:  # tested before the table's values are in the facts
-        shared = dated
-        for extension, matches, longer, note in extensions:
-            if matches(f):
-                if longer is None:
-                    longer = _until_window(f["delivered_on"], extension.until)
-                elif note is not None:
-                    if dated is shared:
-                        dated = dict(shared)
-                    dated[f"window_days:{extension.id}"] = note
-                if longer > window:
-                    window, source = longer, extension.id
-    if applies is None:
-        applies = fee.rate > 0 if fee.is_rate else fee.amount(f["price"]) > 0
-    f["returnable"], f["window_days"], f["window_source"], f["fee_spec"], f["category_label"] = returnable, window, source, fee, label
-    f["escalation_min_price"], f["returnless_max_price"], f["escalation_min_returns_90d"] = min_price, max_price, min_returns
-    f["dated"] = dated
-    f["restocking_applies"] = applies
-    f["seller_fault"] = f["reason"] in section.seller_fault
 
 
 _NOTHING_DATED: dict = {}  # read only
@@ -390,15 +364,37 @@ class RefundTable(KindTable):
         f["buyer_return_rate"] = given["buyer_returns_90d"] / orders if orders else 0.0
         seller = given["seller_id"]
         own = ctx.sellers.get(seller) if seller is not None else None
+        section = ctx.marketplace if own is None else own[0]
+        # The returns section's values the request is decided by, worked out once per (category, condition, period).
+        category, condition, day = given["category"], given["condition"], given["requested_on"]
+        period = bisect_right(section.changes, day) if section.changes else 0
+        values, applies, extensions = ctx.memo.get((section, category, condition, period)) or section.fix(ctx.memo, category, condition, day, period)
+        returnable, window, fee, label, min_price, max_price, min_returns, dated = values
+        source = None
+        if extensions:  # tested before the table's values are in the facts
+            shared = dated
+            for extension, matches, longer, note in extensions:
+                if matches(f):
+                    if longer is None:
+                        longer = _until_window(f["delivered_on"], extension.until)
+                    elif note is not None:
+                        if dated is shared:
+                            dated = dict(shared)
+                        dated[f"window_days:{extension.id}"] = note
+                    if longer > window:
+                        window, source = longer, extension.id
+        if applies is None:
+            applies = fee.rate > 0 if fee.is_rate else fee.amount(given["price"]) > 0
+        f["returnable"], f["window_days"], f["window_source"], f["fee_spec"], f["category_label"] = returnable, window, source, fee, label
+        f["escalation_min_price"], f["returnless_max_price"], f["escalation_min_returns_90d"] = min_price, max_price, min_returns
+        f["dated"] = dated
+        f["restocking_applies"] = applies
+        f["seller_fault"] = given["reason"] in section.seller_fault
         if own is None:
-            add_table_values(ctx.marketplace, f, ctx.memo)
             return f
-        section, differs, extensions = own
-        add_table_values(section, f, ctx.memo)
-        window, fees, returnable = differs.get(given["category"]) or differs[None]
-        source = f["window_source"]
-        f["seller_values"] = _SELLER_VALUES[((window and source is None) or source in extensions,
-                                             given["condition"] in fees, returnable)]
+        _, differs, extensions = own
+        window, fees, returnable = differs.get(category) or differs[None]
+        f["seller_values"] = _SELLER_VALUES[((window and source is None) or source in extensions, condition in fees, returnable)]
         return f
 
     def plan(self, ctx: RefundContext, spec: RuleSpec) -> "RefundPlan":
