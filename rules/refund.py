@@ -437,23 +437,24 @@ class RefundTable(KindTable):
         if outcome == "keep_item_refund":
             details["keeps_item"] = True
         dated = f["dated"]
-        if (explain_cited is not None and not dated and not (window_note and (f["window_source"] or (seller_values is not None and "window_days" in seller_values)))
+        notes = None  # the dated values this rule used, each with the date it is in force from
+        if dated:
+            for name in spec.uses:
+                hit = dated.get(name) or (dated.get(f"window_days:{f['window_source']}") if name == "window_days" and f["window_source"] else None)
+                if hit is not None:
+                    if notes is None:
+                        notes = {}
+                    notes[name] = hit
+        if (explain_cited is not None and notes is None and not (window_note and (f["window_source"] or (seller_values is not None and "window_days" in seller_values)))
                 and (seller_values is None or not ((fee_note and "restocking_fee" in seller_values) or (returnable_note and "returnable" in seller_values)))):
             # nothing is added to the rule's explanation: it is written with its citation at once
             text = explain_cited(f, refund_amount, fee, fee_spec, spec)
             if text is not None:
                 return _new_tuple(Decision, ("refund", outcome, reason, rule, text, version, {"refund_amount": refund_amount, "fee": fee}, details, given))
         text = explain(f, refund_amount, fee, fee_spec, spec)
-        if dated:
-            notes = {}
-            for name in spec.uses:
-                hit = dated.get(name) or (dated.get(f"window_days:{f['window_source']}") if name == "window_days" and f["window_source"] else None)
-                if hit is not None:
-                    notes[name] = hit
-            if notes:
-                details["in_force"] = {name: start.isoformat() for name, (_, start) in notes.items()}
-                text = in_force_note(text, [(_LABELS[n], _shown(n, v), start) for n, (v, start) in notes.items()],
-                                     "requests", f["requested_on"])
+        if notes is not None:
+            details["in_force"] = {name: start.isoformat() for name, (_, start) in notes.items()}
+            text = in_force_note(text, [(_LABELS[n], _shown(n, v), start) for n, (v, start) in notes.items()], "requests", f["requested_on"])
         if window_note:
             if f["window_source"]:
                 details["window"] = f["window_source"]
