@@ -61,6 +61,22 @@ class Memo:
         return out
 
 
+def float_cents(known: dict) -> Callable[[float], Decimal | None]:
+    """`cents` of a float, remembered in `known` (bounded): Memo(cents) in one call, for the most common money value."""
+    def parse(value: float) -> Decimal | None:
+        if 0.0 <= value <= 1e9:
+            whole = round(value * 100)
+            if whole / 100 == value:
+                if not whole:
+                    return Decimal(repr(value)).quantize(CENT)  # keeps -0.0's sign; zeros are not memoised
+                if len(known) >= _BOUND:
+                    known.clear()
+                known[value] = out = Decimal(whole) * CENT
+                return out
+        return None
+    return parse
+
+
 class Valid:
     """Strings a pattern accepted (bounded): the codes and ids requests carry repeat."""
 
@@ -158,10 +174,10 @@ def fast_checker(kind: str, *, today: Callable[[], date], day: Callable[[Any], d
     """The generated checker of `kind`: checked facts (every given fact, in the model's order), or None."""
     model = FACTS[kind]
     fields = given_fields(kind)
-    floats, decimals, days, before = Memo(cents), Memo(cents), {}, {}
+    floats, decimals, days, before = {}, Memo(cents), {}, {}
     scope: dict[str, Any] = {
         "MISSING": object(), "Decimal": Decimal, "date": date, "cents": cents, "today": today,
-        "FLOATS": floats.known, "FLOAT": floats, "DECIMALS": decimals.known, "DECIMAL": decimals,
+        "FLOATS": floats, "FLOAT": float_cents(floats), "DECIMALS": decimals.known, "DECIMAL": decimals,
         "DAYS": days, "BEFORE": before, "before": _before(before),
         "CATEGORY": Valid(patterns["category"]), "ID": Valid(patterns["id"]), "COUNTRY": Valid(patterns["country"]),
         "TAG": Valid(patterns["tag"]),
