@@ -10,11 +10,11 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+from typing import Any, Callable, Mapping
 
 import durable_rules_engine as _dre
 
 _serial = itertools.count(1)
-_ACTION_PREFIX = '{"'
 # Bound once: every decision calls these three.
 _assert_event = _dre.assert_event
 _start_action_for_state = _dre.start_action_for_state
@@ -29,80 +29,99 @@ class RulesetClosed(EngineError):
     """The ruleset was freed (its policy was replaced) before this event reached it."""
 
 
+def _create(base_name: str, definition: str) -> tuple[int, str]:
+    """A new C ruleset of `definition` (JSON) and its name: a name can be registered once per process, so each gets its own."""
+    name = f"{base_name}#{next(_serial)}"
+    try:
+        return _dre.create_ruleset(name, definition), name
+    except Exception as exc:  # the C core raises bare Exceptions with an error code
+        raise EngineError(f"durable_rules rejected ruleset {name}: {exc}") from exc
+
+
 class CompiledRuleset:
     """One durable_rules ruleset; `fire(event_json)` returns the id of the rule that fired."""
 
-    __slots__ = ("name", "rule_ids", "_base_name", "_definition", "_handle", "_has_state", "_lock", "_closed")
+    __slots__ = ("rule_ids", "fire", "_base_name", "_definition", "_live", "_lock")
 
     def __init__(self, base_name: str, definition: dict):
         self.rule_ids = frozenset(definition)
         self._base_name = base_name
         self._definition = json.dumps(definition)
-        self.name, self._handle = self._create()
-        self._has_state = False  # set once an event has created the session's state
+        # [handle (None once closed), name, whether an event created the session's state]: shared with the
+        # firing functions, which hold no reference to this object (no cycle to outlive a reload)
+        self._live = [*_create(base_name, self._definition), False]
         self._lock = threading.Lock()
-        self._closed = False
+        self.fire = self.firer({rule: rule for rule in self.rule_ids})  # event JSON -> the id of the rule that fired
 
-    def _create(self) -> tuple[str, int]:
-        # A name can be registered once per process, so every compilation gets its own.
-        name = f"{self._base_name}#{next(_serial)}"
-        try:
-            return name, _dre.create_ruleset(name, self._definition)
-        except Exception as exc:  # the C core raises bare Exceptions with an error code
-            raise EngineError(f"durable_rules rejected ruleset {name}: {exc}") from exc
+    @property
+    def name(self) -> str:
+        """The name the ruleset is registered under (a new one after a failed event rebuilt it)."""
+        return self._live[1]
 
     @property
     def closed(self) -> bool:
         """True once the ruleset has been freed."""
-        return self._closed
+        return self._live[0] is None
 
-    def fire(self, event_json: str) -> str:
-        """Assert one event (JSON text with `"sid":"0"`) and return the first-hit rule's id.
+    def firer(self, results: Mapping[str, Any]) -> Callable[[str], Any]:
+        """A function that asserts one event (JSON text with `"sid":"0"`) and returns `results[id of the rule that fired]`.
 
-        Every ruleset has a catch-all rule, so an event always fires exactly one rule; the
-        action is completed before returning, so the session holds no pending state.
+        Every ruleset has a catch-all rule, so an event always fires exactly one rule; the action is
+        completed before returning, so the session holds no pending state. Decisions call it directly.
         """
-        with self._lock:
-            if self._closed:
-                raise RulesetClosed(f"ruleset {self.name} has been freed")
-            handle = self._handle
-            try:
-                code, offset = _assert_event(handle, event_json)
-                if code != 0:
-                    raise EngineError(f"no rule matched (durable_rules result {code})")
-                action = _start_action_for_state(handle, offset)
-                if not action:
-                    raise EngineError("the matched rule produced no action")
-                message = action[1]
-                _complete_and_start_action(handle, offset)
-                if not self._has_state:
-                    self._has_state = True
-            except Exception as exc:
-                failed = self.name
-                self._replace()
-                raise EngineError(f"durable_rules failed on an event in {failed}: {exc}") from exc
-        # The action message is {"<rule id>":{"m":{...event...}}}.
-        if message[:2] != _ACTION_PREFIX:
-            raise EngineError(f"unexpected action message from {self.name}: {message[:80]!r}")
-        return message[2:message.index('"', 2)]
+        live, acquire, release, rebuild = self._live, self._lock.acquire, self._lock.release, self._rebuilder()
+        # The action message is {"<rule id>":{"m":{...event...}}}; a rule id holds no '":'.
+        by_prefix = {'{"' + rule: value for rule, value in results.items()}
+        assert_event, start_action, complete_action = _assert_event, _start_action_for_state, _complete_and_start_action
 
-    def _replace(self) -> None:
+        def fire(event_json: str) -> Any:
+            acquire()
+            try:
+                handle = live[0]
+                if handle is None:
+                    raise RulesetClosed(f"ruleset {live[1]} has been freed")
+                try:
+                    code, offset = assert_event(handle, event_json)
+                    if code != 0:
+                        raise EngineError(f"no rule matched (durable_rules result {code})")
+                    action = start_action(handle, offset)
+                    if not action:
+                        raise EngineError("the matched rule produced no action")
+                    complete_action(handle, offset)
+                    live[2] = True
+                except Exception as exc:
+                    failed = live[1]
+                    rebuild()
+                    raise EngineError(f"durable_rules failed on an event in {failed}: {exc}") from exc
+            finally:
+                release()
+            try:
+                return by_prefix[action[1].partition('":')[0]]
+            except KeyError:
+                raise EngineError(f"unexpected action message from {live[1]}: {action[1][:80]!r}") from None
+        return fire
+
+    def _rebuilder(self) -> Callable[[], None]:
         # A failed event may leave an action queued that the next event would pick up. Clearing
         # the session with delete_state crashes the C core after an unmatched event, so the
         # whole ruleset is rebuilt instead (same definition, new name) and the old one freed.
-        old = self._handle
-        self.name, self._handle = self._create()
-        self._has_state = False
-        _dre.delete_ruleset(old)
+        live, base_name, definition = self._live, self._base_name, self._definition
+
+        def rebuild() -> None:
+            old = live[0]
+            live[:] = [*_create(base_name, definition), False]
+            _dre.delete_ruleset(old)
+        return rebuild
 
     def close(self) -> None:
         """Free the C ruleset; later `fire` calls raise EngineError."""
         with self._lock:
-            if not self._closed:
-                self._closed = True
-                if self._has_state:
+            handle, _, has_state = self._live
+            if handle is not None:
+                self._live[0] = None
+                if has_state:
                     # delete_ruleset frees the ruleset but not the session state its first event
                     # created (~70 KiB), so every reload leaked it. delete_state is safe here:
                     # every event on this handle completed, as a failed one replaces the handle.
-                    _dre.delete_state(self._handle, "0")
-                _dre.delete_ruleset(self._handle)
+                    _dre.delete_state(handle, "0")
+                _dre.delete_ruleset(handle)

@@ -7,6 +7,7 @@ message comes from one place. tests/rules/test_factcode.py compares the two on g
 """
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Callable
@@ -58,6 +59,22 @@ class Memo:
         if out is not None and value:  # zeros keep their sign (-0.0 == 0.0), so they are not memoised
             known[value] = out
         return out
+
+
+def float_cents(known: dict) -> Callable[[float], Decimal | None]:
+    """`cents` of a float, remembered in `known` (bounded): Memo(cents) in one call, for the most common money value."""
+    def parse(value: float) -> Decimal | None:
+        if 0.0 <= value <= 1e9:
+            whole = round(value * 100)
+            if whole / 100 == value:
+                if not whole:
+                    return Decimal(repr(value)).quantize(CENT)  # keeps -0.0's sign; zeros are not memoised
+                if len(known) >= _BOUND:
+                    known.clear()
+                known[value] = out = Decimal(whole) * CENT
+                return out
+        return None
+    return parse
 
 
 class Valid:
@@ -157,10 +174,10 @@ def fast_checker(kind: str, *, today: Callable[[], date], day: Callable[[Any], d
     """The generated checker of `kind`: checked facts (every given fact, in the model's order), or None."""
     model = FACTS[kind]
     fields = given_fields(kind)
-    floats, decimals, days, before = Memo(cents), Memo(cents), {}, {}
+    floats, decimals, days, before = {}, Memo(cents), {}, {}
     scope: dict[str, Any] = {
-        "KNOWN": frozenset(fields), "MISSING": object(), "Decimal": Decimal, "date": date, "cents": cents, "today": today,
-        "FLOATS": floats.known, "FLOAT": floats, "DECIMALS": decimals.known, "DECIMAL": decimals,
+        "MISSING": object(), "Decimal": Decimal, "date": date, "cents": cents, "today": today,
+        "FLOATS": floats, "FLOAT": float_cents(floats), "DECIMALS": decimals.known, "DECIMAL": decimals,
         "DAYS": days, "BEFORE": before, "before": _before(before),
         "CATEGORY": Valid(patterns["category"]), "ID": Valid(patterns["id"]), "COUNTRY": Valid(patterns["country"]),
         "TAG": Valid(patterns["tag"]),
@@ -181,8 +198,7 @@ def fast_checker(kind: str, *, today: Callable[[], date], day: Callable[[Any], d
     template = {name: default(model[name].default) if not model[name].required else None for name in fields}
     scope["TEMPLATE"] = template
     finished = _FINISHED[kind]
-    lines = ["def check(x):", "    if x.__class__ is not dict or not KNOWN.issuperset(x): return None", "    get = x.get",
-             "    out = TEMPLATE.copy()"]
+    lines = ["def check(x):", "    if x.__class__ is not dict: return None", "    get = x.get", "    out = TEMPLATE.copy()"]
     required = [name for name in fields if model[name].required]
     optional = [name for name in fields if not model[name].required]
     snippets = {}
@@ -197,18 +213,24 @@ def fast_checker(kind: str, *, today: Callable[[], date], day: Callable[[Any], d
     for name in required:
         lines += [f"    v = get({name!r})", "    if v is None: return None"] + ["    " + line for line in snippets[name].splitlines()]
     # Many requests carry few of the optional facts (the seeds' six facts: one): those count the ones
-    # found and skip the rest, which keep their defaults; requests with more look each one up.
+    # found and skip the rest, which keep their defaults; requests with more look each one up. Either
+    # way the facts found are counted: any other key (an unknown fact) is left over, and the full
+    # checker reports it. Only the facts the finishing steps read need their default as a local.
+    used = {name for name in optional if name in finished or re.search(rf"\b{name}\b", _FINISH[kind])}
     lines.append(f"    left = len(x) - {len(required)}")
     lines.append(f"    if left > {_SPARSE}:")
     for name in optional:
-        lines += [f"        v = get({name!r})", f"        if v is None: {name} = D_{name}", "        else:"]
-        lines += ["            " + line for line in snippets[name].splitlines()]
+        default = f"{name} = D_{name}" if name in used else "pass"
+        lines += [f"        v = get({name!r}, MISSING)", f"        if v is MISSING: {default}", "        else:", "            left -= 1",
+                  f"            if v is None: {default}", "            else:"]
+        lines += ["                " + line for line in snippets[name].splitlines()]
     lines.append("    else:")
-    lines += [f"        {name} = D_{name}" for name in optional]
+    lines += [f"        {name} = D_{name}" for name in optional if name in used]
     for name in optional:
         lines += ["        if left:", f"            v = get({name!r}, MISSING)", "            if v is not MISSING:", "                left -= 1",
                   "                if v is not None:"]
         lines += ["                    " + line for line in snippets[name].splitlines()]
+    lines.append("    if left: return None")
     lines += ["    " + line for line in _FINISH[kind].strip().splitlines()]
     lines += [f"    out[{name!r}] = {name}" for name in finished]
     lines.append("    return out")

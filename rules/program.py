@@ -10,7 +10,6 @@ own rules), writes events, fires them and hands the fired rule back to the table
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date
 from typing import Any, Callable, Mapping
 
 from policy import templates
@@ -154,28 +153,30 @@ class Program:
         return self._decider()(raw)
 
     def _decider(self) -> Callable[[Any], Decision]:
-        # Every decision runs this: the table's hooks, the rule sets and the event writer are locals.
+        # Every decision runs this: the table's hooks, the rule sets' firing functions (each giving the
+        # fired rule's spec) and the event writer are locals.
         check, lookup, decision, event, ctx, version = self.table.check, self.table.lookup, self.table.decision, self.event, self.ctx, self.version
         fast = self.table.fast_check
         if not self._by_key:
-            fire, specs = self.ruleset.fire, self.rules
+            fire = self.ruleset.firer(self.rules)
 
             def decide(raw: Any) -> Decision:
                 given = fast(raw)
                 if given is None:
                     given = check(raw)
                 f = lookup(ctx, given)
-                return decision(ctx, specs[fire(event(f))], f, given, version)
+                return decision(ctx, fire(event(f)), f, given, version)
             return decide
-        key_of, rulesets, marketplace = self.table.ruleset_key, self.rulesets, (self.ruleset, self.rules)
+        key_of = self.table.ruleset_key
+        firers = {key: ruleset.firer(specs) for key, (ruleset, specs) in self.rulesets.items()}
+        marketplace = firers[None]
 
         def decide_by_key(raw: Any) -> Decision:
             given = fast(raw)
             if given is None:
                 given = check(raw)
             f = lookup(ctx, given)
-            ruleset, specs = rulesets.get(key_of(given)) or marketplace
-            return decision(ctx, specs[ruleset.fire(event(f))], f, given, version)
+            return decision(ctx, (firers.get(key_of(given)) or marketplace)(event(f)), f, given, version)
         return decide_by_key
 
     def close(self) -> None:
@@ -186,33 +187,23 @@ class Program:
 
 # -- writing events ----------------------------------------------------------------------------
 
-def _ordinal(day: date | None) -> str:
-    return str(day.toordinal()) if day is not None else "0"
-
-
-def _month_day(day: date | None) -> str:
-    return str(day.month * 100 + day.day) if day is not None else "0"
-
-
-def _quoted(text: str | None) -> str:
-    # ids and countries are checked against [A-Za-z0-9_.-], so they need no escaping
-    return f'"{text}"' if text is not None else '""'
-
-
 _BOOL = ("false", "true")
+_DIGITS = tuple(str(n) for n in range(1000))  # small whole numbers already written: str() of an int makes a new string
 
-# How each fact type is written into the event, inside an f-string (v: the value's expression).
+# How each fact type is written into the event, inside an f-string (v: the value's expression, read
+# once or twice; n: a local). Decimals are written with str(): the same text as format(), at a fraction of its cost.
+# Ids and countries are checked against [A-Za-z0-9_.-], so they need no escaping; None is "".
 _ENCODE = {
-    "money": "{{{v}}}",
-    "count": "{{{v}}}",
-    "days": "{{{v}}}",
+    "money": "{{{v}!s}}",
+    "count": "{{_DIGITS[n] if 0 <= (n := {v}) < 1000 else n}}",
+    "days": "{{_DIGITS[n] if 0 <= (n := {v}) < 1000 else n}}",
     "rate": "{{{v}!r}}",
     "bool": "{{_BOOL[{v}]}}",
     "enum": '"{{{v}}}"',
     "category": '"{{{v}}}"',
-    "id": "{{_quoted({v})}}",
-    "country": "{{_quoted({v})}}",
-    "date": "{{_ordinal({v})}}",
+    "id": '"{{{v} or ""}}"',
+    "country": '"{{{v} or ""}}"',
+    "date": "{{{v}.toordinal() if {v} is not None else 0}}",
 }
 
 
@@ -231,15 +222,20 @@ def event_writer(kind: str, fields: Mapping[str, str], extra_types: Mapping[str,
         if "__" in name:
             base, suffix = name.split("__", 1)
             if suffix == "md":
-                parts.append(f'"{field_name}":{{_month_day(f[{base!r}])}}')
+                day = f"f[{base!r}]"
+                parts.append(f'"{field_name}":{{{day}.month * 100 + {day}.day if {day} is not None else 0}}')
             else:
                 parts.append(f'"{field_name}":{{_BOOL[{suffix!r} in f[{base!r}]]}}')
             continue
         fact = FACTS.get(kind, {}).get(name)
         type_ = fact.type if fact is not None else extra_types[name]
         parts.append(f'"{field_name}":' + _ENCODE[type_].format(v=f"f[{name!r}]"))
-    template = "{{" + ",".join(parts) + "}}"
-    source = "def write(f):\n    return f'''" + template + "'''\n"
-    scope = {"_ordinal": _ordinal, "_month_day": _month_day, "_quoted": _quoted, "_BOOL": _BOOL}
+    # One f-string of up to ~30 pieces is one BUILD_STRING; a longer one is built as a list and joined,
+    # so a long event is a sum of f-strings of a dozen fields each.
+    parts[0] = "{{" + parts[0]  # the event's own braces, escaped in the f-string
+    parts[-1] += "}}"
+    chunks = [",".join(parts[i:i + 12]) + ("," if i + 12 < len(parts) else "") for i in range(0, len(parts), 12)]
+    source = "def write(f):\n    return " + " + ".join("f'''" + chunk + "'''" for chunk in chunks) + "\n"
+    scope = {"_BOOL": _BOOL, "_DIGITS": _DIGITS}
     exec(compile(source, f"<event writer {kind}>", "exec"), scope)  # noqa: S102 - source built from checked names
     return scope.pop("write")  # not left in its own globals: no reference cycle to outlive a reload

@@ -9,7 +9,6 @@ from typing import Any, Callable, NamedTuple
 
 from policy.facts import FACTS
 from policy.model import CustomRule, Dated, Fee, Policy, ReturnsPolicy, WindowExtension
-from policy.reach import holds
 from policy.vocabulary import BUILTIN_REFUND_RULES
 
 from .conditions import all_of, literal, same_event
@@ -56,23 +55,24 @@ BUILTIN = {
 }
 assert list(BUILTIN) == [name for name, _ in BUILTIN_REFUND_RULES]
 
-# How the built-in explanations' own placeholders are computed from (facts, refund_amount, fee, fee spec, rule).
+# How the built-in explanations' own placeholders are computed, as expressions over (a0: facts, a1: refund_amount,
+# a2: fee, a3: fee spec, a4: rule) and the names in _ENV.
 _PLACEHOLDERS = {
-    "Category_label": lambda f, r, fee, spec, rule: _CAPITALISED.get(f["category_label"]) or _capitalise(f["category_label"]),
-    "category_label": lambda f, r, fee, spec, rule: f["category_label"],
-    "min_price": lambda f, r, fee, spec, rule: money(f["escalation_min_price"]),
-    "max_price": lambda f, r, fee, spec, rule: money(f["returnless_max_price"]),
-    "refund_amount": lambda f, r, fee, spec, rule: money(r),
-    "fee": lambda f, r, fee, spec, rule: money(fee),
-    "fee_rate": lambda f, r, fee, spec, rule: percent(spec.rate) if spec.is_rate else money(fee),
-    "rule": lambda f, r, fee, spec, rule: rule.cited,
-    "outcome": lambda f, r, fee, spec, rule: words(rule.outcome),
-    "seller": lambda f, r, fee, spec, rule: f["seller_id"] or "the marketplace",
-    "reason": lambda f, r, fee, spec, rule: words(f["reason"]),
-    "condition": lambda f, r, fee, spec, rule: words(f["condition"]),
-    "window_days": lambda f, r, fee, spec, rule: f["window_days"],
-    "days_since_delivery": lambda f, r, fee, spec, rule: f["days_since_delivery"],
-    "buyer_returns_90d": lambda f, r, fee, spec, rule: f["buyer_returns_90d"],
+    "Category_label": "CAPITALISED.get(a0['category_label']) or capitalise(a0['category_label'])",
+    "category_label": "a0['category_label']",
+    "min_price": "money(a0['escalation_min_price'])",
+    "max_price": "money(a0['returnless_max_price'])",
+    "refund_amount": "money(a1)",
+    "fee": "money(a2)",
+    "fee_rate": "percent(a3.rate) if a3.is_rate else money(a2)",
+    "rule": "a4.cited",
+    "outcome": "words(a4.outcome)",
+    "seller": "a0['seller_id'] or 'the marketplace'",
+    "reason": "words(a0['reason'])",
+    "condition": "words(a0['condition'])",
+    "window_days": "a0['window_days']",
+    "days_since_delivery": "a0['days_since_delivery']",
+    "buyer_returns_90d": "a0['buyer_returns_90d']",
 }
 
 _CAPITALISED: dict[str, str] = {}  # category labels with a capital first letter (bounded)
@@ -85,6 +85,9 @@ def _capitalise(label: str) -> str:
     if out:  # "" is falsy: not memoised
         _CAPITALISED[label] = out
     return out
+
+
+_ENV = {"CAPITALISED": _CAPITALISED, "capitalise": _capitalise, "money": money, "percent": percent, "words": words}
 
 
 _LABELS = {"window_days": "return window", "escalation_min_price": "review threshold",
@@ -243,8 +246,11 @@ def predicate(condition, kind: str = "refund") -> Callable[[dict], bool]:
             return lambda f: tags.issubset(f[name])
         return lambda f: tags.isdisjoint(f[name])
     if FACTS[kind][name].type == "date":
-        if op == "yearly":
-            return lambda f: (d := f[name]) is not None and holds(d.month * 100 + d.day, condition)
+        if op == "yearly":  # as policy.reach.holds reads it: a span of month-days, or one that wraps past the year's end
+            lo, hi = value
+            if lo <= hi:
+                return lambda f: (d := f[name]) is not None and lo <= d.month * 100 + d.day <= hi
+            return lambda f: (d := f[name]) is not None and ((md := d.month * 100 + d.day) >= lo or md <= hi)
         compare = _COMPARE[op]
         return lambda f: (d := f[name]) is not None and compare(d.toordinal(), value)
     if op in ("in", "not_in"):
@@ -289,34 +295,6 @@ def _until_window(delivered: date, month_day: tuple[int, int]) -> int:
 def at_with_start(value: Any, day: date) -> tuple[Any, date | None]:
     """(the value on `day`, the date it applies from or None) of a possibly Dated value."""
     return value.at(day) if type(value) is Dated else (value, None)
-
-
-def add_table_values(section: Section, f: dict, memo: dict) -> None:
-    """Write the returns-section values a request is decided by into its looked-up facts `f` (`memo`: the context's)."""
-    category, condition, day = f["category"], f["condition"], f["requested_on"]
-    period = bisect_right(section.changes, day) if section.changes else 0
-    values, applies, extensions = memo.get((section, category, condition, period)) or section.fix(memo, category, condition, day, period)
-    returnable, window, fee, label, min_price, max_price, min_returns, dated = values
-    source = None
-    if extensions:  # tested before the table's values are in the facts
-        shared = dated
-        for extension, matches, longer, note in extensions:
-            if matches(f):
-                if longer is None:
-                    longer = _until_window(f["delivered_on"], extension.until)
-                elif note is not None:
-                    if dated is shared:
-                        dated = dict(shared)
-                    dated[f"window_days:{extension.id}"] = note
-                if longer > window:
-                    window, source = longer, extension.id
-    if applies is None:
-        applies = fee.rate > 0 if fee.is_rate else fee.amount(f["price"]) > 0
-    f["returnable"], f["window_days"], f["window_source"], f["fee_spec"], f["category_label"] = returnable, window, source, fee, label
-    f["escalation_min_price"], f["returnless_max_price"], f["escalation_min_returns_90d"] = min_price, max_price, min_returns
-    f["dated"] = dated
-    f["restocking_applies"] = applies
-    f["seller_fault"] = f["reason"] in section.seller_fault
 
 
 _NOTHING_DATED: dict = {}  # read only
@@ -386,22 +364,45 @@ class RefundTable(KindTable):
         f["buyer_return_rate"] = given["buyer_returns_90d"] / orders if orders else 0.0
         seller = given["seller_id"]
         own = ctx.sellers.get(seller) if seller is not None else None
+        section = ctx.marketplace if own is None else own[0]
+        # The returns section's values the request is decided by, worked out once per (category, condition, period).
+        category, condition, day = given["category"], given["condition"], given["requested_on"]
+        period = bisect_right(section.changes, day) if section.changes else 0
+        values, applies, extensions = ctx.memo.get((section, category, condition, period)) or section.fix(ctx.memo, category, condition, day, period)
+        returnable, window, fee, label, min_price, max_price, min_returns, dated = values
+        source = None
+        if extensions:  # tested before the table's values are in the facts
+            shared = dated
+            for extension, matches, longer, note in extensions:
+                if matches(f):
+                    if longer is None:
+                        longer = _until_window(f["delivered_on"], extension.until)
+                    elif note is not None:
+                        if dated is shared:
+                            dated = dict(shared)
+                        dated[f"window_days:{extension.id}"] = note
+                    if longer > window:
+                        window, source = longer, extension.id
+        if applies is None:
+            applies = fee.rate > 0 if fee.is_rate else fee.amount(given["price"]) > 0
+        f["returnable"], f["window_days"], f["window_source"], f["fee_spec"], f["category_label"] = returnable, window, source, fee, label
+        f["escalation_min_price"], f["returnless_max_price"], f["escalation_min_returns_90d"] = min_price, max_price, min_returns
+        f["dated"] = dated
+        f["restocking_applies"] = applies
+        f["seller_fault"] = given["reason"] in section.seller_fault
         if own is None:
-            add_table_values(ctx.marketplace, f, ctx.memo)
             return f
-        section, differs, extensions = own
-        add_table_values(section, f, ctx.memo)
-        window, fees, returnable = differs.get(given["category"]) or differs[None]
-        source = f["window_source"]
-        f["seller_values"] = _SELLER_VALUES[((window and source is None) or source in extensions,
-                                             given["condition"] in fees, returnable)]
+        _, differs, extensions = own
+        window, fees, returnable = differs.get(category) or differs[None]
+        f["seller_values"] = _SELLER_VALUES[((window and source is None) or source in extensions, condition in fees, returnable)]
         return f
 
     def plan(self, ctx: RefundContext, spec: RuleSpec) -> "RefundPlan":
         custom = spec.custom
         values = tuple((name, _PLACEHOLDERS[name] if name in _PLACEHOLDERS else _fact_value(name)) for name in spec.fields)
         return RefundPlan(
-            explain=compiled_template(spec.template, values, 5),
+            explain=compiled_template(spec.template, values, 5, env=_ENV),
+            explain_cited=compiled_template(spec.template, values, 5, f" (rule {spec.cited}).", env=_ENV),
             fee=custom.fee if custom is not None else None,
             keep_rate=custom.refund_rate if custom is not None else None,
             source=f"seller {custom.seller}" if custom is not None and custom.seller is not None else None,
@@ -417,7 +418,7 @@ class RefundTable(KindTable):
 
     def decision(self, ctx: RefundContext, spec: RuleSpec, f: dict, given: dict, version: str) -> Decision:
         # the plan unpacked at once: a NamedTuple's fields read by name cost a descriptor call each
-        explain, own_fee, keep_rate, source, uses, window_note, fee_note, returnable_note, cited, outcome, reason, rule = spec.plan
+        explain, explain_cited, own_fee, keep_rate, source, uses, window_note, fee_note, returnable_note, cited, outcome, reason, rule = spec.plan
         fee_spec = own_fee if own_fee is not None else f["fee_spec"]
         price = f["price"]
         if outcome == "approve_return" or outcome == "returnless_refund":
@@ -426,7 +427,6 @@ class RefundTable(KindTable):
             refund_amount, fee = ZERO, ZERO
         else:
             refund_amount, fee = refund_amounts(outcome, price, fee_spec, keep_rate)
-        text = explain(f, refund_amount, fee, fee_spec, spec)
         seller_values = f.get("seller_values")
         if source is not None:
             details: dict[str, Any] = {"source": source}
@@ -437,16 +437,24 @@ class RefundTable(KindTable):
         if outcome == "keep_item_refund":
             details["keeps_item"] = True
         dated = f["dated"]
+        notes = None  # the dated values this rule used, each with the date it is in force from
         if dated:
-            notes = {}
             for name in spec.uses:
                 hit = dated.get(name) or (dated.get(f"window_days:{f['window_source']}") if name == "window_days" and f["window_source"] else None)
                 if hit is not None:
+                    if notes is None:
+                        notes = {}
                     notes[name] = hit
-            if notes:
-                details["in_force"] = {name: start.isoformat() for name, (_, start) in notes.items()}
-                text = in_force_note(text, [(_LABELS[n], _shown(n, v), start) for n, (v, start) in notes.items()],
-                                     "requests", f["requested_on"])
+        if (explain_cited is not None and notes is None and not (window_note and (f["window_source"] or (seller_values is not None and "window_days" in seller_values)))
+                and (seller_values is None or not ((fee_note and "restocking_fee" in seller_values) or (returnable_note and "returnable" in seller_values)))):
+            # nothing is added to the rule's explanation: it is written with its citation at once
+            text = explain_cited(f, refund_amount, fee, fee_spec, spec)
+            if text is not None:
+                return _new_tuple(Decision, ("refund", outcome, reason, rule, text, version, {"refund_amount": refund_amount, "fee": fee}, details, given))
+        text = explain(f, refund_amount, fee, fee_spec, spec)
+        if notes is not None:
+            details["in_force"] = {name: start.isoformat() for name, (_, start) in notes.items()}
+            text = in_force_note(text, [(_LABELS[n], _shown(n, v), start) for n, (v, start) in notes.items()], "requests", f["requested_on"])
         if window_note:
             if f["window_source"]:
                 details["window"] = f["window_source"]
@@ -467,6 +475,7 @@ class RefundPlan(NamedTuple):
     """A refund rule's explanation and details, worked out once per compilation."""
 
     explain: Callable[..., str]  # the rule's template rendered from (facts, refund amount, fee, fee spec, rule)
+    explain_cited: Callable[..., str | None] | None  # the same ending with " (rule X).", when nothing is added to it
     fee: Fee | None  # the custom rule's own fee
     keep_rate: Decimal | None  # the custom rule's keep-the-item rate
     source: str | None  # "seller S9" for a seller's own rule

@@ -97,34 +97,59 @@ def in_force_note(text: str, values: list[tuple[str, str, object]], what: str, d
     return f"{text.rstrip()} This uses " + " and ".join(parts) + f" (the {what[:-1]} date is {day.isoformat()})."
 
 
-def compiled_template(template: str, values: tuple[tuple[str, Callable[..., Any]], ...], arity: int) -> Callable[..., str]:
+def compiled_template(template: str, values: tuple[tuple[str, Callable[..., Any] | str], ...], arity: int,
+                      cited: str | None = None, env: dict[str, Any] | None = None) -> Callable[..., str | None] | None:
     """`templates.render(template, {name: value(*args) for name, value in values})` as one function of `arity`
-    arguments, built once per rule.
+    arguments, built once per rule; a value is a function of the arguments or an expression over `a0`, `a1`, ...
+    (and the names in `env`).
 
-    A template whose placeholders are all bare names becomes a %-format: it gives the same text as
-    render (format(v, "") is str(v) for every value a rule shows) at a fraction of its cost.
+    A template whose placeholders are all bare names becomes an f-string of str() values: the same text as
+    render (format(v, "") is str(v) for every value a rule shows) at a fraction of its cost. With `cited`
+    (" (rule X)."), the function gives `cite(text, X)` instead, or None when that takes the renderer (then
+    call the plain one and cite); and the template must end with text that ends no sentence in whitespace,
+    else there is no such function (None).
     """
     try:
         parts = list(string.Formatter().parse(template))
     except ValueError:
         parts = None
     value_of = dict(values)
+    names = list(value_of)
+    lines = [f"    v{i} = " + (value_of[name] if isinstance(value_of[name], str) else f"value{i}({', '.join(f'a{j}' for j in range(arity))})")
+             for i, name in enumerate(names)]
+    params = ", ".join(f"a{i}" for i in range(arity))
+    scope: dict[str, Any] = {f"value{i}": value_of[name] for i, name in enumerate(names) if not isinstance(value_of[name], str)}
+    scope.update(env or {}, MAX_RENDERED=templates.MAX_RENDERED, render=templates.render, TEMPLATE=template, NAMES=tuple(names))
+    rendered = f"render(TEMPLATE, {{{', '.join(f'NAMES[{i}]: v{i}' for i in range(len(names)))}}})"
     if parts is None or any(name is not None and (not name.isidentifier() or spec or conversion or name not in value_of)
                             for _, name, spec, conversion in parts):
-        def general(*args: Any) -> str:
-            return templates.render(template, {name: value(*args) for name, value in values})
-        return general
-    names = list(value_of)
-    fmt = "".join(literal.replace("%", "%%") + ("%s" if name is not None else "") for literal, name, _, _ in parts)
-    order = ", ".join(f"v{names.index(name)}" for _, name, _, _ in parts if name is not None)
-    params = ", ".join(f"a{i}" for i in range(arity))
-    lines = [f"    v{i} = value{i}({params})" for i in range(len(names))]
-    source = (f"def explain({params}):\n" + "\n".join(lines) + "\n"
-              f"    out = FMT % ({order}{',' if order else ''})\n"
-              f"    if len(out) > MAX_RENDERED:\n"
-              f"        return render(TEMPLATE, {{{', '.join(f'NAMES[{i}]: v{i}' for i in range(len(names)))}}})\n"
-              f"    return out\n")
-    scope: dict[str, Any] = {f"value{i}": value_of[name] for i, name in enumerate(names)}
-    scope.update(FMT=fmt, MAX_RENDERED=templates.MAX_RENDERED, render=templates.render, TEMPLATE=template, NAMES=tuple(names))
-    exec(compile(source, f"<explanation {template[:40]!r}>", "exec"), scope)  # noqa: S102 - only generated names, no template text
+        if cited is not None:
+            return None
+        source = f"def explain({params}):\n" + "\n".join(lines) + f"\n    return {rendered}\n"
+    else:
+        # the literal text goes in as constants (no escaping), each value through str() as %s would
+        pieces, limit = [], templates.MAX_RENDERED
+        for i, (literal, name, _, _) in enumerate(parts):
+            if cited is not None and i == len(parts) - 1 and name is None:
+                if not literal or literal.rstrip() != literal:
+                    return None
+                limit += len(cited) - literal.endswith(".")
+                literal = (literal[:-1] if literal.endswith(".") else literal) + cited
+            elif cited is not None and i == len(parts) - 1:
+                return None
+            if literal:
+                scope[f"L{i}"] = literal
+                pieces.append(f"{{L{i}}}")
+            if name is not None:
+                pieces.append(f"{{v{names.index(name)}!s}}")
+        if cited is not None and not parts:
+            return None
+        body = "f'" + "".join(pieces) + "'" if pieces else "''"
+        overflow = "None" if cited is not None else rendered
+        source = (f"def explain({params}):\n" + "\n".join(lines) + "\n"
+                  f"    out = {body}\n"
+                  f"    if len(out) > {limit}:\n"
+                  f"        return {overflow}\n"
+                  f"    return out\n")
+    exec(compile(source, f"<explanation {template[:40]!r}>", "exec"), scope)  # noqa: S102 - only generated names and the env's expressions
     return scope.pop("explain")

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from rules import FactsError
+from rules.factcode import cents, float_cents
 from rules.facts import _FAST, _FULL
 
 from . import generate
@@ -61,3 +62,15 @@ def test_the_fast_checker_gives_the_full_checkers_facts_or_steps_aside(default_p
             assert list(fast.items()) == list(full.items()), variant
             assert [(type(v), str(v)) for v in fast.values()] == [(type(v), str(v)) for v in full.values()], variant
     assert fast_ones > 5000 and stepped_aside > 5000, (fast_ones, stepped_aside)
+
+
+def test_float_amounts_are_parsed_as_cents_parses_them_also_when_remembered():
+    rng = random.Random(5)
+    known: dict = {}
+    parse = float_cents(known)
+    amounts = [round(rng.uniform(0, 5000), 2) for _ in range(6000)] + [rng.uniform(0, 100) for _ in range(600)]
+    amounts += [0.0, -0.0, 1e9, 1e9 + 1, -0.01, 0.001, 0.1 + 0.2, 1e-300, 19.99, 0.07]
+    for amount in amounts + amounts:  # the second time from the memo
+        want, got = cents(amount), parse(amount)
+        assert (want is None and got is None) or (str(got), got.as_tuple()) == (str(want), want.as_tuple()), amount
+    assert known and -0.0 not in known

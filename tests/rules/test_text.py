@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from policy import templates
-from rules.text import compiled_template, show, shower
+from rules.text import cite, compiled_template, show, shower
 
 VALUES = {"price": "$1,234.50", "days": 7, "reason": "changed 100% of mind", "rule": "r1", "empty": ""}
 
@@ -28,6 +28,26 @@ def test_compiled_templates_match_the_renderer(template):
     values = tuple((name, lambda a, b, name=name: VALUES[name]) for name in names)
     compiled = compiled_template(template, values, 2)
     assert compiled(None, None) == templates.render(template, {name: VALUES[name] for name in names})
+    # the same as expressions over the arguments, and cited: the cited text, or None (then render and cite)
+    expressions = tuple((name, f"VALUES[{name!r}]") for name in names)
+    assert compiled_template(template, expressions, 2, env={"VALUES": VALUES})(None, None) == compiled(None, None)
+    with_rule = compiled_template(template, expressions, 2, " (rule r1).", env={"VALUES": VALUES})
+    if with_rule is not None and with_rule(None, None) is not None:
+        assert with_rule(None, None) == cite(compiled(None, None), "r1")
+
+
+@pytest.mark.parametrize("template, cited", [
+    ("Items costing {price} or more are checked.", True), ("{days} days, no full stop", True), ("{reason}", False),
+    ("{reason}" + "x" * 2500 + ".", True), ("trailing space. ", False), ("", False), ("{price:>12} aligned.", False),
+])
+def test_cited_templates_exist_when_the_ending_is_known(template, cited):
+    names = templates.fields(template)
+    expressions = tuple((name, f"VALUES[{name!r}]") for name in names)
+    with_rule = compiled_template(template, expressions, 2, " (rule r1).", env={"VALUES": VALUES})
+    assert (with_rule is not None) is cited
+    if cited:
+        rendered = templates.render(template, {name: VALUES[name] for name in names})
+        assert with_rule(None, None) == (None if rendered.endswith("…") else cite(rendered, "r1"))  # too long: render, then cite
 
 
 @pytest.mark.parametrize("name, value", [
