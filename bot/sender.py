@@ -28,6 +28,8 @@ from telegram.warnings import PTBDeprecationWarning
 from store import Outgoing, Store, mark_failed, mark_sent, mark_undeliverable, take_due
 from store.outbox import LEASE
 
+from .charts import drawn, is_recipe
+
 log = logging.getLogger("refundbot.sender")
 
 MAX_MESSAGE = 4096
@@ -103,7 +105,10 @@ class OutboxSender:
                                                          reply_markup=markup)
             return
         if message.file is not None:
-            upload = InputFile(message.file.content, filename=message.file.name)
+            content = message.file.content
+            if is_recipe(content):  # a chart: drawn here, after the transaction that queued it (bot.charts)
+                content = await asyncio.to_thread(drawn, content)
+            upload = InputFile(content, filename=message.file.name)
             send = self.bot.send_photo if message.file.kind == "photo" else self.bot.send_document
             await send(message.chat_id, upload, caption=message.text or None, parse_mode=message.parse_mode if message.text else None)
             return
