@@ -123,6 +123,28 @@ class ChatService:
         self._observe(incoming, handled, time.perf_counter() - started)
         return replies
 
+    def handle_in(self, session: Session, incoming: Incoming, *, finish: Finish) -> Callable[[], None]:
+        """Handle one update in the caller's write transaction (the webhook's, which stored the update in it).
+
+        Unlike `handle` this raises on any failure (a conversation changed elsewhere included), with no apology
+        and no retry: the caller rolls back and handles the update on its own (`handle`). Returns what to call
+        once the caller's transaction committed (the update's log line and metrics)."""
+        lang = language_of(incoming.language)
+        notes = []
+        if incoming.text and len(incoming.text) > self.limits.max_text_length:
+            incoming = replace(incoming, text=incoming.text[: self.limits.max_text_length])
+            notes.append(Reply(text(lang, "truncated", limit=self.limits.max_text_length)))
+        handled = _Handled(_kind_of(incoming))
+        token = current_update.set(incoming.update_id)
+        started = time.perf_counter()
+        try:
+            replies = self._replies(session, incoming, None, lang, notes, self.clock(), handled)
+            finish(session, replies)
+        finally:
+            current_update.reset(token)
+        seconds = time.perf_counter() - started
+        return lambda: self._observe(incoming, handled, seconds)
+
     def _handle(self, incoming: Incoming, identity: Identity | None, lang: str, notes: list[Reply], finish: Finish | None,
                 handled: _Handled) -> list[Reply]:
         try:

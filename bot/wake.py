@@ -1,11 +1,29 @@
 """How a process's workers are woken: all of them when the inbox may hold new work, one when the webhook
-hands over an update it already took (so the others do not each look in the inbox for nothing)."""
+hands over an update (one it already took, or one it received and leaves to a worker to store and handle in one
+transaction), so the others do not each look in the inbox for nothing."""
 from __future__ import annotations
 
 import threading
 from collections import deque
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
 
 from store import TakenUpdate
+
+
+@dataclass(eq=False)
+class Fresh:
+    """An update a webhook request received and nobody stored yet: the worker that takes it stores it and, if it may
+    be handled now, handles it in the same transaction (bot.workers). `settle` is called once, from that worker's
+    thread, with "handled" (committed: stored and handled), "stored" (committed: stored, not taken, e.g. an earlier
+    update of the chat is pending) or "failed" (rolled back: nothing stored, the request stores it itself)."""
+
+    update_id: int
+    chat_id: int
+    body: str
+    received_at: datetime
+    settle: Callable[[str], None]
 
 
 class Wake:
@@ -14,7 +32,7 @@ class Wake:
     def __init__(self):
         self._cond = threading.Condition()
         self._flag = False
-        self._handed: deque[TakenUpdate] = deque()
+        self._handed: deque[TakenUpdate | Fresh] = deque()
 
     def set(self) -> None:
         """The inbox may hold updates nobody here took: wake every worker."""
@@ -31,13 +49,23 @@ class Wake:
         """Whether the inbox had news since the last `clear`."""
         return self._flag
 
-    def hand(self, taken: TakenUpdate) -> None:
-        """An update this process took (for a webhook request that waits): one worker handles it."""
+    def hand(self, item: TakenUpdate | Fresh) -> None:
+        """An update this process took, or received and left to a worker to store (for a webhook request that waits):
+        one worker handles it."""
         with self._cond:
-            self._handed.append(taken)
+            self._handed.append(item)
             self._cond.notify()
 
-    def handed(self) -> TakenUpdate | None:
+    def withdraw(self, item: Fresh) -> bool:
+        """Take a handed-over update back if no worker started on it yet; False if one did."""
+        with self._cond:
+            try:
+                self._handed.remove(item)
+            except ValueError:
+                return False
+            return True
+
+    def handed(self) -> TakenUpdate | Fresh | None:
         """The oldest handed-over update, or None."""
         with self._cond:
             return self._handed.popleft() if self._handed else None
