@@ -152,8 +152,11 @@ class ChatService:
                 handled.decisions.clear()
                 try:
                     return self._in_transaction(incoming, identity, lang, notes, finish, handled)
-                except StaleState:
-                    continue  # another worker moved this conversation on: read it again
+                except StaleState:  # another worker moved this conversation on: read it again
+                    log.info("update %s: stale state (the conversation of user %s changed meanwhile); handling it again",
+                             incoming.update_id, incoming.user_id)
+                    metrics.observe_retry("stale_state")
+                    continue
             raise StaleState(f"the conversation of user {incoming.user_id} kept changing")
         except Exception:
             handled.kind, handled.reference, handled.decisions = "failed", "E-" + secrets.token_hex(4).upper(), []

@@ -25,9 +25,10 @@ from typing import Any, Callable, Protocol
 from sqlalchemy.orm import Session
 from telegram import Update
 
-from store import Store, TakenUpdate, finish_update, take_update
+from store import StaleState, Store, TakenUpdate, finish_update, take_update
 from store.inbox import finish_update_replying, store_and_take
 
+from . import metrics
 from .messages import Reply
 from .service import GROUP_CHATS, ChatService
 from .telegram_app import incoming_of, settled
@@ -179,8 +180,11 @@ class WorkerPool:
                         observe = self.service.handle_in(session, incoming, finish=self._finisher(taken, incoming.chat_id, edit, queued))
             outcome = "stored" if taken is None else "handled"
         except Exception as exc:  # rolled back, nothing stored: the request stores it, and it is handled on its own
-            log.warning("update %s could not be stored and handled at once (%s); handling it on its own", fresh.update_id,
-                        str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            stale = isinstance(exc, StaleState)
+            log.log(logging.INFO if stale else logging.WARNING, "update %s could not be stored and handled at once (%s%s); "
+                    "handling it on its own", fresh.update_id, "stale state: " if stale else "",
+                    str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            metrics.observe_retry("stale_state" if stale else "on_its_own")
         if outcome == "stored":
             self.arrived.set()  # like any update stored and not taken: whoever may take it first
         elif outcome == "handled":
