@@ -18,7 +18,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from store import (
-    Identity, StaleState, Store, list_identities, load_chat, mark_sent, mark_update_processed, rate_check, save_conversation,
+    Identity, StaleState, Store, list_identities, mark_sent, save_conversation, start_update,
     take_for_recipient,
 )
 from store.models import Decision
@@ -179,17 +179,18 @@ class ChatService:
 
     def _replies(self, session: Session, incoming: Incoming, identity: Identity | None, lang: str, notes: list[Reply],
                  now: datetime, handled: _Handled) -> list[Reply]:
-        if incoming.update_id is not None and not mark_update_processed(session, update_id=incoming.update_id, processed_at=now):
+        # The processed mark, the shared rate limit, the identity and the conversation (one round trip on PostgreSQL).
+        start = start_update(session, update_id=incoming.update_id, telegram_user_id=incoming.user_id, processed_at=now,
+                             now=self._wallclock(), per_minute=self.limits.messages_per_minute)
+        if not start.new:
             log.info("update %s was already handled; ignoring the redelivery", incoming.update_id)
             handled.kind = "duplicate"
             return []
-        verdict = rate_check(session, telegram_user_id=incoming.user_id, now=self._wallclock(),
-                             per_minute=self.limits.messages_per_minute)
-        if verdict != "ok":
+        if start.rate != "ok":
             handled.kind = "rate_limited"
             # Strangers flooding a chat are told once; a trusted transport's person (the terminal) every time.
-            return [Reply(text(lang, "rate_limited"))] if verdict == "warn" or identity is not None else []
-        linked, stored = load_chat(session, telegram_user_id=incoming.user_id)
+            return [Reply(text(lang, "rate_limited"))] if start.rate == "warn" or identity is not None else []
+        linked, stored = start.identity, start.conversation
         convo = Conversation(stored.state, stored.version)
         lang = convo.prefs.get("lang") or lang  # a language chosen with /language beats Telegram's
         who = identity or linked
