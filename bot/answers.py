@@ -151,7 +151,7 @@ class WebhookAnswerer:
         def settle(outcome: str) -> None:  # from the worker's thread
             loop.call_soon_threadsafe(lambda: settled.done() or settled.set_result(outcome))
 
-        fresh = Fresh(update.update_id, chat_key(update), raw, self.clock(), settle)
+        fresh = Fresh(update.update_id, chat_key(update), raw, self.clock(), settle, update)
         self.submit(fresh)
         try:
             # Waiting for a busy pool is no worse than storing now: the request waits for the handling anyway.

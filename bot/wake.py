@@ -7,7 +7,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
+from typing import Any, Callable
 
 from store import TakenUpdate
 
@@ -24,6 +24,7 @@ class Fresh:
     body: str
     received_at: datetime
     settle: Callable[[str], None]
+    update: Any = None  # the telegram Update the request parsed, if any (not parsed again)
 
 
 class Wake:

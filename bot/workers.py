@@ -134,11 +134,13 @@ class WorkerPool:
         with self.store.write(durable=False) as session:
             return take_update(session, worker=worker, now=self.clock(), lease=self.lease)
 
-    def _read(self, taken: TakenUpdate):
-        """The update as an Incoming (None if it cannot be read) and the edit of a pressed button's message."""
+    def _read(self, taken: TakenUpdate, update: Update | None = None):
+        """The update (`update`, or parsed from its body) as an Incoming (None if it cannot be read) and the edit of
+        a pressed button's message."""
         incoming, edit = None, None
         try:
-            update = Update.de_json(json.loads(taken.body), None)
+            if update is None:
+                update = Update.de_json(json.loads(taken.body), None)
             incoming = incoming_of(update, self.bot_username())
             if incoming is not None and update.callback_query is not None and incoming.chat_type not in GROUP_CHATS:
                 edit = settled(update.callback_query)  # the pressed message shows the answer chosen, its keyboard goes
@@ -170,7 +172,7 @@ class WorkerPool:
                 taken = store_and_take(session, update_id=fresh.update_id, chat_id=fresh.chat_id, body=fresh.body,
                                        received_at=fresh.received_at, worker=worker, now=self.clock(), lease=self.lease)
                 if taken is not None:
-                    incoming, edit = self._read(taken)
+                    incoming, edit = self._read(taken, fresh.update)
                     if incoming is None or taken.attempts > MAX_ATTEMPTS:
                         if incoming is not None:
                             log.error("update %s was taken %s times without finishing; setting it aside", taken.update_id,
@@ -185,14 +187,16 @@ class WorkerPool:
                     "handling it on its own", fresh.update_id, "stale state: " if stale else "",
                     str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
             metrics.observe_retry("stale_state" if stale else "on_its_own")
-        if outcome == "stored":
-            self.arrived.set()  # like any update stored and not taken: whoever may take it first
-        elif outcome == "handled":
-            if observe is not None:
-                observe()
-            if queued:
-                self.delivery.committed(queued[0])
-        fresh.settle(outcome)
+        try:
+            if outcome == "stored":
+                self.arrived.set()  # like any update stored and not taken: whoever may take it first
+            elif outcome == "handled":
+                if observe is not None:
+                    observe()
+                if queued:
+                    self.delivery.committed(queued[0])
+        finally:
+            fresh.settle(outcome)
 
     def _finisher(self, taken: TakenUpdate, chat_id: int, edit, queued: list[Any]):
         """What the handling transaction runs last: the inbox mark, how the reply leaves, the replies queued."""
