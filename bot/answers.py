@@ -6,12 +6,13 @@ the response to its update is delivered exactly once, where a separate sendMessa
 API has no idempotency key, and a process can die after Telegram took a message and before the
 outbox recorded it).
 
-For each request the webhook hands the update to this process's workers, one of which stores it and, in
+For each request the webhook hands the update to an idle worker of this process, which stores it and, in
 the same transaction, handles it when it may be handled now (no earlier update of the chat pending, nobody
-holding it): one commit for both (bot.workers). If it may not, that transaction only stores it; if the
-handling fails, or no worker starts on it within half of `within`, the request stores it (and takes it
-for the workers when it can) in a transaction of its own. Either way the request then waits for the
-update to be handled, up to `within` seconds, and answers nothing before a commit stored the update. The handling transaction decides, once per
+holding it): one commit for both (bot.workers). If it may not, that transaction only stores it. If the
+handling fails, or no worker is idle (under load the receiver stores the updates of concurrent requests in
+one transaction, a group commit), the request stores it (and takes it for the workers when it can) in a
+transaction of its own. Either way the request then waits for the update to be handled, up to `within`
+seconds, and answers nothing before a commit stored the update. The handling transaction decides, once per
 update (store.inbox.finish_update_replying), that the first plain text reply goes in the response and
 queues that text as delivered for the update (store.outbox.enqueue_answer), so no sender
 ever sends it. Every 2xx for the update carries it: the request that waited, and any redelivery
@@ -95,11 +96,13 @@ class WebhookAnswerer:
 
     def __init__(self, store: Store, receiver, *, submit: Callable[[TakenUpdate | Fresh], None], worker: str, lease: timedelta,
                  within: float, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-                 withdraw: Callable[[Fresh], bool] | None = None):
-        """`submit` hands an update to this process's workers; with `withdraw` (taking a Fresh back that no worker
-        started on) the workers also store the updates they are handed (bot.wake.Fresh), else the receiver does."""
+                 offer: Callable[[Fresh], bool] | None = None, withdraw: Callable[[Fresh], bool] | None = None):
+        """`submit` hands an update this process took to its workers; with `offer` (to an idle worker, False if none)
+        and `withdraw` (taking back one no worker started on) an update not stored yet goes to a worker that stores
+        and handles it in one transaction (bot.wake.Fresh); otherwise, or when no worker is idle, the receiver
+        stores it (with the other requests' updates of the moment, in one transaction)."""
         self.store, self.receiver, self.submit, self.worker = store, receiver, submit, worker
-        self.lease, self.within, self.clock, self.withdraw = lease, within, clock, withdraw
+        self.lease, self.within, self.clock, self.offer, self.withdraw = lease, within, clock, offer, withdraw
         self._slots: dict[int, Slot] = {}
 
     def slot(self, update_id: int) -> Slot | None:
@@ -124,9 +127,9 @@ class WebhookAnswerer:
         slot.waiting += 1
         try:
             deadline = loop.time() + self.within
-            if self.withdraw is not None:
+            if self.offer is not None and self.withdraw is not None:
                 outcome = await self._store_and_handle(update, raw, deadline)
-                if outcome != "failed":
+                if outcome not in ("failed", "busy"):
                     return await self._wait(update_id, slot, held=outcome == "handled", deadline=deadline)
             try:
                 [taken] = await self.receiver.accept_taking([(update, raw)], worker=self.worker, lease=self.lease)
@@ -143,8 +146,9 @@ class WebhookAnswerer:
                                 and slot.waiting == 0 else None)
 
     async def _store_and_handle(self, update: Update, raw: str, deadline: float) -> str:
-        """Hand the update to a worker that stores it and handles it in one transaction (bot.wake.Fresh): "handled",
-        "stored", or "failed" when nothing was stored (the handling failed, or no worker started on it in time)."""
+        """Hand the update to an idle worker that stores it and handles it in one transaction (bot.wake.Fresh):
+        "handled", "stored", "busy" (no worker idle: not handed over) or "failed" when nothing was stored (the handling
+        failed, or no worker started on it in time)."""
         loop = asyncio.get_running_loop()
         settled: asyncio.Future = loop.create_future()
 
@@ -152,9 +156,9 @@ class WebhookAnswerer:
             loop.call_soon_threadsafe(lambda: settled.done() or settled.set_result(outcome))
 
         fresh = Fresh(update.update_id, chat_key(update), raw, self.clock(), settle, update)
-        self.submit(fresh)
-        try:
-            # Waiting for a busy pool is no worse than storing now: the request waits for the handling anyway.
+        if not self.offer(fresh):
+            return "busy"
+        try:  # an idle worker was woken for it: it starts at once, unless it was just stopping
             return await asyncio.wait_for(asyncio.shield(settled), max(deadline - loop.time(), 0) / 2)
         except asyncio.TimeoutError:
             if self.withdraw(fresh):

@@ -34,6 +34,7 @@ class Wake:
         self._cond = threading.Condition()
         self._flag = False
         self._handed: deque[TakenUpdate | Fresh] = deque()
+        self._idle = 0  # workers waiting in `wait`
 
     def set(self) -> None:
         """The inbox may hold updates nobody here took: wake every worker."""
@@ -57,6 +58,17 @@ class Wake:
             self._handed.append(item)
             self._cond.notify()
 
+    def offer(self, item: Fresh) -> bool:
+        """Hand over a received update only if a worker waits idle for it (one that is not spoken for already);
+        False otherwise: with every worker busy, the request stores it itself (with other requests' updates, in
+        one transaction) and the update waits for a worker like any other."""
+        with self._cond:
+            if self._idle <= len(self._handed):
+                return False
+            self._handed.append(item)
+            self._cond.notify()
+            return True
+
     def withdraw(self, item: Fresh) -> bool:
         """Take a handed-over update back if no worker started on it yet; False if one did."""
         with self._cond:
@@ -75,5 +87,9 @@ class Wake:
         """Wait for news or a handed-over update: "inbox", "handed", or None after `timeout`."""
         with self._cond:
             if not self._flag and not self._handed:
-                self._cond.wait(timeout)
+                self._idle += 1
+                try:
+                    self._cond.wait(timeout)
+                finally:
+                    self._idle -= 1
             return "handed" if self._handed else "inbox" if self._flag else None

@@ -84,6 +84,11 @@ class WorkerPool:
         whose request waits), before any other."""
         self.arrived.hand(taken)
 
+    def offer(self, fresh: Fresh) -> bool:
+        """Hand a received update, not stored yet, to an idle worker to store and handle in one transaction; False if
+        no worker is idle (the request then stores it itself)."""
+        return self.arrived.offer(fresh)
+
     def withdraw(self, fresh: Fresh) -> bool:
         """Take back a received update no worker started on (its request stores it itself); False if one did."""
         return self.arrived.withdraw(fresh)

@@ -43,7 +43,7 @@ class Node:
         self.pool = WorkerPool(service.store, service, self.delivery, threads=2, lease=LEASE, bot_username=lambda: "test_bot",
                                wake=self.receiver.arrived)
         self.answerer = WebhookAnswerer(service.store, self.receiver, submit=self.pool.submit, worker="node/webhook", lease=LEASE,
-                                        within=within, withdraw=self.pool.withdraw)
+                                        within=within, offer=self.pool.offer, withdraw=self.pool.withdraw)
         self.server = WebhookServer(self.receiver, secret=SECRET, listen="127.0.0.1", port=0, answerer=self.answerer,
                                     answer_callback=self.callbacks.append)
         self.port = self.server.start()
