@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -13,6 +14,9 @@ CACHED_CHARTS = 64  # drawing one takes 0.3-0.8 s of CPU; a PNG is ~60 KB
 # needed: by the outbox sender, or when a reply's attachment is read (bot.messages.Attachment.content). So the
 # handling transaction, which computes the numbers, never holds its locks (SQLite's one write lock) while drawing.
 RECIPE = b"refundbot-chart/1\n"
+# One drawing at a time in a process: matplotlib holds the GIL for most of a drawing, and a sender that sends several
+# charts at once (one task a chat, each in a thread) would otherwise starve the event loop and the workers.
+_ONE_AT_A_TIME = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,8 @@ def drawn(content: bytes) -> bytes:
     thresholds = Thresholds(min_vtr=t["min_vtr"], min_aprl=t["min_aprl"],
                             tier_max_cpu=tuple((name, limit) for name, limit in t["tier_max_cpu"]), tier_order=tuple(t["tier_order"]))
     weeks = [WeekPoint(date.fromisoformat(day), vtr, aprl, cpu, tier) for day, vtr, aprl, cpu, tier in recipe["weeks"]]
-    return tier_chart(weeks, thresholds, title=recipe["title"])
+    with _ONE_AT_A_TIME:
+        return tier_chart(weeks, thresholds, title=recipe["title"])
 
 
 @lru_cache(maxsize=CACHED_CHARTS)
