@@ -12,7 +12,11 @@ right after its own floor, interleaved; `--rounds` stories per backend, backends
 round by round. Prints p50/p99/min of each kind and of (a), and the p50 ratio (b)/(a), per kind and
 overall (the target of issue 13: <= 3x).
 
-    python bench/update_bench.py --rounds 200
+`--path webhook` times (b) as `refundbot run` handles a webhook's update instead: one worker stores it,
+takes it and handles it in one transaction (`WorkerPool.store_and_handle`, the inbox insert timed too), and
+the first plain text reply is queued as the webhook response's answer (bot/answers.py).
+
+    python bench/update_bench.py --rounds 200 [--path webhook]
 """
 from __future__ import annotations
 
@@ -31,11 +35,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.store_bench import percentile, postgres_database  # noqa: E402
+from bot.charts import drawn  # noqa: E402
 from bot.config import LimitsConfig  # noqa: E402
 from bot.delivery import OutboxDelivery  # noqa: E402
 from bot.markup import plain  # noqa: E402
 from bot.policy_runtime import PolicyRuntime  # noqa: E402
-from bot.receiver import Receiver, parse_update  # noqa: E402
+from bot.receiver import Receiver, chat_key, parse_update  # noqa: E402
+from bot.wake import Fresh  # noqa: E402
 from bot.service import ChatService  # noqa: E402
 from bot.workers import WorkerPool  # noqa: E402
 from policy import DEFAULT_POLICY_PATH  # noqa: E402
@@ -67,16 +73,16 @@ class Recording(OutboxDelivery):
 
     last: list = []
 
-    def enqueue(self, session, *, update_id, chat_id, replies, edit=None):
+    def enqueue(self, session, *, update_id, chat_id, replies, edit=None, **answering):
         self.last = replies
-        return super().enqueue(session, update_id=update_id, chat_id=chat_id, replies=replies, edit=edit)
+        return super().enqueue(session, update_id=update_id, chat_id=chat_id, replies=replies, edit=edit, **answering)
 
 
 class Backend:
     """One store with the marketplace, a chat service and a worker pool (not started: the bench drives take/handle)."""
 
-    def __init__(self, name: str, url: str, runtime: PolicyRuntime, buyers: int):
-        self.name = name
+    def __init__(self, name: str, url: str, runtime: PolicyRuntime, buyers: int, path: str = "worker"):
+        self.name, self.path = name, path
         self.store = open_store(url)
         now = datetime.now(timezone.utc)
         with self.store.write() as session:
@@ -85,7 +91,8 @@ class Backend:
             for n in range(buyers):
                 link_identity(session, telegram_user_id=FIRST_BUYER_CHAT + n, role="buyer", account_id=f"BB{n}", linked_at=now)
         self.service = ChatService(self.store, runtime, limits=LimitsConfig(messages_per_minute=100_000, max_text_length=4096))
-        self.delivery = Recording(lambda queued: None, owner="bench:sender", lease=timedelta(minutes=5))
+        self.delivery = Recording(lambda queued: None, owner="bench:sender", lease=timedelta(minutes=5),
+                                  answer_in_response=path == "webhook")
         self.pool = WorkerPool(self.store, self.service, self.delivery, threads=1, lease=timedelta(seconds=30),
                                bot_username=lambda: "bench_bot")
         self.receiver = Receiver(self.store)
@@ -143,13 +150,22 @@ class Backend:
     def one(self, kind: str | None, user: int, **what) -> None:
         """Store one update in the inbox, then time its floor and the worker's take + handle."""
         body = self._body(user, **what)
-        self.receiver.store_now([(parse_update(body)[1], body)])
+        update = parse_update(body)[1]
+        if self.path == "worker":
+            self.receiver.store_now([(update, body)])
         floor = self.empty()
         before = dict(self.spent)
         started = time.perf_counter()
-        taken = self.pool.take("bench:worker")
-        self.pool.handle(taken)
+        if self.path == "worker":
+            taken = self.pool.take("bench:worker")
+            self.pool.handle(taken)
+        else:
+            outcome = []
+            self.pool.store_and_handle(Fresh(update.update_id, chat_key(update), body, datetime.now(timezone.utc), outcome.append),
+                                       "bench:worker")
         spent = time.perf_counter() - started
+        if self.path != "worker":
+            assert outcome == ["handled"], outcome
         if kind is not None:
             self.floor.append(floor)
             self.update[kind].append(spent)
@@ -193,7 +209,7 @@ class Backend:
             for m in session.scalars(select(OutboxMessage).order_by(OutboxMessage.next_attempt_at, OutboxMessage.dedupe_key)):
                 row = {c: getattr(m, c) for c in ("dedupe_key", "chat_id", "text", "parse_mode", "reply_markup", "photo",
                                                   "edit_message_id", "file_name", "file_kind", "menu", "status")}
-                row["file_bytes"] = len(m.file_content or b"")
+                row["file_bytes"] = len(drawn(m.file_content)) if m.file_content else 0  # a chart as the sender draws it
                 out.write(ids.sub(lambda m: f"{m[1]}-?" if m[1] else '"?', json.dumps(row, sort_keys=True, default=str)) + "\n")
 
     def close(self) -> None:
@@ -243,6 +259,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pg-url", default=os.environ.get("REFUNDBOT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--profile", metavar="FILE", help="write a cProfile of the timed rounds of the first backend")
     parser.add_argument("--dump", metavar="PREFIX", help="write each backend's decision log and outbox to PREFIX-BACKEND.jsonl")
+    parser.add_argument("--path", choices=["worker", "webhook"], default="worker",
+                        help="worker: the receiver stores, a worker takes, then handles (two commits); "
+                             "webhook: a worker stores, takes and handles in one transaction")
     args = parser.parse_args(argv)
     runtime = PolicyRuntime(str(DEFAULT_POLICY_PATH))
     buyers = args.rounds + args.warmup
@@ -254,8 +273,8 @@ def main(argv: list[str] | None = None) -> int:
                 url = f"sqlite:///{folder}/bench.sqlite3"
             else:
                 url = stack.enter_context(postgres_database(args.pg_url))
-            backends.append(stack.enter_context(_closing(Backend(name, url, runtime, buyers))))
-        print(f"{len(backends)} backend(s) ready; {args.warmup} warm-up and {args.rounds} timed stories each", flush=True)
+            backends.append(stack.enter_context(_closing(Backend(name, url, runtime, buyers, args.path))))
+        print(f"{len(backends)} backend(s) ready; {args.warmup} warm-up and {args.rounds} timed stories each; path {args.path}", flush=True)
         for n in range(args.warmup):
             for backend in backends:
                 backend.story(n, timed=False)

@@ -6,9 +6,13 @@ the response to its update is delivered exactly once, where a separate sendMessa
 API has no idempotency key, and a process can die after Telegram took a message and before the
 outbox recorded it).
 
-For each request the webhook stores the update and, in the same transaction, takes it for this
-process's workers (unless an earlier update of the chat is pending or someone holds it), then
-waits for it to be handled, up to `within` seconds. The handling transaction decides, once per
+For each request the webhook hands the update to an idle worker of this process, which stores it and, in
+the same transaction, handles it when it may be handled now (no earlier update of the chat pending, nobody
+holding it): one commit for both (bot.workers). If it may not, that transaction only stores it. If the
+handling fails, or no worker is idle (under load the receiver stores the updates of concurrent requests in
+one transaction, a group commit), the request stores it (and takes it for the workers when it can) in a
+transaction of its own. Either way the request then waits for the update to be handled, up to `within`
+seconds, and answers nothing before a commit stored the update. The handling transaction decides, once per
 update (store.inbox.finish_update_replying), that the first plain text reply goes in the response and
 queues that text as delivered for the update (store.outbox.enqueue_answer), so no sender
 ever sends it. Every 2xx for the update carries it: the request that waited, and any redelivery
@@ -30,7 +34,9 @@ from store import Outgoing, Store, TakenUpdate
 from store.inbox import decide_reply_via, take_this_update, update_state
 from store.outbox import response_message
 
+from .receiver import chat_key
 from .sender import MAX_MESSAGE
+from .wake import Fresh
 
 log = logging.getLogger("refundbot.answers")
 
@@ -88,10 +94,15 @@ class Answer:
 class WebhookAnswerer:
     """Stores an update, gets it handled and answers with its reply; one per process, used in its event loop."""
 
-    def __init__(self, store: Store, receiver, *, submit: Callable[[TakenUpdate], None], worker: str, lease: timedelta,
-                 within: float, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+    def __init__(self, store: Store, receiver, *, submit: Callable[[TakenUpdate | Fresh], None], worker: str, lease: timedelta,
+                 within: float, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+                 offer: Callable[[Fresh], bool] | None = None, withdraw: Callable[[Fresh], bool] | None = None):
+        """`submit` hands an update this process took to its workers; with `offer` (to an idle worker, False if none)
+        and `withdraw` (taking back one no worker started on) an update not stored yet goes to a worker that stores
+        and handles it in one transaction (bot.wake.Fresh); otherwise, or when no worker is idle, the receiver
+        stores it (with the other requests' updates of the moment, in one transaction)."""
         self.store, self.receiver, self.submit, self.worker = store, receiver, submit, worker
-        self.lease, self.within, self.clock = lease, within, clock
+        self.lease, self.within, self.clock, self.offer, self.withdraw = lease, within, clock, offer, withdraw
         self._slots: dict[int, Slot] = {}
 
     def slot(self, update_id: int) -> Slot | None:
@@ -115,19 +126,47 @@ class WebhookAnswerer:
         self._slots[update_id] = slot
         slot.waiting += 1
         try:
+            deadline = loop.time() + self.within
+            if self.offer is not None and self.withdraw is not None:
+                outcome = await self._store_and_handle(update, raw, deadline)
+                if outcome not in ("failed", "busy"):
+                    return await self._wait(update_id, slot, held=outcome == "handled", deadline=deadline)
             try:
                 [taken] = await self.receiver.accept_taking([(update, raw)], worker=self.worker, lease=self.lease)
             except Exception as exc:
                 raise Unavailable(f"cannot store update {update_id}: {exc}") from exc
             if taken is not None:
                 self.submit(taken)
-            return await self._wait(update_id, slot, held=taken is not None, deadline=loop.time() + self.within)
+            return await self._wait(update_id, slot, held=taken is not None, deadline=deadline)
         finally:
             slot.waiting -= 1
             if slot.waiting == 0 and self._slots.get(update_id) is slot:
                 # Kept until the response is written: the update's later messages wait for it (see bot.node).
                 loop.call_later(self.within, lambda: self._slots.pop(update_id, None) if self._slots.get(update_id) is slot
                                 and slot.waiting == 0 else None)
+
+    async def _store_and_handle(self, update: Update, raw: str, deadline: float) -> str:
+        """Hand the update to an idle worker that stores it and handles it in one transaction (bot.wake.Fresh):
+        "handled", "stored", "busy" (no worker idle: not handed over) or "failed" when nothing was stored (the handling
+        failed, or no worker started on it in time)."""
+        loop = asyncio.get_running_loop()
+        settled: asyncio.Future = loop.create_future()
+
+        def settle(outcome: str) -> None:  # from the worker's thread
+            loop.call_soon_threadsafe(lambda: settled.done() or settled.set_result(outcome))
+
+        fresh = Fresh(update.update_id, chat_key(update), raw, self.clock(), settle, update)
+        if not self.offer(fresh):
+            return "busy"
+        try:  # an idle worker was woken for it: it starts at once, unless it was just stopping
+            return await asyncio.wait_for(asyncio.shield(settled), max(deadline - loop.time(), 0) / 2)
+        except asyncio.TimeoutError:
+            if self.withdraw(fresh):
+                return "failed"  # no worker started on it: the request stores it
+        try:  # a worker is storing and handling it: nothing may be answered before that commits
+            return await asyncio.wait_for(settled, max(deadline - loop.time(), 0))
+        except asyncio.TimeoutError:
+            raise Unavailable(f"update {update.update_id} was not stored within {self.within:.1f} s") from None
 
     async def _wait(self, update_id: int, slot: Slot, *, held: bool, deadline: float) -> Answer:
         loop = asyncio.get_running_loop()

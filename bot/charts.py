@@ -2,12 +2,21 @@
 from __future__ import annotations
 
 import io
+import json
+import threading
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
 WIDTH_IN, HEIGHT_IN, DPI = 8, 7, 100  # an 800x700 px PNG, readable on a phone
-CACHED_CHARTS = 64  # drawing one takes ~0.3 s inside the handling transaction; a PNG is ~60 KB
+CACHED_CHARTS = 64  # drawing one takes 0.3-0.8 s of CPU; a PNG is ~60 KB
+# A chart travels as its recipe (these bytes, then JSON: the few numbers it shows) and is drawn where the file is
+# needed: by the outbox sender, or when a reply's attachment is read (bot.messages.Attachment.content). So the
+# handling transaction, which computes the numbers, never holds its locks (SQLite's one write lock) while drawing.
+RECIPE = b"refundbot-chart/1\n"
+# One drawing at a time in a process: matplotlib holds the GIL for most of a drawing, and a sender that sends several
+# charts at once (one task a chat, each in a thread) would otherwise starve the event loop and the workers.
+_ONE_AT_A_TIME = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,37 @@ def _series(values: list[float | None]) -> list[float]:
 def tier_chart(weeks: list[WeekPoint], thresholds: Thresholds, *, title: str) -> bytes:
     """Three panels (VTR and APRL, CPU, tier) over the weeks, as PNG bytes."""
     return _drawn(tuple(weeks), thresholds, title)
+
+
+def tier_chart_recipe(weeks: list[WeekPoint], thresholds: Thresholds, *, title: str) -> bytes:
+    """The tier chart as its recipe, to be drawn later (`drawn`) into the same PNG as `tier_chart` gives."""
+    return RECIPE + json.dumps({
+        "chart": "tier", "title": title,
+        "weeks": [[w.last_day.isoformat(), w.vtr, w.aprl, w.cpu, w.tier] for w in weeks],
+        "thresholds": {"min_vtr": thresholds.min_vtr, "min_aprl": thresholds.min_aprl,
+                       "tier_max_cpu": [list(pair) for pair in thresholds.tier_max_cpu],
+                       "tier_order": list(thresholds.tier_order)},
+    }, ensure_ascii=False).encode()
+
+
+def is_recipe(content: bytes) -> bool:
+    """Whether a file's content is a chart still to be drawn."""
+    return content.startswith(RECIPE)
+
+
+def drawn(content: bytes) -> bytes:
+    """A file's bytes: a chart's recipe drawn into its PNG, anything else as it is."""
+    if not is_recipe(content):
+        return content
+    recipe = json.loads(content[len(RECIPE):])
+    if recipe.get("chart") != "tier":
+        raise ValueError(f"unknown chart {recipe.get('chart')!r}")
+    t = recipe["thresholds"]
+    thresholds = Thresholds(min_vtr=t["min_vtr"], min_aprl=t["min_aprl"],
+                            tier_max_cpu=tuple((name, limit) for name, limit in t["tier_max_cpu"]), tier_order=tuple(t["tier_order"]))
+    weeks = [WeekPoint(date.fromisoformat(day), vtr, aprl, cpu, tier) for day, vtr, aprl, cpu, tier in recipe["weeks"]]
+    with _ONE_AT_A_TIME:
+        return tier_chart(weeks, thresholds, title=recipe["title"])
 
 
 @lru_cache(maxsize=CACHED_CHARTS)

@@ -86,7 +86,7 @@ class OutboxDelivery:
                       photo=reply.photo)
             if reply.attachment is not None:
                 attachment = reply.attachment
-                queue(f"{i}:file", text="", file=OutgoingFile(attachment.filename, attachment.kind, attachment.content))
+                queue(f"{i}:file", text="", file=OutgoingFile(attachment.filename, attachment.kind, attachment.data))
             if reply.menu is not None:
                 role, lang = reply.menu
                 queue(f"{i}:menu", text="", menu={"role": role, "lang": lang})

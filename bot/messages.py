@@ -39,8 +39,15 @@ class Attachment:
     """A file sent with a reply: a document (a label PDF) or a picture (a chart PNG)."""
 
     filename: str
-    content: bytes
+    data: bytes  # the file, or a chart's recipe (bot.charts), drawn when the file is read: what the outbox stores
     kind: str = "document"  # or "photo"
+
+    @property
+    def content(self) -> bytes:
+        """The file's bytes (a chart drawn now; read it outside the handling transaction)."""
+        from .charts import drawn
+
+        return drawn(self.data)
 
 
 @dataclass(frozen=True)

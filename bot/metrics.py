@@ -12,6 +12,8 @@ INBOX_DEPTH = Gauge("refundbot_inbox_depth", "Updates stored but not yet handled
 INBOX_OLDEST = Gauge("refundbot_inbox_oldest_age_seconds", "Age of the oldest update not yet handled (0 when none)")
 OUTBOX_DEPTH = Gauge("refundbot_outbox_depth", "Messages waiting to be sent")
 RELOADS = Counter("refundbot_policy_reloads", "Policy reload attempts, by result", ["result"])
+RETRIES = Counter("refundbot_update_retries", "Handlings of an update run again, by why: stale_state (its conversation "
+                  "changed meanwhile), on_its_own (its storing and handling in one transaction failed)", ["why"])
 POLICY = Info("refundbot_policy", "The policy version in force")
 
 
@@ -19,6 +21,11 @@ def observe_update(kind: str, seconds: float) -> None:
     """Count one handled update of `kind` and its handling time."""
     UPDATES.labels(kind).inc()
     HANDLING.observe(seconds)
+
+
+def observe_retry(why: str) -> None:
+    """Count one handling run again ("stale_state" or "on_its_own")."""
+    RETRIES.labels(why).inc()
 
 
 def observe_decision(kind: str, outcome: str, rule: str) -> None:

@@ -150,7 +150,8 @@ class Node:
         self.pool.start()
         if self.telegram.mode == "webhook":
             self.answerer = WebhookAnswerer(self.store, self.receiver, submit=self.pool.submit, worker=f"{self.pool.name}/webhook",
-                                            lease=lease, within=self.telegram.webhook_answer_within, clock=self.clock)
+                                            lease=lease, within=self.telegram.webhook_answer_within, clock=self.clock,
+                                            offer=self.pool.offer, withdraw=self.pool.withdraw)
         self._tasks.append(asyncio.create_task(self._prune_forever()))
         await asyncio.to_thread(warm_up)  # before serving: a cold first update would miss its webhook answer
         try:

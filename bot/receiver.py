@@ -9,7 +9,7 @@ from typing import Any, Callable
 from telegram import Update
 
 from store import Store, TakenUpdate, store_update
-from store.inbox import take_this_update
+from store.inbox import store_update_locking, take_this_update
 
 from .wake import Wake
 
@@ -89,11 +89,14 @@ class Receiver:
         now = self.clock()
         results = []
         with self.store.write() as session:
+            locked = {}  # update id -> whether this transaction holds its chat's take lock (store.inbox)
             for updates, _, _ in batch:
                 for u, body in updates:
-                    store_update(session, update_id=u.update_id, chat_id=chat_key(u), body=body, received_at=now)
+                    _new, locked[u.update_id] = store_update_locking(session, update_id=u.update_id, chat_id=chat_key(u), body=body,
+                                                                     received_at=now)
             for updates, _, taking in batch:  # after storing all: an earlier update of a chat in this batch goes first
-                results.append([take_this_update(session, update_id=u.update_id, worker=taking[0], now=now, lease=taking[1])
+                results.append([take_this_update(session, update_id=u.update_id, worker=taking[0], now=now, lease=taking[1],
+                                                 chat_locked=locked[u.update_id])
                                 if taking else None for u, _ in updates])
         if any(taken is None for taken_here in results for taken in taken_here):
             self.arrived.set()  # what was taken is handed to a worker directly

@@ -26,7 +26,9 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from store import Outgoing, Store, mark_failed, mark_sent, mark_undeliverable, take_due
-from store.outbox import LEASE
+from store.outbox import LEASE, renew_lease
+
+from .charts import drawn, is_recipe
 
 log = logging.getLogger("refundbot.sender")
 
@@ -61,6 +63,10 @@ def _retry_after(error: RetryAfter) -> timedelta:
         warnings.simplefilter("ignore", PTBDeprecationWarning)
         value = error.retry_after
     return value if isinstance(value, timedelta) else timedelta(seconds=float(value))
+
+
+class _LeaseLost(Exception):
+    """The message's lease ran out while it was prepared, and another sender took it."""
 
 
 class OutboxSender:
@@ -103,7 +109,13 @@ class OutboxSender:
                                                          reply_markup=markup)
             return
         if message.file is not None:
-            upload = InputFile(message.file.content, filename=message.file.name)
+            content = message.file.content
+            if is_recipe(content):  # a chart: drawn here, after the transaction that queued it (bot.charts)
+                content = await asyncio.to_thread(drawn, content)
+                # Drawing takes a while: send only if the lease still holds (else another sender has taken it over).
+                if not await asyncio.to_thread(self._renew, message):
+                    raise _LeaseLost()
+            upload = InputFile(content, filename=message.file.name)
             send = self.bot.send_photo if message.file.kind == "photo" else self.bot.send_document
             await send(message.chat_id, upload, caption=message.text or None, parse_mode=message.parse_mode if message.text else None)
             return
@@ -136,10 +148,17 @@ class OutboxSender:
             log.warning("could not fetch photo %s from Telegram: %s", file_id, exc)
             return file_id
 
+    def _renew(self, message: Outgoing) -> bool:
+        with self.store.write() as session:
+            return renew_lease(session, message_id=message.id, owner=self.owner, now=self.clock(), lease=self.lease)
+
     async def _deliver(self, message: Outgoing) -> str:
         try:
             await self._send(message)
             error = None
+        except _LeaseLost:
+            log.info("outbox message %s: another sender took it over while %s prepared it; not sent here", message.id, self.owner)
+            return "lost"
         except TelegramError as exc:
             error = exc
             log.warning("outbox message %s to chat %s failed (attempt %s): %s", message.id, message.chat_id, message.attempts, exc)

@@ -18,7 +18,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from store import (
-    Identity, StaleState, Store, list_identities, load_chat, mark_sent, mark_update_processed, rate_check, save_conversation,
+    Identity, StaleState, Store, list_identities, mark_sent, save_conversation, start_update,
     take_for_recipient,
 )
 from store.models import Decision
@@ -123,6 +123,28 @@ class ChatService:
         self._observe(incoming, handled, time.perf_counter() - started)
         return replies
 
+    def handle_in(self, session: Session, incoming: Incoming, *, finish: Finish) -> Callable[[], None]:
+        """Handle one update in the caller's write transaction (the webhook's, which stored the update in it).
+
+        Unlike `handle` this raises on any failure (a conversation changed elsewhere included), with no apology
+        and no retry: the caller rolls back and handles the update on its own (`handle`). Returns what to call
+        once the caller's transaction committed (the update's log line and metrics)."""
+        lang = language_of(incoming.language)
+        notes = []
+        if incoming.text and len(incoming.text) > self.limits.max_text_length:
+            incoming = replace(incoming, text=incoming.text[: self.limits.max_text_length])
+            notes.append(Reply(text(lang, "truncated", limit=self.limits.max_text_length)))
+        handled = _Handled(_kind_of(incoming))
+        token = current_update.set(incoming.update_id)
+        started = time.perf_counter()
+        try:
+            replies = self._replies(session, incoming, None, lang, notes, self.clock(), handled)
+            finish(session, replies)
+        finally:
+            current_update.reset(token)
+        seconds = time.perf_counter() - started
+        return lambda: self._observe(incoming, handled, seconds)
+
     def _handle(self, incoming: Incoming, identity: Identity | None, lang: str, notes: list[Reply], finish: Finish | None,
                 handled: _Handled) -> list[Reply]:
         try:
@@ -130,8 +152,11 @@ class ChatService:
                 handled.decisions.clear()
                 try:
                     return self._in_transaction(incoming, identity, lang, notes, finish, handled)
-                except StaleState:
-                    continue  # another worker moved this conversation on: read it again
+                except StaleState:  # another worker moved this conversation on: read it again
+                    log.info("update %s: stale state (the conversation of user %s changed meanwhile); handling it again",
+                             incoming.update_id, incoming.user_id)
+                    metrics.observe_retry("stale_state")
+                    continue
             raise StaleState(f"the conversation of user {incoming.user_id} kept changing")
         except Exception:
             handled.kind, handled.reference, handled.decisions = "failed", "E-" + secrets.token_hex(4).upper(), []
@@ -154,17 +179,18 @@ class ChatService:
 
     def _replies(self, session: Session, incoming: Incoming, identity: Identity | None, lang: str, notes: list[Reply],
                  now: datetime, handled: _Handled) -> list[Reply]:
-        if incoming.update_id is not None and not mark_update_processed(session, update_id=incoming.update_id, processed_at=now):
+        # The processed mark, the shared rate limit, the identity and the conversation (one round trip on PostgreSQL).
+        start = start_update(session, update_id=incoming.update_id, telegram_user_id=incoming.user_id, processed_at=now,
+                             now=self._wallclock(), per_minute=self.limits.messages_per_minute)
+        if not start.new:
             log.info("update %s was already handled; ignoring the redelivery", incoming.update_id)
             handled.kind = "duplicate"
             return []
-        verdict = rate_check(session, telegram_user_id=incoming.user_id, now=self._wallclock(),
-                             per_minute=self.limits.messages_per_minute)
-        if verdict != "ok":
+        if start.rate != "ok":
             handled.kind = "rate_limited"
             # Strangers flooding a chat are told once; a trusted transport's person (the terminal) every time.
-            return [Reply(text(lang, "rate_limited"))] if verdict == "warn" or identity is not None else []
-        linked, stored = load_chat(session, telegram_user_id=incoming.user_id)
+            return [Reply(text(lang, "rate_limited"))] if start.rate == "warn" or identity is not None else []
+        linked, stored = start.identity, start.conversation
         convo = Conversation(stored.state, stored.version)
         lang = convo.prefs.get("lang") or lang  # a language chosen with /language beats Telegram's
         who = identity or linked

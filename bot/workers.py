@@ -5,6 +5,11 @@ Incoming, and lets the chat service handle it; the service's handling transactio
 update processed in the inbox and hands the replies to the delivery (the outbox). A worker that
 dies leaves the lease to run out and the update is taken again; the processed-update mark makes
 the second handling a no-op if the first one committed.
+
+An update a webhook request hands over before storing it (bot.wake.Fresh) is stored, taken and handled in one
+transaction, one commit: if it may not be handled now, only stored; if the handling fails, rolled back as a
+whole, and the request stores it and has it handled the usual way. Either way nothing is acknowledged before a
+commit that stored it.
 """
 from __future__ import annotations
 
@@ -20,13 +25,14 @@ from typing import Any, Callable, Protocol
 from sqlalchemy.orm import Session
 from telegram import Update
 
-from store import Store, TakenUpdate, finish_update, take_update
-from store.inbox import finish_update_replying
+from store import StaleState, Store, TakenUpdate, finish_update, take_update
+from store.inbox import finish_update_replying, store_and_take
 
+from . import metrics
 from .messages import Reply
 from .service import GROUP_CHATS, ChatService
 from .telegram_app import incoming_of, settled
-from .wake import Wake
+from .wake import Fresh, Wake
 
 log = logging.getLogger("refundbot.workers")
 
@@ -73,9 +79,19 @@ class WorkerPool:
             thread.start()
             self._threads.append(thread)
 
-    def submit(self, taken: TakenUpdate) -> None:
-        """Handle an update this process already took (the webhook's, whose request waits), before any other."""
+    def submit(self, taken: TakenUpdate | Fresh) -> None:
+        """Handle an update this process already took, or one it received and did not store yet (the webhook's,
+        whose request waits), before any other."""
         self.arrived.hand(taken)
+
+    def offer(self, fresh: Fresh) -> bool:
+        """Hand a received update, not stored yet, to an idle worker to store and handle in one transaction; False if
+        no worker is idle (the request then stores it itself)."""
+        return self.arrived.offer(fresh)
+
+    def withdraw(self, fresh: Fresh) -> bool:
+        """Take back a received update no worker started on (its request stores it itself); False if one did."""
+        return self.arrived.withdraw(fresh)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Let each worker finish the update in hand, then stop."""
@@ -84,6 +100,9 @@ class WorkerPool:
         for thread in self._threads:
             thread.join(timeout)
         self._threads.clear()
+        while (left := self.arrived.handed()) is not None:
+            if isinstance(left, Fresh):  # not stored: its request stores it itself (or answers 503)
+                left.settle("failed")
 
     def _run(self, worker: str) -> None:
         backoff = 0.5
@@ -99,7 +118,10 @@ class WorkerPool:
                     look = self.arrived.wait(IDLE_WAIT) != "handed"
                     continue
                 look = from_inbox  # after a handed-over update, the next is likely handed over too
-                self.handle(taken)
+                if isinstance(taken, Fresh):
+                    self.store_and_handle(taken, worker)
+                else:
+                    self.handle(taken)
                 backoff = 0.5
             except Exception as exc:  # the database is away: say so once a try, wait, try again
                 log.error("worker %s: %s; retrying in %.1f s", worker, str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
@@ -117,24 +139,72 @@ class WorkerPool:
         with self.store.write(durable=False) as session:
             return take_update(session, worker=worker, now=self.clock(), lease=self.lease)
 
-    def handle(self, taken: TakenUpdate) -> None:
-        """Handle one taken update; its replies are delivered after the handling transaction commits."""
+    def _read(self, taken: TakenUpdate, update: Update | None = None):
+        """The update (`update`, or parsed from its body) as an Incoming (None if it cannot be read) and the edit of
+        a pressed button's message."""
         incoming, edit = None, None
         try:
-            update = Update.de_json(json.loads(taken.body), None)
+            if update is None:
+                update = Update.de_json(json.loads(taken.body), None)
             incoming = incoming_of(update, self.bot_username())
             if incoming is not None and update.callback_query is not None and incoming.chat_type not in GROUP_CHATS:
                 edit = settled(update.callback_query)  # the pressed message shows the answer chosen, its keyboard goes
         except Exception:
             log.exception("update %s in the inbox cannot be read; setting it aside", taken.update_id)
+        return incoming, edit
+
+    def handle(self, taken: TakenUpdate) -> None:
+        """Handle one taken update; its replies are delivered after the handling transaction commits."""
+        incoming, edit = self._read(taken)
         if incoming is None or taken.attempts > MAX_ATTEMPTS:
             if incoming is not None:
                 log.error("update %s was taken %s times without finishing; setting it aside", taken.update_id, taken.attempts)
             with self.store.write() as session:
                 finish_update(session, update_id=taken.update_id, processed_at=self.clock())
             return
-        chat_id = incoming.chat_id
         queued: list[Any] = []
+        self.service.handle(incoming, finish=self._finisher(taken, incoming.chat_id, edit, queued))
+        self.delivery.committed(queued[0])
+
+    def store_and_handle(self, fresh: Fresh, worker: str) -> None:
+        """Store a webhook's update and, if it may be handled now, handle it in the same transaction; tell its request
+        how it went (bot.wake.Fresh), and deliver the replies after the commit."""
+        queued: list[Any] = []
+        observe = None
+        outcome = "failed"
+        try:
+            with self.store.write() as session:
+                taken = store_and_take(session, update_id=fresh.update_id, chat_id=fresh.chat_id, body=fresh.body,
+                                       received_at=fresh.received_at, worker=worker, now=self.clock(), lease=self.lease)
+                if taken is not None:
+                    incoming, edit = self._read(taken, fresh.update)
+                    if incoming is None or taken.attempts > MAX_ATTEMPTS:
+                        if incoming is not None:
+                            log.error("update %s was taken %s times without finishing; setting it aside", taken.update_id,
+                                      taken.attempts)
+                        finish_update(session, update_id=taken.update_id, processed_at=self.clock())
+                    else:
+                        observe = self.service.handle_in(session, incoming, finish=self._finisher(taken, incoming.chat_id, edit, queued))
+            outcome = "stored" if taken is None else "handled"
+        except Exception as exc:  # rolled back, nothing stored: the request stores it, and it is handled on its own
+            stale = isinstance(exc, StaleState)
+            log.log(logging.INFO if stale else logging.WARNING, "update %s could not be stored and handled at once (%s%s); "
+                    "handling it on its own", fresh.update_id, "stale state: " if stale else "",
+                    str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            metrics.observe_retry("stale_state" if stale else "on_its_own")
+        try:
+            if outcome == "stored":
+                self.arrived.set()  # like any update stored and not taken: whoever may take it first
+            elif outcome == "handled":
+                if observe is not None:
+                    observe()
+                if queued:
+                    self.delivery.committed(queued[0])
+        finally:
+            fresh.settle(outcome)
+
+    def _finisher(self, taken: TakenUpdate, chat_id: int, edit, queued: list[Any]):
+        """What the handling transaction runs last: the inbox mark, how the reply leaves, the replies queued."""
 
         def finish(session: Session, replies: list[Reply]) -> None:
             answerable = getattr(self.delivery, "answerable", None)
@@ -149,8 +219,7 @@ class WorkerPool:
             queued[:] = [self.delivery.enqueue(session, update_id=taken.update_id, chat_id=chat_id, replies=replies, edit=edit,
                                                **answering)]
 
-        self.service.handle(incoming, finish=finish)
-        self.delivery.committed(queued[0])
+        return finish
 
 
 def wait_until_drained(store: Store, *, timeout: float, poll: float = 0.05) -> bool:

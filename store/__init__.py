@@ -7,7 +7,7 @@ from .cases import (
 )
 from .chat import (
     chats_of, ConversationState, Identity, create_invite, get_identity, link_identity, list_identities, load_chat, load_conversation,
-    mark_update_processed,
+    mark_update_processed, start_update, UpdateStart,
     prune_processed_updates, redeem_invite, save_conversation,
 )
 from .db import Store, open_store, sqlite_path
@@ -38,7 +38,7 @@ __all__ = [
     "RefundView", "ReturnLabelView", "StaleState", "Store", "StoreError", "TIER_FACT_FIELDS", "all_tier_facts", "buyer_order_item",
     "buyer_order_items", "buyer_return_label", "buyer_return_labels", "create_invite", "file_claim", "get_decision", "get_identity",
     "import_paths", "import_records", "iter_decisions", "link_identity", "list_decisions", "load_chat", "load_conversation", "log_decision",
-    "mark_update_processed", "open_store", "prune_processed_updates", "reassess_claim", "record_refund_request",
+    "mark_update_processed", "start_update", "UpdateStart", "open_store", "prune_processed_updates", "reassess_claim", "record_refund_request",
     "record_return_delivery", "redeem_invite", "save_conversation", "seller_claim", "seller_claims",
     "seller_refund", "seller_refunds", "sqlite_path", "tier_facts",
     "InboxStats", "TakenUpdate", "finish_update", "inbox_stats", "prune_inbox", "store_update", "take_update",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping
 
-from sqlalchemy import BigInteger, bindparam, cast, delete, select, update
+from sqlalchemy import BigInteger, bindparam, cast, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from .db import prepared
 from .errors import NotFound, StaleState, StoreError
 from .models import Buyer, ChatIdentity, ChatInvite, Conversation, ProcessedUpdate, Seller
+from .ratelimit import rate_check, rate_parameters, rate_statement, verdict
 from .timeutil import aware
 from .vocabulary import ROLES
 
@@ -58,6 +59,49 @@ _ADVANCE = prepared(update(_conversations)
 _MARK = {name: prepared(insert(_processed).values(update_id=bindparam("id"), processed_at=bindparam("at"))
          .on_conflict_do_nothing(index_elements=["update_id"]).returning(_processed.c.update_id))
          for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))}
+
+
+# PostgreSQL: the start of every update in one round trip (each statement is one): the processed mark, then the rate
+# check only if the mark is new (a redelivery spends no budget), and the identity with the conversation. The CTEs run
+# once each whatever the outer select reads; the select sees the chat as it was when the statement began.
+_mark_cte = (pg_insert(_processed).values(update_id=bindparam("id"), processed_at=bindparam("at"))
+             .on_conflict_do_nothing(index_elements=["update_id"]).returning(_processed.c.update_id).cte("mark"))
+_rate_cte = rate_statement(pg_insert, func.greatest, only_if=_mark_cte.c.update_id).cte("rate")
+_START_UPDATE = prepared(_CHAT.add_columns(select(_mark_cte.c.update_id).scalar_subquery().label("marked"),
+                                           select(_rate_cte.c.refused).scalar_subquery().label("refused")))
+
+
+@dataclass(frozen=True)
+class UpdateStart:
+    """What handling an update starts from: whether it is new (not processed before), the rate limit's verdict
+    ("ok", "warn", "drop"; None for a redelivery) and, when that is "ok", the person's identity and conversation."""
+
+    new: bool
+    rate: str | None
+    identity: Identity | None = None
+    conversation: ConversationState | None = None
+
+
+def start_update(session: Session, *, update_id: int | None, telegram_user_id: int, processed_at: datetime, now: float,
+                 per_minute: int) -> UpdateStart:
+    """Mark the update processed (`update_id` None: nothing to mark), check the person's rate limit unless it was
+    processed before, and load their identity and conversation unless the limit refused: mark_update_processed,
+    rate_check and load_chat, in one statement on PostgreSQL."""
+    if update_id is None or session.get_bind().dialect.name != "postgresql":
+        if update_id is not None and not mark_update_processed(session, update_id=update_id, processed_at=processed_at):
+            return UpdateStart(False, None)
+        rate = rate_check(session, telegram_user_id=telegram_user_id, now=now, per_minute=per_minute)
+        if rate != "ok":
+            return UpdateStart(True, rate)
+        return UpdateStart(True, rate, *load_chat(session, telegram_user_id=telegram_user_id))
+    row = session.execute(_START_UPDATE, {"id": update_id, "at": aware(processed_at, "processed_at"),
+                                          **rate_parameters(telegram_user_id=telegram_user_id, now=now, per_minute=per_minute)}).one()
+    if row.marked is None:
+        return UpdateStart(False, None)
+    rate = verdict(row.refused)
+    if rate != "ok":
+        return UpdateStart(True, rate)
+    return UpdateStart(True, rate, *_chat_of(telegram_user_id, row))
 
 
 AGENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -161,7 +205,10 @@ def load_conversation(session: Session, *, telegram_user_id: int) -> Conversatio
 
 def load_chat(session: Session, *, telegram_user_id: int) -> tuple[Identity | None, ConversationState]:
     """The account a Telegram user is linked to (or None) and their conversation state, in one query."""
-    row = session.execute(_CHAT, {"user": telegram_user_id}).one()
+    return _chat_of(telegram_user_id, session.execute(_CHAT, {"user": telegram_user_id}).one())
+
+
+def _chat_of(telegram_user_id: int, row) -> tuple[Identity | None, ConversationState]:
     identity = None if row.role is None else Identity(telegram_user_id, row.role, row.buyer_id or row.seller_id or row.agent_id)
     return identity, ConversationState({}, 0) if row.version is None else ConversationState(dict(row.state), row.version)
 

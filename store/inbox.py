@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, exists, func, or_, select, update
+from sqlalchemy import Integer, bindparam, cast, delete, exists, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -117,7 +117,7 @@ class UpdateState:
     reply_via: str | None
 
 
-_TAKE_THIS = (
+_TAKE_THIS = prepared(
     update(_inbox)
     .where(_inbox.c.update_id == bindparam("id"), _inbox.c.processed_at.is_(None),
            or_(_inbox.c.taken_at.is_(None), _inbox.c.taken_at < bindparam("stale_before", type_=UTCDateTime())),
@@ -136,10 +136,52 @@ _FINISH_REPLYING = (update(_inbox).where(_inbox.c.update_id == bindparam("id"))
                     .returning(_inbox.c.reply_via))
 
 
-def take_this_update(session: Session, *, update_id: int, worker: str, now: datetime, lease: timedelta) -> TakenUpdate | None:
+# PostgreSQL: a webhook that stores an update and handles it in one transaction (store_and_take) keeps the new row
+# invisible until it commits, so the "nothing earlier of the chat pending" check of another transaction could miss it
+# and take the chat's next update too early. So every take of a given update first takes a transaction-level advisory
+# lock on its chat, in a statement of its own (a statement sees what committed before it began): try-lock, not wait; a
+# chat whose lock is busy has its update taken later (by the request that waits for it, or a worker). SQLite needs
+# none: its one write lock already keeps a second writer out until the commit.
+CHAT_LOCKS = 0x72626F74  # the advisory-lock space of chats ("rbot"); the chat's id, folded into 32 bits, is the key
+_FOLD = 2_147_483_647
+
+
+def _chat_lock(chat_id):
+    return func.pg_try_advisory_xact_lock(literal(CHAT_LOCKS, Integer), cast(chat_id % _FOLD, Integer))
+
+
+_STORE_LOCKING = prepared(pg_insert(_inbox).on_conflict_do_nothing(index_elements=["update_id"])
+                          .returning(_inbox.c.update_id, _chat_lock(_inbox.c.chat_id).label("locked")))
+_LOCK_CHAT_OF = prepared(select(_chat_lock(_inbox.c.chat_id)).where(_inbox.c.update_id == bindparam("id")))
+
+
+def store_update_locking(session: Session, *, update_id: int, chat_id: int, body: str, received_at: datetime) -> tuple[bool, bool]:
+    """Put an update in the inbox, for taking it in this transaction: whether it is new, and whether its chat's take
+    lock is held now (PostgreSQL; always True on SQLite; False for an update stored before, whose take locks it)."""
+    values = {"update_id": update_id, "chat_id": chat_id, "body": body, "received_at": aware(received_at, "received_at"),
+              "attempts": 0}
+    if session.get_bind().dialect.name != "postgresql":
+        return session.execute(_STORE["sqlite"], values).first() is not None, True
+    row = session.execute(_STORE_LOCKING, values).first()
+    return (True, bool(row.locked)) if row is not None else (False, False)
+
+
+def store_and_take(session: Session, *, update_id: int, chat_id: int, body: str, received_at: datetime, worker: str,
+                   now: datetime, lease: timedelta) -> TakenUpdate | None:
+    """Store an update (unless it is stored) and take it for `worker` in the same transaction, if it may be handled
+    now (take_this_update); the taken update, or None (stored, to be taken later)."""
+    _new, locked = store_update_locking(session, update_id=update_id, chat_id=chat_id, body=body, received_at=received_at)
+    return take_this_update(session, update_id=update_id, worker=worker, now=now, lease=lease, chat_locked=locked)
+
+
+def take_this_update(session: Session, *, update_id: int, worker: str, now: datetime, lease: timedelta,
+                     chat_locked: bool = False) -> TakenUpdate | None:
     """Take one given update (the webhook, for its own request), or None if it is handled, held under a live
-    lease, or an earlier update of its chat is pending (that one goes first)."""
+    lease, an earlier update of its chat is pending (that one goes first) or, on PostgreSQL, another transaction
+    holds its chat's take lock. `chat_locked`: this transaction holds that lock (store_update_locking)."""
     now = aware(now, "now")
+    if not chat_locked and session.get_bind().dialect.name == "postgresql" and not session.scalar(_LOCK_CHAT_OF, {"id": update_id}):
+        return None
     row = session.execute(_TAKE_THIS, {"id": update_id, "worker": worker, "now": now, "stale_before": now - lease}).first()
     return TakenUpdate(row.update_id, row.chat_id, row.body, row.attempts, row.received_at) if row else None
 

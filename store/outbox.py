@@ -172,6 +172,15 @@ def mark_sent(session: Session, *, message_id: str, owner: str, now: datetime) -
     ).rowcount == 1
 
 
+def renew_lease(session: Session, *, message_id: str, owner: str, now: datetime, lease: timedelta = LEASE) -> bool:
+    """Hold a claimed message `lease` longer (before a send that took a while to prepare, such as drawing a chart);
+    False if `owner` no longer holds it (another sender took it over: do not send)."""
+    return session.execute(
+        update(OutboxMessage).where(*_held(message_id, owner)).values(lease_until=aware(now, "now") + lease)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+
+
 def backoff(attempts: int, *, jitter: float | None = None) -> timedelta:
     """The wait before attempt `attempts + 1`: doubling from 2 s, capped at an hour, with up to 25% jitter."""
     base = min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)

@@ -7,7 +7,7 @@ ones stay quiet. One upsert statement decides and records, under the row's lock.
 """
 from __future__ import annotations
 
-from sqlalchemy import bindparam, case, delete, func
+from sqlalchemy import BigInteger, Double, bindparam, case, cast, delete, exists, func, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -18,9 +18,15 @@ from .models import RateLimit
 WINDOW_SECONDS = 60.0
 
 
-def _statement(insert, greatest):
+def rate_statement(insert, greatest, only_if=None):
+    """The decide-and-record upsert; with `only_if` (a CTE), it inserts or updates only when that CTE returned a row."""
     # On the table, not the ORM class: an ORM-enabled insert goes through the unit of work's bulk path on every call.
-    statement = insert(RateLimit.__table__).values(telegram_user_id=bindparam("user"), tat=bindparam("first_tat"), refused=0)
+    if only_if is None:
+        statement = insert(RateLimit.__table__).values(telegram_user_id=bindparam("user"), tat=bindparam("first_tat"), refused=0)
+    else:
+        statement = insert(RateLimit.__table__).from_select(
+            ["telegram_user_id", "tat", "refused"],
+            select(cast(bindparam("user"), BigInteger), cast(bindparam("first_tat"), Double), literal(0)).where(exists(select(only_if))))
     old = RateLimit.__table__.c
     allowed = old.tat - bindparam("now") <= bindparam("tolerance")
     return prepared(statement.on_conflict_do_update(
@@ -30,16 +36,26 @@ def _statement(insert, greatest):
     ).returning(old.refused))
 
 
-_CHECK = {"postgresql": _statement(pg_insert, func.greatest), "sqlite": _statement(sqlite_insert, func.max)}
+_CHECK = {"postgresql": rate_statement(pg_insert, func.greatest), "sqlite": rate_statement(sqlite_insert, func.max)}
+
+
+def rate_parameters(*, telegram_user_id: int, now: float, per_minute: int) -> dict:
+    """The parameters of the rate check's statement."""
+    interval = WINDOW_SECONDS / per_minute
+    return {"user": telegram_user_id, "now": now, "interval": interval, "first_tat": now + interval,
+            "tolerance": WINDOW_SECONDS - interval}
+
+
+def verdict(refused: int) -> str:
+    """What a count of refusals in a row means: 'ok', 'warn' or 'drop'."""
+    return "ok" if refused == 0 else "warn" if refused == 1 else "drop"
 
 
 def rate_check(session: Session, *, telegram_user_id: int, now: float, per_minute: int) -> str:
     """'ok', 'warn' (refused, say so once) or 'drop' (refused again, stay quiet); `now` in epoch seconds."""
-    interval = WINDOW_SECONDS / per_minute
-    refused = session.execute(_CHECK[session.get_bind().dialect.name], {
-        "user": telegram_user_id, "now": now, "interval": interval, "first_tat": now + interval,
-        "tolerance": WINDOW_SECONDS - interval}).scalar_one()
-    return "ok" if refused == 0 else "warn" if refused == 1 else "drop"
+    refused = session.execute(_CHECK[session.get_bind().dialect.name],
+                              rate_parameters(telegram_user_id=telegram_user_id, now=now, per_minute=per_minute)).scalar_one()
+    return verdict(refused)
 
 
 def prune_rate_limits(session: Session, *, now: float) -> int:

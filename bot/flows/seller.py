@@ -17,7 +17,7 @@ from store.timeutil import day_start
 from store.vocabulary import ENGINE
 
 from .. import returns_report
-from ..charts import Thresholds, WeekPoint, tier_chart
+from ..charts import Thresholds, WeekPoint, tier_chart_recipe
 from ..claim_finder import find_for_seller
 from ..format import button_label, day, money
 from ..markup import Html, plain
@@ -103,8 +103,9 @@ def _tier_chart(turn: Turn, as_of) -> Attachment:
         min_vtr=float(at(rewards.min_vtr, today)), min_aprl=float(at(rewards.min_aprl, today)),
         tier_max_cpu=tuple((turn.label(t.name), None if t.max_cpu is None else float(t.max_cpu)) for t in rewards.tiers),
         tier_order=(turn.label(NOT_ELIGIBLE), *(turn.label(t.name) for t in reversed(rewards.tiers))))
-    png = tier_chart(points, thresholds, title=turn.t("tier_chart_title", window=window_days, as_of=as_of.isoformat()))
-    return Attachment(f"tier-{turn.account}-{as_of.isoformat()}.png", png, "photo")
+    # Drawn after the handling transaction (by the outbox sender, or where the reply is shown), not while it holds locks.
+    recipe = tier_chart_recipe(points, thresholds, title=turn.t("tier_chart_title", window=window_days, as_of=as_of.isoformat()))
+    return Attachment(f"tier-{turn.account}-{as_of.isoformat()}.png", recipe, "photo")
 
 
 def _one_or_recent(turn: Turn, ident: str, what: str, one, recent) -> list | Reply:

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.answers import WebhookAnswerer
 from bot.delivery import OutboxDelivery
@@ -43,7 +43,7 @@ class Node:
         self.pool = WorkerPool(service.store, service, self.delivery, threads=2, lease=LEASE, bot_username=lambda: "test_bot",
                                wake=self.receiver.arrived)
         self.answerer = WebhookAnswerer(service.store, self.receiver, submit=self.pool.submit, worker="node/webhook", lease=LEASE,
-                                        within=within)
+                                        within=within, offer=self.pool.offer, withdraw=self.pool.withdraw)
         self.server = WebhookServer(self.receiver, secret=SECRET, listen="127.0.0.1", port=0, answerer=self.answerer,
                                     answer_callback=self.callbacks.append)
         self.port = self.server.start()
@@ -161,3 +161,54 @@ async def test_a_press_not_handled_in_time_is_answered_with_answer_callback_quer
         assert lone.callbacks == []
     finally:
         await lone.stop()
+
+
+def taken_by(store, update_id: int) -> str | None:
+    with store.read() as session:
+        return session.scalar(select(InboxUpdate.taken_by).where(InboxUpdate.update_id == update_id))
+
+
+async def test_an_update_that_may_be_handled_at_once_is_stored_and_handled_in_one_transaction(alice, service, node):
+    seen = []  # (connection, what) in order: the statements and commits of every transaction meanwhile
+
+    def executed(connection, _cursor, statement, *_):
+        seen.append((id(connection.connection.dbapi_connection), " ".join(statement.split())))
+
+    def committed(connection):
+        seen.append((id(connection.connection.dbapi_connection), "COMMIT"))
+
+    event.listen(service.store.engine, "after_cursor_execute", executed)
+    event.listen(service.store.engine, "commit", committed)
+    try:
+        answer = (await node.post(message(80_008, 101, "/help"))).json()
+    finally:
+        event.remove(service.store.engine, "after_cursor_execute", executed)
+        event.remove(service.store.engine, "commit", committed)
+    assert answer["method"] == "sendMessage" and "/refund" in plain(answer["text"])
+    [stored] = [i for i, (_, what) in enumerate(seen) if "INSERT INTO inbox " in what]
+    [marked] = [i for i, (_, what) in enumerate(seen) if "INSERT INTO processed_updates " in what]
+    connection = seen[stored][0]
+    assert seen[marked][0] == connection and stored < marked  # the same transaction: one connection, no commit between
+    assert (connection, "COMMIT") not in seen[stored:marked] and (connection, "COMMIT") in seen[marked:]
+    assert taken_by(service.store, 80_008) != "node/webhook"  # a worker took it, not the webhook's own transaction
+    assert reply_via(service.store, 80_008) == "response"
+
+
+async def test_a_handling_that_fails_with_its_storing_is_rolled_back_and_the_update_is_stored_and_handled_on_its_own(
+        alice, service, node, monkeypatch):
+    handle_in, failed = service.handle_in, []
+
+    def fail_once(session, incoming, *, finish):
+        if not failed:
+            failed.append(incoming.update_id)
+            handle_in(session, incoming, finish=finish)  # its writes too are rolled back
+            raise RuntimeError("the database went away mid-handling")
+        return handle_in(session, incoming, finish=finish)
+
+    monkeypatch.setattr(service, "handle_in", fail_once)
+    answer = (await node.post(message(80_009, 101, "/help"))).json()
+    assert failed == [80_009]
+    assert answer["method"] == "sendMessage" and "/refund" in plain(answer["text"])  # still the answer, once
+    assert taken_by(service.store, 80_009) == "node/webhook"  # stored by the request itself, then handled
+    [row] = rows(service.store)
+    assert (row.text, row.status, row.answers_update) == (answer["text"], "sent", 80_009)

@@ -5,7 +5,8 @@ import io
 import struct
 from datetime import date, timedelta
 
-from bot.charts import DPI, HEIGHT_IN, WIDTH_IN, Thresholds, WeekPoint, tier_chart
+from bot import charts
+from bot.charts import DPI, HEIGHT_IN, WIDTH_IN, Thresholds, WeekPoint, drawn, is_recipe, tier_chart, tier_chart_recipe
 from bot.terminal import Terminal
 from store import Identity
 
@@ -53,3 +54,22 @@ def test_the_same_weeks_again_are_not_drawn_again_but_new_weeks_are():
     moved = [WeekPoint(date(2026, 11, 20), 0.97, 0.95, 0.003, "Gold")]
     assert tier_chart(moved, THRESHOLDS, title="Cached") is not first
     assert tier_chart(weeks, THRESHOLDS, title="Cached again") is not first
+
+
+def test_a_recipe_draws_the_same_png_as_the_chart_itself():
+    weeks = [WeekPoint(date(2026, 11, 20) - timedelta(weeks=2 - i), 0.9 + i / 70, None if i == 1 else 1 / 3, 0.004 * i, "Gold")
+             for i in range(3)]
+    recipe = tier_chart_recipe(weeks, THRESHOLDS, title="Recipe")
+    assert is_recipe(recipe) and not is_recipe(b"\x89PNG\r\n") and drawn(b"%PDF-1.4") == b"%PDF-1.4"
+    assert drawn(recipe) == tier_chart(weeks, THRESHOLDS, title="Recipe")  # exact floats: the same picture
+
+
+def test_tier_does_not_draw_in_its_handling_transaction_the_chart_is_drawn_when_read(outdoor, monkeypatch):
+    def not_now(*_args):
+        raise AssertionError("drawn while the update was handled")
+
+    monkeypatch.setattr(charts, "_drawn", not_now)
+    [reply] = outdoor.say("/tier")  # handled and committed without drawing
+    assert is_recipe(reply.attachment.data)  # what the outbox stores; its sender draws it
+    monkeypatch.undo()
+    assert png_size(reply.attachment.content) == EXPECTED

@@ -126,3 +126,23 @@ async def test_a_photo_is_fetched_from_telegram_and_shown_again(store):
     assert photo.chat_id == 9 and photo.files["photo"] == b"\xff\xd8\xff jpeg" and photo.text == "Evidence photo 1 of 1"
     with store.read() as session:
         assert outbox_counts(session) == {"sent": 1}
+
+
+async def test_a_chart_queued_as_its_recipe_is_drawn_and_sent_as_a_photo(store):
+    from datetime import date
+
+    from bot.charts import Thresholds, WeekPoint, tier_chart, tier_chart_recipe
+    from store import OutgoingFile
+
+    weeks = [WeekPoint(date(2026, 11, 20), 0.97, 0.95, 0.002, "Gold")]
+    thresholds = Thresholds(0.95, 0.9, (("Gold", 0.01), ("Silver", None)), ("Not eligible", "Silver", "Gold"))
+    recipe = tier_chart_recipe(weeks, thresholds, title="Sent")
+    request, clock = OfflineRequest(), Clock()
+    _queue(store, 9, "chart", text="", file=OutgoingFile("tier.png", "photo", recipe))
+    bot, sender = await _sender(store, request, clock)
+    try:
+        await sender.run(asyncio.Event(), until_empty=True)
+    finally:
+        await bot.shutdown()
+    [photo] = request.calls_to("sendPhoto")
+    assert photo.chat_id == 9 and photo.files["photo"] == tier_chart(weeks, thresholds, title="Sent")

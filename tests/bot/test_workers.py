@@ -245,3 +245,24 @@ def outbox_counts_of(session):
     from store import outbox_counts
 
     return outbox_counts(session)
+
+
+def test_a_received_update_is_handed_over_only_to_an_idle_worker_not_spoken_for():
+    import threading
+    import time as clock
+
+    from bot.wake import Fresh, Wake
+
+    wake = Wake()
+    first, second = (Fresh(n, 1, "{}", datetime.now(timezone.utc), lambda _outcome: None) for n in (1, 2))
+    assert not wake.offer(first)  # no worker waits: the request stores it itself
+    waiting = threading.Thread(target=wake.wait, args=(5.0,))
+    waiting.start()
+    deadline = clock.monotonic() + 5
+    while not wake.offer(first):  # once the worker waits
+        assert clock.monotonic() < deadline
+        clock.sleep(0.001)
+    assert not wake.offer(second)  # the one idle worker is spoken for
+    waiting.join(5)
+    assert wake.handed() is first and wake.handed() is None
+    assert not wake.withdraw(first)  # taken: no longer withdrawable

@@ -85,3 +85,33 @@ def test_updates_are_processed_once(people):
         assert mark_update_processed(session, update_id=1002, processed_at=NOW + timedelta(days=2)) is True
         assert prune_processed_updates(session, before=NOW + timedelta(days=1)) == 1
         assert mark_update_processed(session, update_id=1002, processed_at=NOW) is False
+
+
+def test_an_update_starts_with_its_mark_the_rate_limit_and_the_chat_in_one_call(store):
+    from datetime import datetime, timezone
+
+    from store import link_identity, save_conversation, start_update
+    from store.models import ProcessedUpdate, RateLimit
+    from sqlalchemy import func, select
+
+    now = datetime(2026, 6, 1, 10, tzinfo=timezone.utc)
+    with store.write() as session:
+        link_identity(session, telegram_user_id=7, role="admin", account_id=None, linked_at=now)
+        save_conversation(session, telegram_user_id=7, state={"flow": "x"}, expected_version=0, now=now)
+
+    def start(update_id, user=7, per_minute=2, at=1000.0):
+        with store.write() as session:
+            return start_update(session, update_id=update_id, telegram_user_id=user, processed_at=now, now=at, per_minute=per_minute)
+
+    first = start(1)
+    assert (first.new, first.rate, first.identity.role, first.conversation.state, first.conversation.version) == (
+        True, "ok", "admin", {"flow": "x"}, 1)
+    assert (start(1).new, start(1).rate) == (False, None)  # a redelivery: no budget spent
+    stranger = start(2, user=8)
+    assert (stranger.rate, stranger.identity, stranger.conversation.version) == ("ok", None, 0)
+    assert start(3).rate == "ok" and start(4).rate == "warn" and start(5).rate == "drop"  # 2 a minute: a burst of 2
+    nothing = start(None, at=1100.0)  # no update id: nothing to mark (the budget is full again a minute later)
+    assert (nothing.new, nothing.rate, nothing.identity.role) == (True, "ok", "admin")
+    with store.read() as session:
+        assert session.scalar(select(func.count()).select_from(ProcessedUpdate)) == 5
+        assert session.scalar(select(RateLimit.refused).where(RateLimit.telegram_user_id == 7)) == 0

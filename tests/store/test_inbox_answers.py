@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from store import enqueue, finish_update, outbox_counts, store_update, take_due, take_update
-from store.inbox import decide_reply_via, finish_update_replying, take_this_update, update_state
+from store.inbox import decide_reply_via, finish_update_replying, store_and_take, take_this_update, update_state
 from store.outbox import enqueue_answer, release_responses, response_message
 
 from .data import at
@@ -44,6 +44,40 @@ def test_the_webhook_takes_its_own_update_unless_an_earlier_one_of_the_chat_wait
         assert take_update(session, worker="w", now=NOW, lease=LEASE) is None  # nothing left for a worker: 2 waits for 1
         finish_update(session, update_id=1, processed_at=NOW)
     assert take_this(store, 1) is None  # handled
+    assert take_this(store, 2).update_id == 2
+
+
+def store_and_take_in(session, update_id: int, chat_id: int, worker: str = "node/0"):
+    return store_and_take(session, update_id=update_id, chat_id=chat_id, body=f'{{"update_id": {update_id}}}', received_at=NOW,
+                          worker=worker, now=NOW, lease=LEASE)
+
+
+def test_an_update_is_stored_and_taken_in_one_transaction_unless_it_must_wait(store):
+    with store.write() as session:
+        taken = store_and_take_in(session, 1, 10)
+        assert (taken.update_id, taken.chat_id, taken.attempts) == (1, 10, 1)
+        assert store_and_take_in(session, 2, 10) is None  # stored, and waits for update 1 of its chat
+    with store.write() as session:
+        assert store_and_take_in(session, 1, 10, worker="other") is None  # a redelivery: stored before and held
+        finish_update(session, update_id=1, processed_at=NOW)
+    with store.write() as session:
+        assert store_and_take_in(session, 1, 10) is None  # handled
+        assert store_and_take_in(session, 2, 10).update_id == 2  # a redelivery of the one that waited: taken now
+
+
+def test_a_chat_s_next_update_is_not_taken_while_its_earlier_one_is_stored_and_handled_uncommitted(store, backend):
+    # PostgreSQL: the earlier update's row is invisible until its transaction commits, so the chat's take lock
+    # keeps the next one from being taken meanwhile (SQLite's write lock keeps the second transaction out anyway).
+    if backend == "sqlite":
+        return
+    with store.write() as first:
+        assert store_and_take_in(first, 1, 10).update_id == 1  # handling, not committed
+        with store.write() as second:
+            assert store_and_take_in(second, 2, 10, worker="node/1") is None  # stored, not taken: the chat is busy
+            assert store_and_take_in(second, 3, 20, worker="node/1").update_id == 3  # other chats go on
+    assert take_this(store, 2) is None  # update 1 is pending (not finished above): it goes first
+    with store.write() as session:
+        finish_update(session, update_id=1, processed_at=NOW)
     assert take_this(store, 2).update_id == 2
 
 

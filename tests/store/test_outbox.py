@@ -128,3 +128,21 @@ def test_backoff_doubles_and_is_capped():
     assert backoff(4, jitter=0) == timedelta(seconds=16)
     assert backoff(40, jitter=0) == timedelta(hours=1)
     assert backoff(1, jitter=1) == timedelta(seconds=2.5)
+
+
+def test_a_lease_is_renewed_only_by_its_holder(store):
+    from datetime import datetime, timedelta, timezone
+
+    from store import enqueue, take_due
+    from store.outbox import renew_lease
+
+    now = datetime(2026, 6, 1, 10, tzinfo=timezone.utc)
+    with store.write() as session:
+        enqueue(session, chat_id=1, text="hi", dedupe_key="renew", now=now)
+    with store.write() as session:
+        [message] = take_due(session, owner="a", now=now, lease=timedelta(seconds=2))
+    with store.write() as session:
+        assert renew_lease(session, message_id=message.id, owner="a", now=now + timedelta(seconds=1), lease=timedelta(seconds=2))
+        assert take_due(session, owner="b", now=now + timedelta(seconds=2.5), lease=timedelta(seconds=2)) == []  # renewed: held
+        assert len(take_due(session, owner="b", now=now + timedelta(seconds=4), lease=timedelta(seconds=2))) == 1
+        assert not renew_lease(session, message_id=message.id, owner="a", now=now + timedelta(seconds=4))  # b holds it now
