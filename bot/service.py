@@ -108,12 +108,7 @@ class ChatService:
         handling transaction (the apology's own transaction when handling failed); only if even
         that cannot be written does `handle` raise, and the update stays in the inbox.
         """
-        lang = language_of(incoming.language)
-        notes = []
-        if incoming.text and len(incoming.text) > self.limits.max_text_length:
-            incoming = replace(incoming, text=incoming.text[: self.limits.max_text_length])
-            notes.append(Reply(text(lang, "truncated", limit=self.limits.max_text_length)))
-        handled = _Handled(_kind_of(incoming))
+        incoming, lang, notes, handled = self._prepare(incoming)
         token = current_update.set(incoming.update_id)
         started = time.perf_counter()
         try:
@@ -129,12 +124,7 @@ class ChatService:
         Unlike `handle` this raises on any failure (a conversation changed elsewhere included), with no apology
         and no retry: the caller rolls back and handles the update on its own (`handle`). Returns what to call
         once the caller's transaction committed (the update's log line and metrics)."""
-        lang = language_of(incoming.language)
-        notes = []
-        if incoming.text and len(incoming.text) > self.limits.max_text_length:
-            incoming = replace(incoming, text=incoming.text[: self.limits.max_text_length])
-            notes.append(Reply(text(lang, "truncated", limit=self.limits.max_text_length)))
-        handled = _Handled(_kind_of(incoming))
+        incoming, lang, notes, handled = self._prepare(incoming)
         token = current_update.set(incoming.update_id)
         started = time.perf_counter()
         try:
@@ -144,6 +134,15 @@ class ChatService:
             current_update.reset(token)
         seconds = time.perf_counter() - started
         return lambda: self._observe(incoming, handled, seconds)
+
+    def _prepare(self, incoming: Incoming) -> tuple[Incoming, str, list[Reply], "_Handled"]:
+        """The update cut to the length limit, its language, the notes that go first, and its tally."""
+        lang = language_of(incoming.language)
+        notes = []
+        if incoming.text and len(incoming.text) > self.limits.max_text_length:
+            incoming = replace(incoming, text=incoming.text[: self.limits.max_text_length])
+            notes.append(Reply(text(lang, "truncated", limit=self.limits.max_text_length)))
+        return incoming, lang, notes, _Handled(_kind_of(incoming))
 
     def _handle(self, incoming: Incoming, identity: Identity | None, lang: str, notes: list[Reply], finish: Finish | None,
                 handled: _Handled) -> list[Reply]:
