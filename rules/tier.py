@@ -131,7 +131,8 @@ class TierTable(KindTable):
             "vtr": _shown(m.vtr),
             "aprl": _shown(m.aprl),
             "cpu": _shown(m.cpu),
-            "advice": advice(w, counts, m, spec.id),
+            "advice": advice(w, counts, m, spec.id, given=tier if spec.custom is not None else None,
+                             by=spec.custom),
         }
         if notes:
             details["in_force"] = {name: start.isoformat() for name, (_, start) in notes}
@@ -198,8 +199,14 @@ def _ceil(x: Fraction) -> int:
     return max(0, math.ceil(x))
 
 
-def advice(w: RewardsPolicy, f: dict[str, int], m: Metrics, fired: str) -> list[str]:
-    """Concrete steps that move the seller up: volume, tracking, labels, then contacts."""
+def advice(w: RewardsPolicy, f: dict[str, int], m: Metrics, fired: str, *, given: Tier | None = None,
+           by: CustomRule | None = None) -> list[str]:
+    """Concrete steps that move the seller up: volume, tracking, labels, then contacts.
+
+    `given` is the tier an operator's rule `by` gave: the built-in thresholds did not place the seller, so
+    the advice starts from that tier and names the rule instead of the tier table's contacts limit."""
+    if given is not None and by is not None:
+        return _advice_after_custom(w, given, by)
     steps: list[str] = []
     if f["units"] < w.low_volume_min_units:
         steps.append(f"Sell {w.low_volume_min_units - f['units']} more units within {w.window_days} days to be assessed for a tier.")
@@ -228,6 +235,14 @@ def advice(w: RewardsPolicy, f: dict[str, int], m: Metrics, fired: str) -> list[
     elif fired in ("vtr_below_minimum", "aprl_below_minimum", "low_volume"):
         steps.append(f"Once eligible, your current Contacts Per Unit of {ratio(m.cpu)} would put you in the {tiers[current].name} tier.")
     return steps
+
+
+def _advice_after_custom(w: RewardsPolicy, given: Tier, by: CustomRule) -> list[str]:
+    """Advice for a tier an operator's rule gave: the rule, since the tier table's limits did not decide it."""
+    reason = by.description.rstrip(".") or by.id
+    if w.tiers and given.name == w.tiers[0].name:
+        return [f"You are in the best tier by the policy's rule {by.id}: {reason}."]
+    return [f"Your tier comes from the policy's rule {by.id}: {reason}; the tier table's contacts limits do not apply to it."]
 
 
 def _rate_step(what: str, unit: str, good: int, total: int, minimum: Fraction, name: str) -> str:

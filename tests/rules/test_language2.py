@@ -135,6 +135,20 @@ def test_custom_tier_rules_csba_2026(amazon):
     assert (free.rule, free.amounts["fee_per_unit"], free.details["tier"]) == ("cpu_below_3_percent", Decimal(0), "free")
 
 
+def test_tier_advice_names_the_operators_rule_that_gave_the_tier(amazon):
+    # CSBA 2026's free tier comes from custom rules; the tier table's own free tier allows 0% contacts,
+    # so advice from the table ("keep Contacts Per Unit at or below 0%") would misstate what keeps it.
+    new = amazon.decide_tier({**TIER, "enrolled_on": "2026-02-15"})
+    assert new.details["advice"] == ["You are in the best tier by the policy's rule new_enrolment: "
+                                     "Free for the first 90 days after enrolment."]
+    low_cpu = amazon.decide_tier({**TIER, "contacts": 29, "valid_tracking": 10})
+    assert low_cpu.details["advice"] == ["You are in the best tier by the policy's rule cpu_below_3_percent: "
+                                         "Free when Contacts Per Unit is below 3%."]
+    standard = amazon.decide_tier(TIER)  # the tier table decided: its advice is unchanged
+    assert standard.rule == "tier_standard"
+    assert any("Cut buyer contacts by 50" in step for step in standard.details["advice"])
+
+
 def test_new_facts_are_checked_and_unknown_ones_get_a_suggestion(amazon):
     with pytest.raises(FactsError) as info:
         amazon.decide_refund({**BASE, "buyer_contry": "DE", "buyer_tags": ["Member"], "delivered_on": "2026-02-30",
