@@ -70,9 +70,13 @@ _STATS = select(func.count(), func.min(InboxUpdate.received_at)).where(InboxUpda
 
 def store_update(session: Session, *, update_id: int, chat_id: int, body: str, received_at: datetime) -> bool:
     """Put an update in the inbox; True if it is new, False if it was stored before (a redelivery)."""
-    return session.execute(_STORE[session.get_bind().dialect.name], {
-        "update_id": update_id, "chat_id": chat_id, "body": body, "received_at": aware(received_at, "received_at"),
-        "attempts": 0}).first() is not None
+    return session.execute(_STORE[session.get_bind().dialect.name],
+                           _new_row(update_id, chat_id, body, received_at)).first() is not None
+
+
+def _new_row(update_id: int, chat_id: int, body: str, received_at: datetime) -> dict:
+    return {"update_id": update_id, "chat_id": chat_id, "body": body, "received_at": aware(received_at, "received_at"),
+            "attempts": 0}
 
 
 def take_update(session: Session, *, worker: str, now: datetime, lease: timedelta) -> TakenUpdate | None:
@@ -158,11 +162,9 @@ _LOCK_CHAT_OF = prepared(select(_chat_lock(_inbox.c.chat_id)).where(_inbox.c.upd
 def store_update_locking(session: Session, *, update_id: int, chat_id: int, body: str, received_at: datetime) -> tuple[bool, bool]:
     """Put an update in the inbox, for taking it in this transaction: whether it is new, and whether its chat's take
     lock is held now (PostgreSQL; always True on SQLite; False for an update stored before, whose take locks it)."""
-    values = {"update_id": update_id, "chat_id": chat_id, "body": body, "received_at": aware(received_at, "received_at"),
-              "attempts": 0}
     if session.get_bind().dialect.name != "postgresql":
-        return session.execute(_STORE["sqlite"], values).first() is not None, True
-    row = session.execute(_STORE_LOCKING, values).first()
+        return store_update(session, update_id=update_id, chat_id=chat_id, body=body, received_at=received_at), True
+    row = session.execute(_STORE_LOCKING, _new_row(update_id, chat_id, body, received_at)).first()
     return (True, bool(row.locked)) if row is not None else (False, False)
 
 
