@@ -131,8 +131,7 @@ class TierTable(KindTable):
             "vtr": _shown(m.vtr),
             "aprl": _shown(m.aprl),
             "cpu": _shown(m.cpu),
-            "advice": advice(w, counts, m, spec.id, given=tier if spec.custom is not None else None,
-                             by=spec.custom),
+            "advice": advice(w, counts, m, spec.id, given=tier, by=spec.custom),
         }
         if notes:
             details["in_force"] = {name: start.isoformat() for name, (_, start) in notes}
