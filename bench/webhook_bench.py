@@ -33,6 +33,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.cpu import Parties, bench_threads, describe, postgres_backends, process_seconds, usage  # noqa: E402
 from bench.store_bench import percentile, postgres_database  # noqa: E402
 from bench.telegram_client import Telegram, watch_api  # noqa: E402
 from bench.workers_bench import SECRET, TOKEN, SqliteUrl, free_port, node_config, prepare, start_fleet, stop_fleet  # noqa: E402
@@ -72,7 +73,8 @@ def start_echo(port: int, api: FakeBotApi, logs: Path) -> subprocess.Popen:
             time.sleep(0.1)
 
 
-async def saturate(telegram: Telegram, chats: int, seconds: float, text: str) -> float:
+async def saturate(telegram: Telegram, chats: int, seconds: float, text: str, parties=None) -> tuple[float, dict | None, int]:
+    """Updates/s of `chats` closed loops; with `parties` (bench.cpu), each party's CPU seconds and the updates counted."""
     done = 0
     stop_at = time.perf_counter() + seconds
 
@@ -84,9 +86,12 @@ async def saturate(telegram: Telegram, chats: int, seconds: float, text: str) ->
 
     for i in range(chats):  # warm-up, not timed
         await telegram.exchange(FIRST_CHAT + i, text)
+    counters = parties() if parties is not None else None
+    before = counters.sample() if counters is not None else None
     started = time.perf_counter()
     await asyncio.gather(*(loop(FIRST_CHAT + i) for i in range(chats)))
-    return done / (time.perf_counter() - started)
+    rate = done / (time.perf_counter() - started)
+    return rate, usage(before, counters.sample()) if counters is not None else None, done
 
 
 async def moderate(telegram: Telegram, chats: int, rate: float, seconds: float, text: str) -> list[float]:
@@ -112,15 +117,34 @@ async def moderate(telegram: Telegram, chats: int, rate: float, seconds: float, 
     return latencies
 
 
-async def measure(port: int, api: FakeBotApi, args, text: str) -> dict:
+async def measure(port: int, api: FakeBotApi, args, text: str, parties=None) -> dict:
     watch_api(api, asyncio.get_running_loop())
     telegram = Telegram(port, api, connections=args.chats, secret=SECRET, token=TOKEN)
     try:
-        rate = await saturate(telegram, args.chats, args.seconds, text)
+        rate, spent, done = await saturate(telegram, args.chats, args.seconds, text, parties)
         latencies = await moderate(telegram, args.chats, args.rate, args.seconds, text)
     finally:
         await telegram.close()
-    return {"rate": rate, "p50": percentile(latencies, 50) * 1000, "p99": percentile(latencies, 99) * 1000}
+    return {"rate": rate, "p50": percentile(latencies, 50) * 1000, "p99": percentile(latencies, 99) * 1000,
+            "cpu": spent, "updates": done}
+
+
+def counters_for(server: subprocess.Popen, name: str, database_url: str | None = None, admin_url: str | None = None):
+    """The CPU counters of a saturation phase (bench.cpu): the server process, the client, the fake Bot API and, for
+    refundbot on PostgreSQL, the backends of its database."""
+
+    def build() -> Parties:
+        parties = Parties()
+        parties.add(name, lambda: process_seconds(server.pid))
+        client, fake_api = bench_threads()
+        parties.add("client", client)
+        parties.add("fake API", fake_api)
+        if database_url is not None:
+            backends = postgres_backends(admin_url, database_url.rsplit("/", 1)[1])
+            parties.add("postgres", lambda: sum(process_seconds(pid) for pid in backends))
+        return parties
+
+    return build
 
 
 def ours(args) -> dict:
@@ -133,11 +157,12 @@ def ours(args) -> dict:
         procs = start_fleet(config, 1, Path(tmp))
         spy = None
         if args.profile:  # py-spy's collapsed stacks of the node, for where its time goes
-            spy = subprocess.Popen(["py-spy", "record", "--pid", str(procs[0].pid), "--format", "raw", "--rate", "250",
+            spy = subprocess.Popen(["py-spy", "record", "--pid", str(procs[0].pid), "--format", "raw", "--rate", "250", *(["--gil"] if args.profile_gil else []),
                                     "--output", args.profile, "--duration", str(int(args.seconds * 2 + 4))],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            return asyncio.run(measure(port, api, args, "/help"))
+            parties = counters_for(procs[0], "refundbot", url if args.backend == "postgresql" else None, args.pg_url)
+            return asyncio.run(measure(port, api, args, "/help", parties))
         finally:
             if spy is not None:
                 spy.wait()
@@ -151,7 +176,7 @@ def theirs(args) -> dict:
         port = free_port()
         proc = start_echo(port, api, Path(tmp))
         try:
-            return asyncio.run(measure(port, api, args, "hello"))
+            return asyncio.run(measure(port, api, args, "hello", counters_for(proc, "ptb-echo")))
         finally:
             stop_fleet([proc])
 
@@ -170,6 +195,7 @@ def main() -> int:
     parser.add_argument("--logs", metavar="DIR", help="keep refundbot's log here")
     parser.add_argument("--only", choices=["refundbot", "ptb-echo"], help="run one side only (profiling)")
     parser.add_argument("--profile", metavar="FILE", help="record refundbot's stacks with py-spy (collapsed) into FILE")
+    parser.add_argument("--profile-gil", action="store_true", help="with --profile: only the samples that hold the GIL")
     parser.add_argument("--pg-url", default=os.environ.get("REFUNDBOT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args()
     results: dict[str, list[dict]] = {"refundbot": [], "ptb-echo": []}
@@ -181,6 +207,7 @@ def main() -> int:
             results[name].append(figures)
             print(f"  round {round_ + 1}: {name:9} {figures['rate']:7.1f} updates/s at saturation, "
                   f"p50 {figures['p50']:6.1f} ms, p99 {figures['p99']:7.1f} ms at {args.rate:.0f} updates/s", flush=True)
+            print(f"           at saturation: {describe(figures['cpu'], figures['updates'])}", flush=True)
     print(f"\n{args.chats} chats at saturation, {args.rate:.0f} updates/s moderate, {args.seconds:.0f} s phases, "
           f"refundbot on {args.backend} with {args.threads} worker threads; median of {args.repeats} (min)")
     print(f"{'server':10} {'updates/s':>16} {'p50 ms':>14} {'p99 ms':>14}")
@@ -190,6 +217,15 @@ def main() -> int:
         print(f"{name:10} {statistics.median(r['rate'] for r in runs):8.1f} ({min(r['rate'] for r in runs):6.1f}) "
               f"{statistics.median(r['p50'] for r in runs):7.1f} ({min(r['p50'] for r in runs):4.1f}) "
               f"{statistics.median(r['p99'] for r in runs):7.1f} ({min(r['p99'] for r in runs):5.1f})")
+    print("\nCPU per update at saturation, median of the rounds (ms of CPU; % of the machine's CPU time):")
+    for name, runs in results.items():
+        if not runs:
+            continue
+        names = [party for party in runs[0]["cpu"] if party != "cpus"]
+        share = {party: statistics.median(r["cpu"][party] / r["cpu"]["cpus"] for r in runs) for party in names}
+        per_update = {party: statistics.median(r["cpu"][party] * 1000 / max(r["updates"], 1) for r in runs) for party in names}
+        print(f"{name:10} " + ", ".join(f"{party} {per_update[party]:.2f} ({100 * share[party]:.0f}%)" for party in names)
+              + f"; idle {100 * (1 - share['machine busy']):.0f}%")
     if args.only:
         return 0
     ours_, echo = results["refundbot"], results["ptb-echo"]

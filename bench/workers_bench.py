@@ -22,9 +22,11 @@ import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.cpu import Parties, bench_threads, describe, postgres_backends, process_seconds, usage  # noqa: E402
 from bench.store_bench import percentile, postgres_database  # noqa: E402
 from policy import DEFAULT_POLICY_PATH  # noqa: E402
 from store import import_records, link_identity, open_store  # noqa: E402
@@ -97,7 +99,10 @@ async def chat_loop(telegram, chat: int, count: int, first_id: int, latencies: l
         latencies.append(replied)
 
 
-async def drive(port: int, api: FakeBotApi, chats: int, updates: int) -> tuple[float, list[float], list[float]]:
+async def drive(port: int, api: FakeBotApi, chats: int, updates: int, parties: Callable[[], Parties] | None = None
+                ) -> tuple[float, list[float], list[float], dict[str, float] | None]:
+    """Run the exchanges; the rate, the latencies, the acknowledgements and (with `parties`, which builds the
+    counters once the warm-up opened every connection) each party's CPU seconds during the timed phase."""
     from bench.telegram_client import Telegram, watch_api
 
     latencies: list[float] = []
@@ -114,13 +119,33 @@ async def drive(port: int, api: FakeBotApi, chats: int, updates: int) -> tuple[f
         deadline = time.perf_counter() + 120
         while sum(method == "sendPhoto" for method, _chat, _bytes in api.files) < charts and time.perf_counter() < deadline:
             await asyncio.sleep(0.05)
+        counters = parties() if parties is not None else None
+        before = counters.sample() if counters is not None else None
         started = time.perf_counter()
         await asyncio.gather(*(chat_loop(telegram, FIRST_CHAT + i, each, (i + 1) * 1_000_000, latencies, acks)
                                for i in range(chats)))
         elapsed = time.perf_counter() - started
+        spent = usage(before, counters.sample()) if counters is not None else None
     finally:
         await telegram.close()
-    return len(latencies) / elapsed, latencies, acks
+    return len(latencies) / elapsed, latencies, acks, spent
+
+
+def counters_for(procs: list[subprocess.Popen], url: str, admin_url: str | None) -> Callable[[], Parties]:
+    """The CPU counters of a run: the bot processes, the client, the fake Bot API and (PostgreSQL) the database's backends."""
+
+    def build() -> Parties:
+        parties = Parties()
+        parties.add("nodes", lambda: sum(process_seconds(p.pid) for p in procs))
+        client, fake_api = bench_threads()
+        parties.add("client", client)
+        parties.add("fake API", fake_api)
+        if admin_url is not None:
+            backends = postgres_backends(admin_url, url.rsplit("/", 1)[1])
+            parties.add("postgres", lambda: sum(process_seconds(pid) for pid in backends))
+        return parties
+
+    return build
 
 
 def one_run(backend: str, url_of, processes: int, args) -> dict:
@@ -131,7 +156,8 @@ def one_run(backend: str, url_of, processes: int, args) -> dict:
         config.write_text(node_config(url, api.base_url, port, args.threads))
         procs = start_fleet(config, processes, Path(tmp))
         try:
-            rate, latencies, acks = asyncio.run(drive(port, api, args.chats, args.updates))
+            parties = counters_for(procs, url, args.pg_url if backend == "postgresql" else None)
+            rate, latencies, acks, spent = asyncio.run(drive(port, api, args.chats, args.updates, parties))
         finally:
             stop_fleet(procs)
             logs = [log.read_text() for log in Path(tmp).glob("node*.log")]
@@ -143,7 +169,8 @@ def one_run(backend: str, url_of, processes: int, args) -> dict:
             "ack_p50": percentile(acks, 50) * 1000, "ack_p99": percentile(acks, 99) * 1000,
             "errors": sum(" ERROR " in line for line in lines),
             "fallbacks": sum("not handled within" in line for line in lines),  # replies through the sender, not the 200
-            "stale": sum("stale state" in line for line in lines)}  # handlings run again: the conversation changed meanwhile
+            "stale": sum("stale state" in line for line in lines),  # handlings run again: the conversation changed meanwhile
+            "cpu": spent, "updates": len(latencies)}
 
 
 class SqliteUrl:
@@ -179,6 +206,7 @@ def main() -> int:
                   f"p50 {figures['p50']:6.1f} ms, p99 {figures['p99']:7.1f} ms (the 200 alone: p50 {figures['ack_p50']:.1f} ms, "
                   f"p99 {figures['ack_p99']:.1f} ms); {figures['errors']} errors logged, {figures['stale']} stale-state retries, "
                   f"{figures['fallbacks']} replies not in the 200", flush=True)
+            print(f"           {describe(figures['cpu'], figures['updates'])}", flush=True)
     print(f"\n{args.updates} updates ({args.commands} in turn) from {args.chats} chats in a closed loop, {args.threads} worker threads a process, "
           f"median of {args.repeats} (min)")
     print(f"{'backend':10} {'processes':>9} {'updates/s':>16} {'p50 ms':>8} {'p99 ms':>8} {'vs 1 process':>13}")
@@ -189,6 +217,14 @@ def main() -> int:
         print(f"{backend:10} {processes:9} {rate:9.1f} ({min(r['rate'] for r in runs):5.1f}) "
               f"{statistics.median(r['p50'] for r in runs):8.1f} {statistics.median(r['p99'] for r in runs):8.1f} "
               f"{rate / one:12.2f}x")
+    print("\nCPU per update during the timed phase, median of the rounds (ms of CPU; % of the machine's CPU time):")
+    for backend, processes in configs:
+        runs = results[(backend, processes)]
+        names = [name for name in runs[0]["cpu"] if name != "cpus"]
+        shares = {name: statistics.median(r["cpu"][name] / r["cpu"]["cpus"] for r in runs) for name in names}
+        per_update = {name: statistics.median(r["cpu"][name] * 1000 / r["updates"] for r in runs) for name in names}
+        print(f"{backend:10} {processes:9}  " + ", ".join(f"{name} {per_update[name]:.2f} ({100 * shares[name]:.0f}%)" for name in names)
+              + f"; idle {100 * (1 - shares['machine busy']):.0f}%")
     return 0
 
 
