@@ -51,8 +51,19 @@ class OutboxDelivery:
                     return i
         return None
 
+    def answer_message(self, replies: list[Reply], *, update_id: int, chat_id: int) -> dict[str, Any] | None:
+        """In webhook mode, the `answerable` reply as the keywords of store.outbox.enqueue_answer (for a handling that
+        queues it with its inbox mark, store.inbox.finish_update_answering), or None."""
+        i = self.answerable(replies)
+        if i is None:
+            return None
+        reply = replies[i]
+        markup = keyboard(reply)
+        return {"chat_id": chat_id, "text": reply.text, "dedupe_key": f"update:{update_id}:{i}", "now": self.clock(),
+                "parse_mode": HTML, "reply_markup": markup.to_dict() if markup else None}
+
     def enqueue(self, session: Session, *, update_id: int, chat_id: int, replies: list[Reply],
-                edit: tuple[int, int, str] | None = None, in_response: bool = False) -> Queued:
+                edit: tuple[int, int, str] | None = None, in_response: bool = False, answered: str | None = None) -> Queued:
         """Queue the replies in the handling transaction, in order, and claim them for this process's sender.
 
         Everything the chat adapter would send goes this way, one outbox message per Bot API call: first
@@ -60,7 +71,8 @@ class OutboxDelivery:
         whose button was pressed, then each reply's text (HTML, its buttons, or a photo shown again),
         its file (a label PDF, a chart PNG) and the chat's command menu when the reply sets one. With
         `in_response` (the handling decided so, store.inbox.finish_update_replying) the `answerable` reply's
-        text is queued as delivered in the webhook response to the update instead, never sent by a sender."""
+        text is queued as delivered in the webhook response to the update instead, never sent by a sender
+        (`answered`: the handling queued it so already, as `answer_message` gave it, with this id)."""
         now = self.clock()
         ids: list[str] = []
         answer_at = self.answerable(replies) if in_response else None
@@ -78,8 +90,9 @@ class OutboxDelivery:
             markup = keyboard(reply)
             if i == answer_at:
                 markup = markup.to_dict() if markup else None
-                enqueue_answer(session, chat_id=chat_id, text=reply.text, dedupe_key=f"update:{update_id}:{i}", update_id=update_id,
-                               now=now, parse_mode=HTML, reply_markup=markup)
+                if answered is None:
+                    enqueue_answer(session, chat_id=chat_id, text=reply.text, dedupe_key=f"update:{update_id}:{i}",
+                                   update_id=update_id, now=now, parse_mode=HTML, reply_markup=markup)
                 answer, answer_index = send_message(chat_id, reply.text, HTML, markup), len(ids)
             elif reply.text or reply.photo:
                 queue(str(i), text=reply.text, parse_mode=HTML, reply_markup=markup.to_dict() if markup else None,

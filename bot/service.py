@@ -18,7 +18,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from store import (
-    Identity, StaleState, Store, list_identities, mark_sent, save_conversation, start_update,
+    Identity, StaleState, Store, UpdateStart, list_identities, mark_sent, save_conversation, start_update,
     take_for_recipient,
 )
 from store.models import Decision
@@ -118,17 +118,20 @@ class ChatService:
         self._observe(incoming, handled, time.perf_counter() - started)
         return replies
 
-    def handle_in(self, session: Session, incoming: Incoming, *, finish: Finish) -> Callable[[], None]:
+    def handle_in(self, session: Session, incoming: Incoming, *, finish: Finish, start: UpdateStart | None = None,
+                  now: datetime | None = None) -> Callable[[], None]:
         """Handle one update in the caller's write transaction (the webhook's, which stored the update in it).
 
         Unlike `handle` this raises on any failure (a conversation changed elsewhere included), with no apology
-        and no retry: the caller rolls back and handles the update on its own (`handle`). Returns what to call
-        once the caller's transaction committed (the update's log line and metrics)."""
+        and no retry: the caller rolls back and handles the update on its own (`handle`). `start` is the update's
+        start (store.start_update with `start_keywords(incoming, now)`) when the caller's transaction made it already,
+        `now` the time it used. Returns what to call once the caller's transaction committed (the update's log line
+        and metrics)."""
         incoming, lang, notes, handled = self._prepare(incoming)
         token = current_update.set(incoming.update_id)
         started = time.perf_counter()
         try:
-            replies = self._replies(session, incoming, None, lang, notes, self.clock(), handled)
+            replies = self._replies(session, incoming, None, lang, notes, now or self.clock(), handled, start)
             finish(session, replies)
         finally:
             current_update.reset(token)
@@ -176,11 +179,17 @@ class ChatService:
                 finish(session, replies)
             return replies
 
+    def start_keywords(self, incoming: Incoming, now: datetime) -> dict:
+        """The keywords of store.start_update for an update handled at `now`: its processed mark, the shared rate
+        limit (by the wall clock) of its person, whose identity and conversation it loads."""
+        return {"update_id": incoming.update_id, "telegram_user_id": incoming.user_id, "processed_at": now,
+                "now": self._wallclock(), "per_minute": self.limits.messages_per_minute}
+
     def _replies(self, session: Session, incoming: Incoming, identity: Identity | None, lang: str, notes: list[Reply],
-                 now: datetime, handled: _Handled) -> list[Reply]:
+                 now: datetime, handled: _Handled, start: UpdateStart | None = None) -> list[Reply]:
         # The processed mark, the shared rate limit, the identity and the conversation (one round trip on PostgreSQL).
-        start = start_update(session, update_id=incoming.update_id, telegram_user_id=incoming.user_id, processed_at=now,
-                             now=self._wallclock(), per_minute=self.limits.messages_per_minute)
+        if start is None:
+            start = start_update(session, **self.start_keywords(incoming, now))
         if not start.new:
             log.info("update %s was already handled; ignoring the redelivery", incoming.update_id)
             handled.kind = "duplicate"

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from telegram import Update
 
 from store import StaleState, Store, TakenUpdate, finish_update, take_update
-from store.inbox import finish_update_replying, store_and_take
+from store.inbox import finish_update_answering, store_and_take, store_take_and_start
 
 from . import metrics
 from .messages import Reply
@@ -139,7 +139,7 @@ class WorkerPool:
         with self.store.write(durable=False) as session:
             return take_update(session, worker=worker, now=self.clock(), lease=self.lease)
 
-    def _read(self, taken: TakenUpdate, update: Update | None = None):
+    def _read(self, taken: TakenUpdate | Fresh, update: Update | None = None):
         """The update (`update`, or parsed from its body) as an Incoming (None if it cannot be read) and the edit of
         a pressed button's message."""
         incoming, edit = None, None
@@ -150,7 +150,8 @@ class WorkerPool:
             if incoming is not None and update.callback_query is not None and incoming.chat_type not in GROUP_CHATS:
                 edit = settled(update.callback_query)  # the pressed message shows the answer chosen, its keyboard goes
         except Exception:
-            log.exception("update %s in the inbox cannot be read; setting it aside", taken.update_id)
+            log.exception("update %s %s cannot be read; setting it aside", taken.update_id,
+                          "received" if isinstance(taken, Fresh) else "in the inbox")
         return incoming, edit
 
     def handle(self, taken: TakenUpdate) -> None:
@@ -173,18 +174,27 @@ class WorkerPool:
         observe = None
         outcome = "failed"
         try:
+            incoming, edit = self._read(fresh, fresh.update)
             with self.store.write() as session:
-                taken = store_and_take(session, update_id=fresh.update_id, chat_id=fresh.chat_id, body=fresh.body,
-                                       received_at=fresh.received_at, worker=worker, now=self.clock(), lease=self.lease)
-                if taken is not None:
-                    incoming, edit = self._read(taken, fresh.update)
-                    if incoming is None or taken.attempts > MAX_ATTEMPTS:
-                        if incoming is not None:
-                            log.error("update %s was taken %s times without finishing; setting it aside", taken.update_id,
-                                      taken.attempts)
+                if incoming is None:
+                    taken = store_and_take(session, update_id=fresh.update_id, chat_id=fresh.chat_id, body=fresh.body,
+                                           received_at=fresh.received_at, worker=worker, now=self.clock(), lease=self.lease)
+                    if taken is not None:
                         finish_update(session, update_id=taken.update_id, processed_at=self.clock())
-                    else:
-                        observe = self.service.handle_in(session, incoming, finish=self._finisher(taken, incoming.chat_id, edit, queued))
+                else:
+                    # The take and the start of the handling (processed mark, rate limit, chat) in one statement on PostgreSQL.
+                    now = self.service.clock()
+                    start = self.service.start_keywords(incoming, now)
+                    taken, started = store_take_and_start(
+                        session, update_id=fresh.update_id, chat_id=fresh.chat_id, body=fresh.body, received_at=fresh.received_at,
+                        worker=worker, now=self.clock(), lease=self.lease, max_attempts=MAX_ATTEMPTS,
+                        telegram_user_id=start["telegram_user_id"], processed_at=now, rate_now=start["now"], per_minute=start["per_minute"])
+                    if taken is not None and started is None:
+                        log.error("update %s was taken %s times without finishing; setting it aside", taken.update_id, taken.attempts)
+                        finish_update(session, update_id=taken.update_id, processed_at=self.clock())
+                    elif taken is not None:
+                        observe = self.service.handle_in(session, incoming, finish=self._finisher(taken, incoming.chat_id, edit, queued),
+                                                         start=started, now=now)
             outcome = "stored" if taken is None else "handled"
         except Exception as exc:  # rolled back, nothing stored: the request stores it, and it is handled on its own
             stale = isinstance(exc, StaleState)
@@ -207,14 +217,14 @@ class WorkerPool:
         """What the handling transaction runs last: the inbox mark, how the reply leaves, the replies queued."""
 
         def finish(session: Session, replies: list[Reply]) -> None:
-            answerable = getattr(self.delivery, "answerable", None)
-            if answerable is not None and answerable(replies) is not None:  # the reply may ride in the webhook response
-                in_response = finish_update_replying(session, update_id=taken.update_id, processed_at=self.clock(),
-                                                     reply_via="response") == "response"
+            answer_message = getattr(self.delivery, "answer_message", None)
+            answer = answer_message(replies, update_id=taken.update_id, chat_id=chat_id) if answer_message is not None else None
+            if answer is not None:  # the reply may ride in the webhook response: queued so with the inbox mark if it does
+                via, answered = finish_update_answering(session, update_id=taken.update_id, processed_at=self.clock(), **answer)
+                answering = {"in_response": True, "answered": answered} if via == "response" else {}
             else:
                 finish_update(session, update_id=taken.update_id, processed_at=self.clock())
-                in_response = False
-            answering = {"in_response": True} if in_response else {}
+                answering = {}
             # The last transaction that ran this is the one that committed.
             queued[:] = [self.delivery.enqueue(session, update_id=taken.update_id, chat_id=chat_id, replies=replies, edit=edit,
                                                **answering)]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping
 
-from sqlalchemy import BigInteger, bindparam, cast, delete, func, select, update
+from sqlalchemy import BigInteger, bindparam, cast, delete, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -64,11 +64,27 @@ _MARK = {name: prepared(insert(_processed).values(update_id=bindparam("id"), pro
 # PostgreSQL: the start of every update in one round trip (each statement is one): the processed mark, then the rate
 # check only if the mark is new (a redelivery spends no budget), and the identity with the conversation. The CTEs run
 # once each whatever the outer select reads; the select sees the chat as it was when the statement began.
-_mark_cte = (pg_insert(_processed).values(update_id=bindparam("id"), processed_at=bindparam("at"))
-             .on_conflict_do_nothing(index_elements=["update_id"]).returning(_processed.c.update_id).cte("mark"))
-_rate_cte = rate_statement(pg_insert, func.greatest, only_if=_mark_cte.c.update_id).cte("rate")
-_START_UPDATE = prepared(_CHAT.add_columns(select(_mark_cte.c.update_id).scalar_subquery().label("marked"),
-                                           select(_rate_cte.c.refused).scalar_subquery().label("refused")))
+def start_update_statement(take=None):
+    """The PostgreSQL statement of start_update; with `take` (a CTE returning the update's inbox row as a worker takes
+    it, store.inbox), the processed mark is made only if that take returned a row with at most :max_attempts attempts,
+    and the statement also reads the take's attempts (`taken_attempts`, None when nothing was taken)."""
+    if take is None:
+        mark = pg_insert(_processed).values(update_id=bindparam("id"), processed_at=bindparam("at"))
+    else:
+        at = bindparam("at", type_=_processed.c.processed_at.type)
+        mark = pg_insert(_processed).from_select(
+            ["update_id", "processed_at"],
+            select(cast(bindparam("id"), BigInteger), cast(at, _processed.c.processed_at.type))
+            .where(exists(select(take.c.update_id).where(take.c.attempts <= bindparam("max_attempts")))))
+    mark = mark.on_conflict_do_nothing(index_elements=["update_id"]).returning(_processed.c.update_id).cte("mark")
+    rate = rate_statement(pg_insert, func.greatest, only_if=mark.c.update_id).cte("rate")
+    columns = [select(mark.c.update_id).scalar_subquery().label("marked"), select(rate.c.refused).scalar_subquery().label("refused")]
+    if take is not None:
+        columns.append(select(take.c.attempts).scalar_subquery().label("taken_attempts"))
+    return prepared(_CHAT.add_columns(*columns))
+
+
+_START_UPDATE = start_update_statement()
 
 
 @dataclass(frozen=True)
@@ -94,8 +110,19 @@ def start_update(session: Session, *, update_id: int | None, telegram_user_id: i
         if rate != "ok":
             return UpdateStart(True, rate)
         return UpdateStart(True, rate, *load_chat(session, telegram_user_id=telegram_user_id))
-    row = session.execute(_START_UPDATE, {"id": update_id, "at": aware(processed_at, "processed_at"),
-                                          **rate_parameters(telegram_user_id=telegram_user_id, now=now, per_minute=per_minute)}).one()
+    row = session.execute(_START_UPDATE, start_parameters(update_id=update_id, telegram_user_id=telegram_user_id,
+                                                          processed_at=processed_at, now=now, per_minute=per_minute)).one()
+    return start_of(row, telegram_user_id=telegram_user_id)
+
+
+def start_parameters(*, update_id: int, telegram_user_id: int, processed_at: datetime, now: float, per_minute: int) -> dict:
+    """The parameters of start_update_statement."""
+    return {"id": update_id, "at": aware(processed_at, "processed_at"),
+            **rate_parameters(telegram_user_id=telegram_user_id, now=now, per_minute=per_minute)}
+
+
+def start_of(row, *, telegram_user_id: int) -> UpdateStart:
+    """The UpdateStart a row of start_update_statement says."""
     if row.marked is None:
         return UpdateStart(False, None)
     rate = verdict(row.refused)

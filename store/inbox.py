@@ -17,8 +17,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from .chat import UpdateStart, start_of, start_parameters, start_update, start_update_statement
 from .db import prepared
-from .models import InboxUpdate
+from .ids import new_id
+from .models import InboxUpdate, OutboxMessage
 from .timeutil import aware
 from .types import UTCDateTime
 
@@ -121,15 +123,18 @@ class UpdateState:
     reply_via: str | None
 
 
-_TAKE_THIS = prepared(
+_TAKE_THIS_UPDATE = (
     update(_inbox)
     .where(_inbox.c.update_id == bindparam("id"), _inbox.c.processed_at.is_(None),
            or_(_inbox.c.taken_at.is_(None), _inbox.c.taken_at < bindparam("stale_before", type_=UTCDateTime())),
            ~exists().where(_earlier.c.chat_id == _inbox.c.chat_id, _earlier.c.processed_at.is_(None),
                            _earlier.c.update_id < _inbox.c.update_id))
-    .values(taken_by=bindparam("worker"), taken_at=bindparam("now"), attempts=_inbox.c.attempts + 1)
-    .returning(_inbox.c.update_id, _inbox.c.chat_id, _inbox.c.body, _inbox.c.attempts, _inbox.c.received_at)
+    .values(taken_by=bindparam("worker"), taken_at=bindparam("taken_now"), attempts=_inbox.c.attempts + 1)
 )
+_TAKE_THIS = prepared(_TAKE_THIS_UPDATE.returning(_inbox.c.update_id, _inbox.c.chat_id, _inbox.c.body, _inbox.c.attempts,
+                                                  _inbox.c.received_at))
+# PostgreSQL: the take of a given update and the start of its handling (store.chat.start_update) in one statement.
+_TAKE_AND_START = start_update_statement(take=_TAKE_THIS_UPDATE.returning(_inbox.c.update_id, _inbox.c.attempts).cte("take"))
 _STATE = select(_inbox.c.processed_at, _inbox.c.taken_at, _inbox.c.reply_via).where(
     _inbox.c.update_id == bindparam("id"))
 _REPLY_VIA = (update(_inbox).where(_inbox.c.update_id == bindparam("id"), _inbox.c.reply_via.is_(None))
@@ -176,6 +181,31 @@ def store_and_take(session: Session, *, update_id: int, chat_id: int, body: str,
     return take_this_update(session, update_id=update_id, worker=worker, now=now, lease=lease, chat_locked=locked)
 
 
+def store_take_and_start(session: Session, *, update_id: int, chat_id: int, body: str, received_at: datetime, worker: str,
+                         now: datetime, lease: timedelta, max_attempts: int, telegram_user_id: int, processed_at: datetime,
+                         rate_now: float, per_minute: int) -> tuple[TakenUpdate | None, UpdateStart | None]:
+    """store_and_take, then, if the update was taken with at most `max_attempts` attempts, the start of its handling
+    (store.chat.start_update for `telegram_user_id`, with `rate_now` as its `now`): the taken update (or None) and the
+    start (None unless it was started). On PostgreSQL the take and the start are one statement when this transaction
+    stored the update and holds its chat's take lock (its usual case): one round trip fewer."""
+    _new, locked = store_update_locking(session, update_id=update_id, chat_id=chat_id, body=body, received_at=received_at)
+    now = aware(now, "now")
+    if session.get_bind().dialect.name == "postgresql" and locked:
+        row = session.execute(_TAKE_AND_START, {
+            "worker": worker, "taken_now": now, "stale_before": now - lease, "max_attempts": max_attempts,
+            **start_parameters(update_id=update_id, telegram_user_id=telegram_user_id, processed_at=processed_at, now=rate_now,
+                               per_minute=per_minute)}).one()
+        if row.taken_attempts is None:
+            return None, None
+        taken = TakenUpdate(update_id, chat_id, body, row.taken_attempts, aware(received_at, "received_at"))
+        return taken, (start_of(row, telegram_user_id=telegram_user_id) if row.taken_attempts <= max_attempts else None)
+    taken = take_this_update(session, update_id=update_id, worker=worker, now=now, lease=lease, chat_locked=locked)
+    if taken is None or taken.attempts > max_attempts:
+        return taken, None
+    return taken, start_update(session, update_id=update_id, telegram_user_id=telegram_user_id, processed_at=processed_at,
+                               now=rate_now, per_minute=per_minute)
+
+
 def take_this_update(session: Session, *, update_id: int, worker: str, now: datetime, lease: timedelta,
                      chat_locked: bool = False) -> TakenUpdate | None:
     """Take one given update (the webhook, for its own request), or None if it is handled, held under a live
@@ -184,7 +214,7 @@ def take_this_update(session: Session, *, update_id: int, worker: str, now: date
     now = aware(now, "now")
     if not chat_locked and session.get_bind().dialect.name == "postgresql" and not session.scalar(_LOCK_CHAT_OF, {"id": update_id}):
         return None
-    row = session.execute(_TAKE_THIS, {"id": update_id, "worker": worker, "now": now, "stale_before": now - lease}).first()
+    row = session.execute(_TAKE_THIS, {"id": update_id, "worker": worker, "taken_now": now, "stale_before": now - lease}).first()
     return TakenUpdate(row.update_id, row.chat_id, row.body, row.attempts, row.received_at) if row else None
 
 
@@ -213,3 +243,45 @@ def finish_update_replying(session: Session, *, update_id: int, processed_at: da
     if reply_via not in ("response", "sender"):
         raise ValueError(f"a reply leaves in the response or through the sender, not {reply_via!r}")
     return session.execute(_FINISH_REPLYING, {"id": update_id, "at": aware(processed_at, "processed_at"), "via": reply_via}).scalar()
+
+
+# PostgreSQL: the inbox mark with the decision that the reply rides in the response, and that reply's outbox row
+# (store.outbox.enqueue_answer), in one statement: the row is inserted only if the decision in force is "response".
+def _finish_answering_statement():
+    outbox = OutboxMessage.__table__
+    finish = _FINISH_REPLYING.cte("finish")
+    names = ("id", "dedupe_key", "chat_id", "text", "parse_mode", "reply_markup", "created_at", "next_attempt_at", "sent_at",
+             "answers_update")
+    values = [cast(bindparam(f"answer_{name}", type_=outbox.c[name].type), outbox.c[name].type) for name in names]
+    answer = (pg_insert(outbox).from_select([*names, "status", "attempts"], select(*values, literal("sent"), literal(0))
+                                         .where(exists(select(finish.c.reply_via).where(finish.c.reply_via == "response"))))
+              .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(outbox.c.id).cte("answer"))
+    return prepared(select(finish.c.reply_via, select(answer.c.id).scalar_subquery().label("answer_id")))
+
+
+_FINISH_ANSWERING = _finish_answering_statement()
+
+
+def finish_update_answering(session: Session, *, update_id: int, processed_at: datetime, chat_id: int, text: str,
+                            dedupe_key: str, now: datetime, parse_mode: str | None = None,
+                            reply_markup: dict | None = None) -> tuple[str | None, str | None]:
+    """finish_update_replying with "response", then, if the reply does ride in the response, that reply queued as the
+    response's message (store.outbox.enqueue_answer): one statement on PostgreSQL. Returns the decision in force and the
+    message's id (None unless the decision is "response")."""
+    from .outbox import enqueue_answer, existing_message
+
+    if session.get_bind().dialect.name != "postgresql":
+        via = finish_update_replying(session, update_id=update_id, processed_at=processed_at, reply_via="response")
+        if via != "response":
+            return via, None
+        return via, enqueue_answer(session, chat_id=chat_id, text=text, dedupe_key=dedupe_key, update_id=update_id, now=now,
+                                   parse_mode=parse_mode, reply_markup=reply_markup)
+    now = aware(now, "now")
+    row = session.execute(_FINISH_ANSWERING, {
+        "id": update_id, "at": aware(processed_at, "processed_at"), "via": "response", **{f"answer_{k}": v for k, v in {
+            "id": new_id("M"), "dedupe_key": dedupe_key, "chat_id": chat_id, "text": text, "parse_mode": parse_mode,
+            "reply_markup": dict(reply_markup) if reply_markup is not None else None, "created_at": now, "next_attempt_at": now,
+            "sent_at": now, "answers_update": update_id}.items()}}).first()
+    if row is None or row.reply_via != "response":
+        return (row.reply_via if row is not None else None), None
+    return "response", row.answer_id if row.answer_id is not None else existing_message(session, dedupe_key=dedupe_key)

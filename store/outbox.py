@@ -130,7 +130,12 @@ def _insert_once(session: Session, values: dict[str, Any]) -> str:
     inserted = session.execute(_ENQUEUE[session.get_bind().dialect.name], values).scalar()
     if inserted is not None:
         return inserted
-    return session.execute(_BY_KEY, {"key": values["dedupe_key"]}).scalar_one()
+    return existing_message(session, dedupe_key=values["dedupe_key"])
+
+
+def existing_message(session: Session, *, dedupe_key: str) -> str:
+    """The id of the message queued with `dedupe_key`."""
+    return session.execute(_BY_KEY, {"key": dedupe_key}).scalar_one()
 
 
 def _outgoing(row, owner: str) -> Outgoing:

@@ -198,12 +198,12 @@ async def test_a_handling_that_fails_with_its_storing_is_rolled_back_and_the_upd
         alice, service, node, monkeypatch):
     handle_in, failed = service.handle_in, []
 
-    def fail_once(session, incoming, *, finish):
+    def fail_once(session, incoming, **keywords):
         if not failed:
             failed.append(incoming.update_id)
-            handle_in(session, incoming, finish=finish)  # its writes too are rolled back
+            handle_in(session, incoming, **keywords)  # its writes too are rolled back
             raise RuntimeError("the database went away mid-handling")
-        return handle_in(session, incoming, finish=finish)
+        return handle_in(session, incoming, **keywords)
 
     monkeypatch.setattr(service, "handle_in", fail_once)
     answer = (await node.post(message(80_009, 101, "/help"))).json()

@@ -5,14 +5,26 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from store import enqueue, finish_update, outbox_counts, store_update, take_due, take_update
-from store.inbox import decide_reply_via, finish_update_replying, store_and_take, take_this_update, update_state
+from store import (
+    ConversationState, enqueue, finish_update, import_records, link_identity, mark_update_processed, outbox_counts, save_conversation, store_update,
+    take_due, take_update,
+)
+from store.inbox import (
+    decide_reply_via, finish_update_answering, finish_update_replying, store_and_take, store_take_and_start, take_this_update,
+    update_state,
+)
 from store.outbox import enqueue_answer, release_responses, response_message
 
 from .data import at
 
 NOW = at("2026-06-01T10:00:00")
 LEASE = timedelta(seconds=30)
+
+
+def link_identity_of(store, user: int) -> None:
+    with store.write() as session:
+        import_records(session, records=[{"type": "seller", "id": "S1", "name": "Seller"}], source="test")
+        link_identity(session, telegram_user_id=user, role="seller", account_id="S1", linked_at=NOW)
 
 
 def put(store, update_id: int, chat_id: int) -> None:
@@ -130,3 +142,68 @@ def test_a_response_redelivered_by_polling_goes_to_the_senders(store):
         assert release_responses(session, update_ids=[9, 10], now=NOW) == 1
         assert [m.id for m in take_due(session, owner="sender", now=NOW, lease=LEASE)] == [answered]
         assert response_message(session, update_id=9) is None
+
+
+def store_take_and_start_in(session, update_id: int, chat_id: int, worker: str = "node/0", now=NOW, per_minute: int = 60):
+    return store_take_and_start(session, update_id=update_id, chat_id=chat_id, body=f'{{"update_id": {update_id}}}',
+                                received_at=NOW, worker=worker, now=now, lease=LEASE, max_attempts=2, telegram_user_id=chat_id,
+                                processed_at=now, rate_now=now.timestamp(), per_minute=per_minute)
+
+
+def test_an_update_is_stored_taken_and_started_in_one_go_as_store_and_take_then_start_update_would(store):
+    link_identity_of(store, 10)
+    with store.write() as session:
+        save_conversation(session, telegram_user_id=10, state={"flow": "refund"}, expected_version=0, now=NOW)
+    with store.write() as session:
+        taken, start = store_take_and_start_in(session, 1, 10)
+        assert (taken.update_id, taken.chat_id, taken.attempts) == (1, 10, 1)
+        assert (start.new, start.rate, start.identity.role, start.conversation) == (True, "ok", "seller",
+                                                                                   ConversationState({"flow": "refund"}, 1))
+        assert store_take_and_start_in(session, 2, 10) == (None, None)  # stored, and waits for update 1 of its chat: not marked
+        assert mark_update_processed(session, update_id=2, processed_at=NOW)
+        assert not mark_update_processed(session, update_id=1, processed_at=NOW)  # the take marked it
+    with store.write() as session:
+        assert store_take_and_start_in(session, 1, 10, worker="other") == (None, None)  # a redelivery held under a lease
+        finish_update(session, update_id=1, processed_at=NOW)
+    with store.write() as session:  # the redelivery of the one that waited: taken now, its mark was made above
+        taken, start = store_take_and_start_in(session, 2, 10)
+        assert taken.update_id == 2 and (start.new, start.rate) == (False, None)
+    with store.write() as session:  # a chat without identity or conversation; the rate limit refuses the second at once
+        taken, start = store_take_and_start_in(session, 3, 30, per_minute=1)
+        assert (start.new, start.rate, start.identity, start.conversation) == (True, "ok", None, ConversationState({}, 0))
+        finish_update(session, update_id=3, processed_at=NOW)
+        taken, start = store_take_and_start_in(session, 4, 30, per_minute=1)
+        assert (taken.update_id, start.new, start.rate) == (4, True, "warn")
+
+
+def test_an_update_taken_too_often_is_taken_but_not_started(store):
+    put(store, 1, 10)
+    for attempt in range(1, 4):  # each lease ran out: max_attempts is 2
+        with store.write() as session:
+            taken, start = store_take_and_start_in(session, 1, 10, now=NOW + attempt * (LEASE + timedelta(seconds=1)))
+        assert taken.attempts == attempt and (start is not None) == (attempt <= 2)
+    with store.write() as session:
+        assert mark_update_processed(session, update_id=1, processed_at=NOW) is False  # marked by the first start only
+
+
+def test_the_handling_finishes_and_queues_its_answer_at_once_unless_a_request_decided_first(store):
+    put(store, 1, 10)
+    put(store, 2, 10)
+    with store.write() as session:
+        assert decide_reply_via(session, update_id=2, via="sender") == "sender"  # the request gave up
+    keywords = {"chat_id": 10, "text": "Your tier is Gold", "now": NOW, "parse_mode": "HTML", "reply_markup": {"inline_keyboard": []}}
+    with store.write() as session:
+        via, answered = finish_update_answering(session, update_id=1, processed_at=NOW, dedupe_key="update:1:0", **keywords)
+        assert via == "response" and answered is not None
+        assert finish_update_answering(session, update_id=2, processed_at=NOW, dedupe_key="update:2:0", **keywords) == ("sender", None)
+        assert finish_update_answering(session, update_id=3, processed_at=NOW, dedupe_key="update:3:0", **keywords) == (None, None)
+        assert update_state(session, update_id=1, now=NOW, lease=LEASE).processed
+        assert update_state(session, update_id=2, now=NOW, lease=LEASE).processed
+    with store.write() as session:  # the same key again: the first message's id, as enqueue_answer gives
+        assert finish_update_answering(session, update_id=1, processed_at=NOW, dedupe_key="update:1:0", **keywords) == ("response", answered)
+    with store.read() as session:
+        found = response_message(session, update_id=1)
+        assert (found.id, found.chat_id, found.text, found.parse_mode, found.reply_markup) == (
+            answered, 10, "Your tier is Gold", "HTML", {"inline_keyboard": []})
+        assert response_message(session, update_id=2) is None
+        assert outbox_counts(session) == {"sent": 1}
