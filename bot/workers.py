@@ -30,6 +30,7 @@ from store.inbox import finish_update_answering, store_and_take, store_take_and_
 
 from . import metrics
 from .messages import Reply
+from .receiver import plain_text
 from .service import GROUP_CHATS, ChatService
 from .telegram_app import incoming_of, settled
 from .wake import Fresh, Wake
@@ -145,7 +146,8 @@ class WorkerPool:
         incoming, edit = None, None
         try:
             if update is None:
-                update = Update.de_json(json.loads(taken.body), None)
+                data = json.loads(taken.body)
+                update = plain_text(data) or Update.de_json(data, None)
             incoming = incoming_of(update, self.bot_username())
             if incoming is not None and update.callback_query is not None and incoming.chat_type not in GROUP_CHATS:
                 edit = settled(update.callback_query)  # the pressed message shows the answer chosen, its keyboard goes
