@@ -176,23 +176,11 @@ def returns_converter(header: Header, seller_id: str) -> Callable[[list[str]], d
 
     def memo(parse: Callable[[str], Any], empty: Any = miss) -> Callable[[str], Any]:
         """A reader of one kind of cell: the raw cell -> its value (`empty` for a blank cell, `miss` when it does
-        not parse), remembered per distinct raw text (at most 50,000, like the caches in values.py)."""
-        known: dict[str, Any] = {}
-        get = known.get
-
-        def read(raw: str) -> Any:
-            found = get(raw, miss)
-            if found is miss:
-                text = raw.strip()
-                try:
-                    found = parse(text) if text else empty
-                except Bad:
-                    return miss
-                if len(known) >= 50_000:
-                    known.clear()
-                known[raw] = found
-            return found
-        return read
+        not parse), remembered per distinct raw text (at most 50,000, like the caches in values.py). A dict's own
+        lookup: a cell read before costs no Python call."""
+        known = _Memo()
+        known.parse, known.empty, known.miss = parse, empty, miss
+        return known.__getitem__
 
     def with_text(parse: Callable[[str], Any]) -> Callable[[str], Any]:
         return lambda text: (parse(text), text)
@@ -311,6 +299,23 @@ def returns_converter(header: Header, seller_id: str) -> Callable[[list[str]], d
         return rows
 
     return convert
+
+
+class _Memo(dict):
+    """Raw cell -> value; a cell not read before is parsed by __missing__ (see returns_converter's memo)."""
+
+    __slots__ = ("parse", "empty", "miss")
+
+    def __missing__(self, raw: str) -> Any:
+        text = raw.strip()
+        try:
+            found = self.parse(text) if text else self.empty
+        except Bad:
+            return self.miss  # not remembered: the line goes to returns_rows, which reports the error
+        if len(self) >= 50_000:
+            self.clear()
+        self[raw] = found
+        return found
 
 
 def _reason(text: str) -> tuple[str, str]:

@@ -17,6 +17,7 @@ from ..errors import ImportFailed
 from ..models import Base
 from ..types import Money
 from .columns import ORDERS, RETURNS, Header
+from .deferred import DeferredIndexes
 
 BATCH_LINES = 5_000
 LOOKUP_CHUNK = 5_000
@@ -94,8 +95,10 @@ class Counts:
 class BatchWriter:
     """Stages the rows of report lines and writes them every BATCH_LINES lines."""
 
-    def __init__(self, session: Session, *, fmt: str, seller_id: str, path: str, header: Header):
+    def __init__(self, session: Session, *, fmt: str, seller_id: str, path: str, header: Header,
+                 read_fraction: Callable[[], float] | None = None):
         self.session = session
+        self.indexes = DeferredIndexes(session, read_fraction=read_fraction)
         self.fmt = fmt
         self.seller_id = seller_id
         self.path = path
@@ -196,6 +199,7 @@ class BatchWriter:
                 continue
             if table in FIXED[self.fmt] or table == MAIN[self.fmt]:
                 self._check_stored(table, staged)
+            self.indexes.before_writing(table, len(staged))
             self._write(table, list(staged.values()))
 
     def _stored_orders(self, staged: dict[str, tuple[tuple, int]]) -> dict[str, bool]:
@@ -350,36 +354,42 @@ class BatchWriter:
                      f"{conflict}")
         t = Base.metadata.tables[table]
         types = [t.c[name].type.dialect_impl(self.dialect) for name in names]
-        processors = [(i, _cached(p)) for i, p in enumerate(ty.bind_processor(self.dialect) for ty in types) if p is not None]
+        processors = [(i, p) for i, p in enumerate(ty.bind_processor(self.dialect) for ty in types) if p is not None]
         return statement, processors
 
 
 def _binder(width: int, processors: list[tuple[int, Callable[[Any], Any]]]) -> Callable[[list[tuple[tuple, int]]], list]:
-    """A function binding staged (row, line) pairs into one flat list of driver values, generated for a table's
-    columns so that only the columns with a bind processor call one."""
-    process = dict(processors)
-    cells = ", ".join(f"p{i}(row[{i}])" if i in process else f"row[{i}]" for i in range(width))
-    source = (f"def bind(items):\n    values = []\n    extend = values.extend\n"
-              f"    for row, _ in items:\n        extend(({cells},))\n    return values\n")
-    namespace = {f"p{i}": p for i, p in process.items()}
-    exec(source, namespace)  # noqa: S102 - the source is built from column positions only
-    return namespace["bind"]
+    """A function binding staged (row, line) pairs into one flat list of driver values: the rows laid end to end,
+    then each column with a bind processor replaced at once through a memo of the processor's results (a report
+    repeats the same dates, amounts and flags on many lines)."""
+    columns = [(i, _Processed(process)) for i, process in processors]
 
-
-def _cached(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """`process` remembering its results: a report repeats the same dates and amounts on many lines."""
-    cache: dict[Any, Any] = {}
-
-    def bind(value: Any) -> Any:
-        if value is None or type(value) is list:
-            return process(value)
-        found = cache.get(value)
-        if found is None:
-            if len(cache) > 100_000:
-                cache.clear()
-            found = cache[value] = process(value)
-        return found
+    def bind(items: list[tuple[tuple, int]]) -> list:
+        values = [value for row, _ in items for value in row]
+        for i, processed in columns:
+            column = values[i::width]
+            try:
+                values[i::width] = list(map(processed.__getitem__, column))
+            except TypeError:  # an unhashable value (a JSON list): processed one by one
+                values[i::width] = list(map(processed.process, column))
+        return values
     return bind
+
+
+class _Processed(dict):
+    """A bind processor's results by value (at most 100,000 remembered)."""
+
+    __slots__ = ("process",)
+
+    def __init__(self, process: Callable[[Any], Any]):
+        super().__init__()
+        self.process = process
+
+    def __missing__(self, value: Any) -> Any:
+        if len(self) >= 100_000:
+            self.clear()
+        found = self[value] = self.process(value)
+        return found
 
 
 def _what(table: str) -> str:
