@@ -370,8 +370,8 @@ def _binder(width: int, processors: list[tuple[int, Callable[[Any], Any]]]) -> C
             column = values[i::width]
             try:
                 values[i::width] = list(map(processed.__getitem__, column))
-            except TypeError:  # an unhashable value (a JSON list): processed one by one
-                values[i::width] = list(map(processed.process, column))
+            except TypeError:  # a JSON list: remembered by its items
+                values[i::width] = list(map(processed.listed, column))
         return values
     return bind
 
@@ -390,6 +390,16 @@ class _Processed(dict):
             self.clear()
         found = self[value] = self.process(value)
         return found
+
+    def listed(self, value: Any) -> Any:
+        """The processed value of a list (of hashable items) or any other value."""
+        if type(value) is not list:
+            return self[value]
+        try:
+            key = (list, *value)
+            return self[key] if key in self else self.setdefault(key, self.process(value))
+        except TypeError:  # an item that cannot be a key
+            return self.process(value)
 
 
 def _what(table: str) -> str:
