@@ -2,6 +2,7 @@
 line and written in batches in the caller's transaction (see docs/import.md)."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -37,9 +38,12 @@ class AmazonImport:
         return f"{self.path}: {self.fmt}: {c.lines} lines, {', '.join(parts)}{skipped}"
 
 
-def _lines(path: str) -> Iterator[tuple[int, list[str]]]:
-    """(line number, cells) for each non-blank line of a tab-separated UTF-8 file, read as a stream."""
+def _lines(path: str, opened: list | None = None) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) for each non-blank line of a tab-separated UTF-8 file, read as a stream (the open
+    file is appended to `opened`, if given)."""
     with open(path, "rb") as handle:
+        if opened is not None:
+            opened.append(handle)
         number = 0
         for number, raw in enumerate(handle, start=1):
             try:
@@ -54,6 +58,24 @@ def _lines(path: str) -> Iterator[tuple[int, list[str]]]:
             raise ImportFailed(path, 1, "empty file: expected a header line")
 
 
+def _read(lines: Iterator[tuple[int, list[str]]], path: str, width: int, convert, writer: BatchWriter) -> None:
+    counts, add = writer.counts, writer.add
+    for number, cells in lines:
+        counts.lines += 1
+        if len(cells) > width and any(c.strip() for c in cells[width:]):
+            raise ImportFailed(path, number, f"the line has {len(cells)} cells but the header has {width} "
+                                             "(a tab inside a value?)")
+        try:
+            rows = convert(cells)
+        except CellError as exc:
+            raise ImportFailed(path, number, str(exc)) from None
+        if rows is None:
+            counts.skipped += 1
+            continue
+        add(rows, number)
+    writer.flush()
+
+
 def report_format(path: str) -> str | None:
     """The report a file's header belongs to, or None."""
     for _, cells in _lines(path):
@@ -66,7 +88,8 @@ def import_amazon_report(session: Session, *, path: str, seller_id: str, fmt: st
     None. ImportFailed with `PATH:LINE: column: message` on a bad line; the caller rolls back."""
     if fmt is not None and fmt not in FORMATS:
         raise StoreError(f"unknown report format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    lines = _lines(path)
+    opened: list = []
+    lines = _lines(path, opened)
     try:
         _, header_cells = next(lines)
     except StopIteration:
@@ -85,7 +108,9 @@ def import_amazon_report(session: Session, *, path: str, seller_id: str, fmt: st
     except HeaderError as exc:
         raise ImportFailed(path, 1, str(exc)) from None
     ensure_seller(session, seller_id=seller_id)
-    writer = BatchWriter(session, fmt=fmt, seller_id=seller_id, path=path, header=header)
+    size = os.fstat(opened[0].fileno()).st_size
+    writer = BatchWriter(session, fmt=fmt, seller_id=seller_id, path=path, header=header,
+                         read_fraction=lambda: 1.0 if opened[0].closed or not size else opened[0].tell() / size)
     if fmt == RETURNS:
         convert = returns_converter(header, seller_id)
     else:
@@ -93,18 +118,10 @@ def import_amazon_report(session: Session, *, path: str, seller_id: str, fmt: st
         convert = lambda cells: order_rows(line.use(cells), seller_id)  # noqa: E731
     width = header.width
     with bulk_load(session):
-        for number, cells in lines:
-            writer.counts.lines += 1
-            if len(cells) > width and any(c.strip() for c in cells[width:]):
-                raise ImportFailed(path, number, f"the line has {len(cells)} cells but the header has {width} "
-                                                 "(a tab inside a value?)")
-            try:
-                rows = convert(cells)
-            except CellError as exc:
-                raise ImportFailed(path, number, str(exc)) from None
-            if rows is None:
-                writer.counts.skipped += 1
-                continue
-            writer.add(rows, number)
-        writer.flush()
+        try:
+            _read(lines, path, width, convert, writer)
+        except BaseException:
+            writer.indexes.abandon()
+            raise
+        writer.indexes.restore()
     return AmazonImport(path, fmt, writer.counts)

@@ -176,23 +176,11 @@ def returns_converter(header: Header, seller_id: str) -> Callable[[list[str]], d
 
     def memo(parse: Callable[[str], Any], empty: Any = miss) -> Callable[[str], Any]:
         """A reader of one kind of cell: the raw cell -> its value (`empty` for a blank cell, `miss` when it does
-        not parse), remembered per distinct raw text (at most 50,000, like the caches in values.py)."""
-        known: dict[str, Any] = {}
-        get = known.get
-
-        def read(raw: str) -> Any:
-            found = get(raw, miss)
-            if found is miss:
-                text = raw.strip()
-                try:
-                    found = parse(text) if text else empty
-                except Bad:
-                    return miss
-                if len(known) >= 50_000:
-                    known.clear()
-                known[raw] = found
-            return found
-        return read
+        not parse), remembered per distinct raw text (at most 50,000, like the caches in values.py). A dict's own
+        lookup: a cell read before costs no Python call."""
+        known = _Memo()
+        known.parse, known.empty, known.miss = parse, empty, miss
+        return known.__getitem__
 
     def with_text(parse: Callable[[str], Any]) -> Callable[[str], Any]:
         return lambda text: (parse(text), text)
@@ -215,6 +203,30 @@ def returns_converter(header: Header, seller_id: str) -> Callable[[list[str]], d
     shares: dict[tuple[Decimal, int], Decimal] = {}
     products: dict[tuple, tuple] = {}
 
+    sales: dict[tuple[str, ...], tuple] = {}
+
+    def sale(sku_raw: str, name: str, category_raw: str, amount_raw: str, ordered_raw: str, returned_qty_raw: str,
+             currency_raw: str) -> Any:
+        """(product row, units ordered, unit price, currency) from their cells, or `miss`."""
+        sku = sku_raw.strip()
+        currency, ordered = currency_of(currency_raw), quantity_of(ordered_raw)
+        if ordered is None:
+            ordered = quantity_of(returned_qty_raw) or 1
+        order_amount, category = order_amount_of(amount_raw), category_of(category_raw)
+        if (not sku or len(sku) > 40 or currency is miss or ordered is miss or order_amount is miss or category is miss):
+            return miss
+        unit_price = shares.get((order_amount, ordered))
+        if unit_price is None:
+            if len(shares) >= 50_000:
+                shares.clear()
+            unit_price = shares[(order_amount, ordered)] = v.share(order_amount, ordered)
+        product = products.get((sku, name, category, unit_price))
+        if product is None:
+            if len(products) >= 50_000:
+                products.clear()
+            product = products[(sku, name, category, unit_price)] = _product(seller_id, sku, name.strip(), category, unit_price)
+        return product, ordered, unit_price, currency
+
     def slow(cells: list[str]) -> dict[str, tuple]:
         return returns_rows(line.use(cells), seller_id)
 
@@ -224,23 +236,29 @@ def returns_converter(header: Header, seller_id: str) -> Callable[[list[str]], d
             cells.extend([""] * missing)
         else:
             cells[width] = ""
-        order_id, sku = cells[order_c].strip(), cells[sku_c].strip()
+        order_id = cells[order_c].strip()
         placed_at, requested_at, returned_at = required_time(cells[placed_c]), required_time(cells[requested_c]), optional_time(cells[returned_c])
         reason = reason_of(cells[reason_c])
-        currency = currency_of(cells[currency_c])
-        ordered = quantity_of(cells[ordered_c])
-        if ordered is None:
-            ordered = quantity_of(cells[returned_qty_c]) or 1
-        order_amount = order_amount_of(cells[amount_c])
-        category = category_of(cells[category_c])
+        # The product's cells and the order's money repeat together line after line: read as one.
+        sold_key = (cells[sku_c], cells[name_c], cells[category_c], cells[amount_c], cells[ordered_c], cells[returned_qty_c],
+                    cells[currency_c])
+        sold = sales.get(sold_key)
+        if sold is None:
+            sold = sale(*sold_key)
+            if sold is miss:
+                return slow(cells)
+            if len(sales) >= 50_000:
+                sales.clear()
+            sales[sold_key] = sold
+        product, ordered, unit_price, currency = sold
         a_to_z = a_to_z_of(cells[a_to_z_c])
         rma = text_of(cells[rma_c])
         refunded = optional_money(cells[refunded_c])
-        if (not order_id or len(order_id) > 64 or not sku or len(sku) > 40 or placed_at is miss or requested_at is miss
-                or returned_at is miss or reason is miss or currency is miss or ordered is miss or order_amount is miss
-                or category is miss or a_to_z is miss or len(rma) > 64 or refunded is miss or requested_at < placed_at
-                or (returned_at is not None and returned_at < requested_at)):
+        if (not order_id or len(order_id) > 64 or placed_at is miss or requested_at is miss
+                or returned_at is miss or reason is miss or a_to_z is miss or len(rma) > 64 or refunded is miss
+                or requested_at < placed_at or (returned_at is not None and returned_at < requested_at)):
             return slow(cells)
+        sku = product[2]
         resolution_raw = cells[resolution_c]
         key_of = (cells[label_c], resolution_raw, cells[type_c])
         label = labels.get(key_of)
@@ -248,17 +266,6 @@ def returns_converter(header: Header, seller_id: str) -> Callable[[list[str]], d
             if len(labels) >= 50_000:
                 labels.clear()
             label = labels[key_of] = _label_and_shipping(*(text.strip() for text in key_of))
-        unit_price = shares.get((order_amount, ordered))
-        if unit_price is None:
-            if len(shares) >= 50_000:
-                shares.clear()
-            unit_price = shares[(order_amount, ordered)] = v.share(order_amount, ordered)
-        name = cells[name_c]
-        product = products.get((sku, name, category, unit_price))
-        if product is None:
-            if len(products) >= 50_000:
-                products.clear()
-            product = products[(sku, name, category, unit_price)] = _product(seller_id, sku, name.strip(), category, unit_price)
         item_id, buyer_id = f"{order_id}:{sku}", f"amz:{order_id}"  # row_id's, unless too long
         if len(item_id) > 62:
             item_id, buyer_id = row_id(order_id, sku), row_id("amz", order_id)
@@ -292,6 +299,23 @@ def returns_converter(header: Header, seller_id: str) -> Callable[[list[str]], d
         return rows
 
     return convert
+
+
+class _Memo(dict):
+    """Raw cell -> value; a cell not read before is parsed by __missing__ (see returns_converter's memo)."""
+
+    __slots__ = ("parse", "empty", "miss")
+
+    def __missing__(self, raw: str) -> Any:
+        text = raw.strip()
+        try:
+            found = self.parse(text) if text else self.empty
+        except Bad:
+            return self.miss  # not remembered: the line goes to returns_rows, which reports the error
+        if len(self) >= 50_000:
+            self.clear()
+        self[raw] = found
+        return found
 
 
 def _reason(text: str) -> tuple[str, str]:

@@ -372,6 +372,77 @@ def test_any_batch_lookup_and_statement_size_stores_the_same(store, tmp_path, mo
 
 
 
+def _indexes(session) -> list[tuple]:
+    """Every index of the database with its definition (and, on SQLite, the statistics stored for it)."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        found = connection.exec_driver_sql("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index'").fetchall()
+        stats = connection.exec_driver_sql("SELECT idx, stat FROM sqlite_stat1").fetchall() if connection.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first() else []
+        return sorted(map(tuple, found)) + sorted(map(tuple, stats))
+    return sorted(map(tuple, connection.exec_driver_sql("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'")))
+
+
+def test_indexes_built_after_a_load_that_dominates_their_table_leave_all_as_it_was(store, tmp_path, monkeypatch):
+    """SQLite drops a table's plain indexes before a load that will at least double the table and builds them again
+    after it (store/amazon/deferred.py): the same rows, the same indexes and statistics after, and after a failed
+    import too, even before its rollback; PostgreSQL defers nothing."""
+    from bench.amazon_reports import generate
+    from store.amazon import deferred, writer
+    generate(tmp_path, sellers=1, orders=500, seed=3, as_of=date(2026, 11, 30))
+
+    def run() -> dict[str, list]:
+        for kind in ("returns", "orders", "returns"):
+            load(store, str(tmp_path / f"S1.{kind}.txt"))
+        return _everything(store)
+    usual = run()  # these files are far below DEFER_MIN_ROWS: nothing deferred
+    _empty(store)
+    sqlite = store.dialect == "sqlite"
+    with store.write() as session:
+        if sqlite:  # statistics for one deferred index, to be kept
+            session.connection().exec_driver_sql("ANALYZE")
+            session.connection().exec_driver_sql(
+                "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('refunds', 'ix_refunds_issued_at', '1000 3')")
+        before = _indexes(session)
+    assert ("ix_refunds_issued_at", "1000 3") in before or not sqlite
+    rebuilt: list[str] = []
+    restore = deferred.DeferredIndexes.restore
+
+    def counted(self) -> None:
+        rebuilt.extend(name for name, _, _ in self.dropped)
+        restore(self)
+    monkeypatch.setattr(deferred.DeferredIndexes, "restore", counted)
+    monkeypatch.setattr(deferred, "DEFER_MIN_ROWS", 1)
+    monkeypatch.setattr(writer, "BATCH_LINES", 7)  # indexes dropped at a table's first batch, built at the end
+    assert run() == usual
+    with store.read() as session:
+        assert _indexes(session) == before
+    if sqlite:
+        assert {"ix_return_requests_requested_at", "ix_return_requests_delivered_at", "ix_refunds_issued_at",
+                "ix_shipments_shipped_at"} <= set(rebuilt)
+        assert not {"ix_claims_safet_claim_id", "sqlite_autoindex_refunds_2"} & set(rebuilt)  # UNIQUE: never deferred
+        # tables the monthly sales triggers read keep their indexes
+        assert not {"ix_orders_buyer_id_placed_at", "ix_order_items_product_id", "ix_order_items_order_id_quantity_id"} & set(rebuilt)
+    else:
+        assert rebuilt == []
+
+    _empty(store)
+    header, lines = table((tmp_path / "S1.returns.txt").read_text().rstrip("\n"))
+    lines[30][header.index("Return Reason")] = "CR-WHATEVER"  # a bad line after several batches were written
+    path = write(tmp_path / "bad.txt", header, lines)
+    with pytest.raises(ImportFailed) as caught:
+        with store.write() as session:
+            try:
+                import_amazon_report(session, path=path, seller_id="S1")
+            finally:
+                during = _indexes(session)
+    assert caught.value.line == 32
+    assert during == before
+    with store.read() as session:
+        assert _indexes(session) == before
+    assert not any(rows for name, rows in snapshot(store).items() if name != "sellers")
+
+
 ODD_CELLS = ("", " ", "x", "0", "1", "2", "-1", "89.001", "1.234,56", "USD 12.00", "$0.00", "2026-13-45", "2026-02-01",
              "2026-03-30T10:00:00Z", "03/31/2026", "31.03.2026", "2026-03-11 09:00:00 XYZ", "Returnless refund", "AutoRefund",
              "SellerRefund", "AmazonUnPaidLabel", "Y", "N", "maybe", "usd", "Sports & Outdoors", "CR-DEFECTIVE", "Denied",
