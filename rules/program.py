@@ -95,9 +95,11 @@ class KindTable:
         """The facts plus every value the rules test (derived facts, policy values in force)."""
         raise NotImplementedError
 
+    ruleset_fact: str | None = None  # the checked fact that names the rule set deciding a request, if `ruleset_key` reads only that
+
     def ruleset_key(self, facts: dict) -> str | None:
         """Which rule set decides these facts (a seller with own rules, or None)."""
-        return None
+        return facts[self.ruleset_fact] if self.ruleset_fact is not None else None
 
     def plan(self, ctx: Any, spec: RuleSpec) -> Any:
         """What `decision` needs of `spec` that can be worked out once per compilation (None: nothing)."""
@@ -172,7 +174,8 @@ class Program:
             scope["KEY_OF"] = table.ruleset_key
             scope["SETS"] = {key: ruleset.parts(specs) for key, (ruleset, specs) in self.rulesets.items()}
             scope["MARKETPLACE"] = scope["SETS"][None]
-            lines.append(f"    {', '.join(FIRE_PARTS)} = SETS.get(KEY_OF(given)) or MARKETPLACE")
+            key = "KEY_OF(given)" if table.ruleset_fact is None else f"given[{table.ruleset_fact!r}]"
+            lines.append(f"    {', '.join(FIRE_PARTS)} = SETS.get({key}) or MARKETPLACE")
         else:
             scope.update(zip(FIRE_PARTS, self.ruleset.parts(self.rules)))
         lines.append(f"    event = {self._event_source}")
