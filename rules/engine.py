@@ -72,6 +72,7 @@ except KeyError:
 """
 
 
+_FIRER = compile("def fire(event):\n" + textwrap.indent(FIRE, "    ") + "    return fired\n", "<fire>", "exec")
 FIRE_SCOPE = {"assert_event": _assert_event, "start_action": _start_action_for_state, "complete_action": _complete_and_start_action,
               "EngineError": EngineError, "RulesetClosed": RulesetClosed}
 
@@ -108,8 +109,7 @@ class CompiledRuleset:
         completed before returning, so the session holds no pending state. Decisions call it directly.
         """
         scope = {**FIRE_SCOPE, **dict(zip(FIRE_PARTS, self.parts(results)))}
-        source = "def fire(event):\n" + textwrap.indent(FIRE, "    ") + "    return fired\n"
-        exec(compile(source, f"<fire {self._base_name}>", "exec"), scope)  # noqa: S102 - fixed source
+        exec(_FIRER, scope)  # noqa: S102 - fixed source, compiled once
         return scope.pop("fire")  # not left in its own globals: no reference cycle
 
     def parts(self, results: Mapping[str, Any]) -> tuple:
