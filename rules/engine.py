@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import textwrap
 import threading
 from typing import Any, Callable, Mapping
 
@@ -36,6 +37,44 @@ def _create(base_name: str, definition: str) -> tuple[int, str]:
         return _dre.create_ruleset(name, definition), name
     except Exception as exc:  # the C core raises bare Exceptions with an error code
         raise EngineError(f"durable_rules rejected ruleset {name}: {exc}") from exc
+
+
+# Firing one event, as source: the body of every firing function and of every program's decider
+# (rules/program.py), so the one event a decision sends is fired inline. It reads `event` and the
+# ruleset's FIRE_PARTS, and leaves the fired rule's result in `fired`. A failed event rebuilds the
+# ruleset under a new name (nothing stale stays queued) and raises EngineError.
+FIRE_PARTS = ("live", "acquire", "release", "rebuild", "by_prefix")
+FIRE = """\
+acquire()
+try:
+    handle = live[0]
+    if handle is None:
+        raise RulesetClosed(f"ruleset {live[1]} has been freed")
+    try:
+        code, offset = assert_event(handle, event)
+        if code != 0:
+            raise EngineError(f"no rule matched (durable_rules result {code})")
+        action = start_action(handle, offset)
+        if not action:
+            raise EngineError("the matched rule produced no action")
+        complete_action(handle, offset)
+        live[2] = True
+    except Exception as exc:
+        failed = live[1]
+        rebuild()
+        raise EngineError(f"durable_rules failed on an event in {failed}: {exc}") from exc
+finally:
+    release()
+try:
+    fired = by_prefix[action[1].partition('":')[0]]
+except KeyError:
+    raise EngineError(f"unexpected action message from {live[1]}: {action[1][:80]!r}") from None
+"""
+
+
+_FIRER = compile("def fire(event):\n" + textwrap.indent(FIRE, "    ") + "    return fired\n", "<fire>", "exec")
+FIRE_SCOPE = {"assert_event": _assert_event, "start_action": _start_action_for_state, "complete_action": _complete_and_start_action,
+              "EngineError": EngineError, "RulesetClosed": RulesetClosed}
 
 
 class CompiledRuleset:
@@ -69,37 +108,14 @@ class CompiledRuleset:
         Every ruleset has a catch-all rule, so an event always fires exactly one rule; the action is
         completed before returning, so the session holds no pending state. Decisions call it directly.
         """
-        live, acquire, release, rebuild = self._live, self._lock.acquire, self._lock.release, self._rebuilder()
-        # The action message is {"<rule id>":{"m":{...event...}}}; a rule id holds no '":'.
-        by_prefix = {'{"' + rule: value for rule, value in results.items()}
-        assert_event, start_action, complete_action = _assert_event, _start_action_for_state, _complete_and_start_action
+        scope = {**FIRE_SCOPE, **dict(zip(FIRE_PARTS, self.parts(results)))}
+        exec(_FIRER, scope)  # noqa: S102 - fixed source, compiled once
+        return scope.pop("fire")  # not left in its own globals: no reference cycle
 
-        def fire(event_json: str) -> Any:
-            acquire()
-            try:
-                handle = live[0]
-                if handle is None:
-                    raise RulesetClosed(f"ruleset {live[1]} has been freed")
-                try:
-                    code, offset = assert_event(handle, event_json)
-                    if code != 0:
-                        raise EngineError(f"no rule matched (durable_rules result {code})")
-                    action = start_action(handle, offset)
-                    if not action:
-                        raise EngineError("the matched rule produced no action")
-                    complete_action(handle, offset)
-                    live[2] = True
-                except Exception as exc:
-                    failed = live[1]
-                    rebuild()
-                    raise EngineError(f"durable_rules failed on an event in {failed}: {exc}") from exc
-            finally:
-                release()
-            try:
-                return by_prefix[action[1].partition('":')[0]]
-            except KeyError:
-                raise EngineError(f"unexpected action message from {live[1]}: {action[1][:80]!r}") from None
-        return fire
+    def parts(self, results: Mapping[str, Any]) -> tuple:
+        """What FIRE reads of this ruleset (the names FIRE_PARTS), to give `results[id of the rule that fired]`."""
+        # The action message is {"<rule id>":{"m":{...event...}}}; a rule id holds no '":'.
+        return self._live, self._lock.acquire, self._lock.release, self._rebuilder(), {'{"' + rule: value for rule, value in results.items()}
 
     def _rebuilder(self) -> Callable[[], None]:
         # A failed event may leave an action queued that the next event would pick up. Clearing

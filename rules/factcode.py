@@ -18,7 +18,7 @@ CENT = Decimal("0.01")
 MAX_MONEY = Decimal("1000000000")
 _ZERO = Decimal("0.00")
 _BOUND = 4096  # entries each parse memo keeps (requests name the same few days and amounts)
-_SPARSE = 3  # requests with at most this many optional facts look up only the ones they carry
+_SHAPES_BOUND = 1024  # request shapes (their keys in order) a kind compiles a checker for; later ones go to the full checker
 _VALID_BOUND = 16384  # ids a memo keeps: a big catalogue's SKUs and sellers
 
 
@@ -169,6 +169,10 @@ def _before(memo: dict) -> Callable[[date, int], date]:
     return before
 
 
+def _step_aside(x: Any) -> None:
+    return None
+
+
 def fast_checker(kind: str, *, today: Callable[[], date], day: Callable[[Any], date | None], patterns: dict,
                  max_int: dict, max_tags: int, default: Callable[[Any], Any]) -> Callable[[Any], dict | None]:
     """The generated checker of `kind`: checked facts (every given fact, in the model's order), or None."""
@@ -176,7 +180,7 @@ def fast_checker(kind: str, *, today: Callable[[], date], day: Callable[[Any], d
     fields = given_fields(kind)
     floats, decimals, days, before = {}, Memo(cents), {}, {}
     scope: dict[str, Any] = {
-        "MISSING": object(), "Decimal": Decimal, "date": date, "cents": cents, "today": today,
+        "Decimal": Decimal, "date": date, "cents": cents, "today": today,
         "FLOATS": floats, "FLOAT": float_cents(floats), "DECIMALS": decimals.known, "DECIMAL": decimals,
         "DAYS": days, "BEFORE": before, "before": _before(before),
         "CATEGORY": Valid(patterns["category"]), "ID": Valid(patterns["id"]), "COUNTRY": Valid(patterns["country"]),
@@ -198,9 +202,7 @@ def fast_checker(kind: str, *, today: Callable[[], date], day: Callable[[Any], d
     template = {name: default(model[name].default) if not model[name].required else None for name in fields}
     scope["TEMPLATE"] = template
     finished = _FINISHED[kind]
-    lines = ["def check(x):", "    if x.__class__ is not dict: return None", "    get = x.get", "    out = TEMPLATE.copy()"]
     required = [name for name in fields if model[name].required]
-    optional = [name for name in fields if not model[name].required]
     snippets = {}
     for i, name in enumerate(fields):
         fact = model[name]
@@ -210,30 +212,47 @@ def fast_checker(kind: str, *, today: Callable[[], date], day: Callable[[Any], d
         tag_ok = f"t not in {choices}" if fact.choices else "(t not in TAG_KNOWN and not TAG(t))"
         snippet = _CHECK[fact.type].format(out=name, choices=choices, maximum=max_int.get(fact.type), tag_ok=tag_ok, max_tags=max_tags)
         snippets[name] = snippet + ("" if name in finished else f"\nout[{name!r}] = {name}")
-    for name in required:
-        lines += [f"    v = get({name!r})", "    if v is None: return None"] + ["    " + line for line in snippets[name].splitlines()]
-    # Many requests carry few of the optional facts (the seeds' six facts: one): those count the ones
-    # found and skip the rest, which keep their defaults; requests with more look each one up. Either
-    # way the facts found are counted: any other key (an unknown fact) is left over, and the full
-    # checker reports it. Only the facts the finishing steps read need their default as a local.
-    used = {name for name in optional if name in finished or re.search(rf"\b{name}\b", _FINISH[kind])}
-    lines.append(f"    left = len(x) - {len(required)}")
-    lines.append(f"    if left > {_SPARSE}:")
-    for name in optional:
-        default = f"{name} = D_{name}" if name in used else "pass"
-        lines += [f"        v = get({name!r}, MISSING)", f"        if v is MISSING: {default}", "        else:", "            left -= 1",
-                  f"            if v is None: {default}", "            else:"]
-        lines += ["                " + line for line in snippets[name].splitlines()]
-    lines.append("    else:")
-    lines += [f"        {name} = D_{name}" for name in optional if name in used]
-    for name in optional:
-        lines += ["        if left:", f"            v = get({name!r}, MISSING)", "            if v is not MISSING:", "                left -= 1",
-                  "                if v is not None:"]
-        lines += ["                    " + line for line in snippets[name].splitlines()]
-    lines.append("    if left: return None")
-    lines += ["    " + line for line in _FINISH[kind].strip().splitlines()]
-    lines += [f"    out[{name!r}] = {name}" for name in finished]
-    lines.append("    return out")
-    source = "\n".join(lines) + "\n"
+    # Only the facts the finishing steps read need their default as a local.
+    used = {name for name in fields if not model[name].required and (name in finished or re.search(rf"\b{name}\b", _FINISH[kind]))}
+    known = frozenset(fields)
+
+    def shape_checker(keys: tuple) -> Callable[[dict], dict | None]:
+        """The checker of requests whose keys are `keys`, in that order: their values are read at once, no lookups."""
+        if not known.issuperset(keys) or not set(required).issubset(keys) or len(set(keys)) != len(keys):
+            return _step_aside  # an unknown fact (or a missing required one): the full checker reports it
+        values = [f"v{i}" for i in range(len(keys))]
+        lines = [f"def check(x):", f"    {', '.join(values)}{',' if len(values) == 1 else ''} = x.values()", "    out = TEMPLATE.copy()"]
+        lines += [f"    {name} = D_{name}" for name in fields if name in used and name not in keys]
+        for value, name in zip(values, keys):
+            lines.append(f"    v = {value}")
+            if model[name].required:
+                lines.append("    if v is None: return None")
+                lines += ["    " + line for line in snippets[name].splitlines()]
+            else:
+                lines.append(f"    if v is None: {f'{name} = D_{name}' if name in used else 'pass'}")
+                lines.append("    else:")
+                lines += ["        " + line for line in snippets[name].splitlines()]
+        lines += ["    " + line for line in _FINISH[kind].strip().splitlines()]
+        lines += [f"    out[{name!r}] = {name}" for name in finished]
+        lines.append("    return out")
+        shape_scope = dict(scope)
+        exec(compile("\n".join(lines) + "\n", f"<fact checker {kind} {len(keys)} facts>", "exec"), shape_scope)  # noqa: S102 - the model's names
+        return shape_scope.pop("check")
+
+    # A request's shape is its keys in order; requests from one source share a few shapes, so each shape's
+    # checker is generated once (bounded) and reads the values at once instead of looking up every fact.
+    shapes: dict[tuple, Callable[[dict], dict | None]] = {}
+
+    def new_shape(keys: tuple) -> Callable[[dict], dict | None]:
+        if len(shapes) >= _SHAPES_BOUND:
+            return _step_aside  # so many shapes: the rest go to the full checker (same facts), nothing is compiled again
+        shapes[keys] = checker = shape_checker(keys)
+        return checker
+    scope["SHAPES"], scope["NEW_SHAPE"] = shapes, new_shape
+    source = ("def check(x):\n"
+              f"    if x.__class__ is not dict or len(x) > {len(fields)}: return None\n"
+              "    keys = tuple(x)\n"
+              "    checker = SHAPES.get(keys) or NEW_SHAPE(keys)\n"
+              "    return checker(x)\n")
     exec(compile(source, f"<fact checker {kind}>", "exec"), scope)  # noqa: S102 - source built from the fact model's names
     return scope.pop("check")

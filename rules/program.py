@@ -9,6 +9,7 @@ own rules), writes events, fires them and hands the fired rule back to the table
 """
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping
 
@@ -16,9 +17,9 @@ from policy import templates
 from policy.facts import FACTS
 from policy.model import CustomRule, Policy
 
-from .conditions import all_of, expression, fields_of, renamed, rule, short_names
+from .conditions import all_of, condensed, expression, fields_of, renamed, rule, short_names
 from .decision import Decision
-from .engine import CompiledRuleset
+from .engine import FIRE, FIRE_PARTS, FIRE_SCOPE, CompiledRuleset
 
 @dataclass(frozen=True, slots=True)
 class RuleSpec:
@@ -94,9 +95,11 @@ class KindTable:
         """The facts plus every value the rules test (derived facts, policy values in force)."""
         raise NotImplementedError
 
+    ruleset_fact: str | None = None  # the checked fact that names the rule set deciding a request, if `ruleset_key` reads only that
+
     def ruleset_key(self, facts: dict) -> str | None:
         """Which rule set decides these facts (a seller with own rules, or None)."""
-        return None
+        return facts[self.ruleset_fact] if self.ruleset_fact is not None else None
 
     def plan(self, ctx: Any, spec: RuleSpec) -> Any:
         """What `decision` needs of `spec` that can be worked out once per compilation (None: nothing)."""
@@ -125,16 +128,19 @@ class Program:
                 planned[id(spec)] = (spec, spec if plan is None else replace(spec, plan=plan))
             return planned[id(spec)][1]
         specs_by_set = {key: [with_plan(s) for s in builtins + [table.spec_of(c) for c in customs]] for key, customs in sets.items()}
+        # What the C core is sent: each rule's condition with long in / not_in lists as membership fields.
+        members: dict[tuple[str, frozenset], str] = {}
+        sent = {id(spec): condensed(spec.when, members) for specs in specs_by_set.values() for spec in specs}
         wanted: set[str] = set()
-        for specs in specs_by_set.values():
-            for spec in specs:
-                wanted |= fields_of(spec.when)
+        for when in sent.values():
+            wanted |= fields_of(when)
         names = short_names(wanted - {"sid"})
-        self.event = event_writer(self.kind, names, table.event_types)
+        self._event_source, self._event_scope = event_source(self.kind, names, table.event_types, {name: key for key, name in members.items()})
+        self.event = event_writer(self._event_source, self._event_scope, self.kind)
         self.rulesets: dict[str | None, tuple[CompiledRuleset, dict[str, RuleSpec]]] = {}
         try:
             for key, specs in specs_by_set.items():
-                definition = {s.cited: rule(s.priority, renamed(s.when, names)) for s in specs}
+                definition = {s.cited: rule(s.priority, renamed(sent[id(s)], names)) for s in specs}
                 name = f"{self.kind}@{policy.version}" + (f"/{key}" if key else "")
                 self.rulesets[key] = (CompiledRuleset(name, definition), {s.cited: s for s in specs})
         except BaseException:
@@ -153,31 +159,30 @@ class Program:
         return self._decider()(raw)
 
     def _decider(self) -> Callable[[Any], Decision]:
-        # Every decision runs this: the table's hooks, the rule sets' firing functions (each giving the
-        # fired rule's spec) and the event writer are locals.
-        check, lookup, decision, event, ctx, version = self.table.check, self.table.lookup, self.table.decision, self.event, self.ctx, self.version
-        fast = self.table.fast_check
-        if not self._by_key:
-            fire = self.ruleset.firer(self.rules)
-
-            def decide(raw: Any) -> Decision:
-                given = fast(raw)
-                if given is None:
-                    given = check(raw)
-                f = lookup(ctx, given)
-                return decision(ctx, fire(event(f)), f, given, version)
-            return decide
-        key_of = self.table.ruleset_key
-        firers = {key: ruleset.firer(specs) for key, (ruleset, specs) in self.rulesets.items()}
-        marketplace = firers[None]
-
-        def decide_by_key(raw: Any) -> Decision:
-            given = fast(raw)
-            if given is None:
-                given = check(raw)
-            f = lookup(ctx, given)
-            return decision(ctx, (firers.get(key_of(given)) or marketplace)(event(f)), f, given, version)
-        return decide_by_key
+        # Every decision runs one function generated here, once per program: the table's fact check and
+        # lookups, then the event written and fired inline (engine.FIRE) in the rule set that decides it,
+        # then the table's decision hook on the fired rule's spec. The hooks and rule sets are its globals.
+        table = self.table
+        scope: dict[str, Any] = {**FIRE_SCOPE, **self._event_scope, "FAST": table.fast_check, "CHECK": table.check,
+                                 "LOOKUP": table.lookup, "DECISION": table.decision, "CTX": self.ctx, "VERSION": self.version}
+        lines = ["def decide(raw):",
+                 "    given = FAST(raw)",
+                 "    if given is None:",
+                 "        given = CHECK(raw)",
+                 "    f = LOOKUP(CTX, given)"]
+        if self._by_key:
+            scope["KEY_OF"] = table.ruleset_key
+            scope["SETS"] = {key: ruleset.parts(specs) for key, (ruleset, specs) in self.rulesets.items()}
+            scope["MARKETPLACE"] = scope["SETS"][None]
+            key = "KEY_OF(given)" if table.ruleset_fact is None else f"given[{table.ruleset_fact!r}]"
+            lines.append(f"    {', '.join(FIRE_PARTS)} = SETS.get({key}) or MARKETPLACE")
+        else:
+            scope.update(zip(FIRE_PARTS, self.ruleset.parts(self.rules)))
+        lines.append(f"    event = {self._event_source}")
+        lines.append(textwrap.indent(FIRE, "    ").rstrip())
+        lines.append("    return DECISION(CTX, fired, f, given, VERSION)")
+        exec(compile("\n".join(lines) + "\n", f"<decide {self.kind}@{self.version}>", "exec"), scope)  # noqa: S102 - generated names only
+        return scope.pop("decide")  # not left in its own globals: no reference cycle to outlive a reload
 
     def close(self) -> None:
         """Free the compiled rulesets."""
@@ -207,8 +212,10 @@ _ENCODE = {
 }
 
 
-def event_writer(kind: str, fields: Mapping[str, str], extra_types: Mapping[str, str]) -> Callable[[dict], str]:
-    """A function writing the event JSON with exactly `fields` (fact name -> event field name), generated once per compilation.
+def event_source(kind: str, fields: Mapping[str, str], extra_types: Mapping[str, str],
+                 members: Mapping[str, tuple[str, frozenset]] | None = None) -> tuple[str, dict[str, Any]]:
+    """(an expression over `f`, the looked-up facts, writing the event JSON with exactly `fields` (fact name ->
+    event field name), the names it reads), generated once per compilation.
 
     Facts are validated before they reach it (codes and ids are plain words, numbers are ints,
     Decimals or floats), so the event is one f-string: json.dumps would double its cost.
@@ -217,8 +224,14 @@ def event_writer(kind: str, fields: Mapping[str, str], extra_types: Mapping[str,
     # (a fifth of its time). Ids only tell stored events apart, and each event is consumed (its rule
     # fired and completed, under the ruleset's lock) before the next is asserted.
     parts = ['"sid":"0"', '"id":"e"']
+    scope: dict[str, Any] = {"_BOOL": _BOOL, "_DIGITS": _DIGITS}
     for name in sorted(fields):
         field_name = fields[name]
+        if members and name in members:  # a membership field (conditions.condensed): whether the fact's value is one of them
+            base, values = members[name]
+            scope[f"M{len(scope)}"] = values
+            parts.append(f'"{field_name}":{{_BOOL[f[{base!r}] in M{len(scope) - 1}]}}')
+            continue
         if "__" in name:
             base, suffix = name.split("__", 1)
             if suffix == "md":
@@ -235,7 +248,11 @@ def event_writer(kind: str, fields: Mapping[str, str], extra_types: Mapping[str,
     parts[0] = "{{" + parts[0]  # the event's own braces, escaped in the f-string
     parts[-1] += "}}"
     chunks = [",".join(parts[i:i + 12]) + ("," if i + 12 < len(parts) else "") for i in range(0, len(parts), 12)]
-    source = "def write(f):\n    return " + " + ".join("f'''" + chunk + "'''" for chunk in chunks) + "\n"
-    scope = {"_BOOL": _BOOL, "_DIGITS": _DIGITS}
-    exec(compile(source, f"<event writer {kind}>", "exec"), scope)  # noqa: S102 - source built from checked names
+    return " + ".join("f'''" + chunk + "'''" for chunk in chunks), scope
+
+
+def event_writer(expression: str, scope: dict[str, Any], kind: str = "") -> Callable[[dict], str]:
+    """The event expression of `event_source` as a function of the looked-up facts."""
+    scope = dict(scope)
+    exec(compile(f"def write(f):\n    return {expression}\n", f"<event writer {kind}>", "exec"), scope)  # noqa: S102 - checked names
     return scope.pop("write")  # not left in its own globals: no reference cycle to outlive a reload

@@ -349,8 +349,7 @@ class RefundTable(KindTable):
 
     fast_check = staticmethod(_FAST["refund"])  # the generated checker (rules/factcode.py); check() runs when it steps aside
 
-    def ruleset_key(self, facts: dict) -> str | None:
-        return facts["seller_id"]
+    ruleset_fact = "seller_id"  # a seller whose overlay brings rules has a rule set of its own
 
     def lookup(self, ctx: RefundContext, given: dict) -> dict:
         f = dict(given)

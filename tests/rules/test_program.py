@@ -51,3 +51,29 @@ def test_a_fourth_kind_is_a_table(default_policy):
                                        "condition": "opened", "buyer_returns_90d": 0}).outcome == "approve_return"
     finally:
         compiled.close()
+
+
+def test_long_in_and_not_in_lists_reach_the_core_as_one_membership_field():
+    """The EU list of 27 countries is one boolean event field, not 27 alternatives the C core tests on every event."""
+    from pathlib import Path
+
+    from policy import load_policy
+    from rules.conditions import condensed
+
+    members: dict = {}
+    assert condensed({"$and": [{"a": 1}, {"$or": [{"c": "DE"}, {"c": "FR"}, {"c": "IT"}]}]}, members) == {"$and": [{"a": 1}, {"c__in0": True}]}
+    assert condensed({"$and": [{"$neq": {"c": "DE"}}, {"$neq": {"c": "FR"}}, {"$neq": {"c": "IT"}}]}, members) == {"c__in0": False}
+    assert condensed({"$or": [{"c": "DE"}, {"c": "FR"}]}, members) == {"$or": [{"c": "DE"}, {"c": "FR"}]}  # two: left as they are
+    assert condensed({"$or": [{"n": 1}, {"n": 2}, {"n": 3}]}, members) == {"$or": [{"n": 1}, {"n": 2}, {"n": 3}]}  # numbers too
+    assert members == {("c", frozenset({"DE", "FR", "IT"})): "c__in0"}
+
+    compiled = CompiledPolicy(load_policy(str(Path(__file__).resolve().parents[2] / "policy" / "amazon-2026.yaml")))
+    try:
+        assert '"DE"' not in compiled.refund.ruleset._definition
+        final_sale = {"category": "apparel", "price": 40, "days_since_delivery": 3, "reason": "no_longer_needed", "condition": "unopened",
+                      "buyer_returns_90d": 0, "product_tags": ["final_sale"]}
+        assert compiled.decide_refund({**final_sale, "buyer_country": "DE"}).rule == "eu_withdrawal_final_sale"
+        assert compiled.decide_refund({**final_sale, "buyer_country": "US"}).rule == "final_sale"
+        assert compiled.decide_refund(final_sale).rule == "final_sale"
+    finally:
+        compiled.close()
