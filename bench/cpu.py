@@ -97,3 +97,22 @@ def bench_threads() -> tuple[Callable[[], float], Callable[[], float]]:
     pid = os.getpid()
     assert threading.current_thread() is threading.main_thread()
     return (lambda: thread_seconds(pid, main=True)), (lambda: thread_seconds(pid, main=False))
+
+
+def bench_parties(name: str, pids: list[int], *, database_url: str | None = None,
+                  admin_url: str | None = None) -> Callable[[], Parties]:
+    """A builder of a phase's counters: the bot processes `pids` under `name`, the client, the fake Bot API and, when
+    `database_url` and `admin_url` are given, the PostgreSQL backends of that database (found when the phase starts)."""
+
+    def build() -> Parties:
+        parties = Parties()
+        parties.add(name, lambda: sum(process_seconds(pid) for pid in pids))
+        client, fake_api = bench_threads()
+        parties.add("client", client)
+        parties.add("fake API", fake_api)
+        if database_url is not None and admin_url is not None:
+            backends = postgres_backends(admin_url, database_url.rsplit("/", 1)[1])
+            parties.add("postgres", lambda: sum(process_seconds(pid) for pid in backends))
+        return parties
+
+    return build

@@ -33,7 +33,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.cpu import Parties, bench_threads, describe, postgres_backends, process_seconds, usage  # noqa: E402
+from bench.cpu import bench_parties, describe, usage  # noqa: E402
 from bench.store_bench import percentile, postgres_database  # noqa: E402
 from bench.telegram_client import Telegram, watch_api  # noqa: E402
 from bench.workers_bench import SECRET, TOKEN, SqliteUrl, free_port, node_config, prepare, start_fleet, stop_fleet  # noqa: E402
@@ -132,19 +132,7 @@ async def measure(port: int, api: FakeBotApi, args, text: str, parties=None) -> 
 def counters_for(server: subprocess.Popen, name: str, database_url: str | None = None, admin_url: str | None = None):
     """The CPU counters of a saturation phase (bench.cpu): the server process, the client, the fake Bot API and, for
     refundbot on PostgreSQL, the backends of its database."""
-
-    def build() -> Parties:
-        parties = Parties()
-        parties.add(name, lambda: process_seconds(server.pid))
-        client, fake_api = bench_threads()
-        parties.add("client", client)
-        parties.add("fake API", fake_api)
-        if database_url is not None:
-            backends = postgres_backends(admin_url, database_url.rsplit("/", 1)[1])
-            parties.add("postgres", lambda: sum(process_seconds(pid) for pid in backends))
-        return parties
-
-    return build
+    return bench_parties(name, [server.pid], database_url=database_url, admin_url=admin_url)
 
 
 def ours(args) -> dict:

@@ -26,7 +26,7 @@ from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.cpu import Parties, bench_threads, describe, postgres_backends, process_seconds, usage  # noqa: E402
+from bench.cpu import Parties, bench_parties, describe, usage  # noqa: E402
 from bench.store_bench import percentile, postgres_database  # noqa: E402
 from policy import DEFAULT_POLICY_PATH  # noqa: E402
 from store import import_records, link_identity, open_store  # noqa: E402
@@ -133,19 +133,7 @@ async def drive(port: int, api: FakeBotApi, chats: int, updates: int, parties: C
 
 def counters_for(procs: list[subprocess.Popen], url: str, admin_url: str | None) -> Callable[[], Parties]:
     """The CPU counters of a run: the bot processes, the client, the fake Bot API and (PostgreSQL) the database's backends."""
-
-    def build() -> Parties:
-        parties = Parties()
-        parties.add("nodes", lambda: sum(process_seconds(p.pid) for p in procs))
-        client, fake_api = bench_threads()
-        parties.add("client", client)
-        parties.add("fake API", fake_api)
-        if admin_url is not None:
-            backends = postgres_backends(admin_url, url.rsplit("/", 1)[1])
-            parties.add("postgres", lambda: sum(process_seconds(pid) for pid in backends))
-        return parties
-
-    return build
+    return bench_parties("nodes", [p.pid for p in procs], database_url=url, admin_url=admin_url)
 
 
 def one_run(backend: str, url_of, processes: int, args) -> dict:
