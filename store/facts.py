@@ -15,10 +15,11 @@ from sqlalchemy import and_, bindparam, func, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from .errors import NotFound, StoreError
-from .metrics import all_tier_facts, tier_facts
+from .metrics import TIER_FACT_FIELDS, all_tier_facts, metric_sources, tier_facts
 from .models import Buyer, Claim, Order, OrderItem, Product, Refund, ReturnRequest, Seller
 from .timeutil import aware, days_between, utc_date, window
 from .types import Money
+from .weekly import bucket
 
 BUYER_RETURNS_DAYS = 90
 BUYER_ORDERS_DAYS = 90
@@ -179,6 +180,50 @@ def tier_facts_for(session: Session, *, seller_id: str, as_of: date, window_days
         "orders_90d": int(row.orders),
         "as_of": as_of,
     }
+
+
+ENROLMENT = select(Seller.csba_enrolled_at).where(Seller.id == bindparam("seller_id"))
+
+
+def _window_sums(session: Session, *, seller_id: str, windows: list[tuple[datetime, datetime]], moment, aggregates,
+                 source, where: list) -> list[list[int]]:
+    """Each window's aggregates (additive ones) of the seller's seller-fulfilled rows, from one query grouped by the
+    intervals between the windows' bounds."""
+    points = sorted({bound for span in windows for bound in span})
+    intervals = list(zip(points, points[1:]))
+    part = bucket(moment, intervals).label("part")
+    query = (select(part, *aggregates).select_from(source)
+             .where(Order.seller_id == seller_id, Order.fulfilment == "seller", moment >= points[0], moment < points[-1],
+                    *where)
+             .group_by(part))
+    parts = {index: [int(value) for value in values] for index, *values in session.execute(query)}
+    sums = []
+    for start, end in windows:
+        inside = [parts[i] for i, (low, high) in enumerate(intervals) if low >= start and high <= end and i in parts]
+        sums.append([sum(column) for column in zip(*inside)] if inside else [0] * len(aggregates))
+    return sums
+
+
+def tier_facts_series(session: Session, *, seller_id: str, days: list[date], window_days: int) -> list[dict[str, Any]]:
+    """tier_facts_for on each of `days` (the tier chart's weeks), from one grouped query per metric and one for the
+    orders instead of two statements a day; NotFound for an unknown seller."""
+    enrolled = session.execute(ENROLMENT, {"seller_id": seller_id}).one_or_none()
+    if enrolled is None:
+        raise NotFound(f"no seller {seller_id!r}")
+    if not days:
+        return []
+    series = [dict.fromkeys(TIER_FACT_FIELDS, 0) for _ in days]
+    windows = [window(day, window_days) for day in days]
+    for fields, moment, aggregates, source, where in metric_sources():
+        for facts, values in zip(series, _window_sums(session, seller_id=seller_id, windows=windows, moment=moment,
+                                                       aggregates=aggregates, source=source, where=where)):
+            facts.update(zip(fields, values))
+    orders = _window_sums(session, seller_id=seller_id, windows=[window(day, SELLER_ORDERS_DAYS) for day in days],
+                          moment=Order.placed_at, aggregates=(func.count(Order.id),), source=Order.__table__, where=[])
+    for facts, day, (count,) in zip(series, days, orders):
+        facts.update(seller_id=seller_id, enrolled_on=enrolled_by(enrolled.csba_enrolled_at, day), orders_90d=count,
+                     as_of=day)
+    return series
 
 
 def _all_sellers_statement():

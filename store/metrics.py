@@ -52,6 +52,22 @@ def _metrics_between(start, end) -> list[tuple[tuple[str, ...], tuple, object, l
     ]
 
 
+def metric_sources() -> list[tuple[tuple[str, ...], object, tuple, object, list]]:
+    """(fields, the moment that places a row in a window, aggregate columns, FROM clause, other conditions) per
+    metric, all joined to the seller's orders: what _metrics_between bounds by a window, for callers that bucket."""
+    orders = Order.__table__
+    return [
+        (("shipments", "valid_tracking"), Shipment.shipped_at, (func.count(), _count_true(Shipment.tracking_valid)),
+         Shipment.__table__.join(orders, Shipment.order_id == Order.id), []),
+        (("returns", "prepaid_label_returns"), ReturnRequest.requested_at, (func.count(), _count_true(ReturnRequest.prepaid_label)),
+         ReturnRequest.__table__.join(OrderItem.__table__, ReturnRequest.order_item_id == OrderItem.id)
+         .join(orders, OrderItem.order_id == Order.id), [ReturnRequest.ships_back.is_(True)]),
+        (("units",), Order.placed_at, (func.coalesce(func.sum(OrderItem.quantity), 0),),
+         OrderItem.__table__.join(orders, OrderItem.order_id == Order.id), []),
+        (("contacts",), Contact.contacted_at, (func.count(),), Contact.__table__.join(orders, Contact.order_id == Order.id), []),
+    ]
+
+
 def _tier_facts_statement():
     seller = bindparam("seller")
     columns = [select(func.count()).where(Seller.id == seller).scalar_subquery().label("known")]

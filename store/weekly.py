@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import case, literal, select
 from sqlalchemy.orm import Session
 
 from .errors import NotFound
-from .metrics import TIER_FACT_FIELDS, _count_true
-from .models import Contact, Order, OrderItem, ReturnRequest, Seller, Shipment
+from .metrics import TIER_FACT_FIELDS, metric_sources
+from .models import Order, Seller
 from .timeutil import window
 
 WEEK = timedelta(days=7)
@@ -39,8 +39,8 @@ def week_bounds(as_of: date, window_days: int) -> list[tuple[datetime, datetime]
     return bounds[::-1]
 
 
-def _bucket(column, bounds: list[tuple[datetime, datetime]]):
-    """The index of the week `column` falls in (callers keep it inside the window)."""
+def bucket(column, bounds: list[tuple[datetime, datetime]]):
+    """The index of the interval of `bounds` (contiguous, oldest first) `column` falls in (callers keep it inside them)."""
     if len(bounds) == 1:
         return literal(0)
     return case(*((column < week_end, index) for index, (_, week_end) in enumerate(bounds[:-1])), else_=len(bounds) - 1)
@@ -53,22 +53,11 @@ def weekly_tier_counts(session: Session, *, seller_id: str, as_of: date, window_
     bounds = week_bounds(as_of, window_days)
     start, end = bounds[0][0], bounds[-1][1]
     weeks = [dict.fromkeys(TIER_FACT_FIELDS, 0) for _ in bounds]
-    orders = Order.__table__
-    metrics = [
-        (("shipments", "valid_tracking"), Shipment.shipped_at, (func.count(), _count_true(Shipment.tracking_valid)),
-         Shipment.__table__.join(orders, Shipment.order_id == Order.id), []),
-        (("returns", "prepaid_label_returns"), ReturnRequest.requested_at, (func.count(), _count_true(ReturnRequest.prepaid_label)),
-         ReturnRequest.__table__.join(OrderItem.__table__, ReturnRequest.order_item_id == OrderItem.id)
-         .join(orders, OrderItem.order_id == Order.id), [ReturnRequest.ships_back.is_(True)]),
-        (("units",), Order.placed_at, (func.coalesce(func.sum(OrderItem.quantity), 0),),
-         OrderItem.__table__.join(orders, OrderItem.order_id == Order.id), []),
-        (("contacts",), Contact.contacted_at, (func.count(),), Contact.__table__.join(orders, Contact.order_id == Order.id), []),
-    ]
-    for fields, moment, aggregates, source, where in metrics:
-        bucket = _bucket(moment, bounds).label("week")
-        query = (select(bucket, *aggregates).select_from(source)
+    for fields, moment, aggregates, source, where in metric_sources():
+        week = bucket(moment, bounds).label("week")
+        query = (select(week, *aggregates).select_from(source)
                  .where(Order.seller_id == seller_id, Order.fulfilment == "seller", moment >= start, moment < end, *where)
-                 .group_by(bucket))
+                 .group_by(week))
         for index, *values in session.execute(query):
             weeks[index].update(zip(fields, (int(v) for v in values)))
     return [WeekCounts(week_start, week_end, counts) for (week_start, week_end), counts in zip(bounds, weeks)]

@@ -11,7 +11,7 @@ from rules.text import ratio
 from store import (
     CaseExists, ClaimExists, NotFound, StoreError, cases_for, claim_facts_for, file_claim, get_decision, log_decision,
     open_case, reassess_claim, seller_claim, seller_claims, seller_refund, seller_refunds, seller_reviews, tier_facts_for,
-    weekly_tier_counts,
+    tier_facts_series, weekly_tier_counts,
 )
 from store.timeutil import day_start
 from store.vocabulary import ENGINE
@@ -93,10 +93,12 @@ def _tier_chart(turn: Turn, as_of) -> Attachment:
     today = as_of.date() if isinstance(as_of, datetime) else as_of  # thresholds in force today (a policy may date them)
     window_days = rewards.window_days
     points = []
-    for week in weekly_tier_counts(turn.session, seller_id=turn.account, as_of=as_of, window_days=window_days):
-        c, last_day = week.counts, (week.end - timedelta(days=1)).date()
-        trailing = tier_facts_for(turn.session, seller_id=turn.account, as_of=last_day, window_days=window_days)
-        tier_then = turn.live.decide_tier(trailing).details["tier"]
+    weeks = weekly_tier_counts(turn.session, seller_id=turn.account, as_of=as_of, window_days=window_days)
+    last_days = [(week.end - timedelta(days=1)).date() for week in weeks]
+    trailing = tier_facts_series(turn.session, seller_id=turn.account, days=last_days, window_days=window_days)
+    for week, last_day, facts in zip(weeks, last_days, trailing):
+        c = week.counts
+        tier_then = turn.live.decide_tier(facts).details["tier"]
         points.append(WeekPoint(last_day, _share(c["valid_tracking"], c["shipments"]), _share(c["prepaid_label_returns"], c["returns"]),
                                 _share(c["contacts"], c["units"]), turn.label(tier_then)))
     thresholds = Thresholds(
