@@ -19,7 +19,7 @@ from .metrics import TIER_FACT_FIELDS, all_tier_facts, metric_sources, tier_fact
 from .models import Buyer, Claim, Order, OrderItem, Product, Refund, ReturnRequest, Seller
 from .timeutil import aware, days_between, utc_date, window
 from .types import Money
-from .weekly import bucket
+from .weekly import interval_sums
 
 BUYER_RETURNS_DAYS = 90
 BUYER_ORDERS_DAYS = 90
@@ -191,12 +191,8 @@ def _window_sums(session: Session, *, seller_id: str, windows: list[tuple[dateti
     intervals between the windows' bounds."""
     points = sorted({bound for span in windows for bound in span})
     intervals = list(zip(points, points[1:]))
-    part = bucket(moment, intervals).label("part")
-    query = (select(part, *aggregates).select_from(source)
-             .where(Order.seller_id == seller_id, Order.fulfilment == "seller", moment >= points[0], moment < points[-1],
-                    *where)
-             .group_by(part))
-    parts = {index: [int(value) for value in values] for index, *values in session.execute(query)}
+    parts = interval_sums(session, seller_id=seller_id, intervals=intervals, moment=moment, aggregates=aggregates,
+                          source=source, where=where)
     sums = []
     for start, end in windows:
         inside = [parts[i] for i, (low, high) in enumerate(intervals) if low >= start and high <= end and i in parts]

@@ -33,28 +33,10 @@ def _metrics(as_of: date, window_days: int) -> list[tuple[tuple[str, ...], tuple
     return _metrics_between(*window(as_of, window_days))
 
 
-def _metrics_between(start, end) -> list[tuple[tuple[str, ...], tuple, object, list]]:
-    orders = Order.__table__
-    return [
-        (("shipments", "valid_tracking"), (func.count(), _count_true(Shipment.tracking_valid)),
-         Shipment.__table__.join(orders, Shipment.order_id == Order.id),
-         [Shipment.shipped_at >= start, Shipment.shipped_at < end]),
-        (("returns", "prepaid_label_returns"), (func.count(), _count_true(ReturnRequest.prepaid_label)),
-         ReturnRequest.__table__.join(OrderItem.__table__, ReturnRequest.order_item_id == OrderItem.id)
-         .join(orders, OrderItem.order_id == Order.id),
-         [ReturnRequest.ships_back.is_(True), ReturnRequest.requested_at >= start, ReturnRequest.requested_at < end]),
-        (("units",), (func.coalesce(func.sum(OrderItem.quantity), 0),),
-         OrderItem.__table__.join(orders, OrderItem.order_id == Order.id),
-         [Order.placed_at >= start, Order.placed_at < end]),
-        (("contacts",), (func.count(),),
-         Contact.__table__.join(orders, Contact.order_id == Order.id),
-         [Contact.contacted_at >= start, Contact.contacted_at < end]),
-    ]
-
-
 def metric_sources() -> list[tuple[tuple[str, ...], object, tuple, object, list]]:
     """(fields, the moment that places a row in a window, aggregate columns, FROM clause, other conditions) per
-    metric, all joined to the seller's orders: what _metrics_between bounds by a window, for callers that bucket."""
+    metric, all joined to the seller's orders: bounded by a window in
+    _metrics_between, bucketed by store.weekly."""
     orders = Order.__table__
     return [
         (("shipments", "valid_tracking"), Shipment.shipped_at, (func.count(), _count_true(Shipment.tracking_valid)),
@@ -66,6 +48,11 @@ def metric_sources() -> list[tuple[tuple[str, ...], object, tuple, object, list]
          OrderItem.__table__.join(orders, OrderItem.order_id == Order.id), []),
         (("contacts",), Contact.contacted_at, (func.count(),), Contact.__table__.join(orders, Contact.order_id == Order.id), []),
     ]
+
+
+def _metrics_between(start, end) -> list[tuple[tuple[str, ...], tuple, object, list]]:
+    return [(fields, aggregates, source, [*where, moment >= start, moment < end])
+            for fields, moment, aggregates, source, where in metric_sources()]
 
 
 def _tier_facts_statement():

@@ -46,18 +46,27 @@ def bucket(column, bounds: list[tuple[datetime, datetime]]):
     return case(*((column < week_end, index) for index, (_, week_end) in enumerate(bounds[:-1])), else_=len(bounds) - 1)
 
 
+def interval_sums(session: Session, *, seller_id: str, intervals: list[tuple[datetime, datetime]], moment, aggregates,
+                  source, where: list) -> dict[int, list[int]]:
+    """The aggregates of the seller's seller-fulfilled rows per interval (contiguous, oldest first) whose `moment`
+    falls in it, `{index: values}` for the intervals that have rows, from one grouped query."""
+    part = bucket(moment, intervals).label("part")
+    query = (select(part, *aggregates).select_from(source)
+             .where(Order.seller_id == seller_id, Order.fulfilment == "seller", moment >= intervals[0][0],
+                    moment < intervals[-1][1], *where)
+             .group_by(part))
+    return {index: [int(value) for value in values] for index, *values in session.execute(query)}
+
+
 def weekly_tier_counts(session: Session, *, seller_id: str, as_of: date, window_days: int) -> list[WeekCounts]:
     """The seller's tier counts per week over the window, oldest week first; NotFound for an unknown seller."""
     if session.get(Seller, seller_id) is None:
         raise NotFound(f"no seller {seller_id!r}")
     bounds = week_bounds(as_of, window_days)
-    start, end = bounds[0][0], bounds[-1][1]
     weeks = [dict.fromkeys(TIER_FACT_FIELDS, 0) for _ in bounds]
     for fields, moment, aggregates, source, where in metric_sources():
-        week = bucket(moment, bounds).label("week")
-        query = (select(week, *aggregates).select_from(source)
-                 .where(Order.seller_id == seller_id, Order.fulfilment == "seller", moment >= start, moment < end, *where)
-                 .group_by(week))
-        for index, *values in session.execute(query):
-            weeks[index].update(zip(fields, (int(v) for v in values)))
+        sums = interval_sums(session, seller_id=seller_id, intervals=bounds, moment=moment, aggregates=aggregates,
+                             source=source, where=where)
+        for index, values in sums.items():
+            weeks[index].update(zip(fields, values))
     return [WeekCounts(week_start, week_end, counts) for (week_start, week_end), counts in zip(bounds, weeks)]
