@@ -92,6 +92,14 @@ def describe(spent: dict[str, float], updates: int) -> str:
     return "CPU: " + ", ".join(parts) + f"; idle {100 * (1 - spent['machine busy'] / cpus):.0f}%"
 
 
+def ceiling(spent: dict[str, float], updates: int, *, without: tuple[str, ...] = ()) -> float:
+    """Updates/s this machine's CPUs could carry at most if every party spent per update what it spent here (the
+    parties' CPU per update summed, `without` those named): the bound on any number of bot processes."""
+    parties = [name for name in spent if name not in ("machine busy", "others", "cpus", *without)]
+    per_update = sum(spent[name] for name in parties) / max(updates, 1)
+    return (os.cpu_count() or 1) / per_update if per_update else float("inf")
+
+
 def bench_threads() -> tuple[Callable[[], float], Callable[[], float]]:
     """Counters for this process's main thread (the client) and its other threads (the fake Bot API's server)."""
     pid = os.getpid()

@@ -12,6 +12,10 @@ right after its own floor, interleaved; `--rounds` stories per backend, backends
 round by round. Prints p50/p99/min of each kind and of (a), and the p50 ratio (b)/(a), per kind and
 overall (the target of issue 13: <= 3x).
 
+(c) a reference: the smallest durable write, one row inserted into a table of the bench's own and committed
+through the same `Store.write()` (timed right after each (a)). An update commits durably (its inbox row, its
+decision, its outbox), so (c)/(a) is the least an update's ratio can be on this disk, whatever the bot does.
+
 `--path webhook` times (b) as `refundbot run` handles a webhook's update instead: one worker stores it,
 takes it and handles it in one transaction (`WorkerPool.store_and_handle`, the inbox insert timed too), and
 the first plain text reply is queued as the webhook response's answer (bot/answers.py).
@@ -32,6 +36,8 @@ from contextlib import ExitStack
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from sqlalchemy import text
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.store_bench import percentile, postgres_database  # noqa: E402
@@ -51,6 +57,7 @@ from tests.bot.conftest import marketplace_records  # noqa: E402
 TARGET = 3.0
 SELLER_CHAT = 900_000
 FIRST_BUYER_CHAT = 1_000_000
+ONE_ROW = text("INSERT INTO bench_durable_floor (n) VALUES (1)")
 KINDS = ("/refund (orders listed)", "button: item", "button: reason", "button: condition (decision)", "/tier (decision)",
          "/help")
 
@@ -84,6 +91,8 @@ class Backend:
     def __init__(self, name: str, url: str, runtime: PolicyRuntime, buyers: int, path: str = "worker"):
         self.name, self.path = name, path
         self.store = open_store(url)
+        with self.store.write() as session:
+            session.execute(text("CREATE TABLE bench_durable_floor (n INTEGER NOT NULL)"))
         now = datetime.now(timezone.utc)
         with self.store.write() as session:
             import_records(session, records=records(now, buyers), source="bench")
@@ -101,6 +110,7 @@ class Backend:
         self.parts: dict[str, list[tuple[int, float, float]]] = {k: [] for k in KINDS}
         self._watch()
         self.floor: list[float] = []
+        self.durable: list[float] = []
         self.update: dict[str, list[float]] = {k: [] for k in KINDS}
         self.pairs: dict[str, list[float]] = {k: [] for k in KINDS}  # update / its own floor
 
@@ -136,6 +146,12 @@ class Backend:
             session.connection()  # check out and BEGIN; nothing written
         return time.perf_counter() - started
 
+    def one_row(self) -> float:
+        started = time.perf_counter()
+        with self.store.write() as session:
+            session.execute(ONE_ROW)
+        return time.perf_counter() - started
+
     def _body(self, user: int, *, text: str | None = None, button: str | None = None) -> str:
         uid, self.next_update = self.next_update, self.next_update + 1
         person = {"id": user, "is_bot": False, "first_name": "B", "language_code": "en"}
@@ -154,6 +170,7 @@ class Backend:
         if self.path == "worker":
             self.receiver.store_now([(update, body)])
         floor = self.empty()
+        durable = self.one_row()
         before = dict(self.spent)
         started = time.perf_counter()
         if self.path == "worker":
@@ -168,6 +185,7 @@ class Backend:
             assert outcome == ["handled"], outcome
         if kind is not None:
             self.floor.append(floor)
+            self.durable.append(durable)
             self.update[kind].append(spent)
             self.pairs[kind].append(spent / floor)
             self.parts[kind].append((self.spent["statements"] - before["statements"], self.spent["execute"] - before["execute"],
@@ -243,6 +261,9 @@ def report(backend: Backend) -> bool:
         rest = [t - e - c for t, (_n, e, c) in zip(totals, parts)]
         print(f"| {kind} | {statistics.median(n for n, _e, _c in parts):.0f} | {statistics.median(e for _n, e, _c in parts) * 1000:.3f} | "
               f"{statistics.median(c for _n, _e, c in parts) * 1000:.3f} | {statistics.median(rest) * 1000:.3f} |")
+    d50, _d99, dmin = summary(backend.durable)
+    print(f"{backend.name}: (c) the smallest durable write (one row inserted and committed) p50 {d50:.3f} ms = {d50 / f50:.2f}x "
+          f"the empty write transaction (min {dmin / fmin:.2f}x): the least an update's ratio can be")
     p50 = percentile(everything, 50) * 1000
     ok = p50 / f50 <= TARGET
     print(f"{backend.name}: one update p50 {p50:.3f} ms = {p50 / f50:.2f}x the empty write transaction "

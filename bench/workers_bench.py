@@ -26,7 +26,7 @@ from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.cpu import Parties, bench_parties, describe, usage  # noqa: E402
+from bench.cpu import Parties, bench_parties, ceiling, describe, usage  # noqa: E402
 from bench.store_bench import percentile, postgres_database  # noqa: E402
 from policy import DEFAULT_POLICY_PATH  # noqa: E402
 from store import import_records, link_identity, open_store  # noqa: E402
@@ -213,7 +213,26 @@ def main() -> int:
         per_update = {name: statistics.median(r["cpu"][name] * 1000 / r["updates"] for r in runs) for name in names}
         print(f"{backend:10} {processes:9}  " + ", ".join(f"{name} {per_update[name]:.2f} ({100 * shares[name]:.0f}%)" for name in names)
               + f"; idle {100 * (1 - shares['machine busy']):.0f}%")
+    print_ceilings(results, configs)
     return 0
+
+
+def print_ceilings(results: dict[tuple[str, int], list[dict]], configs: list[tuple[str, int]]) -> None:
+    """How many updates/s the machine's CPUs can carry at all at each run's CPU per update, against one process's rate.
+
+    Every party (the bot's processes, PostgreSQL, the client and the fake Bot API) runs on these CPUs, so no number of
+    processes gets past that ceiling: it bounds the "N processes / 1" ratio whatever the bot does."""
+    print(f"\nCeiling of this machine ({os.cpu_count()} CPUs) at each run's CPU per update, median of the rounds, as a ratio to "
+          "one process's updates/s (all parties; in brackets, if the client and the fake Bot API cost nothing):")
+    for backend, processes in configs:
+        if (backend, 1) not in results or processes == 1:
+            continue
+        runs = results[(backend, processes)]
+        one = statistics.median(r["rate"] for r in results[(backend, 1)])
+        bound = statistics.median(ceiling(r["cpu"], r["updates"]) for r in runs)
+        lean = statistics.median(ceiling(r["cpu"], r["updates"], without=("client", "fake API")) for r in runs)
+        print(f"{backend:10} {processes:9}  at most {bound:6.1f} updates/s = {bound / one:.2f}x one process "
+              f"({lean:.1f} updates/s = {lean / one:.2f}x)")
 
 
 if __name__ == "__main__":
