@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from policy.model import Policy
+from policy.vocabulary import CONDITIONS, REFUND_REASONS
 
 from . import claim, refund, tier
 from .decision import Decision
@@ -45,6 +46,14 @@ class CompiledPolicy:
     def decide_claim(self, facts: Any) -> Decision:
         """Decide a seller's reimbursement claim."""
         return self.claim.decide(facts)
+
+    def longest_refund_window(self, facts: Any) -> int:
+        """The longest return window in days a refund request with these facts gets for any reason and condition: the
+        category's, the seller's overlay, window extensions and dated values, as the refund rules see it."""
+        program = self.refund
+        checked = program.table.check(facts)
+        return max(program.table.lookup(program.ctx, {**checked, "reason": reason, "condition": condition})["window_days"]
+                   for reason in REFUND_REASONS for condition in CONDITIONS)
 
     def decide(self, kind: str, facts: Any) -> Decision:
         """Decide facts of `kind` (refund, tier, claim, or any other kind compiled in)."""
