@@ -39,3 +39,28 @@ def test_a_dated_window_lists_the_items_inside_it(service, policy_file, runtime)
     alice = linked(service, 801, "buyer", "B1")
     alice.say("/refund")  # apparel (30 days, not dated) delivered 10 days ago; the sleeping bag's category has no window
     assert any(label.startswith("Rain Jacket") for label in alice.buttons), alice.text
+
+
+def test_a_too_early_claim_under_a_dated_wait_is_offered_again_on_the_date_of_the_wait_in_force(marketplace, runtime, policy_file):
+    """A claim reason's min_days_since_refund may be dated (looked up on the refund date, as the claim rules do); the
+    seller's "decide again on" date used it as a number and the claim's submission failed with TypeError."""
+    from datetime import timedelta
+
+    from bot.config import LimitsConfig
+    from bot.service import ChatService
+
+    from .test_story_desk import refund_of
+
+    text = policy_file.read_text()
+    policy_file.write_text(text.replace("      min_days_since_refund: 14", "      min_days_since_refund:\n        - {value: 14}\n"
+                                        f"        - {{from: {(DAY - timedelta(days=1)).isoformat()}, value: 10}}", 1))
+    runtime.reload()
+    service = ChatService(marketplace, runtime, limits=LimitsConfig(messages_per_minute=1000, max_text_length=1000), clock=lambda: NOW)
+    alice, outdoor = linked(service, 101, "buyer", "B1"), linked(service, 201, "seller", "S1")
+    alice.say("/refund O2-1")
+    alice.tap("wrong item")
+    alice.tap("Unopened")
+    outdoor.say(f"/claim {refund_of(service.store, 'O2-1')}")  # refunded today: the 10-day wait is in force
+    outdoor.tap("The return never arrived")
+    outdoor.tap("Submit claim")
+    assert f"I'll message you on {(DAY + timedelta(days=10)).isoformat()}" in outdoor.text, outdoor.text
