@@ -1,7 +1,7 @@
-"""The items /refund offers are those inside the return window that applies to them: window extensions (holiday, EU,
-members), the seller's overlay and dated windows count, as the engine counts them. The list used the marketplace's
-category window alone, so the demo's holiday and member items were hidden as "past their return window", and a dated
-window made /refund fail."""
+"""The chat reads the policy as the rules do. The items /refund offers are those inside the return window that applies
+to them: window extensions (holiday, EU, members), the seller's overlay and dated windows count. The list used the
+marketplace's category window alone, so the demo's holiday and member items were hidden as "past their return window",
+and a dated window made /refund fail; a dated claim wait made a too-early claim fail."""
 from __future__ import annotations
 
 from .conftest import NOW, linked
