@@ -1,9 +1,10 @@
 """Compiles a validated Policy into durable_rules rulesets and decides refunds, tiers and claims."""
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
-from policy.model import Policy
+from policy.model import Policy, ReturnsPolicy, every
 from policy.vocabulary import CONDITIONS, REFUND_REASONS
 
 from . import claim, refund, tier
@@ -46,6 +47,11 @@ class CompiledPolicy:
     def decide_claim(self, facts: Any) -> Decision:
         """Decide a seller's reimbursement claim."""
         return self.claim.decide(facts)
+
+    @cached_property
+    def longest_window_days(self) -> int:
+        """The longest return window any refund request can get: any category, overlay or extension, on any date."""
+        return max(_longest_window(r) for r in (self.policy.returns, *(o.returns for o in self.policy.overlays.values())))
 
     def longest_refund_window(self, facts: Any) -> int:
         """The longest return window in days a refund request with these facts gets for any reason and condition: the
@@ -90,3 +96,10 @@ class CompiledPolicy:
 def compile_policy(policy: Policy) -> CompiledPolicy:
     """Compile a validated policy into rulesets named after its version."""
     return CompiledPolicy(policy)
+
+
+def _longest_window(r: ReturnsPolicy) -> int:
+    days = [*every(r.default_window_days), *(d for c in r.categories.values() for d in every(c.window_days))]
+    for extension in r.window_extensions:  # a window `until` a day of the year reaches at most a year past the delivery
+        days += [366] if extension.until is not None else every(extension.window_days)
+    return max(days)

@@ -32,7 +32,7 @@ def _in_window(turn: Turn, item: OrderItemView) -> bool:
     policy = turn.policy
     if days <= at(policy.returns.category(item.category).window_days, today):
         return True
-    if not (policy.returns.window_extensions or policy.overlays):
+    if not (policy.returns.window_extensions or policy.overlays) or days > turn.live.current.longest_window_days:
         return False
     # A longer window depends on the request (the delivery date, the buyer's country and tags, the seller's overlay):
     # the refund rules' own lookup says, on the item's facts from the store.

@@ -93,3 +93,10 @@ def test_the_lookups_still_decide(small_and_large):
     silver = {**TIER, "contacts": 150}  # CPU 15%: silver, 30% off the base fee, which is 0.25 in odd months' periods, else 0.50
     may, june = large.decide_tier({**silver, "as_of": "2026-05-15"}), large.decide_tier({**silver, "as_of": "2026-06-15"})
     assert (may.amounts["fee_per_unit"], june.amounts["fee_per_unit"]) == (Decimal("0.175"), Decimal("0.35"))
+
+
+def test_the_longest_window_bounds_every_window_a_request_gets(small_and_large):
+    _, large = small_and_large
+    assert large.longest_window_days == 30 + 59  # seller S59's apparel window (30 + i % 60), above the dated 45 days
+    apparel = {**REFUND, "category": "apparel", "requested_on": "2026-06-15"}
+    assert max(large.longest_refund_window({**apparel, "seller_id": f"S{i}"}) for i in range(300)) == large.longest_window_days
