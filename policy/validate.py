@@ -54,6 +54,13 @@ def _pattern(p: str) -> re.Pattern[str]:
     return re.compile(p)
 
 
+def _pattern_words(pattern: str) -> str:
+    """What a schema pattern asks for, in words: an id (sellers, SKUs) or a code."""
+    if "A-Z" in pattern:
+        return "letters, digits, '.', '_' or '-', starting with a letter or digit (at most 64)"
+    return "lower-case letters, digits and underscores, starting with a letter"
+
+
 class SchemaValidator:
     """Validates one located document against a schema and collects PolicyErrors."""
 
@@ -122,7 +129,7 @@ class SchemaValidator:
         if "maxLength" in schema and len(value) > schema["maxLength"]:
             self.fail(path, "too-long", f"has {len(value)} characters; the limit is {schema['maxLength']}")
         if "pattern" in schema and not _pattern(schema["pattern"]).match(value):
-            self.fail(path, "bad-name", f"{value!r} must be lower-case letters, digits and underscores, starting with a letter")
+            self.fail(path, "bad-name", f"{value!r} must be {_pattern_words(schema['pattern'])}")
 
     def _array(self, value: list, schema: dict, path: Path) -> None:
         if "minItems" in schema and len(value) < schema["minItems"]:
@@ -165,9 +172,7 @@ class SchemaValidator:
                     self.fail(here, "unknown-key", f"unknown key '{key}'; expected one of {', '.join(allowed)}{did_you_mean(key, allowed)}", key=True)
                     continue
                 if "pattern" in names_schema and not _pattern(names_schema["pattern"]).match(key):
-                    words = ("letters, digits, '.', '_' or '-', starting with a letter or digit" if "A-Z" in names_schema["pattern"]
-                             else "lower-case letters, digits and underscores, starting with a letter")
-                    self.fail(here, "bad-name", f"'{key}' must be {words}", key=True)
+                    self.fail(here, "bad-name", f"'{key}' must be {_pattern_words(names_schema['pattern'])}", key=True)
                     continue
             if extra is False:
                 known = list(props)

@@ -1,9 +1,11 @@
 """Compiles a validated Policy into durable_rules rulesets and decides refunds, tiers and claims."""
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
-from policy.model import Policy
+from policy.model import Policy, ReturnsPolicy, every
+from policy.vocabulary import CONDITIONS, REFUND_REASONS
 
 from . import claim, refund, tier
 from .decision import Decision
@@ -46,6 +48,19 @@ class CompiledPolicy:
         """Decide a seller's reimbursement claim."""
         return self.claim.decide(facts)
 
+    @cached_property
+    def longest_window_days(self) -> int:
+        """The longest return window any refund request can get: any category, overlay or extension, on any date."""
+        return max(_longest_window(r) for r in (self.policy.returns, *(o.returns for o in self.policy.overlays.values())))
+
+    def longest_refund_window(self, facts: Any) -> int:
+        """The longest return window in days a refund request with these facts gets for any reason and condition: the
+        category's, the seller's overlay, window extensions and dated values, as the refund rules see it."""
+        program = self.refund
+        checked = program.table.check(facts)
+        return max(program.table.lookup(program.ctx, {**checked, "reason": reason, "condition": condition})["window_days"]
+                   for reason in REFUND_REASONS for condition in CONDITIONS)
+
     def decide(self, kind: str, facts: Any) -> Decision:
         """Decide facts of `kind` (refund, tier, claim, or any other kind compiled in)."""
         program = self.programs.get(kind)
@@ -81,3 +96,10 @@ class CompiledPolicy:
 def compile_policy(policy: Policy) -> CompiledPolicy:
     """Compile a validated policy into rulesets named after its version."""
     return CompiledPolicy(policy)
+
+
+def _longest_window(r: ReturnsPolicy) -> int:
+    days = [*every(r.default_window_days), *(d for c in r.categories.values() for d in every(c.window_days))]
+    for extension in r.window_extensions:  # a window `until` a day of the year reaches at most a year past the delivery
+        days += [366] if extension.until is not None else every(extension.window_days)
+    return max(days)

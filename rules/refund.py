@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import operator
 from bisect import bisect_right
-from datetime import date
+from datetime import MAXYEAR, date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable, NamedTuple
 
@@ -283,6 +283,8 @@ def _until_window(delivered: date, month_day: tuple[int, int]) -> int:
     month, day = month_day
     year = delivered.year
     for candidate_year in (year, year + 1):
+        if candidate_year > MAXYEAR:  # that day would be after 9999-12-31: the window runs to the last day there is
+            return (date.max - delivered).days
         try:
             end = date(candidate_year, month, day)
         except ValueError:  # 02-29 in a common year: the day before

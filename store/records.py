@@ -41,13 +41,19 @@ def _string(limit: int) -> Callable[[Any], str]:
             raise Bad(f"must be a string, got {_show(value)}")
         if not value or len(value) > limit:
             raise Bad(f"must be 1 to {limit} characters, got {len(value)}")
+        if "\x00" in value:  # PostgreSQL cannot store it; SQLite would, so both refuse it here
+            raise Bad(f"must not contain a NUL character (\\x00), got {_show(value)}")
         return value
     return parse
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def _identifier(value: Any) -> str:
-    if type(value) is not str or not value or len(value) > 64 or value != value.strip():
-        raise Bad(f"must be an id (1 to 64 characters, no surrounding spaces), got {_show(value)}")
+    if (type(value) is not str or not value or len(value) > 64 or value != value.strip()
+            or (not value.isprintable() and _CONTROL.search(value))):
+        raise Bad(f"must be an id (1 to 64 characters, no surrounding spaces or control characters), got {_show(value)}")
     return value
 
 

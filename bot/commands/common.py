@@ -16,12 +16,19 @@ if TYPE_CHECKING:  # the store loads SQLAlchemy and Alembic: only commands that 
     from store import Store
 
 
+# Windows of up to ten years are counted back and forth from the day a command is given: far-off years overflowed.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(8999, 12, 31)
+
+
 def iso_date(text: str) -> date:
-    """An argparse type for YYYY-MM-DD."""
+    """An argparse type for YYYY-MM-DD, from 1900-01-01 to 8999-12-31."""
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date in the form YYYY-MM-DD") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day from {FIRST_DAY} to {LAST_DAY}")
+    return day
 
 
 def config_of(args: argparse.Namespace) -> Config:

@@ -47,8 +47,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_import(args: argparse.Namespace) -> int:
     """Import the files; print a summary, or `PATH:LINE: message` and exit 1."""
-    if args.format or _all_amazon(args.paths):
+    if args.format or args.seller:  # only Amazon reports take them: their header is checked file by file
         return run_amazon_import(args)
+    reports = [p for p in args.paths if _is_amazon(p)]
+    if reports and len(reports) == len(args.paths):
+        return run_amazon_import(args)  # says --seller is needed
+    if reports:
+        raise CliError(f"{reports[0]} is an Amazon report: import Amazon reports with --seller SELLER_ID, "
+                       "apart from JSON Lines and CSV files")
     store = open_store_at(config_of(args).database_url)
     started = time.perf_counter()
     try:
@@ -67,10 +73,10 @@ def run_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _all_amazon(paths: list[str]) -> bool:
-    """Whether every path is a file with an Amazon report's header."""
+def _is_amazon(path: str) -> bool:
+    """Whether the path is a file with an Amazon report's header."""
     try:
-        return all(os.path.isfile(p) and not p.endswith((".jsonl", ".ndjson", ".csv")) and report_format(p) for p in paths)
+        return os.path.isfile(path) and not path.endswith((".jsonl", ".ndjson", ".csv")) and report_format(path) is not None
     except ImportFailed:
         return False
 
@@ -82,6 +88,8 @@ def run_amazon_import(args: argparse.Namespace) -> int:
     store = open_store_at(config_of(args).database_url)
     try:
         for path in args.paths:
+            if os.path.isdir(path):
+                raise CliError(f"{path} is a directory: name the Amazon report files")
             started = time.perf_counter()
             try:
                 with store.write() as session:

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+from policy.model import at
 from policy.vocabulary import CONDITIONS, REFUND_REASONS
 from store import (
     CaseExists, NotFound, OrderItemView, RefundRequestExists, buyer_order_item, buyer_order_items, cases_for, get_decision,
-    list_decisions, open_case,
+    list_decisions, open_case, refund_facts_for,
 )
 from store.vocabulary import ENGINE, SHIP_BACK_OUTCOMES
 
@@ -25,9 +26,19 @@ MIN_APPEAL, MAX_APPEAL = 10, 500
 
 
 def _in_window(turn: Turn, item: OrderItemView) -> bool:
-    """Still inside its category's return window (past it, every request is declined: not worth offering)."""
-    window = turn.policy.returns.category(item.category).window_days
-    return (turn.now.date() - item.delivered_at.date()).days <= window
+    """Still inside a return window that applies to it (past every one, each request is declined: not worth offering)."""
+    today = turn.now.date()
+    days = (today - item.delivered_at.date()).days
+    policy = turn.policy
+    if days <= at(policy.returns.category(item.category).window_days, today):
+        return True
+    if not (policy.returns.window_extensions or policy.overlays) or days > turn.live.current.longest_window_days:
+        return False
+    # A longer window depends on the request (the delivery date, the buyer's country and tags, the seller's overlay):
+    # the refund rules' own lookup says, on the item's facts from the store.
+    facts = refund_facts_for(turn.session, order_item_id=item.order_item_id, reason=REFUND_REASONS[0], condition=CONDITIONS[0],
+                             as_of=turn.now)
+    return days <= turn.live.current.longest_refund_window(facts)
 
 
 def _askable(item: OrderItemView) -> bool:

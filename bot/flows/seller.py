@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from policy.model import at
 from policy.vocabulary import CLAIM_REASONS, NOT_ELIGIBLE
@@ -44,14 +44,17 @@ def tracking_number(text: str) -> str | None:
     return number
 
 
-def eligible_on(turn: Turn, record) -> "date | None":
+def eligible_on(turn: Turn, record) -> date | None:
     """The day a claim refused as too early can be decided again: its reason's wait (in the policy in
     force) counted from the refund, as the decision's facts place it."""
     facts = record.facts or {}
     spec = turn.policy.claims.reasons.get(facts.get("reason", ""))
     if record.reason != "too_early" or spec is None or "days_since_refund" not in facts:
         return None
-    return record.decided_at.date() + timedelta(days=spec.min_days_since_refund - int(facts["days_since_refund"]))
+    since = int(facts["days_since_refund"])
+    refunded = facts.get("refunded_on")  # the wait in force on the refund date, as the claim rules look it up
+    refunded_on = date.fromisoformat(refunded) if refunded else record.decided_at.date() - timedelta(days=since)
+    return record.decided_at.date() + timedelta(days=at(spec.min_days_since_refund, refunded_on) - since)
 REPORT_DAYS = 180
 
 

@@ -45,6 +45,7 @@ def _lines(path: str, opened: list | None = None) -> Iterator[tuple[int, list[st
         if opened is not None:
             opened.append(handle)
         number = 0
+        header: list[str] = []
         for number, raw in enumerate(handle, start=1):
             try:
                 decoded = raw.decode("utf-8-sig" if number == 1 else "utf-8")
@@ -52,10 +53,22 @@ def _lines(path: str, opened: list | None = None) -> Iterator[tuple[int, list[st
                 raise ImportFailed(path, number, f"the line is not UTF-8 text (byte {exc.start + 1}); "
                                                  "save the report as UTF-8") from None
             decoded = decoded.rstrip("\r\n")
+            if "\x00" in decoded:  # PostgreSQL cannot store a NUL (its driver raised on the id lookup) and no report value has one
+                raise ImportFailed(path, number, _nul_message(decoded, header))
             if decoded.strip():
-                yield number, decoded.split("\t")
+                cells = decoded.split("\t")
+                if not header:
+                    header = cells
+                yield number, cells
         if number == 0:
             raise ImportFailed(path, 1, "empty file: expected a header line")
+
+
+def _nul_message(line: str, header: list[str]) -> str:
+    """`column: ...` for the first cell of `line` holding a NUL, the column named as the header spells it."""
+    position = line[:line.index("\x00")].count("\t")
+    column = header[position].strip() if position < len(header) else f"cell {position + 1}"
+    return f"{column}: contains a NUL character (\\x00); a report's values never do: is the file a text report?"
 
 
 def _read(lines: Iterator[tuple[int, list[str]]], path: str, width: int, convert, writer: BatchWriter) -> None:

@@ -56,6 +56,16 @@ def test_every_bad_overlay_is_reported_with_its_own_file(home):
         ("S1.yaml", 3, 24, "below-floor"), ("S2.yaml", 4, 25, "below-floor")]
 
 
+def test_a_bad_seller_id_is_described_as_an_id_not_a_code(home):
+    (home / "sellers" / "S5.yaml").write_text('seller: "S 5"\nversion: "1"\nreturns: {default_window_days: 40}\n')
+    with pytest.raises(PolicyErrors) as info:
+        load_policy(str(home / "policy.yaml"))
+    [error] = [e for e in info.value.errors if e.code == "bad-name"]
+    assert (Path(error.path).name, error.line, error.col) == ("S5.yaml", 1, 9)
+    assert "'S 5' must be letters, digits, '.', '_' or '-', starting with a letter or digit" in error.message
+    assert "lower-case" not in error.message  # seller ids are not codes: S9 is one
+
+
 def test_without_a_floor_an_overlay_may_go_lower(home):
     policy = home / "policy.yaml"
     policy.write_text(policy.read_text().replace("  floor:\n    windows: true\n", "  floor:\n    windows: false\n"))

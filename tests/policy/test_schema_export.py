@@ -48,6 +48,13 @@ def test_the_overlay_schema_is_valid_and_describes_the_shipped_overlay():
         jsonschema.validate({"version": "1", "returns": {"escalation": {"min_price": 1}}}, OVERLAY_SCHEMA)
 
 
+def test_the_shipped_overlay_schema_file_is_the_export():
+    """policy/sellers/S9.yaml names it for editors (`# yaml-language-server: $schema=../seller-overlay.schema.json`);
+    refresh it with `refundbot policy schema --overlay > policy/seller-overlay.schema.json`."""
+    assert (POLICY_DIR / "sellers" / "S9.yaml").read_text().startswith("# yaml-language-server: $schema=../seller-overlay.schema.json")
+    assert json.loads((POLICY_DIR / "seller-overlay.schema.json").read_text()) == OVERLAY_SCHEMA
+
+
 @pytest.mark.parametrize("old, new", [
     ("  default_window_days: 30", "  default_window_dayz: 30"),
     ("  returnless: {max_price: 15}", "  returnless: {max_price: -1}"),
