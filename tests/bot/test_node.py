@@ -6,6 +6,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -126,13 +127,25 @@ def test_run_without_network_says_so_in_one_line_and_retries(tmp_path):
                       f"telegram:\n  token: '{TOKEN}'\n  base_url: http://127.0.0.1:9/bot\n")
     proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "--config", str(config), "run"], stderr=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    seen: list[tuple[float, str]] = []  # (when, line) of each stderr line, read as it comes
+    reader = threading.Thread(target=lambda: seen.extend((time.monotonic(), line) for line in proc.stderr), daemon=True)
+    reader.start()
+    retry = "cannot reach Telegram at http://127.0.0.1:9/bot to start"
     try:
-        time.sleep(6)
+        deadline = time.monotonic() + 60  # a wait for three retries, not a timing: a loaded machine only makes it slower
+        while time.monotonic() < deadline and sum(retry in line for _, line in seen) < 3 and proc.poll() is None:
+            time.sleep(0.1)
     finally:
         proc.terminate()
-        _, err = proc.communicate(timeout=20)
-    lines = [line for line in err.splitlines() if line.strip()]
-    retries = [line for line in lines if "cannot reach Telegram at http://127.0.0.1:9/bot to start" in line]
-    assert 2 <= len(retries) <= 4, err  # after 1, 2 and 4 seconds: back-off, not a line a millisecond
+        proc.wait(timeout=20)
+        reader.join(timeout=20)
+    err = "".join(line for _, line in seen)
+    lines = [line for _, line in seen if line.strip()]
+    retries = [(when, line) for when, line in seen if retry in line]
+    assert len(retries) >= 3, err
+    delays = [float(line.rsplit("retrying in ", 1)[1].split()[0]) for _, line in retries]
+    assert delays[:3] == [1, 2, 4], err  # back-off, not a line a millisecond
+    for (before, line), (after, _) in zip(retries, retries[1:]):
+        assert after - before >= 0.9 * float(line.rsplit("retrying in ", 1)[1].split()[0]), err  # it really waited
     assert "Traceback" not in err and len(lines) <= len(retries) + 2, err
     assert proc.returncode == 0
