@@ -232,6 +232,8 @@ class BatchWriter:
     def _stored(self, table: str, columns: tuple[str, ...], ids: list[str]) -> list[tuple]:
         """(id, *columns) of the rows of `table` among `ids`, values as the ORM reads them; one driver-level
         statement per LOOKUP_CHUNK ids, the ids bound as one JSON text (SQLite) or array (PostgreSQL)."""
+        if self.dialect.name == "sqlite" and ids and min(ids) > self._greatest_id(table):
+            return []  # every id sorts after the stored ones: a first import, or a file in key order after them
         key = (table, columns)
         if key not in self._lookups:
             quote = self.dialect.identifier_preparer.quote
@@ -258,6 +260,12 @@ class BatchWriter:
                         row[i] = process(row[i])
                 found.append(tuple(row))
         return found
+
+    def _greatest_id(self, table: str) -> str:
+        """SQLite: the greatest id stored in `table` ("" for none), read from the end of its primary key's index.
+        SQLite compares text ids byte by byte (UTF-8), which orders them as Python does."""
+        quote = self.dialect.identifier_preparer.quote
+        return self.session.connection().exec_driver_sql(f"SELECT max(id) FROM {quote(table)}").scalar() or ""
 
     def _same_fixed(self, table: str, old: tuple, new: tuple, line: int) -> None:
         columns = COLUMNS[table]
