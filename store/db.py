@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import select
+import sqlite3
 import threading
 import time
 from contextlib import contextmanager, nullcontext
@@ -219,6 +220,11 @@ def _check_liveness(engine: Engine) -> None:
 
 
 def _sqlite(url, *, create_folder: bool) -> Engine:
+    # Python's sqlite3 adapts every bound value that is not exactly an int, float, str or bytearray. For None it
+    # first looks `__adapt__` up on its protocol class, which fails by raising and formatting an AttributeError
+    # (~2,000 instructions a value: 4% of a returns-report import, which binds ~3.5 NULLs a line); an adapter
+    # registered for None is found in a dict first (`{}.get(None)` is None, with no Python frame).
+    sqlite3.register_adapter(type(None), {}.get)
     database = url.database or ":memory:"
     memory = database == ":memory:"
     if not memory:

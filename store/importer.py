@@ -29,6 +29,7 @@ CHUNK = 5_000
 LOOKUP_CHUNK = 2_000
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 SQLITE_IMPORT_CACHE_KIB = -262_144  # negative: KiB, i.e. up to 256 MiB of page cache while importing
+SQLITE_IMPORT_MMAP_BYTES = 1 << 30  # the lookups of stored rows read the file's pages through a read-only map
 _DECODE = json.JSONDecoder(parse_float=Decimal).decode
 
 
@@ -321,19 +322,26 @@ def _files(paths: Iterable[str]) -> Iterator[tuple[str, RecordType | None]]:
 def bulk_load(session: Session) -> Iterator[None]:
     """Settings for a large import, restored afterwards. The cyclic garbage collector is paused: the
     import's millions of long-lived ids would be traversed again and again, and its rows make no cycles.
-    SQLite gets a larger page cache: index pages are revisited at random as the tables grow."""
+    SQLite gets a larger page cache (index pages are revisited at random as the tables grow) and reads the
+    stored pages the import looks up through a memory map (SQLite maps them read-only and writes through its
+    cache as before; a page read from the map costs no read() call and no copy: the returns report's lookups
+    read ~8,000 order and order-item pages)."""
     collecting = gc.isenabled()
     gc.disable()
     sqlite = session.get_bind().dialect.name == "sqlite"
     if sqlite:
         connection = session.connection()
         cache = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+        mapped = connection.exec_driver_sql("PRAGMA mmap_size").scalar()
         connection.exec_driver_sql(f"PRAGMA cache_size={SQLITE_IMPORT_CACHE_KIB}")
+        connection.exec_driver_sql(f"PRAGMA mmap_size={SQLITE_IMPORT_MMAP_BYTES}")
     try:
         yield
     finally:
         if sqlite:
             connection.exec_driver_sql(f"PRAGMA cache_size={int(cache)}")
+            if mapped is not None:  # None: this SQLite has no memory-mapped I/O
+                connection.exec_driver_sql(f"PRAGMA mmap_size={int(mapped)}")
         if collecting:
             gc.enable()
 

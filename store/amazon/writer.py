@@ -232,6 +232,10 @@ class BatchWriter:
     def _stored(self, table: str, columns: tuple[str, ...], ids: list[str]) -> list[tuple]:
         """(id, *columns) of the rows of `table` among `ids`, values as the ORM reads them; one driver-level
         statement per LOOKUP_CHUNK ids, the ids bound as one JSON text (SQLite) or array (PostgreSQL)."""
+        if self.dialect.name == "sqlite" and ids:
+            greatest = self._greatest_id(table)
+            if greatest is not None and min(ids) > greatest:
+                return []  # every id sorts after the stored ones: a first import, or a file in key order after them
         key = (table, columns)
         if key not in self._lookups:
             quote = self.dialect.identifier_preparer.quote
@@ -258,6 +262,13 @@ class BatchWriter:
                         row[i] = process(row[i])
                 found.append(tuple(row))
         return found
+
+    def _greatest_id(self, table: str) -> str | None:
+        """SQLite: the greatest id stored in `table` ("" for none; None if it is not text), read from the end of its
+        primary key's index. SQLite compares text ids byte by byte (UTF-8), which orders them as Python does."""
+        quote = self.dialect.identifier_preparer.quote
+        found = self.session.connection().exec_driver_sql(f"SELECT max(id) FROM {quote(table)}").scalar()
+        return "" if found is None else found if isinstance(found, str) else None
 
     def _same_fixed(self, table: str, old: tuple, new: tuple, line: int) -> None:
         columns = COLUMNS[table]

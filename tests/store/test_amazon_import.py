@@ -268,6 +268,20 @@ def test_a_line_repeated_with_other_values_is_an_error(store, tmp_path):
     _fails(store, path, f"{path}:4: Refunded Amount: refund 'F:113-0000001-0000001:BAG-1' is already in this import with amount 89.00, here 10.00")
 
 
+def test_a_line_repeated_in_a_later_batch_is_checked_against_the_stored_row(store, tmp_path, monkeypatch):
+    from store.amazon import writer
+    monkeypatch.setattr(writer, "BATCH_LINES", 1)  # a batch per order: the repeat finds its row stored, not staged
+    header, lines = table(R)
+    amount = header.index("Refunded Amount")
+    assert lines[0][0] < lines[1][0]  # the repeat sorts before the greatest stored id: it is looked up
+    path = write(tmp_path / "later.txt", header, [lines[0], lines[1], [*lines[0][:amount], "10.00", *lines[0][amount + 1:]]])
+    _fails(store, path, f"{path}:4: Refunded Amount: refund 'F:113-0000001-0000001:BAG-1' is already stored with amount 89.00; "
+                        "this report says 10.00")
+    again = write(tmp_path / "again.txt", header, [lines[0], lines[1], lines[0]])
+    done = load(store, again)
+    assert (done.counts.new, done.counts.stored) == (2, 1)
+
+
 def test_a_row_the_database_refuses_names_its_line(store, tmp_path):
     with store.write() as session:  # the same (seller, SKU) stored under another product id
         session.add(Seller(id="S1", name="S1"))

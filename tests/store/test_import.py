@@ -279,10 +279,12 @@ def test_an_import_restores_the_settings_it_changes(store, tmp_path):
     with store.write() as session:
         if store.dialect == "sqlite":
             session.connection().exec_driver_sql("PRAGMA cache_size=-4000")
+            mapped = session.connection().exec_driver_sql("PRAGMA mmap_size").scalar()
         import_paths(session, paths=[write_jsonl(tmp_path / "a.jsonl", RECORDS)])
         assert gc.isenabled()
         if store.dialect == "sqlite":
             assert session.connection().exec_driver_sql("PRAGMA cache_size").scalar() == -4000
+            assert session.connection().exec_driver_sql("PRAGMA mmap_size").scalar() == mapped
 
 
 @pytest.mark.parametrize("name", ["schema check", "second refund for an item"])
