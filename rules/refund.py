@@ -13,7 +13,7 @@ from policy.vocabulary import BUILTIN_REFUND_RULES
 from .conditions import all_of, literal, same_event
 from .dated import Resolved, change_dates, resolve
 from .decision import Decision
-from .facts import _FAST, CENT, refund_facts
+from .facts import _FAST, CENT, MAX_MONEY, refund_facts
 from .program import KindTable, RuleSpec, placeholders
 from .text import compiled_template, in_force_note, money, percent, shower, words
 
@@ -217,6 +217,8 @@ class Section:
         if type(fee) is Dated:
             fee = resolve(fee, day, "restocking_fee", dated)
             applies = fee.rate > 0 if fee.is_rate else None
+        if applies is None:
+            applies = fee_from(fee)
         thresholds, more = self.limits.at(day)
         dated.update(more)
         if len(memo) >= _MEMO_BOUND:
@@ -230,6 +232,32 @@ class Section:
         return (tuple((name, w, ret, tuple(fees.items()), label) for name, (w, ret, fees, label) in self.rows.items()),
                 self.default_window, tuple(self.default_fees.items()), self.limits.values, self.seller_fault,
                 tuple(e for e, _ in self.extensions))
+
+
+_FEE_FROM: dict[Fee, Decimal | None] = {}  # (bounded)
+_NEVER = Decimal("Infinity")
+
+
+def fee_from(fee: Fee) -> Decimal | None:
+    """The least whole-cents price whose fee is more than zero (Infinity: none), or None when the fee is not
+    non-decreasing in the price (then each request asks the fee). Prices are checked to whole cents."""
+    if fee in _FEE_FROM:
+        return _FEE_FROM[fee]
+    if len(_FEE_FROM) >= 4096:
+        _FEE_FROM.clear()
+    out: Decimal | None = None
+    # With no negative part, price x rate + fixed, its clamps, the price cap and the rounding never decrease as the price grows.
+    if all(v is None or v >= 0 for v in (fee.rate, fee.fixed, fee.min, fee.max, fee.above_price)):
+        lo, hi = 0, int(MAX_MONEY / CENT)  # in cents: the fee of lo is zero; find the least hi whose fee is not
+        if fee.amount(hi * CENT) <= 0:
+            out = _NEVER
+        else:
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                lo, hi = (lo, mid) if fee.amount(mid * CENT) > 0 else (mid, hi)
+            out = hi * CENT
+    _FEE_FROM[fee] = out
+    return out
 
 
 def _fee_rows(fees: Any) -> dict[str, tuple[Any, bool | None]]:
@@ -388,8 +416,8 @@ class RefundTable(KindTable):
                         dated[f"window_days:{extension.id}"] = note
                     if longer > window:
                         window, source = longer, extension.id
-        if applies is None:
-            applies = fee.rate > 0 if fee.is_rate else fee.amount(given["price"]) > 0
+        if applies.__class__ is not bool:  # a fee charged from a price on (or None: ask the fee)
+            applies = given["price"] >= applies if applies is not None else fee.amount(given["price"]) > 0
         if own is None:
             seller_values = None
         else:
