@@ -43,14 +43,14 @@ def stage_loop(program, requests: list[dict], stage: str):
     if stage == "check":
         check = table.check
         return lambda _, i: check(requests[i])
-    facts = [table.lookup(ctx, g) for g in given]
+    lookup = table.lookup_values if table.looked_up else table.lookup  # what a decision looks up
+    facts = [lookup(ctx, g) for g in given]
     if stage == "lookup":
-        lookup = table.lookup
         return lambda _, i: lookup(ctx, given[i])
-    events = [program.event(f) for f in facts]
+    events = [program.event(g, f) for g, f in zip(given, facts)]
     if stage == "event":
         event = program.event
-        return lambda _, i: event(facts[i])
+        return lambda _, i: event(given[i], facts[i])
     sets = [program.rulesets.get(table.ruleset_key(g)) or (program.ruleset, program.rules) for g in given]
     firers = {id(rules): ruleset.firer(rules) for ruleset, rules in sets}
     fires = [firers[id(rules)] for _, rules in sets]

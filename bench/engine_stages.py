@@ -33,14 +33,14 @@ def stages(program, requests: list[dict], repeats: int) -> dict[str, float]:
     """CPU us per decision of each stage of `program` over `requests`, each stage alone (min of `repeats`)."""
     table, ctx = program.table, program.ctx
     given = [table.check(r) for r in requests]
-    facts = [table.lookup(ctx, g) for g in given]
-    events = [program.event(f) for f in facts]
+    facts = [program.lookup(g) for g in given]
+    events = [program.event(g, f) for g, f in zip(given, facts)]
     sets = [program.rulesets.get(table.ruleset_key(g)) or (program.ruleset, program.rules) for g in given]
     specs = [rules[ruleset.fire(e)] for (ruleset, rules), e in zip(sets, events)]
     runs = {
         "fact checks": lambda: [table.check(r) for r in requests],
-        "lookups": lambda: [table.lookup(ctx, g) for g in given],
-        "writing the event": lambda: [program.event(f) for f in facts],
+        "lookups": lambda: [program.lookup(g) for g in given],
+        "writing the event": lambda: [program.event(g, f) for g, f in zip(given, facts)],
         "C core (fire)": lambda: [ruleset.fire(e) for (ruleset, _), e in zip(sets, events)],
         "explanation and Decision": lambda: [table.decision(ctx, s, f, g, program.version) for s, f, g in zip(specs, facts, given)],
         "whole decision": lambda: [program.decide(r) for r in requests],

@@ -91,9 +91,21 @@ class KindTable:
         """Validated facts for well-formed requests, or None (then `check` decides): the first thing every decision runs."""
         return None
 
+    # A table may look its values up as a tuple instead (its decisions then build no merged dict): `looked_up`
+    # names them in order, `lookup_values` gives them, and `decision` receives that tuple.
+    looked_up: tuple[str, ...] = ()
+
+    def lookup_values(self, ctx: Any, facts: dict) -> tuple:
+        """The values named `looked_up`, in that order, for these checked facts."""
+        raise NotImplementedError
+
     def lookup(self, ctx: Any, facts: dict) -> dict:
         """The facts plus every value the rules test (derived facts, policy values in force)."""
-        raise NotImplementedError
+        if not self.looked_up:
+            raise NotImplementedError
+        f = dict(facts)
+        f.update(zip(self.looked_up, self.lookup_values(ctx, facts)))
+        return f
 
     ruleset_fact: str | None = None  # the checked fact that names the rule set deciding a request, if `ruleset_key` reads only that
 
@@ -105,8 +117,8 @@ class KindTable:
         """What `decision` needs of `spec` that can be worked out once per compilation (None: nothing)."""
         return None
 
-    def decision(self, ctx: Any, spec: RuleSpec, f: dict, given: dict, version: str) -> Decision:
-        """The Decision once `spec` fired."""
+    def decision(self, ctx: Any, spec: RuleSpec, f: Any, given: dict, version: str) -> Decision:
+        """The Decision once `spec` fired; `f` is what `lookup_values` gave if the table has `looked_up`, else `lookup`."""
         raise NotImplementedError
 
 
@@ -135,8 +147,9 @@ class Program:
         for when in sent.values():
             wanted |= fields_of(when)
         names = short_names(wanted - {"sid"})
-        self._event_source, self._event_scope = event_source(self.kind, names, table.event_types, {name: key for key, name in members.items()})
-        self.event = event_writer(self._event_source, self._event_scope, self.kind)
+        self._event_source, self._event_scope = event_source(self.kind, names, table.event_types, {name: key for key, name in members.items()},
+                                                             table.looked_up)
+        self.event = event_writer(self._event_source, self._event_scope, self.kind)  # (checked facts, looked up) -> event JSON
         self.rulesets: dict[str | None, tuple[CompiledRuleset, dict[str, RuleSpec]]] = {}
         try:
             for key, specs in specs_by_set.items():
@@ -158,13 +171,17 @@ class Program:
         """Decide one request of this kind; raises FactsError on bad facts."""
         return self._decider()(raw)
 
+    def lookup(self, given: dict) -> Any:
+        """What a decision looks up for these checked facts (the table's values tuple, or its facts dict)."""
+        return (self.table.lookup_values if self.table.looked_up else self.table.lookup)(self.ctx, given)
+
     def _decider(self) -> Callable[[Any], Decision]:
         # Every decision runs one function generated here, once per program: the table's fact check and
         # lookups, then the event written and fired inline (engine.FIRE) in the rule set that decides it,
         # then the table's decision hook on the fired rule's spec. The hooks and rule sets are its globals.
         table = self.table
         scope: dict[str, Any] = {**FIRE_SCOPE, **self._event_scope, "FAST": table.fast_check, "CHECK": table.check,
-                                 "LOOKUP": table.lookup, "DECISION": table.decision, "CTX": self.ctx, "VERSION": self.version}
+                                 "LOOKUP": table.lookup_values if table.looked_up else table.lookup, "DECISION": table.decision, "CTX": self.ctx, "VERSION": self.version}
         lines = ["def decide(raw):",
                  "    given = FAST(raw)",
                  "    if given is None:",
@@ -195,6 +212,19 @@ class Program:
 _BOOL = ("false", "true")
 _DIGITS = tuple(str(n) for n in range(1000))  # small whole numbers already written: str() of an int makes a new string
 
+# Rates already written (bounded): a float's repr() is ~1,500 instructions, a dict read ~200. Rates are derived
+# facts, ratios of counts worked out by the tables (never -0.0, which would read the 0.0 entry).
+_RATES: dict[float, str] = {}
+
+
+def _rate_text(rate: float) -> str:
+    """repr() of a float rate, remembered."""
+    if len(_RATES) >= 4096:
+        _RATES.clear()
+    _RATES[rate] = text = repr(rate)
+    return text
+
+
 # How each fact type is written into the event, inside an f-string (v: the value's expression, read
 # once or twice; n: a local). Decimals are written with str(): the same text as format(), at a fraction of its cost.
 # Ids and countries are checked against [A-Za-z0-9_.-], so they need no escaping; None is "".
@@ -202,7 +232,7 @@ _ENCODE = {
     "money": "{{{v}!s}}",
     "count": "{{_DIGITS[n] if 0 <= (n := {v}) < 1000 else n}}",
     "days": "{{_DIGITS[n] if 0 <= (n := {v}) < 1000 else n}}",
-    "rate": "{{{v}!r}}",
+    "rate": "{{(_RATES.get(n) or _rate_text(n)) if (n := {v}).__class__ is float else repr(n)}}",
     "bool": "{{_BOOL[{v}]}}",
     "enum": '"{{{v}}}"',
     "category": '"{{{v}}}"',
@@ -213,9 +243,10 @@ _ENCODE = {
 
 
 def event_source(kind: str, fields: Mapping[str, str], extra_types: Mapping[str, str],
-                 members: Mapping[str, tuple[str, frozenset]] | None = None) -> tuple[str, dict[str, Any]]:
-    """(an expression over `f`, the looked-up facts, writing the event JSON with exactly `fields` (fact name ->
-    event field name), the names it reads), generated once per compilation.
+                 members: Mapping[str, tuple[str, frozenset]] | None = None, looked_up: tuple[str, ...] = ()) -> tuple[str, dict[str, Any]]:
+    """(an expression over `given` and `f`, what the lookups gave, writing the event JSON with exactly `fields` (fact
+    name -> event field name), the names it reads), generated once per compilation. With `looked_up`, `f` is the
+    tuple of those values (the rest are read from the checked facts `given`); else `f` is the merged facts dict.
 
     Facts are validated before they reach it (codes and ids are plain words, numbers are ints,
     Decimals or floats), so the event is one f-string: json.dumps would double its cost.
@@ -224,25 +255,31 @@ def event_source(kind: str, fields: Mapping[str, str], extra_types: Mapping[str,
     # (a fifth of its time). Ids only tell stored events apart, and each event is consumed (its rule
     # fired and completed, under the ruleset's lock) before the next is asserted.
     parts = ['"sid":"0"', '"id":"e"']
-    scope: dict[str, Any] = {"_BOOL": _BOOL, "_DIGITS": _DIGITS}
+    scope: dict[str, Any] = {"_BOOL": _BOOL, "_DIGITS": _DIGITS, "_RATES": _RATES, "_rate_text": _rate_text}
+    index = {name: i for i, name in enumerate(looked_up)}
+
+    def value(name: str) -> str:
+        if not looked_up:
+            return f"f[{name!r}]"
+        return f"f[{index[name]}]" if name in index else f"given[{name!r}]"
     for name in sorted(fields):
         field_name = fields[name]
         if members and name in members:  # a membership field (conditions.condensed): whether the fact's value is one of them
             base, values = members[name]
             scope[f"M{len(scope)}"] = values
-            parts.append(f'"{field_name}":{{_BOOL[f[{base!r}] in M{len(scope) - 1}]}}')
+            parts.append(f'"{field_name}":{{_BOOL[{value(base)} in M{len(scope) - 1}]}}')
             continue
         if "__" in name:
             base, suffix = name.split("__", 1)
             if suffix == "md":
-                day = f"f[{base!r}]"
+                day = value(base)
                 parts.append(f'"{field_name}":{{{day}.month * 100 + {day}.day if {day} is not None else 0}}')
             else:
-                parts.append(f'"{field_name}":{{_BOOL[{suffix!r} in f[{base!r}]]}}')
+                parts.append(f'"{field_name}":{{_BOOL[{suffix!r} in {value(base)}]}}')
             continue
         fact = FACTS.get(kind, {}).get(name)
         type_ = fact.type if fact is not None else extra_types[name]
-        parts.append(f'"{field_name}":' + _ENCODE[type_].format(v=f"f[{name!r}]"))
+        parts.append(f'"{field_name}":' + _ENCODE[type_].format(v=value(name)))
     # One f-string of up to ~30 pieces is one BUILD_STRING; a longer one is built as a list and joined,
     # so a long event is a sum of f-strings of a dozen fields each.
     parts[0] = "{{" + parts[0]  # the event's own braces, escaped in the f-string
@@ -251,8 +288,8 @@ def event_source(kind: str, fields: Mapping[str, str], extra_types: Mapping[str,
     return " + ".join("f'''" + chunk + "'''" for chunk in chunks), scope
 
 
-def event_writer(expression: str, scope: dict[str, Any], kind: str = "") -> Callable[[dict], str]:
-    """The event expression of `event_source` as a function of the looked-up facts."""
+def event_writer(expression: str, scope: dict[str, Any], kind: str = "") -> Callable[[dict, Any], str]:
+    """The event expression of `event_source` as a function of the checked facts and what the lookups gave."""
     scope = dict(scope)
-    exec(compile(f"def write(f):\n    return {expression}\n", f"<event writer {kind}>", "exec"), scope)  # noqa: S102 - checked names
+    exec(compile(f"def write(given, f):\n    return {expression}\n", f"<event writer {kind}>", "exec"), scope)  # noqa: S102 - checked names
     return scope.pop("write")  # not left in its own globals: no reference cycle to outlive a reload

@@ -1,7 +1,6 @@
 """The refund kind as a table: its built-in rules as data, its lookups (windows, fees, seller overlays) and its amounts."""
 from __future__ import annotations
 
-import operator
 from bisect import bisect_right
 from datetime import MAXYEAR, date
 from decimal import ROUND_HALF_UP, Decimal
@@ -14,7 +13,7 @@ from policy.vocabulary import BUILTIN_REFUND_RULES
 from .conditions import all_of, literal, same_event
 from .dated import Resolved, change_dates, resolve
 from .decision import Decision
-from .facts import _FAST, CENT, refund_facts
+from .facts import _FAST, CENT, MAX_MONEY, refund_facts
 from .program import KindTable, RuleSpec, placeholders
 from .text import compiled_template, in_force_note, money, percent, shower, words
 
@@ -55,24 +54,36 @@ BUILTIN = {
 }
 assert list(BUILTIN) == [name for name, _ in BUILTIN_REFUND_RULES]
 
-# How the built-in explanations' own placeholders are computed, as expressions over (a0: facts, a1: refund_amount,
-# a2: fee, a3: fee spec, a4: rule) and the names in _ENV.
+# What a refund lookup gives (RefundTable.lookup_values), in this order: decisions read this tuple, not a merged dict.
+LOOKED_UP = ("product_tags", "buyer_return_rate", "returnable", "window_days", "window_source", "fee_spec", "category_label",
+             "escalation_min_price", "returnless_max_price", "escalation_min_returns_90d", "dated", "restocking_applies",
+             "seller_fault", "seller_values")
+_AT = {name: i for i, name in enumerate(LOOKED_UP)}
+
+
+def _value(name: str) -> str:
+    """The expression an explanation reads a fact or looked-up value by: a0 is the checked facts, a1 the looked-up values."""
+    return f"a1[{_AT[name]}]" if name in _AT else f"a0[{name!r}]"
+
+
+# How the built-in explanations' own placeholders are computed, as expressions over (a0: facts, a1: looked-up values,
+# a2: refund_amount, a3: fee, a4: fee spec, a5: rule) and the names in _ENV.
 _PLACEHOLDERS = {
-    "Category_label": "CAPITALISED.get(a0['category_label']) or capitalise(a0['category_label'])",
-    "category_label": "a0['category_label']",
-    "min_price": "money(a0['escalation_min_price'])",
-    "max_price": "money(a0['returnless_max_price'])",
-    "refund_amount": "money(a1)",
-    "fee": "money(a2)",
-    "fee_rate": "percent(a3.rate) if a3.is_rate else money(a2)",
-    "rule": "a4.cited",
-    "outcome": "words(a4.outcome)",
-    "seller": "a0['seller_id'] or 'the marketplace'",
-    "reason": "words(a0['reason'])",
-    "condition": "words(a0['condition'])",
-    "window_days": "a0['window_days']",
-    "days_since_delivery": "a0['days_since_delivery']",
-    "buyer_returns_90d": "a0['buyer_returns_90d']",
+    "Category_label": f"CAPITALISED.get({_value('category_label')}) or capitalise({_value('category_label')})",
+    "category_label": _value("category_label"),
+    "min_price": f"money({_value('escalation_min_price')})",
+    "max_price": f"money({_value('returnless_max_price')})",
+    "refund_amount": "money(a2)",
+    "fee": "money(a3)",
+    "fee_rate": "percent(a4.rate) if a4.is_rate else money(a3)",
+    "rule": "a5.cited",
+    "outcome": "words(a5.outcome)",
+    "seller": f"{_value('seller_id')} or 'the marketplace'",
+    "reason": f"words({_value('reason')})",
+    "condition": f"words({_value('condition')})",
+    "window_days": _value("window_days"),
+    "days_since_delivery": _value("days_since_delivery"),
+    "buyer_returns_90d": _value("buyer_returns_90d"),
 }
 
 _CAPITALISED: dict[str, str] = {}  # category labels with a capital first letter (bounded)
@@ -142,8 +153,7 @@ class RefundContext:
                              for u in (t if len(set(t)) == len(t) else tuple(sorted(set(t))),)}
         compiled: dict[WindowExtension, Callable[[dict], bool]] = {}  # overlays share the marketplace's extensions
         def tests(r: ReturnsPolicy) -> tuple:
-            return tuple((e, compiled.get(e) or compiled.setdefault(e, extension_tests(r)[i][1]))
-                         for i, e in enumerate(r.window_extensions))
+            return tuple((e, compiled.get(e) or compiled.setdefault(e, extension_test(e))) for e in r.window_extensions)
         # What the sections worked out per (section, category, condition, dated period), for all of
         # them at once: bounded, so a thousand distinct overlays cost no more memory than one.
         self.memo: dict[tuple, tuple] = {}
@@ -207,6 +217,8 @@ class Section:
         if type(fee) is Dated:
             fee = resolve(fee, day, "restocking_fee", dated)
             applies = fee.rate > 0 if fee.is_rate else None
+        if applies is None:
+            applies = fee_from(fee)
         thresholds, more = self.limits.at(day)
         dated.update(more)
         if len(memo) >= _MEMO_BOUND:
@@ -222,6 +234,32 @@ class Section:
                 tuple(e for e, _ in self.extensions))
 
 
+_FEE_FROM: dict[Fee, Decimal | None] = {}  # (bounded)
+_NEVER = Decimal("Infinity")
+
+
+def fee_from(fee: Fee) -> Decimal | None:
+    """The least whole-cents price whose fee is more than zero (Infinity: none), or None when the fee is not
+    non-decreasing in the price (then each request asks the fee). Prices are checked to whole cents."""
+    if fee in _FEE_FROM:
+        return _FEE_FROM[fee]
+    if len(_FEE_FROM) >= 4096:
+        _FEE_FROM.clear()
+    out: Decimal | None = None
+    # With no negative part, price x rate + fixed, its clamps, the price cap and the rounding never decrease as the price grows.
+    if all(v is None or v >= 0 for v in (fee.rate, fee.fixed, fee.min, fee.max, fee.above_price)):
+        lo, hi = 0, int(MAX_MONEY / CENT)  # in cents: the fee of lo is zero; find the least hi whose fee is not
+        if fee.amount(hi * CENT) <= 0:
+            out = _NEVER
+        else:
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                lo, hi = (lo, mid) if fee.amount(mid * CENT) > 0 else (mid, hi)
+            out = hi * CENT
+    _FEE_FROM[fee] = out
+    return out
+
+
 def _fee_rows(fees: Any) -> dict[str, tuple[Any, bool | None]]:
     return {condition: (fee, fee.rate > 0 if type(fee) is not Dated and fee.is_rate else None) for condition, fee in fees.items()}
 
@@ -232,51 +270,46 @@ def _difference(mine, marketplace) -> tuple[bool, frozenset, bool]:
     return mine.window_days != marketplace.window_days, fees, mine.returnable != marketplace.returnable
 
 
-_COMPARE = {"eq": operator.eq, "ne": operator.ne, "gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}
+_OPERATOR = {"eq": "==", "ne": "!=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 
 
-def predicate(condition, kind: str = "refund") -> Callable[[dict], bool]:
-    """A condition as a Python test of looked-up facts (window extensions are tested before the engine runs)."""
+def predicate_source(condition, constants: dict[str, Any], kind: str = "refund") -> str:
+    """A condition as a Python expression over `g` (the checked facts), `tags` (the product's tags, the SKU's merged in)
+    and `rate` (the buyer's return rate); its values go into `constants` (window extensions are tested before the engine runs)."""
     name, op, value = condition.field, condition.op, condition.value
+    x = {"product_tags": "tags", "buyer_return_rate": "rate"}.get(name, f"g[{name!r}]")
+    k = f"K{len(constants)}"
     if op in ("contains_any", "contains_all", "contains_none"):
-        tags = frozenset(value)
-        if op == "contains_any":
-            return lambda f: not tags.isdisjoint(f[name])
-        if op == "contains_all":
-            return lambda f: tags.issubset(f[name])
-        return lambda f: tags.isdisjoint(f[name])
+        constants[k] = frozenset(value)
+        return {"contains_any": f"not {k}.isdisjoint({x})", "contains_all": f"{k}.issubset({x})", "contains_none": f"{k}.isdisjoint({x})"}[op]
     if FACTS[kind][name].type == "date":
         if op == "yearly":  # as policy.reach.holds reads it: a span of month-days, or one that wraps past the year's end
             lo, hi = value
             if lo <= hi:
-                return lambda f: (d := f[name]) is not None and lo <= d.month * 100 + d.day <= hi
-            return lambda f: (d := f[name]) is not None and ((md := d.month * 100 + d.day) >= lo or md <= hi)
-        compare = _COMPARE[op]
-        return lambda f: (d := f[name]) is not None and compare(d.toordinal(), value)
+                return f"((d := {x}) is not None and {lo!r} <= d.month * 100 + d.day <= {hi!r})"
+            return f"((d := {x}) is not None and ((md := d.month * 100 + d.day) >= {lo!r} or md <= {hi!r}))"
+        constants[k] = value
+        return f"((d := {x}) is not None and d.toordinal() {_OPERATOR[op]} {k})"
     if op in ("in", "not_in"):
-        members, inside = frozenset(value), op == "in"
-        return lambda f: (f[name] in members) is inside
-    compare = _COMPARE[op]
+        constants[k] = frozenset(value)
+        return f"({x} {'in' if op == 'in' else 'not in'} {k})"
+    constants[k] = value
     if op == "ne":
-        return lambda f: compare(f[name], value)  # an unknown value is "not this" too
-    return lambda f: (v := f[name]) is not None and compare(v, value)
+        return f"({x} != {k})"  # an unknown value is "not this" too
+    return f"((v := {x}) is not None and v {_OPERATOR[op]} {k})"
 
 
-def _all(tests: tuple) -> Callable[[dict], bool]:
-    if len(tests) == 1:
-        return tests[0]
-
-    def every(f: dict) -> bool:
-        for test in tests:
-            if not test(f):
-                return False
-        return True
-    return every
+def extension_test(extension: WindowExtension) -> Callable[[dict, tuple, float], bool]:
+    """Whether a window extension's conditions all hold, as one function of (checked facts, product tags, return rate)."""
+    constants: dict[str, Any] = {}
+    body = " and ".join(predicate_source(c, constants) for c in extension.conditions) or "True"
+    exec(compile(f"def test(g, tags, rate):\n    return {body}\n", f"<extension {extension.id}>", "exec"), constants)  # noqa: S102 - generated
+    return constants.pop("test")
 
 
 def extension_tests(r: ReturnsPolicy) -> tuple:
     """(extension, test) for each window extension of a returns section."""
-    return tuple((e, _all(tuple(predicate(c) for c in e.conditions))) for e in r.window_extensions)
+    return tuple((e, extension_test(e)) for e in r.window_extensions)
 
 
 def _until_window(delivered: date, month_day: tuple[int, int]) -> int:
@@ -353,16 +386,17 @@ class RefundTable(KindTable):
 
     ruleset_fact = "seller_id"  # a seller whose overlay brings rules has a rule set of its own
 
-    def lookup(self, ctx: RefundContext, given: dict) -> dict:
-        f = dict(given)
+    looked_up = LOOKED_UP
+
+    def lookup_values(self, ctx: RefundContext, given: dict) -> tuple:
+        tags = given["product_tags"]
         sku = given["sku"]
         if sku is not None:
-            tags = ctx.product_tags.get(sku)
-            if tags is not None:
-                mine = given["product_tags"]
-                f["product_tags"] = (_MERGED.get((mine, tags)) or _merge(mine, tags)) if mine else tags
+            sku_tags = ctx.product_tags.get(sku)
+            if sku_tags is not None:
+                tags = (_MERGED.get((tags, sku_tags)) or _merge(tags, sku_tags)) if tags else sku_tags
         orders = given["buyer_orders_90d"]
-        f["buyer_return_rate"] = given["buyer_returns_90d"] / orders if orders else 0.0
+        rate = given["buyer_returns_90d"] / orders if orders else 0.0
         seller = given["seller_id"]
         own = ctx.sellers.get(seller) if seller is not None else None
         section = ctx.marketplace if own is None else own[0]
@@ -372,38 +406,36 @@ class RefundTable(KindTable):
         values, applies, extensions = ctx.memo.get((section, category, condition, period)) or section.fix(ctx.memo, category, condition, day, period)
         returnable, window, fee, label, min_price, max_price, min_returns, dated = values
         source = None
-        if extensions:  # tested before the table's values are in the facts
+        if extensions:  # tested before the table's values are looked up
             shared = dated
             for extension, matches, longer, note in extensions:
-                if matches(f):
+                if matches(given, tags, rate):
                     if longer is None:
-                        longer = _until_window(f["delivered_on"], extension.until)
+                        longer = _until_window(given["delivered_on"], extension.until)
                     elif note is not None:
                         if dated is shared:
                             dated = dict(shared)
                         dated[f"window_days:{extension.id}"] = note
                     if longer > window:
                         window, source = longer, extension.id
-        if applies is None:
-            applies = fee.rate > 0 if fee.is_rate else fee.amount(given["price"]) > 0
-        f["returnable"], f["window_days"], f["window_source"], f["fee_spec"], f["category_label"] = returnable, window, source, fee, label
-        f["escalation_min_price"], f["returnless_max_price"], f["escalation_min_returns_90d"] = min_price, max_price, min_returns
-        f["dated"] = dated
-        f["restocking_applies"] = applies
-        f["seller_fault"] = given["reason"] in section.seller_fault
+        if applies.__class__ is not bool:  # a fee charged from a price on (or None: ask the fee)
+            applies = given["price"] >= applies if applies is not None else fee.amount(given["price"]) > 0
         if own is None:
-            return f
-        _, differs, extensions = own
-        window, fees, returnable = differs.get(category) or differs[None]
-        f["seller_values"] = _SELLER_VALUES[((window and source is None) or source in extensions, condition in fees, returnable)]
-        return f
+            seller_values = None
+        else:
+            _, differs, own_extensions = own
+            window_differs, fees, returnable_differs = differs.get(category) or differs[None]
+            seller_values = _SELLER_VALUES[((window_differs and source is None) or source in own_extensions, condition in fees, returnable_differs)]
+        return (tags, rate, returnable, window, source, fee, label, min_price, max_price, min_returns, dated, applies,
+                given["reason"] in section.seller_fault, seller_values)
 
     def plan(self, ctx: RefundContext, spec: RuleSpec) -> "RefundPlan":
         custom = spec.custom
-        values = tuple((name, _PLACEHOLDERS[name] if name in _PLACEHOLDERS else _fact_value(name)) for name in spec.fields)
+        env = dict(_ENV)
+        values = tuple((name, _PLACEHOLDERS[name] if name in _PLACEHOLDERS else _fact_value(name, env)) for name in spec.fields)
         return RefundPlan(
-            explain=compiled_template(spec.template, values, 5, env=_ENV),
-            explain_cited=compiled_template(spec.template, values, 5, f" (rule {spec.cited}).", env=_ENV),
+            explain=compiled_template(spec.template, values, 6, env=env),
+            explain_cited=compiled_template(spec.template, values, 6, f" (rule {spec.cited}).", env=env),
             fee=custom.fee if custom is not None else None,
             keep_rate=custom.refund_rate if custom is not None else None,
             source=f"seller {custom.seller}" if custom is not None and custom.seller is not None else None,
@@ -417,56 +449,56 @@ class RefundTable(KindTable):
             rule=spec.cited,
         )
 
-    def decision(self, ctx: RefundContext, spec: RuleSpec, f: dict, given: dict, version: str) -> Decision:
+    def decision(self, ctx: RefundContext, spec: RuleSpec, v: tuple, given: dict, version: str) -> Decision:
         # the plan unpacked at once: a NamedTuple's fields read by name cost a descriptor call each
         explain, explain_cited, own_fee, keep_rate, source, uses, window_note, fee_note, returnable_note, cited, outcome, reason, rule = spec.plan
-        fee_spec = own_fee if own_fee is not None else f["fee_spec"]
-        price = f["price"]
+        _, _, _, window_days, window_source, fee_spec, _, _, _, _, dated, _, _, seller_values = v
+        if own_fee is not None:
+            fee_spec = own_fee
+        price = given["price"]
         if outcome == "approve_return" or outcome == "returnless_refund":
             refund_amount, fee = price, ZERO
         elif outcome == "deny" or outcome == "escalate":
             refund_amount, fee = ZERO, ZERO
         else:
             refund_amount, fee = refund_amounts(outcome, price, fee_spec, keep_rate)
-        seller_values = f.get("seller_values")
         if source is not None:
             details: dict[str, Any] = {"source": source}
         elif seller_values is not None and not uses.isdisjoint(seller_values):
-            details = {"source": f"seller {f['seller_id']}"}
+            details = {"source": f"seller {given['seller_id']}"}
         else:
             details = {"source": "marketplace"}
         if outcome == "keep_item_refund":
             details["keeps_item"] = True
-        dated = f["dated"]
         notes = None  # the dated values this rule used, each with the date it is in force from
         if dated:
             for name in spec.uses:
-                hit = dated.get(name) or (dated.get(f"window_days:{f['window_source']}") if name == "window_days" and f["window_source"] else None)
+                hit = dated.get(name) or (dated.get(f"window_days:{window_source}") if name == "window_days" and window_source else None)
                 if hit is not None:
                     if notes is None:
                         notes = {}
                     notes[name] = hit
-        if (explain_cited is not None and notes is None and not (window_note and (f["window_source"] or (seller_values is not None and "window_days" in seller_values)))
+        if (explain_cited is not None and notes is None and not (window_note and (window_source or (seller_values is not None and "window_days" in seller_values)))
                 and (seller_values is None or not ((fee_note and "restocking_fee" in seller_values) or (returnable_note and "returnable" in seller_values)))):
             # nothing is added to the rule's explanation: it is written with its citation at once
-            text = explain_cited(f, refund_amount, fee, fee_spec, spec)
+            text = explain_cited(given, v, refund_amount, fee, fee_spec, spec)
             if text is not None:
                 return _new_tuple(Decision, ("refund", outcome, reason, rule, text, version, {"refund_amount": refund_amount, "fee": fee}, details, given))
-        text = explain(f, refund_amount, fee, fee_spec, spec)
+        text = explain(given, v, refund_amount, fee, fee_spec, spec)
         if notes is not None:
             details["in_force"] = {name: start.isoformat() for name, (_, start) in notes.items()}
-            text = in_force_note(text, [(_LABELS[n], _shown(n, v), start) for n, (v, start) in notes.items()], "requests", f["requested_on"])
+            text = in_force_note(text, [(_LABELS[n], _shown(n, value), start) for n, (value, start) in notes.items()], "requests", given["requested_on"])
         if window_note:
-            if f["window_source"]:
-                details["window"] = f["window_source"]
-                text = f"{text.rstrip()} The {words(f['window_source'].removesuffix('_window'))} window of {f['window_days']} days applies."
+            if window_source:
+                details["window"] = window_source
+                text = f"{text.rstrip()} The {words(window_source.removesuffix('_window'))} window of {window_days} days applies."
             elif seller_values is not None and "window_days" in seller_values:
-                text = f"{text.rstrip()} Seller {f['seller_id']}'s own return window of {f['window_days']} days applies."
+                text = f"{text.rstrip()} Seller {given['seller_id']}'s own return window of {window_days} days applies."
         if seller_values is not None:
             if fee_note and "restocking_fee" in seller_values:
-                text = f"{text.rstrip()} Seller {f['seller_id']}'s own restocking fee applies."
+                text = f"{text.rstrip()} Seller {given['seller_id']}'s own restocking fee applies."
             if returnable_note and "returnable" in seller_values:
-                text = f"{text.rstrip()} Seller {f['seller_id']} accepts returns of this category."
+                text = f"{text.rstrip()} Seller {given['seller_id']} accepts returns of this category."
         text = text.rstrip()  # cite(text, rule), with the rule's part written once per compilation
         return _new_tuple(Decision, ("refund", outcome, reason, rule, (text[:-1] if text.endswith(".") else text) + cited, version,
                                      {"refund_amount": refund_amount, "fee": fee}, details, given))
@@ -475,7 +507,7 @@ class RefundTable(KindTable):
 class RefundPlan(NamedTuple):
     """A refund rule's explanation and details, worked out once per compilation."""
 
-    explain: Callable[..., str]  # the rule's template rendered from (facts, refund amount, fee, fee spec, rule)
+    explain: Callable[..., str]  # the rule's template rendered from (facts, looked-up values, refund amount, fee, fee spec, rule)
     explain_cited: Callable[..., str | None] | None  # the same ending with " (rule X).", when nothing is added to it
     fee: Fee | None  # the custom rule's own fee
     keep_rate: Decimal | None  # the custom rule's keep-the-item rate
@@ -494,9 +526,10 @@ class RefundPlan(NamedTuple):
 _new_tuple = tuple.__new__
 
 
-def _fact_value(name: str) -> Callable[..., Any]:
-    shown = shower("refund", name)
-    return lambda f, r, fee, spec, rule: shown(f.get(name))
+def _fact_value(name: str, env: dict[str, Any]) -> str:
+    """The expression showing fact `name` in an explanation (`env` gets its shower)."""
+    env[f"show_{name}"] = shower("refund", name)
+    return f"show_{name}({_value(name) if name in _AT else f'a0.get({name!r})'})"
 
 
 TABLE = RefundTable()

@@ -77,3 +77,20 @@ def test_long_in_and_not_in_lists_reach_the_core_as_one_membership_field():
         assert compiled.decide_refund(final_sale).rule == "final_sale"
     finally:
         compiled.close()
+
+
+def test_a_fee_charged_from_a_price_on_is_charged_exactly_where_the_fee_is_more_than_zero():
+    """Refund lookups compare the price with `fee_from` instead of working out the fee on every request."""
+    import random
+    from decimal import Decimal as D
+
+    from policy.model import Fee
+    from rules.refund import CENT, fee_from
+
+    rng = random.Random(3)
+    fees = [Fee(D("0.1"), D(0), None, D(10)), Fee(D("0.4"), D(0), None, D(100)), Fee(D("0.001"), D(0)), Fee(D(0), D(5), None, None, D(20)),
+            Fee(D(0), D(0)), Fee(D("0.15"), D(0), D(2), D(3), D(50)), Fee(D("0.0001")), Fee(D("0.05"), D(1), D(0), None, D("9.99"))]
+    prices = [D(rng.randrange(10**9)) * CENT for _ in range(2000)] + [D(c) * CENT for c in range(6000)]
+    for fee in fees:
+        start = fee_from(fee)
+        assert [p for p in prices if (fee.amount(p) > 0) != (p >= start)] == [], fee
