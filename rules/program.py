@@ -130,6 +130,7 @@ class Program:
         self.kind = table.kind
         self.version = policy.version
         self.ctx = table.context(policy)
+        self._lookup = table.lookup_values if table.looked_up else table.lookup  # what `decision` is handed
         builtins = table.builtins(self.ctx)
         sets = table.custom_rules(policy)
         planned: dict[int, tuple[RuleSpec, RuleSpec]] = {}  # built-in specs are shared by every rule set: plan each once
@@ -173,7 +174,7 @@ class Program:
 
     def lookup(self, given: dict) -> Any:
         """What a decision looks up for these checked facts (the table's values tuple, or its facts dict)."""
-        return (self.table.lookup_values if self.table.looked_up else self.table.lookup)(self.ctx, given)
+        return self._lookup(self.ctx, given)
 
     def _decider(self) -> Callable[[Any], Decision]:
         # Every decision runs one function generated here, once per program: the table's fact check and
@@ -181,7 +182,7 @@ class Program:
         # then the table's decision hook on the fired rule's spec. The hooks and rule sets are its globals.
         table = self.table
         scope: dict[str, Any] = {**FIRE_SCOPE, **self._event_scope, "FAST": table.fast_check, "CHECK": table.check,
-                                 "LOOKUP": table.lookup_values if table.looked_up else table.lookup, "DECISION": table.decision, "CTX": self.ctx, "VERSION": self.version}
+                                 "LOOKUP": self._lookup, "DECISION": table.decision, "CTX": self.ctx, "VERSION": self.version}
         lines = ["def decide(raw):",
                  "    given = FAST(raw)",
                  "    if given is None:",
