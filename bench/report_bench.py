@@ -37,12 +37,12 @@ SINCE = date(2026, 8, 1)  # bench/generate.py's 120 days end on 2026-11-30
 
 def _build(url: str) -> None:
     from bench.generate import generate, write
+    store = open_store(url)  # first: a database that cannot be opened fails before minutes of generating
     path = Path("var/report-bench.jsonl")
     path.parent.mkdir(exist_ok=True)
-    with open(path, "w") as out:
-        write(generate(1000, 1000, 1, date(2026, 11, 30)), out)
-    store = open_store(url)
     try:
+        with open(path, "w") as out:
+            write(generate(1000, 1000, 1, date(2026, 11, 30)), out)
         with store.write() as session:
             import_paths(session, paths=[str(path)])
     finally:

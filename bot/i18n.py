@@ -44,12 +44,12 @@ def context(kind: str, key: str) -> str:
 
 def template() -> Catalog:
     """The template: every English text and label, keyed by its context."""
-    from .texts import EN, EN_LABELS
+    from .texts import EN, EN_LABELS, EN_PLURAL
 
     catalog = Catalog(project="refundbot", domain=DOMAIN, charset="utf-8")
-    for kind, source in (("text", EN), ("label", EN_LABELS)):
+    for kind, source in (("text", EN), ("text", EN_PLURAL), ("label", EN_LABELS)):
         for key, english in source.items():
-            catalog.add(english, context=context(kind, key), flags=("python-brace-format",) if _FIELDS.search(english) else ())
+            catalog.add(english, context=context(kind, key), flags=("python-brace-format",) if _FIELDS.search(str(english)) else ())
     return catalog
 
 
@@ -117,16 +117,25 @@ def problems(lang: str) -> list[str]:
             continue
         translated = catalog.get(message.id, context=message.context)
         where = f"{po_path(lang).name} [{lang}] {message.context}"
-        if translated is None or not translated.string:
+        english = message.id[-1] if message.pluralizable else message.id  # a plural form's placeholders and tags
+        forms = _forms(translated.string) if translated is not None else ()
+        if not forms or not all(forms):
             found.append(f"{where}: not translated")
         elif translated.fuzzy:
             found.append(f"{where}: fuzzy (the English changed); check and clear the flag")
-        elif sorted(_FIELDS.findall(message.id)) != sorted(_FIELDS.findall(translated.string)):
-            found.append(f"{where}: placeholders {sorted(set(_FIELDS.findall(translated.string)))} "
-                         f"differ from the English {sorted(set(_FIELDS.findall(message.id)))}")
-        elif sorted(_TAGS.findall(message.id)) != sorted(_TAGS.findall(translated.string)):
+        elif message.pluralizable and len(forms) != catalog.num_plurals:
+            found.append(f"{where}: {len(forms)} plural forms, the language has {catalog.num_plurals}")
+        elif any(sorted(_FIELDS.findall(english)) != sorted(_FIELDS.findall(form)) for form in forms):
+            found.append(f"{where}: placeholders {sorted({f for form in forms for f in _FIELDS.findall(form)})} "
+                         f"differ from the English {sorted(set(_FIELDS.findall(english)))}")
+        elif any(sorted(_TAGS.findall(english)) != sorted(_TAGS.findall(form)) for form in forms):
             found.append(f"{where}: HTML tags differ from the English")
     return found
+
+
+def _forms(string: str | tuple[str, ...]) -> tuple[str, ...]:
+    """A translation's forms: one for a plain message, one per plural form for a plural one."""
+    return string if isinstance(string, tuple) else (string,) if string else ()
 
 
 def main(argv: list[str]) -> int:

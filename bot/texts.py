@@ -109,7 +109,6 @@ EN: dict[str, str] = {
     "order_heading": "<b>Order {order}</b> · delivered {delivered}",
     "order_item_line": "• {product} · {price}",
     "order_item_decided": "• {product} · {price} · <i>{decision}</i>",
-    "order_items_closed": "({count} older item(s) are past their return window.)",
     "already_refunded": "refunded",
     "refund_choose_units": "You have {quantity} of {product}. How many is this about?",
     "units_all": "All {quantity}",
@@ -180,12 +179,10 @@ EN: dict[str, str] = {
     "claims_header": "Your claims:",
     "claims_line": "- {claim_id} on {refund_id}: {reason}, {status}{amount}, filed {date} (decision {decision_id})",
     "claim_choose_refund": "Which refund do you want to claim for?\n\n{lines}",
-    "claim_refund_line": "• <b>{product}</b> · {amount} · file by {deadline} ({days} days left)",
+    "claim_refund_line": "• <b>{product}</b> · {amount} · file by {deadline} ({days_left})",
     "claim_open_line": "• Your claim {claim_id} ({reason}) is waiting for evidence",
     "claim_open_button": "Evidence: {reason}",
     "claim_none": "You have no refunds you can still claim for, and no claims waiting for evidence.",
-    "owed_summary": "You can still claim {count} refunds for about {total}. The soonest deadline is {deadline} "
-                    "({days} days left) for {refund_id} ({product}). Send /claim to file.",
     "owed_none": "There are no refunds you can still claim for right now.",
     "report_summary": "Your returns since {since}: {returns} of {units} units sold ({rate}). Most common reason: {reason}. "
                       "Most refunded product: {product}. Today's policy would decide {changed} of your {total} past refund "
@@ -269,6 +266,18 @@ EN_LABELS: dict[str, str] = {
 EN.update(EN_DESK)
 EN_LABELS.update(EN_DESK_LABELS)
 
+# Texts with a count: (singular, plural) in English, the form chosen by the `count` value (gettext's
+# npgettext), so each language uses its own plural rules.
+EN_PLURAL: dict[str, tuple[str, str]] = {
+    "order_items_closed": ("({count} older item is past its return window.)",
+                           "({count} older items are past their return window.)"),
+    "owed_summary": ("You can still claim {count} refund for about {total}. The soonest deadline is {deadline} "
+                     "({days_left}) for {refund_id} ({product}). Send /claim to file.",
+                     "You can still claim {count} refunds for about {total}. The soonest deadline is {deadline} "
+                     "({days_left}) for {refund_id} ({product}). Send /claim to file."),
+    "days_left": ("{count} day left", "{count} days left"),
+}
+
 # Other languages live in gettext catalogues (bot/locale, see bot/i18n.py); English is the source.
 LANGUAGES = ("en", *TRANSLATED)
 
@@ -281,12 +290,17 @@ def language_of(code: str | None) -> str:
 
 def has_text(lang: str, key: str) -> bool:
     """True when `key` is a text (every text exists in every language: the catalogues are checked)."""
-    return key in EN
+    return key in EN or key in EN_PLURAL
 
 
 def text(lang: str, key: str, **values: Any) -> Html:
-    """The text `key` in `lang` (English where the catalogue has no translation) as Telegram HTML, filled with `values` (escaped)."""
-    return fill(translations(lang).pgettext(context("text", key), EN[key]), values)
+    """The text `key` in `lang` (English where the catalogue has no translation) as Telegram HTML, filled with `values`
+    (escaped); a text with a count takes the plural form its `count` value asks for."""
+    english = EN.get(key)
+    if english is None:
+        singular, plural = EN_PLURAL[key]
+        return fill(translations(lang).npgettext(context("text", key), singular, plural, values["count"]), values)
+    return fill(translations(lang).pgettext(context("text", key), english), values)
 
 
 def label(lang: str, code: str) -> str:

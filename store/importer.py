@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from .errors import ImportFailed, StoreError
 from .records import CSV_NAMES, ITEMS_FIELD, ORDER, TYPES, Bad, RecordType, parse_fields
+from .statistics import refresh_statistics
 
 FLUSH_ROWS = 20_000
 CHUNK = 5_000
@@ -356,6 +357,7 @@ def import_paths(session: Session, *, paths: Iterable[str]) -> ImportReport:
             else:
                 _read_csv(importer, path, kind)
         importer.flush(final=True)
+    refresh_statistics(session, written=_written(importer.report))
     return importer.report
 
 
@@ -366,4 +368,10 @@ def import_records(session: Session, *, records: Iterable[dict[str, Any]], sourc
         for line, record in enumerate(records, start=1):
             _add_record(importer, record, source, line)
         importer.flush(final=True)
+    refresh_statistics(session, written=_written(importer.report))
     return importer.report
+
+
+def _written(report: ImportReport) -> dict[str, int]:
+    """New rows per table."""
+    return {TYPES[name].table.name: count for name, count in report.new.items()}

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -18,13 +19,16 @@ if TYPE_CHECKING:  # the store loads SQLAlchemy and Alembic: only commands that 
 
 # Windows of up to ten years are counted back and forth from the day a command is given: far-off years overflowed.
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(8999, 12, 31)
+_ISO_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def iso_date(text: str) -> date:
     """An argparse type for YYYY-MM-DD, from 1900-01-01 to 8999-12-31."""
     try:
         day = date.fromisoformat(text)
-    except ValueError:
+    except ValueError as exc:
+        if _ISO_SHAPE.fullmatch(text):  # the right shape, but no such day: say which part is wrong
+            raise argparse.ArgumentTypeError(f"{text!r} is not a day of the calendar: {exc}") from None
         raise argparse.ArgumentTypeError(f"{text!r} is not a date in the form YYYY-MM-DD") from None
     if not FIRST_DAY <= day <= LAST_DAY:
         raise argparse.ArgumentTypeError(f"{text!r} is not a day from {FIRST_DAY} to {LAST_DAY}")

@@ -198,7 +198,7 @@ def start_claim(turn: Turn, refund_id: str = "") -> list[Reply]:
                 if shown.count(label) > 1 else label, value)  # two refunds alike: their deadlines tell them apart
                for (label, value), c in zip(options, claimable)]
     lines = [turn.t("claim_refund_line", product=c.product_name, amount=money(c.refund_amount),
-                    deadline=c.deadline.isoformat(), days=c.days_left) for c in claimable]
+                    deadline=c.deadline.isoformat(), days_left=turn.t("days_left", count=c.days_left)) for c in claimable]
     for line, option in _open_claims(turn, seller_claims(turn.session, seller_id=turn.account, limit=50)):
         lines.append(line)
         options.append(option)
@@ -289,7 +289,7 @@ def owed(turn: Turn, _arg: str = "") -> list[Reply]:
     if soonest is None:
         return [turn.reply("owed_none")]
     return [turn.reply("owed_summary", count=len(found.claimable), total=money(found.total), deadline=soonest.deadline.isoformat(),
-                       days=soonest.days_left, refund_id=soonest.refund_id, product=soonest.product_name)]
+                       days_left=turn.t("days_left", count=soonest.days_left), refund_id=soonest.refund_id, product=soonest.product_name)]
 
 
 def choose_refund(turn: Turn, choice: dict) -> list[Reply]:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import ImportFailed, StoreError
 from ..importer import bulk_load
+from ..statistics import refresh_statistics
 from .columns import FORMATS, ORDERS, RETURNS, HeaderError, detect, read_header
 from .rows import CellError, Line, order_rows, returns_converter
 from .writer import BatchWriter, Counts, ensure_seller
@@ -137,4 +138,5 @@ def import_amazon_report(session: Session, *, path: str, seller_id: str, fmt: st
             writer.indexes.abandon()
             raise
         writer.indexes.restore()
+    refresh_statistics(session, written=writer.counts.rows)
     return AmazonImport(path, fmt, writer.counts)

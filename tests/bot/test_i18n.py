@@ -7,7 +7,7 @@ import shutil
 from babel.messages.pofile import read_po
 
 from bot import i18n
-from bot.texts import EN, EN_LABELS, LANGUAGES, label, text
+from bot.texts import EN, EN_LABELS, EN_PLURAL, LANGUAGES, label, text
 
 from .conftest import Chat, linked
 
@@ -31,11 +31,36 @@ def test_the_checker_finds_a_missing_translation_and_a_wrong_placeholder(tmp_pat
     assert any("text:button_signature: not translated" in line for line in found), found
 
 
+def test_a_text_with_a_count_takes_each_language_s_plural_form():
+    assert text("en", "days_left", count=1) == "1 day left"
+    assert text("en", "days_left", count=12) == "12 days left"
+    assert text("en", "days_left", count=0) == "0 days left"
+    assert text("es", "days_left", count=1) == "queda 1 día"
+    assert text("es", "days_left", count=2) == "quedan 2 días"
+    one = text("en", "owed_summary", count=1, total="$40.00", deadline="2026-12-02", days_left=text("en", "days_left", count=1),
+               refund_id="RF4", product="Rain <Jacket>")
+    assert one == ("You can still claim 1 refund for about $40.00. The soonest deadline is 2026-12-02 (1 day left) "
+                   "for RF4 (Rain &lt;Jacket&gt;). Send /claim to file.")
+    assert text("es", "order_items_closed", count=3) == "(3 artículos más antiguos ya están fuera de su plazo de devolución.)"
+
+
+def test_the_checker_finds_a_plural_form_left_untranslated(tmp_path, monkeypatch):
+    copy = tmp_path / "locale"
+    shutil.copytree(i18n.LOCALE_DIR, copy)
+    monkeypatch.setattr(i18n, "LOCALE_DIR", copy)
+    po = i18n.po_path("es")
+    good = po.read_text(encoding="utf-8")
+    po.write_text(good.replace('msgstr[1] "quedan {count} días"', 'msgstr[1] ""'), encoding="utf-8")
+    assert any("text:days_left: not translated" in line for line in i18n.problems("es"))
+    po.write_text(good.replace('msgstr[0] "queda {count} día"', 'msgstr[0] "queda {n} día"'), encoding="utf-8")
+    assert any("text:days_left: placeholders ['count', 'n'] differ from the English ['count']" in line for line in i18n.problems("es"))
+
+
 def test_the_committed_template_is_what_extraction_writes():
     with i18n.TEMPLATE.open("rb") as handle:
         committed = {(m.context, m.id) for m in read_po(handle) if m.id}
     assert committed == {(m.context, m.id) for m in i18n.template() if m.id}
-    assert len(committed) == len(EN) + len(EN_LABELS)
+    assert len(committed) == len(EN) + len(EN_PLURAL) + len(EN_LABELS)
 
 
 def test_a_fresh_clone_compiles_the_catalogue_in_memory_and_a_fresh_mo_is_used(tmp_path, monkeypatch):

@@ -83,6 +83,12 @@ def test_seller_tier_errors(config, store, capsys):
         run(config, "seller", "tier", "S1", "--as-of", "yesterday")
     assert exited.value.code == 2
     assert "'yesterday' is not a date in the form YYYY-MM-DD" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        run(config, "seller", "tier", "S1", "--as-of", "2026-02-30")
+    assert "'2026-02-30' is not a day of the calendar: day is out of range for month" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        run(config, "seller", "tier", "S1", "--as-of", "2026-13-01")
+    assert "'2026-13-01' is not a day of the calendar: month must be in 1..12" in capsys.readouterr().err
 
 
 def test_demo_refuses_a_postgresql_database(tmp_path, capsys):

@@ -113,7 +113,7 @@ def test_seller_sentences(outdoor):
 
 def test_a_seller_asks_what_they_are_owed(outdoor, alice):
     outdoor.say("what am I owed?")
-    assert outdoor.text == ("You can still claim 1 refunds for about $40.00. The soonest deadline is 2026-12-02 (12 days left) "
+    assert outdoor.text == ("You can still claim 1 refund for about $40.00. The soonest deadline is 2026-12-02 (12 days left) "
                             "for RF4 (Rain Jacket). Send /claim to file.")
     outdoor.say("/claim")
     outdoor.tap("Rain Jacket")
