@@ -135,6 +135,7 @@ class Backend:
         self.pool = WorkerPool(self.store, self.service, self.delivery, threads=1, lease=timedelta(seconds=30),
                                bot_username=lambda: "bench_bot")
         self.receiver = Receiver(self.store)
+        self.profiler = None  # set while a profile of the timed rounds is taken
         self.next_update = 1
         self.spent = {"statements": 0, "execute": 0.0, "commit": 0.0}  # running totals, for where an update's time goes
         self.parts: dict[str, list[tuple[int, float, float]]] = {k: [] for k in KINDS}
@@ -202,7 +203,11 @@ class Backend:
                                        "bench:worker")
         spent = time.perf_counter() - started
         self.twin.stop()
+        if self.profiler is not None:  # the profile is of the bot's handling, not of the replay
+            self.profiler.disable()
         replayed = self.twin.replay(timed=kind is not None)
+        if self.profiler is not None:
+            self.profiler.enable()
         if self.path != "worker":
             assert outcome == ["handled"], outcome
         if kind is not None:
@@ -415,10 +420,12 @@ def main(argv: list[str] | None = None) -> int:
         for n in range(args.warmup, buyers):
             for i, backend in enumerate(backends):  # interleaved: every backend runs each round
                 if profiler is not None and i == 0:
+                    backend.profiler = profiler
                     profiler.enable()
                 backend.story(n)
                 if profiler is not None and i == 0:
                     profiler.disable()
+                    backend.profiler = None
         if profiler is not None:
             profiler.dump_stats(args.profile)
         for backend in backends:

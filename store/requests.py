@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Iterable
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -64,6 +64,13 @@ _REQUEST_OF_ITEM = (select(ReturnRequest.id, ReturnRequest.decision_id, Refund.i
                     .outerjoin(Refund, Refund.order_item_id == ReturnRequest.order_item_id)
                     .where(ReturnRequest.order_item_id == bindparam("item")))
 _REFUND_OF_ITEM = select(Refund.id, Refund.decision_id).where(Refund.order_item_id == bindparam("item"))
+# Core inserts rather than the ORM's unit of work (nothing reads the objects back in the transaction).
+_INSERT_REQUEST = insert(ReturnRequest.__table__).values(
+    {c: bindparam(c) for c in ("id", "order_item_id", "reason", "condition", "requested_at", "prepaid_label", "ships_back",
+                               "decision_id", "quantity")})
+_INSERT_REFUND = insert(Refund.__table__).values(
+    {c: bindparam(c) for c in ("id", "order_item_id", "amount", "fee", "issued_by", "issued_at", "auto_refund_late",
+                               "decision_id")})
 _OWNER_OF_ITEM = (select(Order.buyer_id, Order.seller_id, OrderItem.quantity).join(OrderItem, OrderItem.order_id == Order.id)
                   .where(OrderItem.id == bindparam("item")))
 
@@ -106,25 +113,24 @@ def record_refund_request(session: Session, *, order_item_id: str, reason: str, 
     try:
         with session.begin_nested():
             decision_id = log_decision(session, record=record)
-            request = ReturnRequest(
-                id=new_id("RR"), order_item_id=order_item_id, reason=reason, condition=condition, requested_at=requested_at,
-                prepaid_label=prepaid_label, ships_back=decision.outcome in SHIP_BACK_OUTCOMES, decision_id=decision_id,
-                quantity=quantity,
-            )
-            session.add(request)
-            if refund_id:  # flushed with the request: neither refers to the other
-                session.add(Refund(
-                    id=refund_id, order_item_id=order_item_id, amount=decision.refund_amount, fee=decision.fee or Decimal(0),
-                    issued_by="marketplace", issued_at=aware(record.decided_at, "decided_at"), auto_refund_late=False,
-                    decision_id=decision_id,
-                ))
-            session.flush()
+            request_id = new_id("RR")
+            session.execute(_INSERT_REQUEST, {
+                "id": request_id, "order_item_id": order_item_id, "reason": reason, "condition": condition,
+                "requested_at": requested_at, "prepaid_label": prepaid_label,
+                "ships_back": decision.outcome in SHIP_BACK_OUTCOMES, "decision_id": decision_id, "quantity": quantity,
+            })
+            if refund_id:  # neither refers to the other
+                session.execute(_INSERT_REFUND, {
+                    "id": refund_id, "order_item_id": order_item_id, "amount": decision.refund_amount,
+                    "fee": decision.fee or Decimal(0), "issued_by": "marketplace",
+                    "issued_at": aware(record.decided_at, "decided_at"), "auto_refund_late": False, "decision_id": decision_id,
+                })
     except IntegrityError:
         existing = _existing_request(session, order_item_id)  # a concurrent request won the race
         if existing:
             raise existing from None
         raise
-    return RefundRequestRecorded(request.id, refund_id, decision_id)
+    return RefundRequestRecorded(request_id, refund_id, decision_id)
 
 
 def record_return_delivery(session: Session, *, return_request_id: str, delivered_at: datetime, condition_received: str) -> None:
