@@ -9,6 +9,7 @@ from typing import Any, Iterator, Mapping
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from .db import prepared
 from .errors import NotFound, StoreError
 from .ids import new_id
 from .models import Decision
@@ -53,8 +54,9 @@ class DecisionRecord:
 
 
 _COLUMNS = tuple(f.name for f in fields(DecisionRecord))
-# Built once, and a Core insert rather than the ORM's unit of work: every decision in the chat runs it.
-_INSERT = insert(Decision.__table__)
+# Built once, and a Core insert rather than the ORM's unit of work: every decision in the chat runs it (prepared on
+# PostgreSQL: an insert's plan does not depend on its values).
+_INSERT = prepared(insert(Decision.__table__))
 
 
 def log_decision(session: Session, *, record: DecisionRecord) -> str:

@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .db import prepared
 from .decisions import DecisionRecord, log_decision
 from .errors import ClaimExists, NotFound, RefundRequestExists, StoreError
 from .ids import new_id
@@ -59,21 +60,23 @@ def _evidence(evidence: Iterable[str]) -> list[str]:
     return items
 
 
-# Built once: every refund decided in the chat runs these. Core inserts rather than the ORM's unit of work (nothing reads the objects back in the transaction).
-_INSERT_REQUEST = insert(ReturnRequest.__table__).values(
+# Built once: every refund decided in the chat runs these. Core inserts rather than the ORM's unit of work (nothing
+# reads the objects back in the transaction), and key lookups, so prepared on PostgreSQL (their plans do not depend
+# on the values).
+_INSERT_REQUEST = prepared(insert(ReturnRequest.__table__).values(
     {c: bindparam(c) for c in ("id", "order_item_id", "reason", "condition", "requested_at", "prepaid_label", "ships_back",
-                               "decision_id", "quantity")})
-_INSERT_REFUND = insert(Refund.__table__).values(
+                               "decision_id", "quantity")}))
+_INSERT_REFUND = prepared(insert(Refund.__table__).values(
     {c: bindparam(c) for c in ("id", "order_item_id", "amount", "fee", "issued_by", "issued_at", "auto_refund_late",
-                               "decision_id")})
+                               "decision_id")}))
 # The item's owners and units, and its request or refund if it has one (one of each per item), in one round trip.
-_ITEM_STATE = (select(Order.buyer_id, Order.seller_id, OrderItem.quantity, ReturnRequest.id.label("request_id"),
-                      ReturnRequest.decision_id.label("request_decision_id"), Refund.id.label("refund_id"),
-                      Refund.decision_id.label("refund_decision_id"))
-               .join(OrderItem, OrderItem.order_id == Order.id)
-               .outerjoin(ReturnRequest, ReturnRequest.order_item_id == OrderItem.id)
-               .outerjoin(Refund, Refund.order_item_id == OrderItem.id)
-               .where(OrderItem.id == bindparam("item")))
+_ITEM_STATE = prepared(select(Order.buyer_id, Order.seller_id, OrderItem.quantity, ReturnRequest.id.label("request_id"),
+                               ReturnRequest.decision_id.label("request_decision_id"), Refund.id.label("refund_id"),
+                               Refund.decision_id.label("refund_decision_id"))
+                        .join(OrderItem, OrderItem.order_id == Order.id)
+                        .outerjoin(ReturnRequest, ReturnRequest.order_item_id == OrderItem.id)
+                        .outerjoin(Refund, Refund.order_item_id == OrderItem.id)
+                        .where(OrderItem.id == bindparam("item")))
 
 
 def _existing_request(session: Session, order_item_id: str) -> RefundRequestExists | None:
