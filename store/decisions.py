@@ -17,6 +17,9 @@ from .timeutil import aware
 from .vocabulary import DECISION_CHANNELS, DECISION_KINDS, ENGINE
 
 DECISION_PREFIX = "D"
+# A session.info key: while it holds a list, log_decision appends (id, kind, outcome, rule) of each decision it writes
+# in that session (the chat's logs and metrics).
+DECISIONS_NOTED = "refundbot_decisions"
 SUBJECTS = ("buyer_id", "seller_id", "order_item_id", "refund_id", "claim_id")
 
 
@@ -71,6 +74,9 @@ def log_decision(session: Session, *, record: DecisionRecord) -> str:
     values["facts"], values["result"] = dict(record.facts), dict(record.result)
     session.flush()  # what the caller added first goes first, as when the row was flushed with it
     session.execute(_INSERT, values)
+    noted = session.info.get(DECISIONS_NOTED)
+    if noted is not None:
+        noted.append((values["id"], record.kind, record.outcome, record.rule))
     return values["id"]
 
 
