@@ -269,31 +269,32 @@ class Twin:
     transaction per captured transaction (the floor (d) of an update's statements)."""
 
     def __init__(self, store, watched) -> None:
-        from sqlalchemy import event
-
-        self.store = store
+        self.store, self.watched = store, watched
         self.spent = {"statements": 0, "execute": 0.0, "commit": 0.0}
         watch(store.engine, self.spent)
-        self.on = False
         self.captured: list[list] = [[]]  # transactions, each [(element, parameters)], the last one open
         self.lazy: dict[int, bool] = {}  # captured transaction -> committed without waiting for the disk
 
-        @event.listens_for(watched.engine, "after_execute")
-        def executed(_connection, element, multiparams, params, options, _result):
-            if self.on:
-                self.captured[-1].append((element, multiparams or params))
-                self.lazy[len(self.captured) - 1] = bool(options.get(LAZY_COMMIT))  # Store.write(durable=False)
+    def _executed(self, _connection, element, multiparams, params, options, _result) -> None:
+        self.captured[-1].append((element, multiparams or params))
+        self.lazy[len(self.captured) - 1] = bool(options.get(LAZY_COMMIT))  # Store.write(durable=False)
 
-        @event.listens_for(watched.engine, "commit")
-        def committed(_connection):
-            if self.on:
-                self.captured.append([])
+    def _committed(self, _connection) -> None:
+        self.captured.append([])
 
     def start(self) -> None:
-        self.captured, self.lazy, self.on = [[]], {}, True
+        """Capture from now on (the listeners are there only while capturing, outside the timed part's setup)."""
+        from sqlalchemy import event
+
+        self.captured, self.lazy = [[]], {}
+        event.listen(self.watched.engine, "after_execute", self._executed)
+        event.listen(self.watched.engine, "commit", self._committed)
 
     def stop(self) -> None:
-        self.on = False
+        from sqlalchemy import event
+
+        event.remove(self.watched.engine, "after_execute", self._executed)
+        event.remove(self.watched.engine, "commit", self._committed)
 
     def capturing(self):
         from contextlib import contextmanager
