@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .db import run
 from .decisions import DecisionRecord, _record, get_decision, list_decisions, log_decision
 from .errors import AlreadyExists, NotFound, StoreError
 from .ids import new_id
@@ -197,7 +198,7 @@ def cases_for(session: Session, *, order_item_ids: list[str] | None = None, clai
     query = _CASES_FOR[order_item_ids is not None, claim_ids is not None]
     params = {**({} if order_item_ids is None else {"items": list(order_item_ids)}),
               **({} if claim_ids is None else {"claims": list(claim_ids)})}
-    return [_view(row) for row in session.execute(query, params)]
+    return [_view(row) for row in run(session, query, params)]
 
 
 def case_detail(session: Session, *, case_id: str, returns_limit: int = RECENT_RETURNS) -> CaseDetail:

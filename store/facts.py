@@ -14,6 +14,7 @@ from typing import Any, Iterable
 from sqlalchemy import and_, bindparam, func, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
+from .db import run
 from .errors import NotFound, StoreError
 from .metrics import all_tier_facts, tier_facts
 from .models import Buyer, Claim, Order, OrderItem, Product, Refund, ReturnRequest, Seller
@@ -69,7 +70,7 @@ def refund_facts_for(session: Session, *, order_item_id: str, reason: str, condi
     """Every refund fact for an order item requested at `as_of` (NotFound: no such item; StoreError: not delivered by then)."""
     as_of = aware(as_of)
     since = as_of - timedelta(days=BUYER_RETURNS_DAYS)
-    row = session.execute(REFUND_ROW, {"order_item_id": order_item_id, "since": since, "until": as_of}).first()
+    row = run(session, REFUND_ROW, {"order_item_id": order_item_id, "since": since, "until": as_of}).first()
     if row is None:
         raise NotFound(f"no order item {order_item_id!r}")
     if row.delivered_at is None or row.delivered_at > as_of:
@@ -194,7 +195,7 @@ def _trailing(enrolled_at: datetime | None, seller_id: str, days: list[date], co
 
 
 def _enrolment(session: Session, seller_id: str) -> datetime | None:
-    enrolled = session.execute(ENROLMENT, {"seller_id": seller_id}).one_or_none()
+    enrolled = run(session, ENROLMENT, {"seller_id": seller_id}).one_or_none()
     if enrolled is None:
         raise NotFound(f"no seller {seller_id!r}")
     return enrolled.csba_enrolled_at

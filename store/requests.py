@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .db import prepared
+from .db import prepared, run
 from .decisions import DecisionRecord, log_decision
 from .errors import ClaimExists, NotFound, RefundRequestExists, StoreError
 from .ids import new_id
@@ -80,7 +80,7 @@ _ITEM_STATE = prepared(select(Order.buyer_id, Order.seller_id, OrderItem.quantit
 
 
 def _existing_request(session: Session, order_item_id: str) -> RefundRequestExists | None:
-    row = session.execute(_ITEM_STATE, {"item": order_item_id}).first()
+    row = run(session, _ITEM_STATE, {"item": order_item_id}).first()
     return _existing(row, order_item_id) if row is not None else None
 
 
@@ -108,7 +108,7 @@ def record_refund_request(session: Session, *, order_item_id: str, reason: str, 
     if refunds and decision.refund_amount is None:
         raise StoreError(f"a {decision.outcome} decision needs a refund_amount")
     requested_at = aware(requested_at, "requested_at")
-    owner = session.execute(_ITEM_STATE, {"item": order_item_id}).first()
+    owner = run(session, _ITEM_STATE, {"item": order_item_id}).first()
     if owner is None:
         raise NotFound(f"no order item {order_item_id!r}")
     if quantity is not None and not (type(quantity) is int and 1 <= quantity <= owner.quantity):

@@ -14,6 +14,7 @@ from functools import lru_cache
 from sqlalchemy import bindparam, case, func, literal_column, select, union_all
 from sqlalchemy.orm import Session
 
+from .db import run
 from .metrics import TIER_FACT_FIELDS, metric_sources
 from .models import Order
 from .types import UTCDateTime
@@ -63,7 +64,7 @@ def window_sums(session: Session, *, seller_id: str, metric_windows: list[Window
         points.append(points[0])
     position = {point: i for i, point in enumerate(points)}
     parts: list[dict[int, list[int]]] = [{} for _ in SOURCES]
-    rows = session.execute(_statement(len(points)), {"seller_id": seller_id, **{f"p{i}": p for i, p in enumerate(points)}})
+    rows = run(session, _statement(len(points)), {"seller_id": seller_id, **{f"p{i}": p for i, p in enumerate(points)}})
     for source, interval, *values in rows:
         parts[source][interval] = [int(value) for value in values]
     counts = []
