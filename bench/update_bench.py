@@ -16,6 +16,14 @@ overall (the target of issue 13: <= 3x).
 through the same `Store.write()` (timed right after each (a)). An update commits durably (its inbox row, its
 decision, its outbox), so (c)/(a) is the least an update's ratio can be on this disk, whatever the bot does.
 
+(d) the floor of the statements themselves: every statement an update ran (as SQLAlchemy Core elements with
+their parameters, captured by an `after_execute` listener), replayed on a twin store (the same URL kind, the same
+engine settings, the same records, kept equal by replaying every update's statements in order) through
+`Connection.execute` in one `Store.write()` per transaction of the update (durable or not as it was), rows
+fetched, and nothing else.
+(d)/(a) is how much of the 3x budget SQLAlchemy Core and the database take before any bot logic; each
+replay is timed right after an empty write transaction on the twin, and the ratio is to that floor.
+
 `--path webhook` times (b) as `refundbot run` handles a webhook's update instead: one worker stores it,
 takes it and handles it in one transaction (`WorkerPool.store_and_handle`, the inbox insert timed too), and
 the first plain text reply is queued as the webhook response's answer (bot/answers.py).
@@ -52,6 +60,7 @@ from bot.service import ChatService  # noqa: E402
 from bot.workers import WorkerPool  # noqa: E402
 from policy import DEFAULT_POLICY_PATH  # noqa: E402
 from store import import_records, link_identity, open_store  # noqa: E402
+from store.db import _LAZY as LAZY_COMMIT  # noqa: E402
 from tests.bot.conftest import marketplace_records  # noqa: E402
 
 TARGET = 3.0
@@ -75,6 +84,33 @@ def records(now: datetime, buyers: int) -> list[dict]:
     return out
 
 
+def watch(engine, spent: dict) -> None:
+    """Count statements and time the driver's execute and commit calls into `spent`."""
+    from sqlalchemy import event
+
+    started: list[float] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def before(*_args):
+        started.append(time.perf_counter())
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def after(*_args):
+        spent["statements"] += 1
+        spent["execute"] += time.perf_counter() - started.pop()
+
+    dialect, commit = engine.dialect, engine.dialect.do_commit
+
+    def timed_commit(connection):
+        begun = time.perf_counter()
+        try:
+            commit(connection)
+        finally:
+            spent["commit"] += time.perf_counter() - begun
+
+    dialect.do_commit = timed_commit
+
+
 class Recording(OutboxDelivery):
     """The real outbox delivery, remembering the last replies so the next update can press their buttons."""
 
@@ -88,57 +124,39 @@ class Recording(OutboxDelivery):
 class Backend:
     """One store with the marketplace, a chat service and a worker pool (not started: the bench drives take/handle)."""
 
-    def __init__(self, name: str, url: str, runtime: PolicyRuntime, buyers: int, path: str = "worker"):
+    def __init__(self, name: str, url: str, runtime: PolicyRuntime, buyers: int, path: str = "worker", twin_url: str = ""):
         self.name, self.path = name, path
-        self.store = open_store(url)
-        with self.store.write() as session:
-            session.execute(text("CREATE TABLE bench_durable_floor (n INTEGER NOT NULL)"))
         now = datetime.now(timezone.utc)
-        with self.store.write() as session:
-            import_records(session, records=records(now, buyers), source="bench")
-            link_identity(session, telegram_user_id=SELLER_CHAT, role="seller", account_id="S1", linked_at=now)
-            for n in range(buyers):
-                link_identity(session, telegram_user_id=FIRST_BUYER_CHAT + n, role="buyer", account_id=f"BB{n}", linked_at=now)
+        self.store = self._opened(url, now, buyers)
+        self.twin = Twin(self._opened(twin_url, now, buyers), self.store)
         self.service = ChatService(self.store, runtime, limits=LimitsConfig(messages_per_minute=100_000, max_text_length=4096))
         self.delivery = Recording(lambda queued: None, owner="bench:sender", lease=timedelta(minutes=5),
                                   answer_in_response=path == "webhook")
         self.pool = WorkerPool(self.store, self.service, self.delivery, threads=1, lease=timedelta(seconds=30),
                                bot_username=lambda: "bench_bot")
         self.receiver = Receiver(self.store)
+        self.profiler = None  # set while a profile of the timed rounds is taken
         self.next_update = 1
         self.spent = {"statements": 0, "execute": 0.0, "commit": 0.0}  # running totals, for where an update's time goes
         self.parts: dict[str, list[tuple[int, float, float]]] = {k: [] for k in KINDS}
-        self._watch()
+        watch(self.store.engine, self.spent)
         self.floor: list[float] = []
         self.durable: list[float] = []
         self.update: dict[str, list[float]] = {k: [] for k in KINDS}
         self.pairs: dict[str, list[float]] = {k: [] for k in KINDS}  # update / its own floor
+        self.replayed: dict[str, list[tuple]] = {k: [] for k in KINDS}  # (d): Twin.replay's figures
 
-    def _watch(self) -> None:
-        """Count statements and time the driver's execute and commit calls."""
-        from sqlalchemy import event
-
-        started: list[float] = []
-
-        @event.listens_for(self.store.engine, "before_cursor_execute")
-        def before(*_args):
-            started.append(time.perf_counter())
-
-        @event.listens_for(self.store.engine, "after_cursor_execute")
-        def after(*_args):
-            self.spent["statements"] += 1
-            self.spent["execute"] += time.perf_counter() - started.pop()
-
-        dialect, commit = self.store.engine.dialect, self.store.engine.dialect.do_commit
-
-        def timed_commit(connection):
-            begun = time.perf_counter()
-            try:
-                commit(connection)
-            finally:
-                self.spent["commit"] += time.perf_counter() - begun
-
-        dialect.do_commit = timed_commit
+    @staticmethod
+    def _opened(url: str, now: datetime, buyers: int):
+        store = open_store(url)
+        with store.write() as session:
+            session.execute(text("CREATE TABLE bench_durable_floor (n INTEGER NOT NULL)"))
+        with store.write() as session:
+            import_records(session, records=records(now, buyers), source="bench")
+            link_identity(session, telegram_user_id=SELLER_CHAT, role="seller", account_id="S1", linked_at=now)
+            for n in range(buyers):
+                link_identity(session, telegram_user_id=FIRST_BUYER_CHAT + n, role="buyer", account_id=f"BB{n}", linked_at=now)
+        return store
 
     def empty(self) -> float:
         started = time.perf_counter()
@@ -168,10 +186,13 @@ class Backend:
         body = self._body(user, **what)
         update = parse_update(body)[1]
         if self.path == "worker":
-            self.receiver.store_now([(update, body)])
+            with self.twin.capturing():
+                self.receiver.store_now([(update, body)])
+            self.twin.replay()  # not timed, as the receiver is not: the twin must hold the same inbox row
         floor = self.empty()
         durable = self.one_row()
         before = dict(self.spent)
+        self.twin.start()
         started = time.perf_counter()
         if self.path == "worker":
             taken = self.pool.take("bench:worker")
@@ -181,6 +202,12 @@ class Backend:
             self.pool.store_and_handle(Fresh(update.update_id, chat_key(update), body, datetime.now(timezone.utc), outcome.append),
                                        "bench:worker")
         spent = time.perf_counter() - started
+        self.twin.stop()
+        if self.profiler is not None:  # the profile is of the bot's handling, not of the replay
+            self.profiler.disable()
+        replayed = self.twin.replay(timed=kind is not None)
+        if self.profiler is not None:
+            self.profiler.enable()
         if self.path != "worker":
             assert outcome == ["handled"], outcome
         if kind is not None:
@@ -190,6 +217,7 @@ class Backend:
             self.pairs[kind].append(spent / floor)
             self.parts[kind].append((self.spent["statements"] - before["statements"], self.spent["execute"] - before["execute"],
                                      self.spent["commit"] - before["commit"]))
+            self.replayed[kind].append(replayed)
 
     def press(self, kind: str | None, user: int, label: str) -> None:
         buttons = [b for r in self.delivery.last for b in r.flat_buttons() if label.casefold() in b.text.casefold()]
@@ -232,6 +260,78 @@ class Backend:
 
     def close(self) -> None:
         self.store.close()
+        self.twin.store.close()
+
+
+class Twin:
+    """A store kept equal to the bench's by replaying, in order, every statement the bench's store ran while
+    capturing: SQLAlchemy Core elements with their parameters, through `Connection.execute`, one write
+    transaction per captured transaction (the floor (d) of an update's statements)."""
+
+    def __init__(self, store, watched) -> None:
+        self.store, self.watched = store, watched
+        self.spent = {"statements": 0, "execute": 0.0, "commit": 0.0}
+        watch(store.engine, self.spent)
+        self.captured: list[list] = [[]]  # transactions, each [(element, parameters)], the last one open
+        self.lazy: dict[int, bool] = {}  # captured transaction -> committed without waiting for the disk
+
+    def _executed(self, _connection, element, multiparams, params, options, _result) -> None:
+        self.captured[-1].append((element, multiparams or params))
+        self.lazy[len(self.captured) - 1] = bool(options.get(LAZY_COMMIT))  # Store.write(durable=False)
+
+    def _committed(self, _connection) -> None:
+        self.captured.append([])
+
+    def start(self) -> None:
+        """Capture from now on (the listeners are there only while capturing, outside the timed part's setup)."""
+        from sqlalchemy import event
+
+        self.captured, self.lazy = [[]], {}
+        event.listen(self.watched.engine, "after_execute", self._executed)
+        event.listen(self.watched.engine, "commit", self._committed)
+
+    def stop(self) -> None:
+        from sqlalchemy import event
+
+        event.remove(self.watched.engine, "after_execute", self._executed)
+        event.remove(self.watched.engine, "commit", self._committed)
+
+    def capturing(self):
+        from contextlib import contextmanager
+
+        @contextmanager
+        def scope():
+            self.start()
+            try:
+                yield
+            finally:
+                self.stop()
+        return scope()
+
+    def empty(self) -> float:
+        started = time.perf_counter()
+        with self.store.write() as session:
+            session.connection()
+        return time.perf_counter() - started
+
+    def replay(self, timed: bool = False) -> tuple[int, float, float, float, float]:
+        """Run the captured transactions on the twin; (statements, seconds, the twin's empty write transaction
+        timed just before, seconds executing, seconds committing)."""
+        transactions = [(t, self.lazy.get(i, False)) for i, t in enumerate(self.captured) if t]
+        floor = self.empty() if timed else 0.0
+        before = dict(self.spent)
+        started = time.perf_counter()
+        for statements, lazy in transactions:
+            with self.store.write(durable=not lazy) as session:
+                connection = session.connection()
+                for element, parameters in statements:
+                    result = connection.execute(element, parameters)
+                    if result.returns_rows:
+                        result.all()
+        spent = time.perf_counter() - started
+        self.captured = [[]]
+        return (sum(len(t) for t, _lazy in transactions), spent, floor, self.spent["execute"] - before["execute"],
+                self.spent["commit"] - before["commit"])
 
 
 def summary(values: list[float]) -> tuple[float, float, float]:
@@ -264,6 +364,20 @@ def report(backend: Backend) -> bool:
     d50, _d99, dmin = summary(backend.durable)
     print(f"{backend.name}: (c) the smallest durable write (one row inserted and committed) p50 {d50:.3f} ms = {d50 / f50:.2f}x "
           f"the empty write transaction (min {dmin / fmin:.2f}x): the least an update's ratio can be")
+    replays = [r for values in backend.replayed.values() for r in values]
+    print(f"{backend.name}: (d) the floor of the statements: each update's statements replayed through SQLAlchemy Core on a "
+          f"twin store (p50 ms; ratio to the twin's empty write transaction p50 "
+          f"{statistics.median(r[2] for r in replays) * 1000:.3f} ms; executing, committing and the rest are medians)")
+    print("| kind | statements | (d) p50 ms | (d)/(a) | (b)/(d) | executing ms | committing ms | the rest (SQLAlchemy) ms |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for kind in KINDS + ("overall",):
+        values = replays if kind == "overall" else backend.replayed[kind]
+        mine = everything if kind == "overall" else backend.update[kind]
+        d50 = percentile([r[1] for r in values], 50)
+        print(f"| {kind} | {statistics.median(r[0] for r in values):.0f} | {d50 * 1000:.3f} | "
+              f"{d50 / statistics.median(r[2] for r in values):.2f}x | {percentile(mine, 50) / d50:.2f}x | "
+              f"{statistics.median(r[3] for r in values) * 1000:.3f} | {statistics.median(r[4] for r in values) * 1000:.3f} | "
+              f"{statistics.median(r[1] - r[3] - r[4] for r in values) * 1000:.3f} |")
     p50 = percentile(everything, 50) * 1000
     ok = p50 / f50 <= TARGET
     print(f"{backend.name}: one update p50 {p50:.3f} ms = {p50 / f50:.2f}x the empty write transaction "
@@ -291,10 +405,10 @@ def main(argv: list[str] | None = None) -> int:
         for name in args.backends.split(","):
             if name == "sqlite":
                 folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="rb-update-"))
-                url = f"sqlite:///{folder}/bench.sqlite3"
+                url, twin = f"sqlite:///{folder}/bench.sqlite3", f"sqlite:///{folder}/twin.sqlite3"
             else:
-                url = stack.enter_context(postgres_database(args.pg_url))
-            backends.append(stack.enter_context(_closing(Backend(name, url, runtime, buyers, args.path))))
+                url, twin = stack.enter_context(postgres_database(args.pg_url)), stack.enter_context(postgres_database(args.pg_url))
+            backends.append(stack.enter_context(_closing(Backend(name, url, runtime, buyers, args.path, twin))))
         print(f"{len(backends)} backend(s) ready; {args.warmup} warm-up and {args.rounds} timed stories each; path {args.path}", flush=True)
         for n in range(args.warmup):
             for backend in backends:
@@ -307,10 +421,12 @@ def main(argv: list[str] | None = None) -> int:
         for n in range(args.warmup, buyers):
             for i, backend in enumerate(backends):  # interleaved: every backend runs each round
                 if profiler is not None and i == 0:
+                    backend.profiler = profiler
                     profiler.enable()
                 backend.story(n)
                 if profiler is not None and i == 0:
                     profiler.disable()
+                    backend.profiler = None
         if profiler is not None:
             profiler.dump_stats(args.profile)
         for backend in backends:

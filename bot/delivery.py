@@ -19,7 +19,7 @@ from store.outbox import enqueue_answer
 from .answers import answerable, send_message
 from .markup import escape
 from .messages import Reply
-from .telegram_app import keyboard
+from .telegram_app import keyboard_json
 
 HTML = "HTML"  # replies are Telegram HTML (bot.markup)
 
@@ -58,9 +58,8 @@ class OutboxDelivery:
         if i is None:
             return None
         reply = replies[i]
-        markup = keyboard(reply)
         return {"chat_id": chat_id, "text": reply.text, "dedupe_key": f"update:{update_id}:{i}", "now": self.clock(),
-                "parse_mode": HTML, "reply_markup": markup.to_dict() if markup else None}
+                "parse_mode": HTML, "reply_markup": keyboard_json(reply)}
 
     def enqueue(self, session: Session, *, update_id: int, chat_id: int, replies: list[Reply],
                 edit: tuple[int, int, str] | None = None, in_response: bool = False, answered: str | None = None) -> Queued:
@@ -87,16 +86,14 @@ class OutboxDelivery:
             edit_chat, message_id, shown = edit
             queue("edit", chat=edit_chat, text=shown, parse_mode=HTML if shown else None, edit_message_id=message_id)
         for i, reply in enumerate(replies):
-            markup = keyboard(reply)
+            markup = keyboard_json(reply)
             if i == answer_at:
-                markup = markup.to_dict() if markup else None
                 if answered is None:
                     enqueue_answer(session, chat_id=chat_id, text=reply.text, dedupe_key=f"update:{update_id}:{i}",
                                    update_id=update_id, now=now, parse_mode=HTML, reply_markup=markup)
                 answer, answer_index = send_message(chat_id, reply.text, HTML, markup), len(ids)
             elif reply.text or reply.photo:
-                queue(str(i), text=reply.text, parse_mode=HTML, reply_markup=markup.to_dict() if markup else None,
-                      photo=reply.photo)
+                queue(str(i), text=reply.text, parse_mode=HTML, reply_markup=markup, photo=reply.photo)
             if reply.attachment is not None:
                 attachment = reply.attachment
                 queue(f"{i}:file", text="", file=OutgoingFile(attachment.filename, attachment.kind, attachment.data))

@@ -14,14 +14,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Callable
 
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from store import (
-    Identity, StaleState, Store, UpdateStart, list_identities, mark_sent, save_conversation, start_update,
+    DECISIONS_NOTED, Identity, StaleState, Store, UpdateStart, list_identities, mark_sent, save_conversation, start_update,
     take_for_recipient,
 )
-from store.models import Decision
 
 from . import metrics
 from .config import DeskConfig, LimitsConfig
@@ -67,14 +65,6 @@ class _Handled:
     kind: str
     decisions: list[tuple[str, str, str, str]] = field(default_factory=list)  # id, kind, outcome, rule
     reference: str | None = None
-
-
-@event.listens_for(Session, "after_flush")
-def _collect_decisions(session: Session, _context) -> None:
-    """Note the decisions a chat update writes (only in sessions that ask for it), for logs and metrics."""
-    into = session.info.get("refundbot_decisions")
-    if into is not None:
-        into.extend((d.id, d.kind, d.outcome, d.rule) for d in session.new if isinstance(d, Decision))
 
 
 def _kind_of(incoming: Incoming) -> str:
@@ -203,14 +193,14 @@ class ChatService:
         lang = convo.prefs.get("lang") or lang  # a language chosen with /language beats Telegram's
         who = identity or linked
         turn = Turn(self, session, incoming, who, convo, lang, now)
-        session.info["refundbot_decisions"] = decisions = []
+        session.info[DECISIONS_NOTED] = decisions = []  # log_decision notes each decision written, for logs and metrics
         try:
             replies = self._dispatch(turn)
             if convo.changed:
                 save_conversation(session, telegram_user_id=incoming.user_id, state=convo.state,
                                   expected_version=stored.version, now=now)
         finally:
-            del session.info["refundbot_decisions"]
+            del session.info[DECISIONS_NOTED]
         handled.decisions = decisions
         return notes + replies
 

@@ -72,6 +72,14 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup([[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in reply.buttons])
 
 
+def keyboard_json(reply: Reply) -> dict | None:
+    """The reply's buttons as the inline keyboard's JSON, what `keyboard(reply).to_dict()` gives, without building
+    python-telegram-bot's objects (every queued reply with buttons needs it)."""
+    if not reply.buttons:
+        return None
+    return {"inline_keyboard": [[{"callback_data": b.data, "text": b.text} for b in row] for row in reply.buttons]}
+
+
 async def send_attachment(bot, chat_id: int, attachment: Attachment) -> None:
     """Send a reply's file: a document (a label PDF) or a photo (a chart)."""
     file = InputFile(attachment.content, filename=attachment.filename)

@@ -11,9 +11,9 @@ from .chat import (
     prune_processed_updates, redeem_invite, save_conversation,
 )
 from .db import Store, open_store, sqlite_path
-from .decisions import DecisionRecord, get_decision, iter_decisions, list_decisions, log_decision
+from .decisions import DECISIONS_NOTED, DecisionRecord, get_decision, iter_decisions, list_decisions, log_decision
 from .errors import AlreadyExists, ClaimExists, ImportFailed, NotFound, RefundRequestExists, StaleState, StoreError
-from .facts import all_tier_facts_for, claim_facts_for, refund_facts_for, tier_facts_for, tier_facts_series
+from .facts import all_tier_facts_for, claim_facts_for, refund_facts_for, tier_chart_facts, tier_facts_for, tier_facts_series
 from .inbox import InboxStats, TakenUpdate, finish_update, inbox_stats, prune_inbox, store_update, take_update
 from .importer import ImportReport, import_paths, import_records
 from .labels import ReturnLabelView, buyer_return_label, buyer_return_labels
@@ -33,11 +33,11 @@ from .requests import (
 )
 
 __all__ = [
-    "AlreadyExists", "ClaimExists", "all_tier_facts_for", "claim_facts_for", "refund_facts_for", "tier_facts_for", "tier_facts_series", "ClaimRecorded", "ClaimView", "ConversationState", "DecisionRecord",
+    "AlreadyExists", "ClaimExists", "all_tier_facts_for", "claim_facts_for", "refund_facts_for", "tier_facts_for", "tier_facts_series", "tier_chart_facts", "ClaimRecorded", "ClaimView", "ConversationState", "DecisionRecord",
     "Identity", "ImportFailed", "list_identities", "ImportReport", "NotFound", "OrderItemView", "RefundRequestExists", "RefundRequestRecorded",
     "RefundView", "ReturnLabelView", "StaleState", "Store", "StoreError", "TIER_FACT_FIELDS", "all_tier_facts", "buyer_order_item",
     "buyer_order_items", "buyer_return_label", "buyer_return_labels", "create_invite", "file_claim", "get_decision", "get_identity",
-    "import_paths", "import_records", "iter_decisions", "link_identity", "list_decisions", "load_chat", "load_conversation", "log_decision",
+    "import_paths", "import_records", "iter_decisions", "link_identity", "list_decisions", "load_chat", "load_conversation", "log_decision", "DECISIONS_NOTED",
     "mark_update_processed", "start_update", "UpdateStart", "open_store", "prune_processed_updates", "reassess_claim", "record_refund_request",
     "record_return_delivery", "redeem_invite", "save_conversation", "seller_claim", "seller_claims",
     "seller_refund", "seller_refunds", "sqlite_path", "tier_facts",

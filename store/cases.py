@@ -14,10 +14,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .db import run
 from .decisions import DecisionRecord, _record, get_decision, list_decisions, log_decision
 from .errors import AlreadyExists, NotFound, StoreError
 from .ids import new_id
@@ -179,14 +180,25 @@ def list_cases(session: Session, *, status: str | None = "open", opened_before: 
     return [_view(row) for row in session.execute(query.order_by(Case.opened_at, Case.id).limit(limit))]
 
 
+def _cases_for(items: bool, claims: bool):
+    query = _cases()
+    if items:
+        query = query.where(Case.order_item_id.in_(bindparam("items", expanding=True)), Case.kind != "claim_review")
+    if claims:
+        query = query.where(Case.claim_id.in_(bindparam("claims", expanding=True)))
+    return query.order_by(Case.opened_at, Case.id)
+
+
+# Built once (by which of the two lists is given): a buyer's refund decision runs it.
+_CASES_FOR = {(items, claims): _cases_for(items, claims) for items in (False, True) for claims in (False, True)}
+
+
 def cases_for(session: Session, *, order_item_ids: list[str] | None = None, claim_ids: list[str] | None = None) -> list[CaseView]:
     """The cases about these order items (buyer side) or claims (seller side), oldest first."""
-    query = _cases()
-    if order_item_ids is not None:
-        query = query.where(Case.order_item_id.in_(order_item_ids), Case.kind != "claim_review")
-    if claim_ids is not None:
-        query = query.where(Case.claim_id.in_(claim_ids))
-    return [_view(row) for row in session.execute(query.order_by(Case.opened_at, Case.id))]
+    query = _CASES_FOR[order_item_ids is not None, claim_ids is not None]
+    params = {**({} if order_item_ids is None else {"items": list(order_item_ids)}),
+              **({} if claim_ids is None else {"claims": list(claim_ids)})}
+    return [_view(row) for row in run(session, query, params)]
 
 
 def case_detail(session: Session, *, case_id: str, returns_limit: int = RECENT_RETURNS) -> CaseDetail:

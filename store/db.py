@@ -163,6 +163,14 @@ def _postgresql(url, connections: int | None = None) -> Engine:
     return engine
 
 
+def run(session: Session, statement, params=None):
+    """Execute a column statement built once on ORM attributes on the session's connection: the ORM's per-call work
+    in Session.execute (about 20 us of a 40 us key lookup on SQLite) is skipped, and what the caller added is
+    flushed first, as autoflush would."""
+    session.flush()
+    return session.connection().execute(statement, params)
+
+
 def prepared(statement):
     """The statement, marked to run as a server-side prepared statement on PostgreSQL (for hot key lookups only)."""
     return statement.execution_options(**{PREPARE: True})

@@ -14,12 +14,14 @@ from typing import Any, Iterable
 from sqlalchemy import and_, bindparam, func, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
+from .db import run
 from .errors import NotFound, StoreError
-from .metrics import TIER_FACT_FIELDS, all_tier_facts, metric_sources, tier_facts
+from .metrics import all_tier_facts, tier_facts
 from .models import Buyer, Claim, Order, OrderItem, Product, Refund, ReturnRequest, Seller
 from .timeutil import aware, days_between, utc_date, window
 from .types import Money
-from .weekly import interval_sums
+from .weekly import WeekCounts, week_bounds
+from .windows import window_sums
 
 BUYER_RETURNS_DAYS = 90
 BUYER_ORDERS_DAYS = 90
@@ -68,7 +70,7 @@ def refund_facts_for(session: Session, *, order_item_id: str, reason: str, condi
     """Every refund fact for an order item requested at `as_of` (NotFound: no such item; StoreError: not delivered by then)."""
     as_of = aware(as_of)
     since = as_of - timedelta(days=BUYER_RETURNS_DAYS)
-    row = session.execute(REFUND_ROW, {"order_item_id": order_item_id, "since": since, "until": as_of}).first()
+    row = run(session, REFUND_ROW, {"order_item_id": order_item_id, "since": since, "until": as_of}).first()
     if row is None:
         raise NotFound(f"no order item {order_item_id!r}")
     if row.delivered_at is None or row.delivered_at > as_of:
@@ -185,41 +187,41 @@ def tier_facts_for(session: Session, *, seller_id: str, as_of: date, window_days
 ENROLMENT = select(Seller.csba_enrolled_at).where(Seller.id == bindparam("seller_id"))
 
 
-def _window_sums(session: Session, *, seller_id: str, windows: list[tuple[datetime, datetime]], moment, aggregates,
-                 source, where: list) -> list[list[int]]:
-    """Each window's aggregates (additive ones) of the seller's seller-fulfilled rows, from one query grouped by the
-    intervals between the windows' bounds."""
-    points = sorted({bound for span in windows for bound in span})
-    intervals = list(zip(points, points[1:]))
-    parts = interval_sums(session, seller_id=seller_id, intervals=intervals, moment=moment, aggregates=aggregates,
-                          source=source, where=where)
-    sums = []
-    for start, end in windows:
-        inside = [parts[i] for i, (low, high) in enumerate(intervals) if low >= start and high <= end and i in parts]
-        sums.append([sum(column) for column in zip(*inside)] if inside else [0] * len(aggregates))
-    return sums
+def _trailing(enrolled_at: datetime | None, seller_id: str, days: list[date], counts: list[dict[str, int]],
+              orders: list[int]) -> list[dict[str, Any]]:
+    """tier_facts_for's facts on each of `days` from its window's counts and its 90 days' orders."""
+    return [{**facts, "seller_id": seller_id, "enrolled_on": enrolled_by(enrolled_at, day), "orders_90d": count, "as_of": day}
+            for day, facts, count in zip(days, counts, orders)]
+
+
+def _enrolment(session: Session, seller_id: str) -> datetime | None:
+    enrolled = run(session, ENROLMENT, {"seller_id": seller_id}).one_or_none()
+    if enrolled is None:
+        raise NotFound(f"no seller {seller_id!r}")
+    return enrolled.csba_enrolled_at
 
 
 def tier_facts_series(session: Session, *, seller_id: str, days: list[date], window_days: int) -> list[dict[str, Any]]:
-    """tier_facts_for on each of `days` (the tier chart's weeks), from one grouped query per metric and one for the
-    orders instead of two statements a day; NotFound for an unknown seller."""
-    enrolled = session.execute(ENROLMENT, {"seller_id": seller_id}).one_or_none()
-    if enrolled is None:
-        raise NotFound(f"no seller {seller_id!r}")
-    if not days:
-        return []
-    series = [dict.fromkeys(TIER_FACT_FIELDS, 0) for _ in days]
-    windows = [window(day, window_days) for day in days]
-    for fields, moment, aggregates, source, where in metric_sources():
-        for facts, values in zip(series, _window_sums(session, seller_id=seller_id, windows=windows, moment=moment,
-                                                       aggregates=aggregates, source=source, where=where)):
-            facts.update(zip(fields, values))
-    orders = _window_sums(session, seller_id=seller_id, windows=[window(day, SELLER_ORDERS_DAYS) for day in days],
-                          moment=Order.placed_at, aggregates=(func.count(Order.id),), source=Order.__table__, where=[])
-    for facts, day, (count,) in zip(series, days, orders):
-        facts.update(seller_id=seller_id, enrolled_on=enrolled_by(enrolled.csba_enrolled_at, day), orders_90d=count,
-                     as_of=day)
-    return series
+    """tier_facts_for on each of `days`, from one grouped statement instead of two a day; NotFound for an unknown
+    seller."""
+    enrolled_at = _enrolment(session, seller_id)
+    counts, orders = window_sums(session, seller_id=seller_id, metric_windows=[window(day, window_days) for day in days],
+                                 order_windows=[window(day, SELLER_ORDERS_DAYS) for day in days])
+    return _trailing(enrolled_at, seller_id, days, counts, orders)
+
+
+def tier_chart_facts(session: Session, *, seller_id: str, as_of: date,
+                     window_days: int) -> tuple[list[WeekCounts], list[dict[str, Any]]]:
+    """The tier chart's data: weekly_tier_counts, and tier_facts_series on each week's last day (the last is
+    tier_facts_for on `as_of`), from two statements; NotFound for an unknown seller."""
+    enrolled_at = _enrolment(session, seller_id)
+    weeks = week_bounds(as_of, window_days)
+    days = [(end - timedelta(days=1)).date() for _start, end in weeks]
+    counts, orders = window_sums(session, seller_id=seller_id,
+                                 metric_windows=[*weeks, *(window(day, window_days) for day in days)],
+                                 order_windows=[window(day, SELLER_ORDERS_DAYS) for day in days])
+    return ([WeekCounts(start, end, week) for (start, end), week in zip(weeks, counts)],
+            _trailing(enrolled_at, seller_id, days, counts[len(weeks):], orders))
 
 
 def _all_sellers_statement():

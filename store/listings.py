@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
+from .db import run
 from .errors import NotFound
 from .models import Claim, Decision, Order, OrderItem, Product, Refund, ReturnRequest
 from .timeutil import aware
@@ -115,14 +116,14 @@ def _order_item_view(row) -> OrderItemView:
 def buyer_order_items(session: Session, *, buyer_id: str, as_of: datetime | None = None,
                       limit: int = 20) -> list[OrderItemView]:
     """The buyer's order items delivered (by `as_of`, if given), most recently delivered first."""
-    rows = session.execute(_BUYER_ITEMS[as_of is not None], _params(buyer_id, as_of, limit=limit))
+    rows = run(session, _BUYER_ITEMS[as_of is not None], _params(buyer_id, as_of, limit=limit))
     return [_order_item_view(row) for row in rows]
 
 
 def buyer_order_item(session: Session, *, buyer_id: str, order_item_id: str,
                      as_of: datetime | None = None) -> OrderItemView:
     """One of the buyer's delivered order items (by `as_of`, if given); NotFound for anyone else's."""
-    row = session.execute(_BUYER_ITEM[as_of is not None], _params(buyer_id, as_of, item=order_item_id)).first()
+    row = run(session, _BUYER_ITEM[as_of is not None], _params(buyer_id, as_of, item=order_item_id)).first()
     if row is None:
         raise NotFound(f"no delivered order item {order_item_id!r}")
     return _order_item_view(row)

@@ -14,10 +14,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Iterable
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .db import prepared, run
 from .decisions import DecisionRecord, log_decision
 from .errors import ClaimExists, NotFound, RefundRequestExists, StoreError
 from .ids import new_id
@@ -59,25 +60,39 @@ def _evidence(evidence: Iterable[str]) -> list[str]:
     return items
 
 
-# Built once: every refund decided in the chat runs these.
-_REQUEST_OF_ITEM = (select(ReturnRequest.id, ReturnRequest.decision_id, Refund.id)
-                    .outerjoin(Refund, Refund.order_item_id == ReturnRequest.order_item_id)
-                    .where(ReturnRequest.order_item_id == bindparam("item")))
-_REFUND_OF_ITEM = select(Refund.id, Refund.decision_id).where(Refund.order_item_id == bindparam("item"))
-_OWNER_OF_ITEM = (select(Order.buyer_id, Order.seller_id, OrderItem.quantity).join(OrderItem, OrderItem.order_id == Order.id)
-                  .where(OrderItem.id == bindparam("item")))
+# Built once: every refund decided in the chat runs these. Core inserts rather than the ORM's unit of work (nothing
+# reads the objects back in the transaction), and key lookups, so prepared on PostgreSQL (their plans do not depend
+# on the values).
+_INSERT_REQUEST = prepared(insert(ReturnRequest.__table__).values(
+    {c: bindparam(c) for c in ("id", "order_item_id", "reason", "condition", "requested_at", "prepaid_label", "ships_back",
+                               "decision_id", "quantity")}))
+_INSERT_REFUND = prepared(insert(Refund.__table__).values(
+    {c: bindparam(c) for c in ("id", "order_item_id", "amount", "fee", "issued_by", "issued_at", "auto_refund_late",
+                               "decision_id")}))
+# The item's owners and units, and its request or refund if it has one (one of each per item), in one round trip.
+_ITEM_STATE = prepared(select(Order.buyer_id, Order.seller_id, OrderItem.quantity, ReturnRequest.id.label("request_id"),
+                               ReturnRequest.decision_id.label("request_decision_id"), Refund.id.label("refund_id"),
+                               Refund.decision_id.label("refund_decision_id"))
+                        .join(OrderItem, OrderItem.order_id == Order.id)
+                        .outerjoin(ReturnRequest, ReturnRequest.order_item_id == OrderItem.id)
+                        .outerjoin(Refund, Refund.order_item_id == OrderItem.id)
+                        .where(OrderItem.id == bindparam("item")))
 
 
 def _existing_request(session: Session, order_item_id: str) -> RefundRequestExists | None:
-    row = session.execute(_REQUEST_OF_ITEM, {"item": order_item_id}).first()
-    if row is None:
-        refund = session.execute(_REFUND_OF_ITEM, {"item": order_item_id}).first()
-        if refund is None:
-            return None
-        return RefundRequestExists(f"order item {order_item_id!r} was already refunded ({refund[0]})",
-                                   existing_id=refund[0], decision_id=refund[1])
-    return RefundRequestExists(f"a refund was already requested for order item {order_item_id!r} ({row[0]})",
-                               existing_id=row[0], decision_id=row[1])
+    row = run(session, _ITEM_STATE, {"item": order_item_id}).first()
+    return _existing(row, order_item_id) if row is not None else None
+
+
+def _existing(row, order_item_id: str) -> RefundRequestExists | None:
+    """The item's request (or, without one, its refund) as _ITEM_STATE's row gives them."""
+    if row.request_id is not None:
+        return RefundRequestExists(f"a refund was already requested for order item {order_item_id!r} ({row.request_id})",
+                                   existing_id=row.request_id, decision_id=row.request_decision_id)
+    if row.refund_id is not None:
+        return RefundRequestExists(f"order item {order_item_id!r} was already refunded ({row.refund_id})",
+                                   existing_id=row.refund_id, decision_id=row.refund_decision_id)
+    return None
 
 
 def record_refund_request(session: Session, *, order_item_id: str, reason: str, condition: str, requested_at: datetime,
@@ -93,12 +108,12 @@ def record_refund_request(session: Session, *, order_item_id: str, reason: str, 
     if refunds and decision.refund_amount is None:
         raise StoreError(f"a {decision.outcome} decision needs a refund_amount")
     requested_at = aware(requested_at, "requested_at")
-    owner = session.execute(_OWNER_OF_ITEM, {"item": order_item_id}).first()
+    owner = run(session, _ITEM_STATE, {"item": order_item_id}).first()
     if owner is None:
         raise NotFound(f"no order item {order_item_id!r}")
     if quantity is not None and not (type(quantity) is int and 1 <= quantity <= owner.quantity):
         raise StoreError(f"quantity must be a whole number from 1 to {owner.quantity} (the units of the line), got {quantity!r}")
-    existing = _existing_request(session, order_item_id)
+    existing = _existing(owner, order_item_id)
     if existing:
         raise existing
     refund_id = new_id("RF") if refunds else None
@@ -106,25 +121,24 @@ def record_refund_request(session: Session, *, order_item_id: str, reason: str, 
     try:
         with session.begin_nested():
             decision_id = log_decision(session, record=record)
-            request = ReturnRequest(
-                id=new_id("RR"), order_item_id=order_item_id, reason=reason, condition=condition, requested_at=requested_at,
-                prepaid_label=prepaid_label, ships_back=decision.outcome in SHIP_BACK_OUTCOMES, decision_id=decision_id,
-                quantity=quantity,
-            )
-            session.add(request)
-            if refund_id:  # flushed with the request: neither refers to the other
-                session.add(Refund(
-                    id=refund_id, order_item_id=order_item_id, amount=decision.refund_amount, fee=decision.fee or Decimal(0),
-                    issued_by="marketplace", issued_at=aware(record.decided_at, "decided_at"), auto_refund_late=False,
-                    decision_id=decision_id,
-                ))
-            session.flush()
+            request_id = new_id("RR")
+            session.execute(_INSERT_REQUEST, {
+                "id": request_id, "order_item_id": order_item_id, "reason": reason, "condition": condition,
+                "requested_at": requested_at, "prepaid_label": prepaid_label,
+                "ships_back": decision.outcome in SHIP_BACK_OUTCOMES, "decision_id": decision_id, "quantity": quantity,
+            })
+            if refund_id:  # neither refers to the other
+                session.execute(_INSERT_REFUND, {
+                    "id": refund_id, "order_item_id": order_item_id, "amount": decision.refund_amount,
+                    "fee": decision.fee or Decimal(0), "issued_by": "marketplace",
+                    "issued_at": aware(record.decided_at, "decided_at"), "auto_refund_late": False, "decision_id": decision_id,
+                })
     except IntegrityError:
         existing = _existing_request(session, order_item_id)  # a concurrent request won the race
         if existing:
             raise existing from None
         raise
-    return RefundRequestRecorded(request.id, refund_id, decision_id)
+    return RefundRequestRecorded(request_id, refund_id, decision_id)
 
 
 def record_return_delivery(session: Session, *, return_request_id: str, delivered_at: datetime, condition_received: str) -> None:

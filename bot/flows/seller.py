@@ -10,8 +10,7 @@ from policy.vocabulary import CLAIM_REASONS, NOT_ELIGIBLE
 from rules.text import ratio
 from store import (
     CaseExists, ClaimExists, NotFound, StoreError, cases_for, claim_facts_for, file_claim, get_decision, log_decision,
-    open_case, reassess_claim, seller_claim, seller_claims, seller_refund, seller_refunds, seller_reviews, tier_facts_for,
-    tier_facts_series, weekly_tier_counts,
+    open_case, reassess_claim, seller_claim, seller_claims, seller_refund, seller_refunds, seller_reviews, tier_chart_facts,
 )
 from store.timeutil import day_start
 from store.vocabulary import ENGINE
@@ -62,7 +61,9 @@ def tier(turn: Turn, _arg: str = "") -> list[Reply]:
     """/tier: decide the seller's tier from their own records over the policy's window."""
     rewards = turn.policy.rewards
     as_of = turn.now.date()
-    facts = tier_facts_for(turn.session, seller_id=turn.account, as_of=as_of, window_days=rewards.window_days)
+    # The chart's last week ends on as_of: its trailing facts are tier_facts_for's today.
+    weeks, trailing = tier_chart_facts(turn.session, seller_id=turn.account, as_of=as_of, window_days=rewards.window_days)
+    facts = dict(trailing[-1])  # its own copy, as the chart decides on the series again
     decision = turn.live.decide_tier(facts)
     decision_id = log_decision(turn.session, record=decision_record(decision, channel=turn.service.channel, decided_at=turn.now,
                                                               seller_id=turn.account))
@@ -83,26 +84,24 @@ def tier(turn: Turn, _arg: str = "") -> list[Reply]:
         fee=money(decision.amounts["fee_per_unit"], exact=True),
         explanation=without_rule_id(decision.explanation), advice="\n".join(f"- {step}" for step in d["advice"]),
         decision_id=decision_id, policy_version=decision.policy_version,
-    ), attachment=_tier_chart(turn, as_of))]
+    ), attachment=_tier_chart(turn, as_of, weeks, trailing))]
 
 
 def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def _tier_chart(turn: Turn, as_of) -> Attachment:
-    """VTR, APRL and CPU week by week over the policy's window, and the tier the engine gives at each week's end."""
+def _tier_chart(turn: Turn, as_of, weeks: list, trailing: list[dict]) -> Attachment:
+    """VTR, APRL and CPU week by week over the policy's window, and the tier the engine gives at each week's end
+    (`weeks` and `trailing` as store.tier_chart_facts gives them)."""
     rewards = turn.policy.rewards
     today = as_of.date() if isinstance(as_of, datetime) else as_of  # thresholds in force today (a policy may date them)
     window_days = rewards.window_days
     points = []
-    weeks = weekly_tier_counts(turn.session, seller_id=turn.account, as_of=as_of, window_days=window_days)
-    last_days = [(week.end - timedelta(days=1)).date() for week in weeks]
-    trailing = tier_facts_series(turn.session, seller_id=turn.account, days=last_days, window_days=window_days)
-    for week, last_day, facts in zip(weeks, last_days, trailing):
+    for week, facts in zip(weeks, trailing):
         c = week.counts
         tier_then = turn.live.decide_tier(facts).details["tier"]
-        points.append(WeekPoint(last_day, _share(c["valid_tracking"], c["shipments"]), _share(c["prepaid_label_returns"], c["returns"]),
+        points.append(WeekPoint(facts["as_of"], _share(c["valid_tracking"], c["shipments"]), _share(c["prepaid_label_returns"], c["returns"]),
                                 _share(c["contacts"], c["units"]), turn.label(tier_then)))
     thresholds = Thresholds(
         min_vtr=float(at(rewards.min_vtr, today)), min_aprl=float(at(rewards.min_aprl, today)),

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from store import (
-    CaseClosed, CaseExists, DecisionRecord, StoreError, case_detail, decide_case, list_cases, log_decision, open_case,
-    record_refund_request,
+    CaseClosed, CaseExists, DecisionRecord, StoreError, case_detail, cases_for, decide_case, list_cases, log_decision,
+    open_case, record_refund_request,
 )
 from store.models import Decision, Refund, ReturnRequest
 
@@ -43,6 +43,17 @@ def test_a_decision_gets_one_case(escalated):
     with store.write() as session, pytest.raises(CaseExists) as raised:
         open_case(session, kind="appeal", decision_id=case.decision_id, opened_at=T0, opened_by="buyer:B1")
     assert raised.value.existing_id == case.case_id
+
+
+def test_cases_are_found_by_their_items_and_not_by_others(escalated):
+    store, case = escalated
+    with store.read() as session:
+        assert cases_for(session, order_item_ids=["I1"]) == [case]
+        assert cases_for(session, order_item_ids=["I9", "I1"]) == [case]
+        assert cases_for(session, order_item_ids=["I9"]) == cases_for(session, order_item_ids=[]) == []
+        assert cases_for(session, claim_ids=["CL-1"]) == []  # an escalation is about no claim
+        assert cases_for(session, order_item_ids=["I1"], claim_ids=[]) == []
+        assert cases_for(session) == [case]
 
 
 def test_the_review_is_logged_with_who_the_note_and_the_decision_it_reviews(escalated):

@@ -85,3 +85,17 @@ def test_only_the_hot_statements_are_prepared_on_postgresql(pg_store):
             session.execute(select(ProcessedUpdate.processed_at).where(ProcessedUpdate.update_id == n)).all()
         statements = session.scalars(text("SELECT statement FROM pg_prepared_statements")).all()
     assert [s.split()[:3] for s in statements] == [["INSERT", "INTO", "processed_updates"]]
+
+
+def test_a_statement_run_on_the_connection_sees_what_the_session_added_first(store):
+    from sqlalchemy import bindparam, select
+
+    from store.db import run
+    from store.models import Seller
+
+    by_id = select(Seller.name).where(Seller.id == bindparam("id"))
+    with store.write() as session:
+        session.add(Seller(id="S7", name="Added, not flushed"))
+        assert run(session, by_id, {"id": "S7"}).scalar_one() == "Added, not flushed"  # flushed first, as autoflush does
+    with store.read() as session:
+        assert run(session, by_id, {"id": "S7"}).scalar_one() == "Added, not flushed"

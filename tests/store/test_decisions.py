@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from store import DecisionRecord, NotFound, StoreError, get_decision, list_decisions, log_decision
+from store import DECISIONS_NOTED, DecisionRecord, NotFound, StoreError, get_decision, list_decisions, log_decision
 from store.ids import new_id
 
 from .data import at
@@ -30,6 +30,17 @@ def test_a_decision_round_trips(store):
     with store.read() as session:
         got = get_decision(session, decision_id=decision_id)
     assert got == tier_record(id=decision_id, fee=Decimal("0.25"))
+
+
+def test_a_session_that_asks_notes_each_decision_written(store):
+    with store.write() as session:
+        log_decision(session, record=tier_record())  # before asking: not noted
+        session.info[DECISIONS_NOTED] = noted = []
+        first = log_decision(session, record=tier_record())
+        second = log_decision(session, record=tier_record(outcome="not_eligible", rule="not_eligible"))
+        del session.info[DECISIONS_NOTED]
+        log_decision(session, record=tier_record())
+    assert noted == [(first, "tier", "eligible", "tier_free"), (second, "tier", "not_eligible", "not_eligible")]
 
 
 def test_facts_with_dates_are_logged_as_iso_text(store):
