@@ -56,6 +56,7 @@ def _instrument() -> None:
     _timed(writer.BatchWriter, "_stored", "lookups of stored rows")
     _timed(writer.BatchWriter, "_write", "inserts (binding and SQL)")
     _timed(writer.BatchWriter, "_skip_stored_parents", "lookups of stored rows")  # its own UPDATE of A-to-z claims too
+    _timed(writer.BatchWriter, "_stored_orders", "lookups of stored rows")  # (its statement no longer goes through _stored)
     try:
         from store.amazon import deferred
     except ImportError:  # code without deferred indexes

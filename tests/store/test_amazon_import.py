@@ -2,6 +2,7 @@
 bad line with its line and column, idempotency and later reports, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -380,9 +381,47 @@ def test_any_batch_lookup_and_statement_size_stores_the_same(store, tmp_path, mo
     usual = run()
     assert len(usual["return_requests"]) > 20 and usual["monthly_sales"]
     _empty(store)
-    for name, size in (("BATCH_LINES", 7), ("LOOKUP_CHUNK", 5)):
+    for name, size in (("BATCH_LINES", 7), ("LOOKUP_CHUNK", 5), ("SQLITE_SHAPES", (4, 3, 1))):
         monkeypatch.setattr(writer, name, size)
     assert run() == usual
+
+
+def test_ids_json_must_escape_are_found_when_stored(store, tmp_path):
+    """The lookups bind ids as one JSON text, joined as they are unless one needs escaping."""
+    header, lines = table(RETURNS_SAMPLE)
+    order = header.index("Order ID")
+    odd = [list(cells) for cells in lines]
+    for cells, order_id in zip(odd, ('113-"quoted"-1', "113\\back\\slash-2", "113-\x01control-3")):
+        cells[order] = order_id
+    path = write(tmp_path / "odd.txt", header, odd)
+    first = load(store, path)
+    again = load(store, path)
+    assert (first.counts.new, first.counts.stored, again.counts.new, again.counts.stored) == (3, 0, 0, 3)
+    with store.read() as session:
+        assert session.get(Order, '113-"quoted"-1') is not None and session.get(Order, "113-\x01control-3").a_to_z_claim is True
+
+
+def test_json_texts_are_json():
+    from store.amazon.writer import _json_texts
+    for texts in ([], ["a"], ["a", "b,c"], ['a"b'], ["a\\b"], ["\x1f"], ["ü", "€"], ["\u2028"]):
+        assert json.loads(_json_texts(texts)) == texts
+
+
+def test_a_value_in_a_column_written_as_null_is_refused(store):
+    """SQLite writes the columns a returns report never fills as NULL literals; a value there is the writer's bug, not
+    silently dropped."""
+    from store.amazon import writer
+    with store.write() as session:
+        batch = writer.BatchWriter(session, fmt=RETURNS, seller_id="S1", path="r.txt", header=None)
+        if session.get_bind().dialect.name != "sqlite":
+            assert batch._nulls == {}
+            return
+        row = ("R:1", "1", "defective", "opened", datetime(2026, 3, 1, tzinfo=UTC), True, True, None, None, None, None, "x")
+        bound = batch._binders["return_requests"]([(row, 2), (row, 3)])
+        values = batch._statements["return_requests"][0].split(" VALUES ")[1].split(" ON CONFLICT ")[0]
+        assert len(bound) == 2 * (len(row) - 2) and values.count("NULL") == 2
+        with pytest.raises(StoreError, match="written as NULL"):
+            batch._binders["return_requests"]([(row, 2), (row[:9] + ("D1",) + row[10:], 3)])
 
 
 
