@@ -15,7 +15,7 @@ from .dated import Resolved, change_dates, resolve
 from .decision import Decision
 from .facts import _FAST, CENT, MAX_MONEY, refund_facts
 from .program import KindTable, RuleSpec, placeholders
-from .text import compiled_template, in_force_note, money, percent, shower, words
+from .text import compiled_template, in_force_part, money, percent, shower, with_in_force, words
 
 ZERO = Decimal("0.00")
 
@@ -114,6 +114,20 @@ def _shown(name: str, value: Any) -> str:
     if isinstance(value, Fee):
         return percent(value.rate) if value.is_rate else "the fee schedule"
     return money(value)
+
+
+# A dated value's part of the in-force sentence and its from date, by the id of its (value, from) pair: the pairs are
+# made once per dated period (the lookup memo keeps them), and each entry keeps its pair alive, so an id names one pair.
+_NOTES: dict[int, tuple] = {}  # (bounded)
+
+
+def _note(name: str, hit: tuple) -> tuple:
+    """(hit, name, in_force_part of the dated value `hit` = (value, from date) used as `name`, its from date in ISO)."""
+    if len(_NOTES) >= 4096:
+        _NOTES.clear()
+    value, start = hit
+    _NOTES[id(hit)] = note = (hit, name, in_force_part(_LABELS[name], _shown(name, value), "requests", start.isoformat()), start.isoformat())
+    return note
 
 
 def _constants(expr: Any, constants: dict) -> Any:
@@ -486,8 +500,15 @@ class RefundTable(KindTable):
                 return _new_tuple(Decision, ("refund", outcome, reason, rule, text, version, {"refund_amount": refund_amount, "fee": fee}, details, given))
         text = explain(given, v, refund_amount, fee, fee_spec, spec)
         if notes is not None:
-            details["in_force"] = {name: start.isoformat() for name, (_, start) in notes.items()}
-            text = in_force_note(text, [(_LABELS[n], _shown(n, value), start) for n, (value, start) in notes.items()], "requests", given["requested_on"])
+            in_force, parts = {}, []
+            for name, hit in notes.items():
+                note = _NOTES.get(id(hit))
+                if note is None or note[0] is not hit or note[1] != name:
+                    note = _note(name, hit)
+                in_force[name] = note[3]
+                parts.append(note[2])
+            details["in_force"] = in_force
+            text = with_in_force(text, parts, "requests", given["requested_on"])
         if window_note:
             if window_source:
                 details["window"] = window_source
