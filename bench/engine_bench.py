@@ -19,7 +19,11 @@ validation and compilation of that policy (its 1,001 files) and a reload after a
 timed too (repeats interleaved; min and median). In the same rounds, refundbot alone decides the
 same requests under the plain Amazon 2026 policy and the default requests under the default policy,
 so the big policy's p50 is compared with both (10,000 SKUs and 1,000 overlays must not slow a
-decision down).
+decision down). Those two comparisons also differ in the policy and the requests, so scale alone is
+measured too, in rounds of its own: the big policy against the same generator at 10 SKUs and 20
+overlays plus S9 (requests drawn the same way), and the default policy with the same 10,000 SKUs and 1,001
+overlays against the plain default policy on the same requests (the default's, each given a SKU and a
+seller of the catalogue); each must be within 1.10x.
 
 Then claim decisions under the Amazon 2026 policy, shaped as the SAFE-T claim finder makes them
 (the store's Decimals and dates, one reason and its evidence each; the finder makes ~800 per
@@ -333,14 +337,20 @@ def finder_claims(policy: Policy, n: int, seed: int) -> list[dict]:
 # -- policy language 2 at scale -------------------------------------------------------------------
 
 SKU_TAGS = ("final_sale", "hazmat", "gift", "clearance")
+SMALL_SKUS, SMALL_SELLERS = 10, 20  # the scale the big policy is compared with, to tell what scale alone costs
+AS_FAST = 1.10  # "as fast" at scale: the p50 ratio allowed, about the round-to-round spread of one run's p50s
 
 
-def big_policy(home: Path, skus: int, sellers: int) -> Path:
-    """The Amazon 2026 policy with `skus` tagged SKUs, dated values, and `sellers` overlays (every 50th with a rule)."""
-    text = (ROOT / "policy" / "amazon-2026.yaml").read_text()
-    text = text.replace("  default_window_days: 30\n", "  default_window_days:\n    - {value: 30}\n    - {from: 2026-06-01, value: 35}\n", 1)
-    text = text.replace("    damaged: 0.5\n", "    damaged:\n      - {value: 0.5}\n      - {from: 2026-03-01, value: {rate: 0.4, max: 100}}\n", 1)
-    text = text.replace("    min_price: 1000\n", "    min_price:\n      - {value: 1000}\n      - {from: 2026-07-01, value: 800}\n", 1)
+def big_policy(home: Path, skus: int, sellers: int, base: str = "amazon-2026") -> Path:
+    """The Amazon 2026 policy with `skus` tagged SKUs, dated values, and `sellers` overlays (every 50th with a rule);
+    with `base="default"`, policy/default.yaml with the same SKUs and overlays and no dated values."""
+    text = (ROOT / "policy" / f"{base}.yaml").read_text()
+    if base == "default":
+        text += "\nsellers:\n  directory: sellers\n"
+    else:
+        text = text.replace("  default_window_days: 30\n", "  default_window_days:\n    - {value: 30}\n    - {from: 2026-06-01, value: 35}\n", 1)
+        text = text.replace("    damaged: 0.5\n", "    damaged:\n      - {value: 0.5}\n      - {from: 2026-03-01, value: {rate: 0.4, max: 100}}\n", 1)
+        text = text.replace("    min_price: 1000\n", "    min_price:\n      - {value: 1000}\n      - {from: 2026-07-01, value: 800}\n", 1)
     products = "".join(f"  SKU-{i:05d}: [{SKU_TAGS[i % 7 % 4] if i % 7 < 4 else 'catalog'}]\n" for i in range(skus))
     (home / "policy.yaml").write_text(text + "\nproducts:\n" + products)
     overlays = home / "sellers"
@@ -359,19 +369,23 @@ def big_policy(home: Path, skus: int, sellers: int) -> Path:
 
 def big_requests(policy: Policy, n: int, skus: int, sellers: int, seed: int) -> list[dict]:
     """Requests with every refund fact, over the big policy's SKUs and sellers."""
+    return catalogue_requests(refund_requests2(policy, n, seed=seed), skus, sellers, seed)
+
+
+def catalogue_requests(requests: list[dict], skus: int, sellers: int, seed: int) -> list[dict]:
+    """`requests` each given a SKU and (mostly) a seller of big_policy's catalogue: 80% any seller, 5% one with own rules."""
     rng = random.Random(seed)
-    out = []
-    for facts in refund_requests2(policy, n, seed=seed):
+    ruled = (sellers + 49) // 50  # sellers with own rules (every 50th from the first)
+    for facts in requests:
         facts["sku"] = f"SKU-{rng.randrange(skus):05d}"
         pick = rng.random()
         if pick < 0.8:
             facts["seller_id"] = f"S{1000 + rng.randrange(sellers)}"
         elif pick < 0.85:
-            facts["seller_id"] = f"S{1000 + 50 * rng.randrange(sellers // 50)}"
+            facts["seller_id"] = f"S{1000 + 50 * rng.randrange(ruled)}"
         else:
             facts.pop("seller_id", None)
-        out.append(facts)
-    return out
+    return requests
 
 
 def time_loading(path: Path, repeats: int) -> tuple[list[float], list[float]]:
@@ -468,6 +482,29 @@ def main() -> int:
             ("default policy (the default requests)", default_compiled.decide_refund, requests)], args.seconds, args.repeats)
         big_p50, plain_p50, default_p50 = (scale[n][1] for n in scale)
         print(f"   p50 ratios: big / default {big_p50 / default_p50:.2f}x, big / plain amazon-2026 {big_p50 / plain_p50:.2f}x")
+        # The criterion's scale alone: the same generators at a small scale (requests drawn the same way), and the
+        # default policy with the same catalogue against itself without, on the same requests.
+        (home / "small").mkdir()
+        (home / "default").mkdir()
+        small = load_policy(str(big_policy(home / "small", SMALL_SKUS, SMALL_SELLERS)))
+        small_compiled = compile_policy(small)
+        small_reqs = big_requests(small, args.requests, SMALL_SKUS, SMALL_SELLERS, args.seed)
+        scaled = load_policy(str(big_policy(home / "default", args.skus, args.sellers, base="default")))
+        scaled_compiled = compile_policy(scaled)
+        catalogue_reqs = catalogue_requests(refund_requests(scaled, args.requests, seed=args.seed), args.skus, args.sellers, args.seed)
+        gc.collect()
+        gc.freeze()
+        at_scale = side_by_side(f"   scale alone, {args.repeats} interleaved rounds (medians):", [
+            (f"big policy ({args.skus:,} SKUs, {args.sellers + 1:,} overlays)", big_compiled.decide_refund, big_reqs),
+            (f"the same at {SMALL_SKUS} SKUs, {SMALL_SELLERS + 1} overlays", small_compiled.decide_refund, small_reqs),
+            (f"default + {args.skus:,} SKUs, {args.sellers + 1:,} overlays", scaled_compiled.decide_refund, catalogue_reqs),
+            ("plain default (the same requests)", default_compiled.decide_refund, catalogue_reqs)], args.seconds, args.repeats)
+        (big_at, small_at, scaled_at, plain_at) = (at_scale[n] for n in at_scale)
+        scale_ratio, default_scale_ratio = big_at[1] / small_at[1], scaled_at[1] / plain_at[1]
+        print(f"   p50 ratios: big / small scale {scale_ratio:.2f}x (CPU {big_at[3] / small_at[3]:.2f}x), "
+              f"default at scale / plain default {default_scale_ratio:.2f}x (CPU {scaled_at[3] / plain_at[3]:.2f}x)")
+        small_compiled.close()
+        scaled_compiled.close()
         big_compiled.close()
         claims = finder_claims(amazon, args.requests, args.seed)
         claim_figures = side_by_side(f"\n3. claim decisions under {amazon.version}, finder-shaped ({len(claims)} claims, seed {args.seed}), "
@@ -492,6 +529,10 @@ def main() -> int:
         (f"RSS growth {growth:+.2f} MiB <= 5 MiB", growth <= 5),
         (f"language 2: p50 {big_ours[1]:.2f} us <= 15 us (rule trace included)", big_ours[1] <= 15),
         (f"language 2: throughput {big_ours[0]:,.0f}/s >= zen-engine's {big_zen[0]:,.0f}/s", big_ours[0] >= big_zen[0]),
+        (f"language 2, scale alone: big policy / the same at {SMALL_SKUS} SKUs and {SMALL_SELLERS + 1} overlays, p50 {scale_ratio:.2f}x "
+         f"<= {AS_FAST:.2f}x", scale_ratio <= AS_FAST),
+        (f"language 2, scale alone: default + {args.skus:,} SKUs and {args.sellers + 1:,} overlays / plain default, same requests, "
+         f"p50 {default_scale_ratio:.2f}x <= {AS_FAST:.2f}x", default_scale_ratio <= AS_FAST),
         (f"language 2: load + compile {statistics.median(cold):.2f} s and reload {statistics.median(reload):.2f} s < 2 s (median)",
          statistics.median(cold) < 2 and statistics.median(reload) < 2),
         ("all engines agree on every request", all(f[3] == len(requests) for f in figures.values())

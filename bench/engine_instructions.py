@@ -11,7 +11,15 @@ Decides `--decisions` warm requests (the same generated requests as bench/engine
 check, lookup, event, fire (the C core and its Python side), decision (explanation and Decision).
 Without valgrind it runs the same loop and prints the CPU time per decision.
 
-Run: python bench/engine_instructions.py [--policy default|amazon|big|claims] [--stage whole] [--decisions 2000]
+Policies (refunds unless named): default (its own requests); big (bench/engine_bench.py's language-2 policy: Amazon
+2026, dated values, 10,000 tagged SKUs, 1,001 overlays) and amazon (plain Amazon 2026) on big's requests;
+big-small (the same generator at 10 SKUs and 20 overlays, on requests drawn the same way): big / big-small is
+the cost of scale alone; default-scaled (policy/default.yaml with the same 10,000 SKUs and 1,001 overlays) and
+default-plain (policy/default.yaml) on the same requests (the default's, each given a SKU and a seller of the
+catalogue); claims (finder-shaped, Amazon 2026).
+
+Run: python bench/engine_instructions.py [--policy default|amazon|big|big-small|default-scaled|default-plain|claims]
+         [--stage whole] [--decisions 2000]
 """
 from __future__ import annotations
 
@@ -27,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.engine_bench import big_policy, big_requests, finder_claims  # noqa: E402
+from bench.engine_bench import big_policy, big_requests, catalogue_requests, finder_claims  # noqa: E402
 from policy import DEFAULT_POLICY_PATH, load_policy  # noqa: E402
 from rules import compile_policy  # noqa: E402
 from tests.rules.generate import refund_requests  # noqa: E402
@@ -63,7 +71,8 @@ def stage_loop(program, requests: list[dict], stage: str):
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--policy", choices=("default", "amazon", "big", "claims"), default="default")
+    parser.add_argument("--policy", choices=("default", "amazon", "big", "big-small", "default-scaled", "default-plain", "claims"),
+                        default="default")
     parser.add_argument("--stage", choices=("whole", "check", "lookup", "event", "fire", "decision"), default="whole")
     parser.add_argument("--decisions", type=int, default=2000)
     args = parser.parse_args()
@@ -76,10 +85,16 @@ def main() -> int:
             amazon = load_policy(str(ROOT / "policy" / "amazon-2026.yaml"))
             compiled = compile_policy(amazon)
             program, requests = compiled.claim, finder_claims(amazon, args.decisions, 1)
+        elif args.policy in ("default-scaled", "default-plain"):
+            scaled = load_policy(str(big_policy(home, 10_000, 1_000, base="default")))
+            requests = catalogue_requests(refund_requests(scaled, args.decisions, seed=1), 10_000, 1_000, 1)
+            compiled = compile_policy(scaled if args.policy == "default-scaled" else load_policy(DEFAULT_POLICY_PATH))
+            program = compiled.refund
         else:
-            big = load_policy(str(big_policy(home, 10_000, 1_000)))
-            requests = big_requests(big, args.decisions, 10_000, 1_000, 1)
-            compiled = compile_policy(big if args.policy == "big" else load_policy(str(ROOT / "policy" / "amazon-2026.yaml")))
+            skus, sellers = (10, 20) if args.policy == "big-small" else (10_000, 1_000)
+            big = load_policy(str(big_policy(home, skus, sellers)))
+            requests = big_requests(big, args.decisions, skus, sellers, 1)
+            compiled = compile_policy(big if args.policy != "amazon" else load_policy(str(ROOT / "policy" / "amazon-2026.yaml")))
             program = compiled.refund
     finally:
         shutil.rmtree(home, ignore_errors=True)

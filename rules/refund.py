@@ -15,7 +15,7 @@ from .dated import Resolved, change_dates, resolve
 from .decision import Decision
 from .facts import _FAST, CENT, MAX_MONEY, refund_facts
 from .program import KindTable, RuleSpec, placeholders
-from .text import compiled_template, in_force_note, money, percent, shower, words
+from .text import compiled_template, in_force_part, money, percent, shower, with_in_force, words
 
 ZERO = Decimal("0.00")
 
@@ -116,6 +116,20 @@ def _shown(name: str, value: Any) -> str:
     return money(value)
 
 
+# A dated value's part of the in-force sentence and its from date, by the id of its (value, from) pair: the pairs are
+# made once per dated period (the lookup memo keeps them), and each entry keeps its pair alive, so an id names one pair.
+_NOTES: dict[int, tuple] = {}  # (bounded)
+
+
+def _note(name: str, hit: tuple) -> tuple:
+    """(hit, name, in_force_part of the dated value `hit` = (value, from date) used as `name`, its from date in ISO)."""
+    if len(_NOTES) >= 4096:
+        _NOTES.clear()
+    value, start = hit
+    _NOTES[id(hit)] = note = (hit, name, in_force_part(_LABELS[name], _shown(name, value), "requests", start.isoformat()), start.isoformat())
+    return note
+
+
 def _constants(expr: Any, constants: dict) -> Any:
     """`expr` with references to the fields in `constants` replaced by their values."""
     if isinstance(expr, dict):
@@ -162,27 +176,31 @@ class RefundContext:
         # overlay changes (so a decision can say whether the marketplace's or the seller's value made
         # it), and their own window extensions. Sellers whose overlays come to the same share one
         # entry: a thousand overlays are a few dozen distinct ones, and a decision then reads memory
-        # other decisions keep warm.
-        self.sellers: dict[str, tuple[Section, dict[str | None, tuple[bool, frozenset, bool]], frozenset]] = {}
-        same: dict[tuple, tuple] = {}
+        # other decisions keep warm. A seller's section carries its differences, so its lookups in the
+        # memo also give which values the seller set.
+        self.sellers: dict[str, Section] = {}
+        same: dict[tuple, Section] = {}
         m = policy.returns
         for seller, r in overlays.items():
             names = set(m.categories) | set(r.categories)
             table = {name: _difference(r.category(name), m.category(name)) for name in names}
             table[None] = _difference(r.category("\x00unlisted"), m.category("\x00unlisted"))
             own = frozenset(e.id for e in r.window_extensions) - {e.id for e in m.window_extensions}
-            section = Section(r, tests(r))
+            section = Section(r, tests(r), table, own)
             key = (section.key(), frozenset(table.items()), own)
-            self.sellers[seller] = same.get(key) or same.setdefault(key, (section, table, own))
+            self.sellers[seller] = same.get(key) or same.setdefault(key, section)
 
 
 class Section:
     """One returns section (the marketplace's, or a seller's merged with it) as rows a lookup reads at once."""
 
-    __slots__ = ("extensions", "rows", "default_window", "default_fees", "limits", "seller_fault", "changes")
+    __slots__ = ("extensions", "rows", "default_window", "default_fees", "limits", "seller_fault", "changes", "differs", "own_extensions")
 
-    def __init__(self, r: ReturnsPolicy, extensions: tuple):
+    def __init__(self, r: ReturnsPolicy, extensions: tuple, differs: dict | None = None, own_extensions: frozenset = frozenset()):
         self.extensions = extensions  # (extension, test) pairs
+        # A seller's: per category (None: unlisted ones) whether the overlay changes (window, fees by condition,
+        # returnable) from the marketplace's, and the ids of its own window extensions; None for the marketplace.
+        self.differs, self.own_extensions = differs, own_extensions
         # category -> (window, returnable, {condition: (fee, whether it applies, None: depends on the date or price)}, label)
         self.rows = {name: (c.window_days, c.returnable, _fee_rows(c.restocking_fee), c.label) for name, c in r.categories.items()}
         self.default_window, self.default_fees = r.default_window_days, _fee_rows(r.restocking_fee)  # unlisted categories
@@ -198,7 +216,8 @@ class Section:
 
     def fix(self, memo: dict, category: str, condition: str, day: date, period: int) -> tuple:
         """(the values a request of `category` and `condition` on `day` looks up, whether a fee applies (None: by price),
-        each window extension's (extension, test, window or None for an until date, dated note or None))."""
+        each window extension's (extension, test, window or None for an until date, dated note or None), which values
+        a seller's overlay set when no extension applies (None: the marketplace's section))."""
         row = self.rows.get(category)
         if row is None:  # a category the policy does not list: the section's defaults
             window, returnable, fees, label = self.default_window, True, self.default_fees, category.replace("_", " ")
@@ -221,10 +240,14 @@ class Section:
             applies = fee_from(fee)
         thresholds, more = self.limits.at(day)
         dated.update(more)
+        seller_values = None
+        if self.differs is not None:
+            window_differs, fees_differ, returnable_differs = self.differs.get(category) or self.differs[None]
+            seller_values = _SELLER_VALUES[(window_differs, condition in fees_differ, returnable_differs)]
         if len(memo) >= _MEMO_BOUND:
             memo.clear()
         memo[(self, category, condition, period)] = out = (
-            (returnable, window, fee, label, *thresholds, dated or _NOTHING_DATED), applies, tuple(extensions))
+            (returnable, window, fee, label, *thresholds, dated or _NOTHING_DATED), applies, tuple(extensions), seller_values)
         return out
 
     def key(self) -> tuple:
@@ -398,12 +421,12 @@ class RefundTable(KindTable):
         orders = given["buyer_orders_90d"]
         rate = given["buyer_returns_90d"] / orders if orders else 0.0
         seller = given["seller_id"]
-        own = ctx.sellers.get(seller) if seller is not None else None
-        section = ctx.marketplace if own is None else own[0]
+        section = ctx.sellers.get(seller, ctx.marketplace) if seller is not None else ctx.marketplace
         # The returns section's values the request is decided by, worked out once per (category, condition, period).
         category, condition, day = given["category"], given["condition"], given["requested_on"]
         period = bisect_right(section.changes, day) if section.changes else 0
-        values, applies, extensions = ctx.memo.get((section, category, condition, period)) or section.fix(ctx.memo, category, condition, day, period)
+        values, applies, extensions, seller_values = (ctx.memo.get((section, category, condition, period))
+                                                      or section.fix(ctx.memo, category, condition, day, period))
         returnable, window, fee, label, min_price, max_price, min_returns, dated = values
         source = None
         if extensions:  # tested before the table's values are looked up
@@ -420,12 +443,8 @@ class RefundTable(KindTable):
                         window, source = longer, extension.id
         if applies.__class__ is not bool:  # a fee charged from a price on (or None: ask the fee)
             applies = given["price"] >= applies if applies is not None else fee.amount(given["price"]) > 0
-        if own is None:
-            seller_values = None
-        else:
-            _, differs, own_extensions = own
-            window_differs, fees, returnable_differs = differs.get(category) or differs[None]
-            seller_values = _SELLER_VALUES[((window_differs and source is None) or source in own_extensions, condition in fees, returnable_differs)]
+        if source is not None and seller_values is not None:  # an extension's window is the seller's if the extension is its own
+            seller_values = _SELLER_VALUES[(source in section.own_extensions, "restocking_fee" in seller_values, "returnable" in seller_values)]
         return (tags, rate, returnable, window, source, fee, label, min_price, max_price, min_returns, dated, applies,
                 given["reason"] in section.seller_fault, seller_values)
 
@@ -486,8 +505,15 @@ class RefundTable(KindTable):
                 return _new_tuple(Decision, ("refund", outcome, reason, rule, text, version, {"refund_amount": refund_amount, "fee": fee}, details, given))
         text = explain(given, v, refund_amount, fee, fee_spec, spec)
         if notes is not None:
-            details["in_force"] = {name: start.isoformat() for name, (_, start) in notes.items()}
-            text = in_force_note(text, [(_LABELS[n], _shown(n, value), start) for n, (value, start) in notes.items()], "requests", given["requested_on"])
+            in_force, parts = {}, []
+            for name, hit in notes.items():
+                note = _NOTES.get(id(hit))
+                if note is None or note[0] is not hit or note[1] != name:
+                    note = _note(name, hit)
+                in_force[name] = note[3]
+                parts.append(note[2])
+            details["in_force"] = in_force
+            text = with_in_force(text, parts, "requests", given["requested_on"])
         if window_note:
             if window_source:
                 details["window"] = window_source

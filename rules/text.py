@@ -35,6 +35,21 @@ def ratio(value: float | Decimal | Fraction | None) -> str:
 
 def percent(rate: Decimal | float) -> str:
     """`15%` for 0.15, `2.5%` for 0.025."""
+    # Equal non-zero Decimals show alike (a fee's rate, on every restocking-fee decision): remembered; zeros keep their sign.
+    if type(rate) is Decimal and rate:
+        shown = _SHOWN_PERCENT.get(rate)
+        if shown is None:
+            if len(_SHOWN_PERCENT) >= 4096:
+                _SHOWN_PERCENT.clear()
+            shown = _SHOWN_PERCENT[rate] = _percent(rate)
+        return shown
+    return _percent(rate)
+
+
+_SHOWN_PERCENT: dict[Decimal, str] = {}  # (bounded)
+
+
+def _percent(rate: Decimal | float) -> str:
     value = Decimal(str(rate)) * 100
     text = f"{value:.2f}".rstrip("0").rstrip(".")
     return f"{text}%"
@@ -93,7 +108,16 @@ def shower(kind: str, name: str) -> Callable[[Any], str | int]:
 
 def in_force_note(text: str, values: list[tuple[str, str, object]], what: str, day) -> str:
     """`text` plus a sentence naming each dated value that applied (label, shown value, from date)."""
-    parts = [f"the {label} of {shown} in force for {what} from {start.isoformat()}" for label, shown, start in values]
+    return with_in_force(text, [in_force_part(label, shown, what, start.isoformat()) for label, shown, start in values], what, day)
+
+
+def in_force_part(label: str, shown: str, what: str, start: str) -> str:
+    """The part of an in-force sentence that names one dated value (`start`: its from date, ISO)."""
+    return f"the {label} of {shown} in force for {what} from {start}"
+
+
+def with_in_force(text: str, parts: list[str], what: str, day) -> str:
+    """`text` plus the in-force sentence of `parts` (from in_force_part), for `what` ("requests") on `day`."""
     return f"{text.rstrip()} This uses " + " and ".join(parts) + f" (the {what[:-1]} date is {day.isoformat()})."
 
 

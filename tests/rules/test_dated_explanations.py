@@ -45,3 +45,25 @@ def test_a_dated_tier_fee_is_named(dated):
     assert (str(june.amounts["fee_per_unit"]), str(may.amounts["fee_per_unit"])) == ("0.4", "0.5")
     assert june.details.get("in_force") == {"fee_per_unit": "2026-06-01"} and "in force" in june.explanation
     assert "in_force" not in may.details
+
+
+def test_in_force_notes_read_from_their_memo_are_the_same(dated):
+    # The sentence part of a dated value is remembered by its (value, from) pair: a second decision reads it, and a
+    # new compilation (new pairs, whose ids may be an old pair's) writes it again.
+    import rules.refund as refund
+
+    request = {**REFUND, "days_since_delivery": 25, "requested_on": "2026-06-15"}
+    first, again = dated.decide_refund(request), dated.decide_refund(request)
+    assert first == again and refund._NOTES
+    stale = {key: (None, name, "stale", "stale") for key, (_, name, _, _) in refund._NOTES.items()}
+    refund._NOTES.update(stale)  # entries whose pair is not the one looked up are written again
+    assert dated.decide_refund(request) == first
+    with open(DEFAULT_POLICY_PATH) as fh:
+        text = fh.read()
+    for old, new in DATED.items():
+        text = text.replace(old, new, 1)
+    other = compile_policy(load_policy_text(text, "dated.yaml"))
+    try:
+        assert other.decide_refund(request).explanation == first.explanation
+    finally:
+        other.close()

@@ -186,3 +186,17 @@ def test_replaying_stored_decisions_under_the_amazon_policy_reports_what_changes
                                   ("claim", "deny", "approve")}
     assert report.money()["fee"] == Decimal("-150.00")
     assert report.money()["reimbursement"] == Decimal("80.00")
+
+
+def test_a_sellers_section_gives_the_values_its_overlay_set(amazon):
+    # Which values a seller's overlay set comes from its section's lookup memo (with the looked-up values), worked
+    # out once per category, condition and dated period; the marketplace's section has none.
+    table, ctx = amazon.refund.table, amazon.refund.ctx
+    assert ctx.marketplace.differs is None and ctx.sellers["S9"].differs is not None
+    request = dict(category="apparel", price=40, days_since_delivery=10, reason="no_longer_needed", condition="used", buyer_returns_90d=0,
+                   requested_on="2026-06-15")
+    at = {name: i for i, name in enumerate(table.looked_up)}
+    for seller, expected in ((None, None), ("S1", None), ("S9", frozenset({"window_days", "restocking_fee"}))):
+        given = table.check({**request, "seller_id": seller} if seller else request)
+        twice = [table.lookup_values(ctx, given) for _ in range(2)]  # worked out, then read from the memo
+        assert twice[0] == twice[1] and twice[0][at["seller_values"]] == expected, seller

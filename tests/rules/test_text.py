@@ -57,3 +57,23 @@ def test_cited_templates_exist_when_the_ending_is_known(template, cited):
 ])
 def test_a_facts_shower_shows_it_as_show_does(name, value):
     assert shower("refund", name)(value) == show("refund", name, value)
+
+
+def test_percent_of_equal_decimals_is_remembered_and_zeros_keep_their_sign():
+    from rules.text import _percent, percent
+
+    for rate in ("0.15", "0.150", "0.025", "0.5", "1", "0.333"):
+        assert percent(Decimal(rate)) == percent(Decimal(rate)) == _percent(Decimal(rate)) == _percent(float(rate))
+    assert (percent(Decimal("-0")), percent(Decimal("0")), percent(Decimal("0.00"))) == ("-0%", "0%", "0%")
+
+
+def test_in_force_note_is_its_parts_in_one_sentence():
+    from datetime import date
+
+    from rules.text import in_force_note, in_force_part, with_in_force
+
+    values = [("return window", "20 days", date(2026, 6, 1)), ("restocking fee", "10%", date(2026, 3, 1))]
+    parts = [in_force_part(label, shown, "requests", start.isoformat()) for label, shown, start in values]
+    assert in_force_note("Text. ", values, "requests", date(2026, 6, 15)) == with_in_force("Text. ", parts, "requests", date(2026, 6, 15)) == (
+        "Text. This uses the return window of 20 days in force for requests from 2026-06-01 and the restocking fee of 10% "
+        "in force for requests from 2026-03-01 (the request date is 2026-06-15).")
