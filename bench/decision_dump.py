@@ -29,9 +29,12 @@ import yaml  # noqa: E402
 
 from policy import DEFAULT_POLICY_PATH, load_policy  # noqa: E402
 from rules import compile_policy  # noqa: E402
+from rules.facts import pin_today  # noqa: E402
 from tests.rules import generate  # noqa: E402
 
 AMAZON = str(ROOT / "policy" / "amazon-2026.yaml")
+# Requests without a date are decided on "today": pinned, the digest is the same whatever day it is made.
+REFERENCE_DAY = date(2026, 11, 30)
 # Values that break one fact or another: wrong types, out of range, malformed codes and dates.
 BAD_VALUES = [None, "x", "", -1, -0.5, 1.005, 1.5, True, False, [], {}, ["final_sale", "BAD"], "2026-13-01", "2026-02-30",
               10**13, float("nan"), float("inf"), "ABC", "de", "12.345", Decimal("-1"), Decimal("1.001"), "a" * 70, 0, 100000, 100001,
@@ -104,7 +107,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", required=True, help="file to write every decision to")
     parser.add_argument("--requests", type=int, default=3000, help="generated requests per policy and kind (default 3000)")
+    parser.add_argument("--today", type=date.fromisoformat, default=REFERENCE_DAY,
+                        help=f"the day requests without a date are decided on (default {REFERENCE_DAY}, so a digest "
+                             "does not change with the day it is made)")
     args = parser.parse_args()
+    pin_today(args.today)
     n = args.requests
     totals = {"lines": 0, "digest": hashlib.sha256()}
     with open(DEFAULT_POLICY_PATH) as fh:

@@ -60,6 +60,12 @@ def today() -> date:
     return day
 
 
+def pin_today(day: date | None) -> None:
+    """Make `today()` answer `day` from now on, whatever the clock says (None: the real UTC date again); for
+    records that must not depend on the day they are made, such as bench/decision_dump.py's."""
+    _today_span[:] = [float("-inf"), float("inf"), day] if day is not None else [0.0, 0.0, None]
+
+
 class _Checker:
     """Checks each given fact against its type in the fact model of one kind."""
 

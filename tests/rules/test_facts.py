@@ -111,3 +111,16 @@ def test_the_fast_money_path_gives_the_checkers_decimals():
 def test_unhashable_values_are_refused_by_field(engine, field, value):
     facts = {**REFUND, "seller_id": "S9", field: value}  # more than the seeds' six facts: the fast path of every fact
     assert field in errors_of(engine.decide_refund, facts)
+
+
+def test_today_can_be_pinned_for_records_that_must_not_depend_on_the_day():
+    from datetime import date, datetime, timezone
+
+    from rules.facts import pin_today, today
+
+    try:
+        pin_today(date(2026, 11, 30))
+        assert today() == date(2026, 11, 30)
+    finally:
+        pin_today(None)
+    assert today() == datetime.now(timezone.utc).date()
