@@ -6,8 +6,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Iterator, Mapping
 
-from sqlalchemy import insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, insert, select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from .db import prepared
 from .errors import NotFound, StoreError
@@ -20,6 +20,9 @@ DECISION_PREFIX = "D"
 # A session.info key: while it holds a list, log_decision appends (id, kind, outcome, rule) of each decision it writes
 # in that session (the chat's logs and metrics).
 DECISIONS_NOTED = "refundbot_decisions"
+# The session.info key of the transaction (savepoint or not) each noted decision was written in: a rollback takes the
+# decisions written in it (or in savepoints inside it) off the noted list, as it takes their rows back.
+_NOTED_IN = "refundbot_decisions_in"
 SUBJECTS = ("buyer_id", "seller_id", "order_item_id", "refund_id", "claim_id")
 
 
@@ -77,7 +80,29 @@ def log_decision(session: Session, *, record: DecisionRecord) -> str:
     noted = session.info.get(DECISIONS_NOTED)
     if noted is not None:
         noted.append((values["id"], record.kind, record.outcome, record.rule))
+        written_in = session.info.setdefault(_NOTED_IN, {})
+        written_in[values["id"]] = session.get_nested_transaction() or session.get_transaction()
     return values["id"]
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _unnote(session: Session, rolled_back: SessionTransaction) -> None:
+    """Take the decisions written in a transaction or savepoint that rolled back off the noted list."""
+    written_in = session.info.get(_NOTED_IN)
+    if not written_in:
+        return
+    gone = set()
+    for decision_id, transaction in written_in.items():
+        while transaction is not None and transaction is not rolled_back:
+            transaction = transaction.parent
+        if transaction is not None:
+            gone.add(decision_id)
+    if gone:
+        for decision_id in gone:
+            del written_in[decision_id]
+        noted = session.info.get(DECISIONS_NOTED)
+        if noted is not None:
+            noted[:] = [entry for entry in noted if entry[0] not in gone]
 
 
 def _record(row: Decision) -> DecisionRecord:

@@ -25,15 +25,15 @@ _ESTIMATES = text("SELECT c.relname, c.reltuples FROM pg_class c WHERE c.relname
 
 def tables_to_analyze(written: Mapping[str, int], estimates: Mapping[str, float]) -> list[str]:
     """The tables whose `written` rows reach the analyze threshold of the planner's `estimates` (a negative or missing
-    estimate: never analysed), with the tables triggers keep from them; in a stable order."""
-    chosen: list[str] = []
+    estimate: never analysed), with the tables triggers keep from them; sorted by name, the one order every import
+    analyses in (ANALYZE keeps its lock on a table until the import commits: two imports taking shared tables in
+    different orders would deadlock)."""
+    chosen: set[str] = set()
     for table, rows in written.items():
         estimate = estimates.get(table, -1.0)
         if rows > 0 and (estimate < 0 or rows >= ANALYZE_BASE_ROWS + ANALYZE_FRACTION * estimate):
-            for name in (table, *KEPT_BY_TRIGGERS.get(table, ())):
-                if name not in chosen:
-                    chosen.append(name)
-    return chosen
+            chosen.update((table, *KEPT_BY_TRIGGERS.get(table, ())))
+    return sorted(chosen)
 
 
 def refresh_statistics(session: Session, *, written: Mapping[str, int]) -> list[str]:

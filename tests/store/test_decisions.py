@@ -43,6 +43,31 @@ def test_a_session_that_asks_notes_each_decision_written(store):
     assert noted == [(first, "tier", "eligible", "tier_free"), (second, "tier", "not_eligible", "not_eligible")]
 
 
+def test_a_decision_a_rolled_back_savepoint_took_back_is_not_noted(store):
+    """A decision written in a savepoint that rolls back (a refund request or claim losing a race, an agent's review of
+    a case another agent decided) was never written: it is not noted, so the chat's metrics and log line do not count
+    it; one in a savepoint that commits stays noted."""
+    with store.write() as session:
+        session.info[DECISIONS_NOTED] = noted = []
+        kept = log_decision(session, record=tier_record())
+        with session.begin_nested():
+            inner = log_decision(session, record=tier_record(outcome="not_eligible", rule="not_eligible"))
+        with pytest.raises(RuntimeError):
+            with session.begin_nested():
+                log_decision(session, record=tier_record(rule="lost"))
+                with session.begin_nested():
+                    log_decision(session, record=tier_record(rule="lost too"))
+                raise RuntimeError("the race was lost")
+        outer = session.begin_nested()
+        with session.begin_nested():
+            log_decision(session, record=tier_record(rule="taken back with its parent"))
+        outer.rollback()
+        del session.info[DECISIONS_NOTED]
+    assert noted == [(kept, "tier", "eligible", "tier_free"), (inner, "tier", "not_eligible", "not_eligible")]
+    with store.read() as session:
+        assert {d.id for d in list_decisions(session, seller_id="S1")} == {kept, inner}
+
+
 def test_facts_with_dates_are_logged_as_iso_text(store):
     """Policy-2 facts carry dates (delivered_on, refunded_on, ...): the log stores them as ISO 8601 text."""
     from datetime import date
