@@ -3,7 +3,7 @@ on what the tables hold now.
 
 PostgreSQL plans from statistics that only ANALYZE (or autovacuum, when it is on and gets round to it) gathers. A
 seller's returns report planned on the statistics of an almost empty table reads every return in the marketplace
-(1.2 s on the 1M-order benchmark data, against 0.05 s once analysed). An import therefore analyses, in its own
+(1.2 s on the 1M-order benchmark data, against 0.05 s once analysed). An import therefore analyses, in the import's
 transaction, each table it grew by at least autovacuum's own analyze threshold (50 rows plus 10% of the rows the
 planner believes the table holds), and the tables that triggers keep from them. SQLite needs nothing here.
 """
@@ -43,8 +43,7 @@ def refresh_statistics(session: Session, *, written: Mapping[str, int]) -> list[
     grown = {table: rows for table, rows in written.items() if rows > 0}
     if not grown:
         return []
-    watched = sorted({*grown, *(name for table in grown for name in KEPT_BY_TRIGGERS.get(table, ()))})
-    estimates = dict(session.execute(_ESTIMATES, {"names": watched}).all())
+    estimates = dict(session.execute(_ESTIMATES, {"names": sorted(grown)}).all())  # only the grown tables' are compared
     chosen = tables_to_analyze(grown, estimates)
     connection = session.connection()
     for table in chosen:
