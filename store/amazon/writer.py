@@ -269,6 +269,7 @@ class BatchWriter:
         return found[0]
 
     def _by_chunks(self, statement: str, ids: list[str], more: tuple) -> list[tuple]:
+        """The rows `statement` gives for `ids`, LOOKUP_CHUNK ids at a time (bound first, `more` after them)."""
         connection = self.session.connection()
         sqlite = self.dialect.name == "sqlite"
         found: list[tuple] = []
@@ -322,17 +323,13 @@ class BatchWriter:
                                   [(i, partial(t.c[c].type.process_result_value, dialect=self.dialect))
                                    for i, c in enumerate(columns, start=1) if isinstance(t.c[c].type, Money)])
         statement, processors = self._lookups[key]
-        connection = self.session.connection()
         found = []
-        for start in range(0, len(ids), LOOKUP_CHUNK):
-            chunk = ids[start:start + LOOKUP_CHUNK]
-            rows = connection.exec_driver_sql(statement, (_json_texts(chunk) if self.dialect.name == "sqlite" else chunk,)).fetchall()
-            for row in rows:
-                if processors:
-                    row = list(row)
-                    for i, process in processors:
-                        row[i] = process(row[i])
-                found.append(tuple(row))
+        for row in self._by_chunks(statement, ids, ()):
+            if processors:
+                row = list(row)
+                for i, process in processors:
+                    row[i] = process(row[i])
+            found.append(tuple(row))
         return found
 
     def _greatest_id(self, table: str) -> str | None:
