@@ -67,13 +67,14 @@ def window_sums(session: Session, *, seller_id: str, metric_windows: list[Window
     rows = run(session, _statement(len(points)), {"seller_id": seller_id, **{f"p{i}": p for i, p in enumerate(points)}})
     for source, interval, *values in rows:
         parts[source][interval] = [int(value) for value in values]
+    def span(start: datetime, end: datetime) -> range:  # the intervals inside [start, end)
+        return range(position[start], position[end]) if end > start else range(0)
+
     counts = []
     for start, end in metric_windows:
-        span = range(position[start], position[end]) if end > start else range(0)
-        facts = dict.fromkeys(TIER_FACT_FIELDS, 0)
+        facts, inside = dict.fromkeys(TIER_FACT_FIELDS, 0), span(start, end)
         for (fields, _moment, aggregates, _source, _where), sums in zip(SOURCES[:-1], parts):
-            facts.update(zip(fields, _sums(sums, span, len(aggregates))))
+            facts.update(zip(fields, _sums(sums, inside, len(aggregates))))
         counts.append(facts)
-    orders = [_sums(parts[-1], range(position[start], position[end]) if end > start else range(0), 1)[0]
-              for start, end in order_windows]
+    orders = [_sums(parts[-1], span(start, end), 1)[0] for start, end in order_windows]
     return counts, orders
