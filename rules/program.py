@@ -20,6 +20,7 @@ from policy.model import CustomRule, Policy
 from .conditions import all_of, condensed, expression, fields_of, renamed, rule, short_names
 from .decision import Decision
 from .engine import FIRE, FIRE_PARTS, FIRE_SCOPE, CompiledRuleset
+from .memo import remember
 
 @dataclass(frozen=True, slots=True)
 class RuleSpec:
@@ -220,10 +221,7 @@ _RATES: dict[float, str] = {}
 
 def _rate_text(rate: float) -> str:
     """repr() of a float rate, remembered."""
-    if len(_RATES) >= 4096:
-        _RATES.clear()
-    _RATES[rate] = text = repr(rate)
-    return text
+    return remember(_RATES, rate, repr(rate))
 
 
 # How each fact type is written into the event, inside an f-string (v: the value's expression, read

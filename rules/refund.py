@@ -14,6 +14,7 @@ from .conditions import all_of, literal, same_event
 from .dated import Resolved, change_dates, resolve
 from .decision import Decision
 from .facts import _FAST, CENT, MAX_MONEY, refund_facts
+from .memo import remember
 from .program import KindTable, RuleSpec, placeholders
 from .text import compiled_template, in_force_part, money, percent, shower, with_in_force, words
 
@@ -90,12 +91,8 @@ _CAPITALISED: dict[str, str] = {}  # category labels with a capital first letter
 
 
 def _capitalise(label: str) -> str:
-    if len(_CAPITALISED) >= 4096:
-        _CAPITALISED.clear()
     out = label[:1].upper() + label[1:]
-    if out:  # "" is falsy: not memoised
-        _CAPITALISED[label] = out
-    return out
+    return remember(_CAPITALISED, label, out) if out else out  # "" is falsy: not memoised
 
 
 _ENV = {"CAPITALISED": _CAPITALISED, "capitalise": _capitalise, "money": money, "percent": percent, "words": words}
@@ -123,11 +120,9 @@ _NOTES: dict[int, tuple] = {}  # (bounded)
 
 def _note(name: str, hit: tuple) -> tuple:
     """(hit, name, in_force_part of the dated value `hit` = (value, from date) used as `name`, its from date in ISO)."""
-    if len(_NOTES) >= 4096:
-        _NOTES.clear()
     value, start = hit
-    _NOTES[id(hit)] = note = (hit, name, in_force_part(_LABELS[name], _shown(name, value), "requests", start.isoformat()), start.isoformat())
-    return note
+    return remember(_NOTES, id(hit), (hit, name, in_force_part(_LABELS[name], _shown(name, value), "requests", start.isoformat()),
+                                      start.isoformat()))
 
 
 def _constants(expr: Any, constants: dict) -> Any:
@@ -266,8 +261,6 @@ def fee_from(fee: Fee) -> Decimal | None:
     non-decreasing in the price (then each request asks the fee). Prices are checked to whole cents."""
     if fee in _FEE_FROM:
         return _FEE_FROM[fee]
-    if len(_FEE_FROM) >= 4096:
-        _FEE_FROM.clear()
     out: Decimal | None = None
     # With no negative part, price x rate + fixed, its clamps, the price cap and the rounding never decrease as the price grows.
     if all(v is None or v >= 0 for v in (fee.rate, fee.fixed, fee.min, fee.max, fee.above_price)):
@@ -279,8 +272,7 @@ def fee_from(fee: Fee) -> Decimal | None:
                 mid = (lo + hi) // 2
                 lo, hi = (lo, mid) if fee.amount(mid * CENT) > 0 else (mid, hi)
             out = hi * CENT
-    _FEE_FROM[fee] = out
-    return out
+    return remember(_FEE_FROM, fee, out)
 
 
 def _fee_rows(fees: Any) -> dict[str, tuple[Any, bool | None]]:
@@ -366,10 +358,7 @@ _MERGED: dict[tuple, tuple] = {}  # (a request's product tags, its SKU's tags) -
 
 
 def _merge(mine: tuple, tags: tuple) -> tuple:
-    if len(_MERGED) >= 4096:
-        _MERGED.clear()
-    _MERGED[(mine, tags)] = merged = tuple(sorted(set(mine).union(tags)))
-    return merged
+    return remember(_MERGED, (mine, tags), tuple(sorted(set(mine).union(tags))))
 
 
 class RefundTable(KindTable):

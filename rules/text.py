@@ -9,6 +9,8 @@ from typing import Any, Callable
 from policy import templates
 from policy.facts import FACTS
 
+from .memo import remember
+
 
 _SHOWN_MONEY: dict[Decimal, str] = {}  # amounts already written (bounded): equal non-zero Decimals read the same
 
@@ -17,11 +19,7 @@ def money(amount: Decimal | float | int, *, exact: bool = False) -> str:
     """`$1,234.50`; with `exact`, sub-cent amounts keep their digits (`$0.425` per unit)."""
     if type(amount) is Decimal and not exact and amount:  # zeros keep their sign (-0.00), so they are not memoised
         shown = _SHOWN_MONEY.get(amount)
-        if shown is None:
-            if len(_SHOWN_MONEY) >= 4096:
-                _SHOWN_MONEY.clear()
-            shown = _SHOWN_MONEY[amount] = f"${amount:,.2f}"
-        return shown
+        return remember(_SHOWN_MONEY, amount, f"${amount:,.2f}") if shown is None else shown
     value = amount if type(amount) is Decimal else Decimal(str(amount))
     if exact and value != value.quantize(Decimal("0.01")):
         return f"${value.normalize():,f}"
@@ -38,11 +36,7 @@ def percent(rate: Decimal | float) -> str:
     # Equal non-zero Decimals show alike (a fee's rate, on every restocking-fee decision): remembered; zeros keep their sign.
     if type(rate) is Decimal and rate:
         shown = _SHOWN_PERCENT.get(rate)
-        if shown is None:
-            if len(_SHOWN_PERCENT) >= 4096:
-                _SHOWN_PERCENT.clear()
-            shown = _SHOWN_PERCENT[rate] = _percent(rate)
-        return shown
+        return remember(_SHOWN_PERCENT, rate, _percent(rate)) if shown is None else shown
     return _percent(rate)
 
 
