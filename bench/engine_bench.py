@@ -467,6 +467,7 @@ def main() -> int:
         rulesets = len(big_compiled.refund.rulesets)
         sizes = sorted({len(specs) for _, specs in big_compiled.refund.rulesets.values()})
         print(f"   refund rule sets: {rulesets} (the marketplace's and one per seller with own rules), {sizes} rules each")
+        print(f"   distinct C rule sets: {len({id(ruleset) for ruleset, _ in big_compiled.refund.rulesets.values()})} (sellers whose own rules are alike share one)")
         big_figures = compare(
             f"   {len(big_reqs)} requests with every refund fact (seed {args.seed})", big_compiled, big_reqs,
             [("zen-engine decision table", None, zen_decider(big_compiled.refund, trace=False)),

@@ -9,6 +9,7 @@ own rules), writes events, fires them and hands the fired rule back to the table
 """
 from __future__ import annotations
 
+import json
 import textwrap
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping
@@ -152,12 +153,20 @@ class Program:
         self._event_source, self._event_scope = event_source(self.kind, names, table.event_types, {name: key for key, name in members.items()},
                                                              table.looked_up)
         self.event = event_writer(self._event_source, self._event_scope, self.kind)  # (checked facts, looked up) -> event JSON
+        # Per rule set key: the C ruleset and its rule names -> specs. Sellers whose own rules have the same conditions
+        # share one C ruleset (named after the first of them), so a decision for any of them reads memory the others keep
+        # warm: their own rules go by their position there, and each seller's names map to that seller's specs.
         self.rulesets: dict[str | None, tuple[CompiledRuleset, dict[str, RuleSpec]]] = {}
+        shared: dict[str, CompiledRuleset] = {}
         try:
             for key, specs in specs_by_set.items():
-                definition = {s.cited: rule(s.priority, renamed(sent[id(s)], names)) for s in specs}
-                name = f"{self.kind}@{policy.version}" + (f"/{key}" if key else "")
-                self.rulesets[key] = (CompiledRuleset(name, definition), {s.cited: s for s in specs})
+                own = iter(range(len(specs)))
+                named = [(s.cited if s.seller is None else f"own/{next(own)}", s) for s in specs]
+                definition = {name: rule(s.priority, renamed(sent[id(s)], names)) for name, s in named}
+                text = json.dumps(definition, sort_keys=True)
+                if text not in shared:
+                    shared[text] = CompiledRuleset(f"{self.kind}@{policy.version}" + (f"/{key}" if key else ""), definition)
+                self.rulesets[key] = (shared[text], dict(named))
         except BaseException:
             self.close()
             raise
