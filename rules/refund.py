@@ -163,9 +163,7 @@ class RefundContext:
         compiled: dict[WindowExtension, Callable[[dict], bool]] = {}  # overlays share the marketplace's extensions
         def tests(r: ReturnsPolicy) -> tuple:
             return tuple((e, compiled.get(e) or compiled.setdefault(e, extension_test(e))) for e in r.window_extensions)
-        # What the sections worked out per (section, category, condition, dated period), for all of
-        # them at once: bounded, so a thousand distinct overlays cost no more memory than one.
-        self.memo: dict[tuple, tuple] = {}
+        self.memo = LookupMemo()  # what the sections worked out (bounded for all of them at once)
         self.marketplace = Section(self.returns, tests(self.returns))
         # Per seller: their merged section, and per category (None: unlisted ones) which settings the
         # overlay changes (so a decision can say whether the marketplace's or the seller's value made
@@ -184,12 +182,47 @@ class RefundContext:
             section = Section(r, tests(r), table, own)
             key = (section.key(), frozenset(table.items()), own)
             self.sellers[seller] = same.get(key) or same.setdefault(key, section)
+        self.memo.sections = (self.marketplace, *same.values())
+
+
+class LookupMemo:
+    """What the sections worked out per (category, condition, dated period), each section's in a dict of its own, bounded
+    for all of them at once (so a thousand distinct overlays cost no more memory than one). A decision at scale reads a
+    cold entry of one section's dict and nothing else cold: the keys and the looked-up values are tuples shared by every
+    section that has them (most sellers' sections give the same values for most categories and conditions)."""
+
+    __slots__ = ("sections", "entries", "keys", "values")
+
+    def __init__(self) -> None:
+        self.sections: tuple[Section, ...] = ()
+        self.entries = 0
+        self.keys: dict[tuple, tuple] = {}
+        self.values: dict[tuple, tuple] = {}
+
+    def store(self, section: Section, key: tuple, out: tuple) -> tuple:
+        """`out` stored as what `section` looks up for `key` (a shared equal tuple instead, if there is one); the tuple stored."""
+        if self.entries >= _MEMO_BOUND:
+            for each in self.sections:
+                each.memo.clear()
+            self.keys.clear()
+            self.values.clear()
+            self.entries = 0
+        (returnable, window, fee, label, *thresholds, dated), applies, extensions, seller_values = out
+        try:  # equal values, one tuple (dated values' pairs included: a note is remembered by its pair's id)
+            out = self.values.setdefault((returnable, window, fee, label, *thresholds, tuple(dated.items()), applies, extensions,
+                                          seller_values), out)
+        except TypeError:  # pragma: no cover - every looked-up value is hashable; if one is not, it is simply not shared
+            pass
+        section.memo[self.keys.setdefault(key, key)] = out
+        self.entries += 1
+        return out
 
 
 class Section:
     """One returns section (the marketplace's, or a seller's merged with it) as rows a lookup reads at once."""
 
-    __slots__ = ("extensions", "rows", "default_window", "default_fees", "limits", "seller_fault", "changes", "differs", "own_extensions")
+    __slots__ = ("extensions", "rows", "default_window", "default_fees", "limits", "seller_fault", "changes", "differs", "own_extensions",
+                 "memo")
 
     def __init__(self, r: ReturnsPolicy, extensions: tuple, differs: dict | None = None, own_extensions: frozenset = frozenset()):
         self.extensions = extensions  # (extension, test) pairs
@@ -208,8 +241,9 @@ class Section:
         values = [self.default_window, *self.default_fees.values(), *(e.window_days for e, _ in extensions), *thresholds]
         values += [v for w, _, fees, _ in self.rows.values() for v in (w, *(fee for fee, _ in fees.values()))]
         self.changes = change_dates(values)
+        self.memo: dict[tuple, tuple] = {}  # (category, condition, period) -> what `fix` gave (filled by LookupMemo.store)
 
-    def fix(self, memo: dict, category: str, condition: str, day: date, period: int) -> tuple:
+    def fix(self, memo: LookupMemo, category: str, condition: str, day: date, period: int) -> tuple:
         """(the values a request of `category` and `condition` on `day` looks up, whether a fee applies (None: by price),
         each window extension's (extension, test, window or None for an until date, dated note or None), which values
         a seller's overlay set when no extension applies (None: the marketplace's section))."""
@@ -239,11 +273,8 @@ class Section:
         if self.differs is not None:
             window_differs, fees_differ, returnable_differs = self.differs.get(category) or self.differs[None]
             seller_values = _SELLER_VALUES[(window_differs, condition in fees_differ, returnable_differs)]
-        if len(memo) >= _MEMO_BOUND:
-            memo.clear()
-        memo[(self, category, condition, period)] = out = (
-            (returnable, window, fee, label, *thresholds, dated or _NOTHING_DATED), applies, tuple(extensions), seller_values)
-        return out
+        return memo.store(self, (category, condition, period), (
+            (returnable, window, fee, label, *thresholds, dated or _NOTHING_DATED), applies, tuple(extensions), seller_values))
 
     def key(self) -> tuple:
         """Everything a lookup reads of this section: equal keys, equal lookups."""
@@ -414,7 +445,7 @@ class RefundTable(KindTable):
         # The returns section's values the request is decided by, worked out once per (category, condition, period).
         category, condition, day = given["category"], given["condition"], given["requested_on"]
         period = bisect_right(section.changes, day) if section.changes else 0
-        values, applies, extensions, seller_values = (ctx.memo.get((section, category, condition, period))
+        values, applies, extensions, seller_values = (section.memo.get((category, condition, period))
                                                       or section.fix(ctx.memo, category, condition, day, period))
         returnable, window, fee, label, min_price, max_price, min_returns, dated = values
         source = None
