@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from policy.facts import FACTS, given_fields
 
@@ -105,7 +105,7 @@ _CHECK = {
               "else: {out} = cents(v)\n"
               "if {out} is None: return None"),
     "category": "if v.__class__ is not str or (v not in CATEGORY_KNOWN and not CATEGORY(v)): return None\n{out} = v",
-    "id": "if v.__class__ is not str or (v not in ID_KNOWN and not ID(v)): return None\n{out} = v",
+    "id": "if v.__class__ is not str or ({known}v not in ID_KNOWN and not ID(v)): return None\n{out} = v",
     "country": "if v.__class__ is not str or (v not in COUNTRY_KNOWN and not COUNTRY(v)): return None\n{out} = v",
     "date": ("if v.__class__ is str: {out} = DAYS.get(v) or DAY(v)\n"
              "elif v.__class__ is date: {out} = v\n"
@@ -174,8 +174,12 @@ def _step_aside(x: Any) -> None:
 
 
 def fast_checker(kind: str, *, today: Callable[[], date], day: Callable[[Any], date | None], patterns: dict,
-                 max_int: dict, max_tags: int, default: Callable[[Any], Any]) -> Callable[[Any], dict | None]:
-    """The generated checker of `kind`: checked facts (every given fact, in the model's order), or None."""
+                 max_int: dict, max_tags: int, default: Callable[[Any], Any],
+                 known: Mapping[str, Mapping[str, Any]] | None = None) -> Callable[[Any], dict | None]:
+    """The generated checker of `kind`: checked facts (every given fact, in the model's order), or None. An id fact named
+    in `known` whose value is a key of that table (a policy's SKUs or sellers, keys that match the id pattern) is valid
+    without the memo of checked ids: the lookup that follows reads the same table entry, so a decision at scale touches
+    one cold entry instead of two."""
     model = FACTS[kind]
     fields = given_fields(kind)
     floats, decimals, days, before = {}, Memo(cents), {}, {}
@@ -210,7 +214,12 @@ def fast_checker(kind: str, *, today: Callable[[], date], day: Callable[[Any], d
         scope[choices] = frozenset(fact.choices)
         scope[f"D_{name}"] = template[name]
         tag_ok = f"t not in {choices}" if fact.choices else "(t not in TAG_KNOWN and not TAG(t))"
-        snippet = _CHECK[fact.type].format(out=name, choices=choices, maximum=max_int.get(fact.type), tag_ok=tag_ok, max_tags=max_tags)
+        in_table = ""
+        if known and name in known and fact.type == "id":
+            scope[f"K_{name}"] = known[name]
+            in_table = f"v not in K_{name} and "
+        snippet = _CHECK[fact.type].format(out=name, choices=choices, maximum=max_int.get(fact.type), tag_ok=tag_ok, max_tags=max_tags,
+                                           known=in_table)
         snippets[name] = snippet + ("" if name in finished else f"\nout[{name!r}] = {name}")
     # Only the facts the finishing steps read need their default as a local.
     used = {name for name in fields if not model[name].required and (name in finished or re.search(rf"\b{name}\b", _FINISH[kind]))}

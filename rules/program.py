@@ -93,6 +93,10 @@ class KindTable:
         """Validated facts for well-formed requests, or None (then `check` decides): the first thing every decision runs."""
         return None
 
+    def fast_check_for(self, ctx: Any) -> Callable[[Any], dict | None]:
+        """The `fast_check` a program of this context runs (a table may give one that knows the context's ids)."""
+        return self.fast_check
+
     # A table may look its values up as a tuple instead (its decisions then build no merged dict): `looked_up`
     # names them in order, `lookup_values` gives them, and `decision` receives that tuple.
     looked_up: tuple[str, ...] = ()
@@ -191,7 +195,7 @@ class Program:
         # lookups, then the event written and fired inline (engine.FIRE) in the rule set that decides it,
         # then the table's decision hook on the fired rule's spec. The hooks and rule sets are its globals.
         table = self.table
-        scope: dict[str, Any] = {**FIRE_SCOPE, **self._event_scope, "FAST": table.fast_check, "CHECK": table.check,
+        scope: dict[str, Any] = {**FIRE_SCOPE, **self._event_scope, "FAST": table.fast_check_for(self.ctx), "CHECK": table.check,
                                  "LOOKUP": self._lookup, "DECISION": table.decision, "CTX": self.ctx, "VERSION": self.version}
         lines = ["def decide(raw):",
                  "    given = FAST(raw)",

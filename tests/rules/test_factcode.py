@@ -9,7 +9,7 @@ import pytest
 
 from rules import FactsError
 from rules.factcode import cents, float_cents
-from rules.facts import _FAST, _FULL
+from rules.facts import _FAST, _FULL, fast_checker_knowing
 
 from . import generate
 
@@ -62,6 +62,24 @@ def test_the_fast_checker_gives_the_full_checkers_facts_or_steps_aside(default_p
             assert list(fast.items()) == list(full.items()), variant
             assert [(type(v), str(v)) for v in fast.values()] == [(type(v), str(v)) for v in full.values()], variant
     assert fast_ones > 5000 and stepped_aside > 5000, (fast_ones, stepped_aside)
+
+
+def test_a_checker_knowing_a_policys_ids_gives_the_full_checkers_facts_or_steps_aside(default_policy):
+    # SKUs and sellers of the policy's tables are taken as ids without the memo of checked ids; others are checked as ever
+    known = {"sku": {f"SKU-{i}": () for i in range(40)}, "seller_id": {"S1": None, "S9": None}}
+    fast_check = fast_checker_knowing("refund", known)
+    assert fast_checker_knowing("refund", {"sku": {}, "seller_id": {}}) is _FAST["refund"]
+    rng = random.Random(8)
+    ids = ["SKU-1", "SKU-39", "SKU-40", "S1", "S9", "S2", "S1\n", "", "-x", "a" * 65, "é", 7, None]
+    fast_ones = 0
+    for facts in generate.refund_requests2(default_policy, 1500):
+        for variant in _variants(rng, {**facts, "sku": rng.choice(ids), "seller_id": rng.choice(ids)}):
+            fast, full = fast_check(variant), _full("refund", variant)
+            assert fast is None or _FAST["refund"](variant) == fast
+            if fast is not None:
+                fast_ones += 1
+                assert not isinstance(full, FactsError) and list(fast.items()) == list(full.items()), variant
+    assert fast_ones > 1000, fast_ones
 
 
 def test_float_amounts_are_parsed_as_cents_parses_them_also_when_remembered():
