@@ -5,7 +5,7 @@ data (id, priority, outcome, reason, explanation template, condition over event 
 facts are checked, which policy values are looked up into the event before it fires, and how the
 fired rule's amounts are computed. This module compiles the built-in rules and the policy's
 custom rules of that kind into one first-hit ruleset (one more per seller overlay that brings its
-own rules), writes events, fires them and hands the fired rule back to the table.
+own rules; sellers whose own rules have the same conditions share one), writes events, fires them and hands the fired rule back to the table.
 """
 from __future__ import annotations
 

@@ -241,7 +241,7 @@ class Section:
         self.limits = Resolved(dict(zip(("escalation_min_price", "returnless_max_price", "escalation_min_returns_90d"), thresholds)))
         self.seller_fault = frozenset(r.seller_fault_reasons)
         # Between two dates a value of the section changes on, a category and condition always look up
-        # the same values: each (category, condition, period) is worked out once, into the context's memo.
+        # the same values: each (category, condition, period) is worked out once, into the section's memo.
         values = [self.default_window, *self.default_fees.values(), *(e.window_days for e, _ in extensions), *thresholds]
         values += [v for w, _, fees, _ in self.rows.values() for v in (w, *(fee for fee, _ in fees.values()))]
         self.changes = change_dates(values)
