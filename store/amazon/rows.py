@@ -100,9 +100,15 @@ def _product(seller_id: str, sku: str, name: str | None, category: str, price: D
     return (row_id(seller_id, sku), seller_id, sku, (name or sku)[:200], category, price)
 
 
-def returns_rows(line: Line, seller_id: str) -> dict[str, tuple]:
-    """The rows one line of a returns report makes: buyer, product, order, order item, return request,
-    refund (when an amount was refunded) and claim (when it names a SAFE-T claim)."""
+# The rows a returns line makes, as one tuple (see returns_rows): the order's, its buyer's and its item's rows are made
+# from their fields (buyer_row, order_row, item_row) only when the writer writes them (after the orders report, it writes none).
+(ORDER_ID, BUYER_ID, PLACED_AT, CURRENCY, A_TO_Z, PRODUCT, ITEM_ID, ORDERED, UNIT_PRICE, RETURN, REFUND, CLAIM) = range(12)
+
+
+def returns_rows(line: Line, seller_id: str) -> tuple:
+    """The rows one line of a returns report makes, as (order id, buyer id, order date, currency, A-to-z claim, product
+    row, order item id, units ordered, unit price, return request row, refund row or None, claim row or None): a
+    refund when an amount was refunded, a claim when the line names a SAFE-T claim."""
     order_id = line.value("Order ID", v.identifier, True)
     sku = line.value("Merchant SKU", _sku, True)
     placed_at = line.value("Order date", v.timestamp, True)
@@ -123,18 +129,12 @@ def returns_rows(line: Line, seller_id: str) -> dict[str, tuple]:
     ships_back = "returnless" not in key(resolution_text) and "returnless" not in key(line.text("Return type"))
     item_id = row_id(order_id, sku)
     product = _product(seller_id, sku, line.text("Item Name"), category, unit_price)
-    rows: dict[str, Any] = {
-        "buyers": (row_id("amz", order_id), f"Amazon buyer, order {order_id}", None),
-        "products": product,
-        "orders": (order_id, row_id("amz", order_id), seller_id, "seller", placed_at, None, None, currency, ZERO,
-                   line.value("A-to-Z Claim", v.flag, default=False)),
-        "order_items": (item_id, order_id, product[0], ordered, unit_price),
-        "return_requests": (row_id("R", item_id), item_id, reason, condition, requested_at,
-                            "prepaid" in label and "unpaid" not in label, ships_back, returned_at, None, None,
-                            line.value("Amazon RMA ID", v.identifier), line.text("Return Reason")[:200]),
-    }
+    a_to_z = line.value("A-to-Z Claim", v.flag, default=False)
+    return_row = (row_id("R", item_id), item_id, reason, condition, requested_at, "prepaid" in label and "unpaid" not in label,
+                  ships_back, returned_at, None, None, line.value("Amazon RMA ID", v.identifier), line.text("Return Reason")[:200])
     refunded = line.value("Refunded Amount", v.money)
     claim_id = line.value("SafeT claim id", v.identifier)
+    refund = claim = None
     if refunded is not None and refunded > 0:
         if line.text("Refund issued by"):
             issued_by, late = line.word("Refund issued by", _RESOLUTIONS, "refund issuer")
@@ -143,20 +143,39 @@ def returns_rows(line: Line, seller_id: str) -> dict[str, tuple]:
         issued_at = line.value("Refund date", v.timestamp) or returned_at or requested_at
         if issued_at < placed_at:
             raise line.fail("Refund date", f"{issued_at:%Y-%m-%d} is before the Order date {placed_at:%Y-%m-%d}")
-        rows["refunds"] = (row_id("F", item_id), item_id, refunded, ZERO, issued_by, issued_at, late, None, resolution_text[:64] or None)
+        refund = (row_id("F", item_id), item_id, refunded, ZERO, issued_by, issued_at, late, None, resolution_text[:64] or None)
     if claim_id is not None:
-        if "refunds" not in rows:
+        if refund is None:
             raise line.fail("SafeT claim id", "names a SAFE-T claim, but the line has no Refunded Amount to claim")
         state = line.word("SafeT claim state", _SAFET_STATES, "SAFE-T claim state", "pending")
-        rows["claims"] = (row_id("SAFET", claim_id), rows["refunds"][0],
-                          line.word("SafeT Action reason", _SAFET_REASONS, "SAFE-T action reason") or _missing(line, "SafeT Action reason"),
-                          [], line.value("SafeT claim creation time", v.timestamp, True), state,
-                          line.value("SafeT claim reimbursement amount", v.money), None, claim_id,
-                          line.text("SafeT claim state")[:64] or None)
-    return rows
+        claim = (row_id("SAFET", claim_id), refund[0],
+                 line.word("SafeT Action reason", _SAFET_REASONS, "SAFE-T action reason") or _missing(line, "SafeT Action reason"),
+                 [], line.value("SafeT claim creation time", v.timestamp, True), state,
+                 line.value("SafeT claim reimbursement amount", v.money), None, claim_id, line.text("SafeT claim state")[:64] or None)
+    return (order_id, row_id("amz", order_id), placed_at, currency, a_to_z, product, item_id, ordered, unit_price, return_row, refund, claim)
 
 
-def returns_converter(header: Header, seller_id: str) -> Callable[[list[str]], dict[str, tuple]]:
+def buyer_name(order_id: str) -> str:
+    """The name an Amazon order's buyer is stored with (the reports do not name buyers)."""
+    return f"Amazon buyer, order {order_id}"
+
+
+def buyer_row(rows: tuple) -> tuple:
+    """The buyer row of a returns line's `rows` (returns_rows' tuple)."""
+    return (rows[BUYER_ID], buyer_name(rows[ORDER_ID]), None)
+
+
+def order_row(rows: tuple, seller_id: str, a_to_z: bool) -> tuple:
+    """The order row of a returns line's `rows`, with the A-to-z claim of all its lines."""
+    return (rows[ORDER_ID], rows[BUYER_ID], seller_id, "seller", rows[PLACED_AT], None, None, rows[CURRENCY], ZERO, a_to_z)
+
+
+def item_row(rows: tuple) -> tuple:
+    """The order item row of a returns line's `rows`."""
+    return (rows[ITEM_ID], rows[ORDER_ID], rows[PRODUCT][0], rows[ORDERED], rows[UNIT_PRICE])
+
+
+def returns_converter(header: Header, seller_id: str) -> Callable[[list[str]], tuple]:
     """`returns_rows` specialised to one file's header: the cells are read by position and each distinct cell
     text is parsed once (reports repeat a few thousand dates, amounts and words). A line it is not sure of
     (a cell that fails to parse, an empty required cell, dates out of order) goes to `returns_rows`, which
@@ -183,7 +202,7 @@ def returns_converter(header: Header, seller_id: str) -> Callable[[list[str]], d
         return known.__getitem__
 
     def with_text(parse: Callable[[str], Any]) -> Callable[[str], Any]:
-        return lambda text: (parse(text), text)
+        return lambda text: (parse(text), text[:200])
 
     required_time, optional_time = memo(v.timestamp), memo(v.timestamp, None)
     optional_money = memo(v.money, None)
@@ -198,7 +217,6 @@ def returns_converter(header: Header, seller_id: str) -> Callable[[list[str]], d
                          (DEFAULT_RESOLUTION, None))  # (issuer, the text kept), the issuer a blank Resolution gives
     safet_reason_of = memo(_safet_reason)
     safet_state_of = memo(lambda text: (_safet_state(text), text[:64]), ("pending", None))
-    text_of = memo(lambda text: text, "")
     labels: dict[tuple[str, str, str], tuple[bool, bool]] = {}
     shares: dict[tuple[Decimal, int], Decimal] = {}
     products: dict[tuple, tuple] = {}
@@ -227,10 +245,10 @@ def returns_converter(header: Header, seller_id: str) -> Callable[[list[str]], d
             product = products[(sku, name, category, unit_price)] = _product(seller_id, sku, name.strip(), category, unit_price)
         return product, ordered, unit_price, currency
 
-    def slow(cells: list[str]) -> dict[str, tuple]:
+    def slow(cells: list[str]) -> tuple:
         return returns_rows(line.use(cells), seller_id)
 
-    def convert(cells: list[str]) -> dict[str, tuple]:
+    def convert(cells: list[str]) -> tuple:
         missing = width + 1 - len(cells)
         if missing > 0:
             cells.extend([""] * missing)
@@ -252,7 +270,7 @@ def returns_converter(header: Header, seller_id: str) -> Callable[[list[str]], d
             sales[sold_key] = sold
         product, ordered, unit_price, currency = sold
         a_to_z = a_to_z_of(cells[a_to_z_c])
-        rma = text_of(cells[rma_c])
+        rma = cells[rma_c].strip()  # (a distinct RMA id on every line: not worth a memo)
         refunded = optional_money(cells[refunded_c])
         if (not order_id or len(order_id) > 64 or placed_at is miss or requested_at is miss
                 or returned_at is miss or reason is miss or a_to_z is miss or len(rma) > 64 or refunded is miss
@@ -270,15 +288,8 @@ def returns_converter(header: Header, seller_id: str) -> Callable[[list[str]], d
         if len(item_id) > 62:
             item_id, buyer_id = row_id(order_id, sku), row_id("amz", order_id)
         return_id, refund_id = (f"R:{item_id}", f"F:{item_id}") if len(item_id) <= 62 else (row_id("R", item_id), row_id("F", item_id))
-        rows: dict[str, Any] = {
-            "buyers": (buyer_id, f"Amazon buyer, order {order_id}", None),
-            "products": product,
-            "orders": (order_id, buyer_id, seller_id, "seller", placed_at, None, None, currency, ZERO, a_to_z),
-            "order_items": (item_id, order_id, product[0], ordered, unit_price),
-            "return_requests": (return_id, item_id, reason[0][0], reason[0][1], requested_at, label[0], label[1],
-                                returned_at, None, None, rma or None, reason[1][:200]),
-        }
         claim_id = cells[claim_c].strip()
+        refund = claim = None
         if refunded is not None and refunded > 0:
             resolution = resolution_of(resolution_raw)
             issuer = issuer_of(cells[issuer_c]) or resolution[0]
@@ -286,17 +297,20 @@ def returns_converter(header: Header, seller_id: str) -> Callable[[list[str]], d
             issued_at = refund_date or returned_at or requested_at
             if issuer is miss or issued_at is miss or issued_at < placed_at:
                 return slow(cells)
-            rows["refunds"] = (refund_id, item_id, refunded, ZERO, issuer[0], issued_at, issuer[1], None, resolution[1])
+            refund = (refund_id, item_id, refunded, ZERO, issuer[0], issued_at, issuer[1], None, resolution[1])
             if claim_id:
                 state, reason_of_claim = safet_state_of(cells[safet_state_c]), safet_reason_of(cells[safet_reason_c])
                 filed_at, reimbursement = required_time(cells[filed_c]), optional_money(cells[reimbursement_c])
                 if len(claim_id) > 64 or state is miss or reason_of_claim is miss or filed_at is miss or reimbursement is miss:
                     return slow(cells)
-                rows["claims"] = (row_id("SAFET", claim_id), refund_id, reason_of_claim, [], filed_at, state[0], reimbursement,
-                                  None, claim_id, state[1])
+                claim = (row_id("SAFET", claim_id), refund_id, reason_of_claim, [], filed_at, state[0], reimbursement, None, claim_id,
+                         state[1])
         elif claim_id:
             return slow(cells)
-        return rows
+        return (order_id, buyer_id, placed_at, currency, a_to_z, product, item_id, ordered, unit_price,
+                (return_id, item_id, reason[0][0], reason[0][1], requested_at, label[0], label[1], returned_at, None, None, rma or None,
+                 reason[1]),
+                refund, claim)
 
     return convert
 
@@ -380,7 +394,7 @@ def order_rows(line: Line, seller_id: str) -> dict[str, Any] | None:
     item_id = row_id(order_id, sku)
     product = _product(seller_id, sku, line.text("product-name"), category, unit_price)
     rows: dict[str, Any] = {
-        "buyers": (row_id("amz", order_id), f"Amazon buyer, order {order_id}", country),
+        "buyers": (row_id("amz", order_id), buyer_name(order_id), country),
         "products": product,
         "orders": (order_id, row_id("amz", order_id), seller_id, fulfilment, placed_at, None, None, currency, shipping, False),
         "order_items": (item_id, order_id, product[0], quantity, unit_price),

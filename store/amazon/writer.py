@@ -18,6 +18,7 @@ from ..models import Base
 from ..types import Money
 from .columns import ORDERS, RETURNS, Header
 from .deferred import DeferredIndexes
+from .rows import A_TO_Z as A_TO_Z_OF_LINE, CLAIM, ITEM_ID as ITEM_OF_LINE, PRODUCT as PRODUCT_OF_LINE, REFUND, RETURN, buyer_row, item_row, order_row
 
 BATCH_LINES = 5_000
 LOOKUP_CHUNK = 5_000
@@ -73,7 +74,8 @@ FIXED: dict[str, dict[str, dict[str, str]]] = {
 # Columns a report never fills (its rows carry None there): on SQLite written as NULL literals, not bound, since each
 # bound None costs the driver an adapter lookup (~1,000 instructions) and SQLite a bind.
 NULLS: dict[str, dict[str, tuple[str, ...]]] = {
-    RETURNS: {"return_requests": ("condition_received", "decision_id"), "refunds": ("decision_id",), "claims": ("decision_id",)},
+    RETURNS: {"buyers": ("country",), "orders": ("shipped_at", "delivered_at"), "return_requests": ("condition_received", "decision_id"),
+              "refunds": ("decision_id",), "claims": ("decision_id",)},
     ORDERS: {},
 }
 # The record each report counts as new or already stored.
@@ -86,8 +88,8 @@ KEEP_FIRST = "keep the first"
 MERGES: dict[str, dict[str, Callable[[tuple, tuple], tuple]]] = {
     # the order's shipping is the sum of its lines'
     ORDERS: {"orders": lambda old, new: (*new[:SHIPPING], old[SHIPPING] + new[SHIPPING], *new[SHIPPING + 1:])},
-    # an A-to-z claim on any line of the order marks the order
-    RETURNS: {"orders": lambda old, new: (*new[:A_TO_Z], old[A_TO_Z] or new[A_TO_Z], *new[A_TO_Z + 1:])},
+    # (a returns report's orders are staged by _add_return: an A-to-z claim on any line of the order marks the order)
+    RETURNS: {},
 }
 
 
@@ -129,44 +131,42 @@ class BatchWriter:
         if fmt == RETURNS:
             self.add = self._add_return  # type: ignore[method-assign]
 
-    def _add_return(self, rows: dict[str, Any], line: int) -> None:
-        """`add` written out for a returns report's tables (the same staging, without the loop over tables):
-        buyers and order items keep the first, an order merges its A-to-z claim, the rest take the later line,
-        which must agree on fixed values."""
-        order = rows["orders"]
-        order_id = order[0]
+    def _add_return(self, rows: tuple, line: int) -> None:
+        """`add` for a returns line (returns_rows' tuple): its order and order item are staged as the line's rows,
+        made into table rows at the flush only if they are to be written; products, returns, refunds and claims take
+        the later line, which must agree on fixed values."""
+        order_id = rows[0]
         if self.lines >= BATCH_LINES and order_id != self.last_order:
             self.flush()  # at an order's boundary, as add does
         self.last_order = order_id
         self.lines += 1
-        buyers, products, orders, items, returns, refunds, claims = self._returns_staged
-        buyer = rows["buyers"]
-        if buyer[0] not in buyers:
-            buyers[buyer[0]] = (buyer, line)
-        product = rows["products"]
+        orders, products, items, returns, refunds, claims = self._returns_staged
+        staged = orders.get(order_id)
+        if staged is None:
+            orders[order_id] = [rows, line, line, rows[A_TO_Z_OF_LINE]]  # the latest line's rows and number, the first's, any claim
+        else:
+            staged[0], staged[1], staged[3] = rows, line, staged[3] or rows[A_TO_Z_OF_LINE]
+        if rows[ITEM_OF_LINE] not in items:
+            items[rows[ITEM_OF_LINE]] = (rows, line)
+        product = rows[PRODUCT_OF_LINE]
         products[product[0]] = (product, line)
-        earlier = orders.get(order_id)
-        orders[order_id] = (order if earlier is None else MERGES[RETURNS]["orders"](earlier[0], order), line)
-        item = rows["order_items"]
-        if item[0] not in items:
-            items[item[0]] = (item, line)
-        row = rows["return_requests"]
+        row = rows[RETURN]
         earlier = returns.get(row[0])
         if earlier is not None:
             self._same_fixed("return_requests", earlier[0], row, line)
         returns[row[0]] = (row, line)
-        row = rows.get("refunds")
+        row = rows[REFUND]
         if row is not None:
             earlier = refunds.get(row[0])
             if earlier is not None:
                 self._same_fixed("refunds", earlier[0], row, line)
             refunds[row[0]] = (row, line)
-        row = rows.get("claims")
-        if row is not None:
-            earlier = claims.get(row[0])
-            if earlier is not None:
-                self._same_fixed("claims", earlier[0], row, line)
-            claims[row[0]] = (row, line)
+            row = rows[CLAIM]
+            if row is not None:
+                earlier = claims.get(row[0])
+                if earlier is not None:
+                    self._same_fixed("claims", earlier[0], row, line)
+                claims[row[0]] = (row, line)
 
     def add(self, rows: dict[str, Any], line: int) -> None:
         """Stage one line's rows (a repeated id within the batch must agree on fixed values)."""
@@ -193,19 +193,20 @@ class BatchWriter:
         updates, fixed = UPDATES[self.fmt], FIXED[self.fmt]
         self._staging = {t: (self.staged[t], bool(fixed.get(t)), MERGES[self.fmt].get(t, None if t in updates else KEEP_FIRST))
                          for t in TABLES}
-        self._returns_staged = tuple(self.staged[t] for t in ("buyers", "products", "orders", "order_items", "return_requests",
-                                                              "refunds", "claims"))
+        # a returns report's orders and order items by id: [rows, line, first line, claimed] and (rows, line) of its lines
+        self._returns_staged = ({}, self.staged["products"], {}, *(self.staged[t] for t in ("return_requests", "refunds", "claims")))
 
     def flush(self) -> None:
         """Write the staged rows, parents first, and stage afresh."""
-        batch = self.staged
+        batch, (orders, _, items, *_) = self.staged, self._returns_staged
         self._stage_afresh()
         self.lines = 0
         for table, staged in batch.items():
             self.counts.rows[table] += len(staged)
-        stored_orders = self._stored_orders(batch["orders"])  # id -> whether an A-to-z claim is stored for it
-        if self.fmt == RETURNS and stored_orders:
-            self._skip_stored_parents(batch, stored_orders)
+        if self.fmt == RETURNS:
+            self._returns_parents(batch, orders, items)
+        else:
+            self._stored_orders(batch["orders"])  # (another seller's order is refused)
         for table in TABLES:
             staged = batch[table]
             if not staged:
@@ -285,24 +286,36 @@ class BatchWriter:
         # ids[0] first: when it is not after the greatest, no min() over the batch (the usual answer for parents)
         return greatest is not None and ids[0] > greatest and min(ids) > greatest
 
-    def _skip_stored_parents(self, batch: dict[str, dict[str, tuple[tuple, int]]], stored_orders: dict[str, bool]) -> None:
-        """A returns report adds nothing to an order already stored (from the orders report, usually)
-        but its A-to-z claim: skip its buyer, order and stored order items rather than insert-and-ignore them."""
-        orders, buyers, items = batch["orders"], batch["buyers"], batch["order_items"]
+    def _returns_parents(self, batch: dict[str, dict[str, tuple[tuple, int]]], orders: dict[str, list], items: dict[str, tuple[tuple, int]]) -> None:
+        """Stage the buyers, orders and order items of a returns report's lines that are not stored. A returns report
+        adds nothing to an order already stored (from the orders report, usually) but its A-to-z claim, set here, so
+        its buyer, order and stored order items are neither made nor written."""
+        counted = self.counts.rows
+        counted["buyers"] += len(orders)
+        counted["orders"] += len(orders)
+        counted["order_items"] += len(items)
+        stored_orders = self._stored_orders(orders)  # id -> whether an A-to-z claim is stored for it
         # (an order stored with its claim is not written again: a report imported again rewrites no order's page)
-        claimed = [order_id for order_id, known in stored_orders.items() if not known and orders[order_id][0][A_TO_Z]]
-        for order_id in stored_orders:
-            buyers.pop(orders.pop(order_id)[0][1], None)
+        claimed = [order_id for order_id, known in stored_orders.items() if not known and orders[order_id][3]]
         if claimed:
             t = Base.metadata.tables["orders"]
             self.session.execute(t.update().where(t.c.id.in_(bindparam("ids", expanding=True))).values(a_to_z_claim=True),
                                  {"ids": claimed})
-        candidates = [item_id for item_id, (row, _) in items.items() if row[1] in stored_orders]
-        if candidates:
-            unstored = set(self._unstored("order_items", candidates))
-            for item_id in candidates:
-                if item_id not in unstored:
-                    del items[item_id]
+        unstored: set[str] = set()
+        if stored_orders:
+            candidates = [item_id for item_id, (rows, _) in items.items() if rows[0] in stored_orders]
+            if candidates:
+                unstored = set(self._unstored("order_items", candidates))
+        buyers_staged, orders_staged, items_staged = batch["buyers"], batch["orders"], batch["order_items"]
+        seller_id = self.seller_id
+        for order_id, (rows, line, first, claim) in orders.items():
+            if order_id not in stored_orders:
+                buyer = buyer_row(rows)
+                buyers_staged[buyer[0]] = (buyer, first)
+                orders_staged[order_id] = (order_row(rows, seller_id, claim), line)
+        for item_id, (rows, line) in items.items():
+            if rows[0] not in stored_orders or item_id in unstored:
+                items_staged[item_id] = (item_row(rows), line)
 
     def _stored(self, table: str, columns: tuple[str, ...], ids: list[str]) -> list[tuple]:
         """(id, *columns) of the rows of `table` among `ids`, values as the ORM reads them; one driver-level
