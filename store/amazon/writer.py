@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import partial
 from typing import Any, Callable
 
@@ -18,7 +19,8 @@ from ..models import Base
 from ..types import Money
 from .columns import ORDERS, RETURNS, Header
 from .deferred import DeferredIndexes
-from .rows import A_TO_Z as A_TO_Z_OF_LINE, CLAIM, ITEM_ID as ITEM_OF_LINE, PRODUCT as PRODUCT_OF_LINE, REFUND, RETURN, buyer_row, item_row, order_row
+from .rows import A_TO_Z as A_TO_Z_OF_LINE, CLAIM, ITEM_ID as ITEM_OF_LINE, PRODUCT as PRODUCT_OF_LINE, REFUND, RETURN, ZERO
+from .rows import buyer_row, item_row, order_row
 
 BATCH_LINES = 5_000
 LOOKUP_CHUNK = 5_000
@@ -72,11 +74,15 @@ FIXED: dict[str, dict[str, dict[str, str]]] = {
               "claims": {"refund_id": "SafeT claim id", "reason": "SafeT Action reason"}},
     ORDERS: {"order_items": {"order_id": "amazon-order-id"}},
 }
-# Columns a report never fills (its rows carry None there): on SQLite written as NULL literals, not bound, since each
-# bound None costs the driver an adapter lookup (~1,000 instructions) and SQLite a bind.
-NULLS: dict[str, dict[str, tuple[str, ...]]] = {
-    RETURNS: {"buyers": ("country",), "orders": ("shipped_at", "delivered_at"), "return_requests": ("condition_received", "decision_id"),
-              "refunds": ("decision_id",), "claims": ("decision_id",)},
+# Columns whose value is the same on every row a report makes: None where it never fills them, the import's seller
+# (SELLER), a constant. On SQLite written as literals, not bound: each bound value costs the driver a conversion and
+# SQLite a copy (a text ~900 instructions, a None ~1,000: the driver looks an adapter up).
+SELLER = "the import's seller"
+LITERALS: dict[str, dict[str, dict[str, Any]]] = {
+    RETURNS: {"buyers": {"country": None},
+              "orders": {"seller_id": SELLER, "fulfilment": "seller", "shipped_at": None, "delivered_at": None, "shipping_paid": ZERO},
+              "return_requests": {"condition_received": None, "decision_id": None},
+              "refunds": {"fee": ZERO, "decision_id": None}, "claims": {"decision_id": None}},
     ORDERS: {},
 }
 # The record each report counts as new or already stored.
@@ -122,12 +128,14 @@ class BatchWriter:
         self.lines = 0
         self.last_order: str | None = None
         self.dialect = session.get_bind().dialect
-        self._nulls = NULLS[fmt] if self.dialect.name == "sqlite" else {}
+        self._literals = ({t: {c: seller_id if value is SELLER else value for c, value in columns.items()}
+                           for t, columns in LITERALS[fmt].items()} if self.dialect.name == "sqlite" else {})
         self._statements = {t: self._statement(t) for t in TABLES}
         self._lookups: dict[Any, tuple[str, list]] = {}
         self._multi: dict[Any, str] = {}
-        self._widths = {t: len(COLUMNS[t]) - len(self._nulls.get(t, ())) for t in TABLES}  # values bound per row
-        self._binders = {t: _binder(len(COLUMNS[t]), self._statements[t][1], [COLUMNS[t].index(c) for c in self._nulls.get(t, ())])
+        self._widths = {t: len(COLUMNS[t]) - len(self._literals.get(t, {})) for t in TABLES}  # values bound per row
+        self._binders = {t: _binder(len(COLUMNS[t]), self._statements[t][1],
+                                    [(COLUMNS[t].index(c), value) for c, value in self._literals.get(t, {}).items()])
                          for t in TABLES}
         if fmt == RETURNS:
             self.add = self._add_return  # type: ignore[method-assign]
@@ -460,8 +468,8 @@ class BatchWriter:
             conflict = f"ON CONFLICT (id) DO UPDATE SET {sets}"
         else:
             conflict = "ON CONFLICT (id) DO NOTHING"
-        nulls = self._nulls.get(table, ())
-        markers = ", ".join("NULL" if name in nulls else marker for name in names)
+        literals = self._literals.get(table, {})
+        markers = ", ".join(_literal(literals[name]) if name in literals else marker for name in names)
         statement = f"INSERT INTO {quote(table)} ({', '.join(map(quote, names))}) VALUES ({markers}) {conflict}"
         t = Base.metadata.tables[table]
         types = [t.c[name].type.dialect_impl(self.dialect) for name in names]
@@ -469,14 +477,27 @@ class BatchWriter:
         return statement, processors
 
 
+def _literal(value: Any) -> str:
+    """`value` as an SQLite literal: NULL, a quoted text, or a number (money is bound as a float on SQLite)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    if isinstance(value, Decimal):
+        return repr(float(value))
+    raise StoreError(f"no SQLite literal for {value!r}")
+
+
 def _binder(width: int, processors: list[tuple[int, Callable[[Any], Any]]],
-            nulls: list[int]) -> Callable[[list[tuple[tuple, int]]], list]:
+            literals: list[tuple[int, Any]]) -> Callable[[list[tuple[tuple, int]]], list]:
     """A function binding staged (row, line) pairs into one flat list of driver values: the rows laid end to end,
     then each column with a bind processor replaced at once through a memo of the processor's results (a report
-    repeats the same dates, amounts and flags on many lines), and the columns written as NULL literals (`nulls`)
-    taken out."""
-    columns = [(i, _Processed(process)) for i, process in processors if i not in nulls]
-    dropped = [(i, width - n) for n, i in enumerate(sorted(nulls, reverse=True))]  # (position, row width before)
+    repeats the same dates, amounts and flags on many lines), and the columns written as literals (`literals`:
+    position, value) taken out."""
+    written = dict(literals)
+    columns = [(i, _Processed(process)) for i, process in processors if i not in written]
+    # (position, row width before, value), from the last position
+    dropped = [(i, width - n, written[i]) for n, i in enumerate(sorted(written, reverse=True))]
 
     def bind(items: list[tuple[tuple, int]]) -> list:
         values = [value for row, _ in items for value in row]
@@ -486,9 +507,10 @@ def _binder(width: int, processors: list[tuple[int, Callable[[Any], Any]]],
                 values[i::width] = list(map(processed.__getitem__, column))
             except TypeError:  # a JSON list: remembered by its items
                 values[i::width] = list(map(processed.listed, column))
-        for i, wide in dropped:
-            if values[i::wide].count(None) != len(items):
-                raise StoreError(f"a value for a column written as NULL (position {i}): the writer's NULLS are wrong")
+        for i, wide, value in dropped:
+            if values[i::wide].count(value) != len(items):
+                raise StoreError(f"a value other than {value!r} for a column written as that literal (position {i}): "
+                                 "the writer's LITERALS are wrong")
             del values[i::wide]
         return values
     return bind
