@@ -10,7 +10,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Any, Callable
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -278,14 +278,17 @@ class BatchWriter:
                                                           marker="?" if sqlite else "%s"), [])
         return found[0]
 
-    def _by_chunks(self, statement: str, ids: list[str], more: tuple) -> list[tuple]:
-        """The rows `statement` gives for `ids`, LOOKUP_CHUNK ids at a time (bound first, `more` after them)."""
+    def _by_chunks(self, statement: str, ids: list[str], more: tuple, fetch: bool = True) -> list[tuple]:
+        """The rows `statement` gives for `ids` (none unless `fetch`), LOOKUP_CHUNK ids at a time (bound first, `more`
+        after them)."""
         connection = self.session.connection()
         sqlite = self.dialect.name == "sqlite"
         found: list[tuple] = []
         for start in range(0, len(ids), LOOKUP_CHUNK):
             chunk = ids[start:start + LOOKUP_CHUNK]
-            found += connection.exec_driver_sql(statement, (_json_texts(chunk) if sqlite else chunk, *more)).fetchall()
+            result = connection.exec_driver_sql(statement, (_json_texts(chunk) if sqlite else chunk, *more))
+            if fetch:
+                found += result.fetchall()
         return found
 
     def _after_stored(self, table: str, ids: list[str]) -> bool:
@@ -325,9 +328,12 @@ class BatchWriter:
                 items_staged[item_id] = (item_row(rows), line)
 
     def _mark_claimed(self, order_ids: list[str]) -> None:
-        """Store an A-to-z claim on the stored orders `order_ids`."""
-        t = Base.metadata.tables["orders"]
-        self.session.execute(t.update().where(t.c.id.in_(bindparam("ids", expanding=True))).values(a_to_z_claim=True), {"ids": order_ids})
+        """Store an A-to-z claim on the stored orders `order_ids` (one driver-level statement per LOOKUP_CHUNK ids, bound
+        as the lookups bind them)."""
+        sqlite = self.dialect.name == "sqlite"
+        statement = self._id_statement("claimed", f"UPDATE orders SET a_to_z_claim = {1 if sqlite else 'TRUE'} "
+                                                  "WHERE id IN (SELECT ids.value FROM {ids})")
+        self._by_chunks(statement, order_ids, (), fetch=False)
 
     def _stored(self, table: str, columns: tuple[str, ...], ids: list[str]) -> list[tuple]:
         """(id, *columns) of the rows of `table` among `ids`, values as the ORM reads them; one driver-level
