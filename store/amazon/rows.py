@@ -100,9 +100,15 @@ def _product(seller_id: str, sku: str, name: str | None, category: str, price: D
     return (row_id(seller_id, sku), seller_id, sku, (name or sku)[:200], category, price)
 
 
-def returns_rows(line: Line, seller_id: str) -> dict[str, tuple]:
-    """The rows one line of a returns report makes: buyer, product, order, order item, return request,
-    refund (when an amount was refunded) and claim (when it names a SAFE-T claim)."""
+# The rows a returns line makes, as one tuple (see returns_rows): the order's, its buyer's and its item's rows are made
+# from their fields (buyer_row, order_row, item_row) only when the writer writes them (after the orders report, it writes none).
+(ORDER_ID, BUYER_ID, PLACED_AT, CURRENCY, A_TO_Z, PRODUCT, ITEM_ID, ORDERED, UNIT_PRICE, RETURN, REFUND, CLAIM) = range(12)
+
+
+def returns_rows(line: Line, seller_id: str) -> tuple:
+    """The rows one line of a returns report makes, as (order id, buyer id, order date, currency, A-to-z claim, product
+    row, order item id, units ordered, unit price, return request row, refund row or None, claim row or None): a
+    refund when an amount was refunded, a claim when the line names a SAFE-T claim."""
     order_id = line.value("Order ID", v.identifier, True)
     sku = line.value("Merchant SKU", _sku, True)
     placed_at = line.value("Order date", v.timestamp, True)
@@ -123,18 +129,12 @@ def returns_rows(line: Line, seller_id: str) -> dict[str, tuple]:
     ships_back = "returnless" not in key(resolution_text) and "returnless" not in key(line.text("Return type"))
     item_id = row_id(order_id, sku)
     product = _product(seller_id, sku, line.text("Item Name"), category, unit_price)
-    rows: dict[str, Any] = {
-        "buyers": (row_id("amz", order_id), f"Amazon buyer, order {order_id}", None),
-        "products": product,
-        "orders": (order_id, row_id("amz", order_id), seller_id, "seller", placed_at, None, None, currency, ZERO,
-                   line.value("A-to-Z Claim", v.flag, default=False)),
-        "order_items": (item_id, order_id, product[0], ordered, unit_price),
-        "return_requests": (row_id("R", item_id), item_id, reason, condition, requested_at,
-                            "prepaid" in label and "unpaid" not in label, ships_back, returned_at, None, None,
-                            line.value("Amazon RMA ID", v.identifier), line.text("Return Reason")[:200]),
-    }
+    a_to_z = line.value("A-to-Z Claim", v.flag, default=False)
+    return_row = (row_id("R", item_id), item_id, reason, condition, requested_at, "prepaid" in label and "unpaid" not in label,
+                  ships_back, returned_at, None, None, line.value("Amazon RMA ID", v.identifier), line.text("Return Reason")[:200])
     refunded = line.value("Refunded Amount", v.money)
     claim_id = line.value("SafeT claim id", v.identifier)
+    refund = claim = None
     if refunded is not None and refunded > 0:
         if line.text("Refund issued by"):
             issued_by, late = line.word("Refund issued by", _RESOLUTIONS, "refund issuer")
@@ -143,20 +143,39 @@ def returns_rows(line: Line, seller_id: str) -> dict[str, tuple]:
         issued_at = line.value("Refund date", v.timestamp) or returned_at or requested_at
         if issued_at < placed_at:
             raise line.fail("Refund date", f"{issued_at:%Y-%m-%d} is before the Order date {placed_at:%Y-%m-%d}")
-        rows["refunds"] = (row_id("F", item_id), item_id, refunded, ZERO, issued_by, issued_at, late, None, resolution_text[:64] or None)
+        refund = (row_id("F", item_id), item_id, refunded, ZERO, issued_by, issued_at, late, None, resolution_text[:64] or None)
     if claim_id is not None:
-        if "refunds" not in rows:
+        if refund is None:
             raise line.fail("SafeT claim id", "names a SAFE-T claim, but the line has no Refunded Amount to claim")
         state = line.word("SafeT claim state", _SAFET_STATES, "SAFE-T claim state", "pending")
-        rows["claims"] = (row_id("SAFET", claim_id), rows["refunds"][0],
-                          line.word("SafeT Action reason", _SAFET_REASONS, "SAFE-T action reason") or _missing(line, "SafeT Action reason"),
-                          [], line.value("SafeT claim creation time", v.timestamp, True), state,
-                          line.value("SafeT claim reimbursement amount", v.money), None, claim_id,
-                          line.text("SafeT claim state")[:64] or None)
-    return rows
+        claim = (row_id("SAFET", claim_id), refund[0],
+                 line.word("SafeT Action reason", _SAFET_REASONS, "SAFE-T action reason") or _missing(line, "SafeT Action reason"),
+                 [], line.value("SafeT claim creation time", v.timestamp, True), state,
+                 line.value("SafeT claim reimbursement amount", v.money), None, claim_id, line.text("SafeT claim state")[:64] or None)
+    return (order_id, row_id("amz", order_id), placed_at, currency, a_to_z, product, item_id, ordered, unit_price, return_row, refund, claim)
 
 
-def returns_converter(header: Header, seller_id: str) -> Callable[[list[str]], dict[str, tuple]]:
+def buyer_name(order_id: str) -> str:
+    """The name an Amazon order's buyer is stored with (the reports do not name buyers)."""
+    return f"Amazon buyer, order {order_id}"
+
+
+def buyer_row(rows: tuple) -> tuple:
+    """The buyer row of a returns line's `rows` (returns_rows' tuple)."""
+    return (rows[BUYER_ID], buyer_name(rows[ORDER_ID]), None)
+
+
+def order_row(rows: tuple, seller_id: str, a_to_z: bool) -> tuple:
+    """The order row of a returns line's `rows`, with the A-to-z claim of all its lines."""
+    return (rows[ORDER_ID], rows[BUYER_ID], seller_id, "seller", rows[PLACED_AT], None, None, rows[CURRENCY], ZERO, a_to_z)
+
+
+def item_row(rows: tuple) -> tuple:
+    """The order item row of a returns line's `rows`."""
+    return (rows[ITEM_ID], rows[ORDER_ID], rows[PRODUCT][0], rows[ORDERED], rows[UNIT_PRICE])
+
+
+def returns_converter(header: Header, seller_id: str) -> Callable[[list[str]], tuple]:
     """`returns_rows` specialised to one file's header: the cells are read by position and each distinct cell
     text is parsed once (reports repeat a few thousand dates, amounts and words). A line it is not sure of
     (a cell that fails to parse, an empty required cell, dates out of order) goes to `returns_rows`, which
@@ -172,18 +191,26 @@ def returns_converter(header: Header, seller_id: str) -> Callable[[list[str]], d
                               "Label type", "Resolution", "Return type", "Item Name", "A-to-Z Claim", "Amazon RMA ID",
                               "Refunded Amount", "SafeT claim id", "Refund issued by", "Refund date", "SafeT Action reason",
                               "SafeT claim state", "SafeT claim creation time", "SafeT claim reimbursement amount"))
-    miss = object()  # a cell the fast path leaves to returns_rows
+    # Every column the fast path reads is in the header: no cell past the header's width is read, so a line is padded
+    # only when it is short (IndexError: the line goes to returns_rows, which pads it).
+    complete = all(at[name] < width for name in ("Order ID", "Merchant SKU", "Order date", "Return request date",
+                                                  "Return delivery date", "Return Reason", "Currency code", "Order quantity",
+                                                  "Return quantity", "Order Amount", "Category", "Label type", "Resolution",
+                                                  "Return type", "Item Name", "A-to-Z Claim", "Amazon RMA ID", "Refunded Amount",
+                                                  "SafeT claim id", "Refund issued by", "Refund date", "SafeT Action reason",
+                                                  "SafeT claim state", "SafeT claim creation time",
+                                                  "SafeT claim reimbursement amount"))
 
-    def memo(parse: Callable[[str], Any], empty: Any = miss) -> Callable[[str], Any]:
-        """A reader of one kind of cell: the raw cell -> its value (`empty` for a blank cell, `miss` when it does
-        not parse), remembered per distinct raw text (at most 50,000, like the caches in values.py). A dict's own
-        lookup: a cell read before costs no Python call."""
+    def memo(parse: Callable[[str], Any], empty: Any = _REQUIRED) -> Callable[[str], Any]:
+        """A reader of one kind of cell: the raw cell -> its value (`empty` for a blank cell; _Unsure when it does not
+        parse or a required cell is blank), remembered per distinct raw text (at most 50,000, like the caches in
+        values.py). A dict's own lookup: a cell read before costs no Python call."""
         known = _Memo()
-        known.parse, known.empty, known.miss = parse, empty, miss
+        known.parse, known.empty = parse, empty
         return known.__getitem__
 
     def with_text(parse: Callable[[str], Any]) -> Callable[[str], Any]:
-        return lambda text: (parse(text), text)
+        return lambda text: (parse(text), text[:200])
 
     required_time, optional_time = memo(v.timestamp), memo(v.timestamp, None)
     optional_money = memo(v.money, None)
@@ -198,7 +225,6 @@ def returns_converter(header: Header, seller_id: str) -> Callable[[list[str]], d
                          (DEFAULT_RESOLUTION, None))  # (issuer, the text kept), the issuer a blank Resolution gives
     safet_reason_of = memo(_safet_reason)
     safet_state_of = memo(lambda text: (_safet_state(text), text[:64]), ("pending", None))
-    text_of = memo(lambda text: text, "")
     labels: dict[tuple[str, str, str], tuple[bool, bool]] = {}
     shares: dict[tuple[Decimal, int], Decimal] = {}
     products: dict[tuple, tuple] = {}
@@ -207,14 +233,14 @@ def returns_converter(header: Header, seller_id: str) -> Callable[[list[str]], d
 
     def sale(sku_raw: str, name: str, category_raw: str, amount_raw: str, ordered_raw: str, returned_qty_raw: str,
              currency_raw: str) -> Any:
-        """(product row, units ordered, unit price, currency) from their cells, or `miss`."""
+        """(product row, units ordered, unit price, currency) from their cells; _Unsure for a cell it cannot read."""
         sku = sku_raw.strip()
         currency, ordered = currency_of(currency_raw), quantity_of(ordered_raw)
         if ordered is None:
             ordered = quantity_of(returned_qty_raw) or 1
         order_amount, category = order_amount_of(amount_raw), category_of(category_raw)
-        if (not sku or len(sku) > 40 or currency is miss or ordered is miss or order_amount is miss or category is miss):
-            return miss
+        if not sku or len(sku) > 40:
+            raise _Unsure
         unit_price = shares.get((order_amount, ordered))
         if unit_price is None:
             if len(shares) >= 50_000:
@@ -227,91 +253,97 @@ def returns_converter(header: Header, seller_id: str) -> Callable[[list[str]], d
             product = products[(sku, name, category, unit_price)] = _product(seller_id, sku, name.strip(), category, unit_price)
         return product, ordered, unit_price, currency
 
-    def slow(cells: list[str]) -> dict[str, tuple]:
+    def slow(cells: list[str]) -> tuple:
         return returns_rows(line.use(cells), seller_id)
 
-    def convert(cells: list[str]) -> dict[str, tuple]:
-        missing = width + 1 - len(cells)
-        if missing > 0:
-            cells.extend([""] * missing)
-        else:
-            cells[width] = ""
-        order_id = cells[order_c].strip()
-        placed_at, requested_at, returned_at = required_time(cells[placed_c]), required_time(cells[requested_c]), optional_time(cells[returned_c])
-        reason = reason_of(cells[reason_c])
-        # The product's cells and the order's money repeat together line after line: read as one.
-        sold_key = (cells[sku_c], cells[name_c], cells[category_c], cells[amount_c], cells[ordered_c], cells[returned_qty_c],
-                    cells[currency_c])
-        sold = sales.get(sold_key)
-        if sold is None:
-            sold = sale(*sold_key)
-            if sold is miss:
+    def convert(cells: list[str]) -> tuple:
+        try:
+            if not complete:
+                missing = width + 1 - len(cells)
+                if missing > 0:
+                    cells.extend([""] * missing)
+                else:
+                    cells[width] = ""
+            order_id = cells[order_c].strip()
+            placed_at, requested_at, returned_at = required_time(cells[placed_c]), required_time(cells[requested_c]), optional_time(cells[returned_c])
+            reason = reason_of(cells[reason_c])
+            # The product's cells and the order's money repeat together line after line: read as one.
+            sold_key = (cells[sku_c], cells[name_c], cells[category_c], cells[amount_c], cells[ordered_c], cells[returned_qty_c],
+                        cells[currency_c])
+            sold = sales.get(sold_key)
+            if sold is None:
+                sold = sale(*sold_key)
+                if len(sales) >= 50_000:
+                    sales.clear()
+                sales[sold_key] = sold
+            product, ordered, unit_price, currency = sold
+            a_to_z = a_to_z_of(cells[a_to_z_c])
+            rma = cells[rma_c].strip()  # (a distinct RMA id on every line: not worth a memo)
+            refunded = optional_money(cells[refunded_c])
+            if (not order_id or len(order_id) > 64 or len(rma) > 64 or requested_at < placed_at
+                    or (returned_at is not None and returned_at < requested_at)):
                 return slow(cells)
-            if len(sales) >= 50_000:
-                sales.clear()
-            sales[sold_key] = sold
-        product, ordered, unit_price, currency = sold
-        a_to_z = a_to_z_of(cells[a_to_z_c])
-        rma = text_of(cells[rma_c])
-        refunded = optional_money(cells[refunded_c])
-        if (not order_id or len(order_id) > 64 or placed_at is miss or requested_at is miss
-                or returned_at is miss or reason is miss or a_to_z is miss or len(rma) > 64 or refunded is miss
-                or requested_at < placed_at or (returned_at is not None and returned_at < requested_at)):
-            return slow(cells)
-        sku = product[2]
-        resolution_raw = cells[resolution_c]
-        key_of = (cells[label_c], resolution_raw, cells[type_c])
-        label = labels.get(key_of)
-        if label is None:
-            if len(labels) >= 50_000:
-                labels.clear()
-            label = labels[key_of] = _label_and_shipping(*(text.strip() for text in key_of))
-        item_id, buyer_id = f"{order_id}:{sku}", f"amz:{order_id}"  # row_id's, unless too long
-        if len(item_id) > 62:
-            item_id, buyer_id = row_id(order_id, sku), row_id("amz", order_id)
-        return_id, refund_id = (f"R:{item_id}", f"F:{item_id}") if len(item_id) <= 62 else (row_id("R", item_id), row_id("F", item_id))
-        rows: dict[str, Any] = {
-            "buyers": (buyer_id, f"Amazon buyer, order {order_id}", None),
-            "products": product,
-            "orders": (order_id, buyer_id, seller_id, "seller", placed_at, None, None, currency, ZERO, a_to_z),
-            "order_items": (item_id, order_id, product[0], ordered, unit_price),
-            "return_requests": (return_id, item_id, reason[0][0], reason[0][1], requested_at, label[0], label[1],
-                                returned_at, None, None, rma or None, reason[1][:200]),
-        }
-        claim_id = cells[claim_c].strip()
-        if refunded is not None and refunded > 0:
-            resolution = resolution_of(resolution_raw)
-            issuer = issuer_of(cells[issuer_c]) or resolution[0]
-            refund_date = optional_time(cells[refund_date_c])
-            issued_at = refund_date or returned_at or requested_at
-            if issuer is miss or issued_at is miss or issued_at < placed_at:
-                return slow(cells)
-            rows["refunds"] = (refund_id, item_id, refunded, ZERO, issuer[0], issued_at, issuer[1], None, resolution[1])
-            if claim_id:
-                state, reason_of_claim = safet_state_of(cells[safet_state_c]), safet_reason_of(cells[safet_reason_c])
-                filed_at, reimbursement = required_time(cells[filed_c]), optional_money(cells[reimbursement_c])
-                if len(claim_id) > 64 or state is miss or reason_of_claim is miss or filed_at is miss or reimbursement is miss:
+            resolution_raw = cells[resolution_c]
+            key_of = (cells[label_c], resolution_raw, cells[type_c])
+            label = labels.get(key_of)
+            if label is None:
+                if len(labels) >= 50_000:
+                    labels.clear()
+                label = labels[key_of] = _label_and_shipping(*(text.strip() for text in key_of))
+            item_id, buyer_id = f"{order_id}:{product[2]}", f"amz:{order_id}"  # row_id's, unless too long
+            if len(item_id) > 62:
+                item_id, buyer_id = row_id(order_id, product[2]), row_id("amz", order_id)
+            return_id, refund_id = (f"R:{item_id}", f"F:{item_id}") if len(item_id) <= 62 else (row_id("R", item_id), row_id("F", item_id))
+            claim_id = cells[claim_c].strip()
+            refund = claim = None
+            if refunded is not None and refunded > ZERO:
+                resolution = resolution_of(resolution_raw)
+                issuer = issuer_of(cells[issuer_c]) or resolution[0]
+                issued_at = optional_time(cells[refund_date_c]) or returned_at or requested_at
+                if issued_at < placed_at:
                     return slow(cells)
-                rows["claims"] = (row_id("SAFET", claim_id), refund_id, reason_of_claim, [], filed_at, state[0], reimbursement,
-                                  None, claim_id, state[1])
-        elif claim_id:
+                refund = (refund_id, item_id, refunded, ZERO, issuer[0], issued_at, issuer[1], None, resolution[1])
+                if claim_id:
+                    if len(claim_id) > 64:
+                        return slow(cells)
+                    state = safet_state_of(cells[safet_state_c])
+                    claim = (row_id("SAFET", claim_id), refund_id, safet_reason_of(cells[safet_reason_c]), [],
+                             required_time(cells[filed_c]), state[0], optional_money(cells[reimbursement_c]), None, claim_id, state[1])
+            elif claim_id:
+                return slow(cells)
+        except (_Unsure, IndexError):  # a cell that does not parse, a blank required one, a short line
             return slow(cells)
-        return rows
+        return (order_id, buyer_id, placed_at, currency, a_to_z, product, item_id, ordered, unit_price,
+                (return_id, item_id, reason[0][0], reason[0][1], requested_at, label[0], label[1], returned_at, None, None, rma or None,
+                 reason[1]),
+                refund, claim)
 
     return convert
+
+
+class _Unsure(Exception):
+    """A cell the fast path leaves to returns_rows (which reports the error, if any)."""
+
+
+_REQUIRED = object()  # a memo's `empty` for a cell that must not be blank
 
 
 class _Memo(dict):
     """Raw cell -> value; a cell not read before is parsed by __missing__ (see returns_converter's memo)."""
 
-    __slots__ = ("parse", "empty", "miss")
+    __slots__ = ("parse", "empty")
 
     def __missing__(self, raw: str) -> Any:
         text = raw.strip()
-        try:
-            found = self.parse(text) if text else self.empty
-        except Bad:
-            return self.miss  # not remembered: the line goes to returns_rows, which reports the error
+        if not text:
+            if self.empty is _REQUIRED:
+                raise _Unsure
+            found = self.empty
+        else:
+            try:
+                found = self.parse(text)
+            except Bad:
+                raise _Unsure from None  # not remembered
         if len(self) >= 50_000:
             self.clear()
         self[raw] = found
@@ -380,7 +412,7 @@ def order_rows(line: Line, seller_id: str) -> dict[str, Any] | None:
     item_id = row_id(order_id, sku)
     product = _product(seller_id, sku, line.text("product-name"), category, unit_price)
     rows: dict[str, Any] = {
-        "buyers": (row_id("amz", order_id), f"Amazon buyer, order {order_id}", country),
+        "buyers": (row_id("amz", order_id), buyer_name(order_id), country),
         "products": product,
         "orders": (order_id, row_id("amz", order_id), seller_id, fulfilment, placed_at, None, None, currency, shipping, False),
         "order_items": (item_id, order_id, product[0], quantity, unit_price),

@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import partial
 from typing import Any, Callable
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,17 +19,20 @@ from ..models import Base
 from ..types import Money
 from .columns import ORDERS, RETURNS, Header
 from .deferred import DeferredIndexes
+from .rows import A_TO_Z as A_TO_Z_OF_LINE, CLAIM, ITEM_ID as ITEM_OF_LINE, PRODUCT as PRODUCT_OF_LINE, REFUND, RETURN, ZERO
+from .rows import buyer_row, item_row, order_row
 
 BATCH_LINES = 5_000
 LOOKUP_CHUNK = 5_000
 # SQLite: rows per INSERT statement. One statement of many rows costs far less per row than executemany's
 # statement per row (which, among other things, rebuilds the lookup table of every `IN (...)` CHECK for each
-# row); bounded by the number of parameters SQLite accepts in one statement.
-SQLITE_ROWS = 500
-# The row counts of the statements a batch is written in (500, 50, 5 and 1 rows): a few shapes, each prepared once
+# row); bounded by the number of parameters SQLite accepts in one statement. 100 rows cost fewer instructions per row
+# than 500 (callgrind, the returns report: -1% after the orders report, -1.3% into an empty database) or 20.
+SQLITE_ROWS = 100
+# The row counts of the statements a batch is written in (100, 10 and 1 rows): a few shapes, each prepared once
 # per connection, instead of one shape per batch's remainder (preparing a statement of n rows costs as much as
 # running it).
-SQLITE_SHAPES = (SQLITE_ROWS, 50, 5, 1)
+SQLITE_SHAPES = (SQLITE_ROWS, 10, 1)
 SQLITE_PARAMETERS = 32_766 if sqlite3.sqlite_version_info >= (3, 32) else 999
 
 COLUMNS = {
@@ -70,10 +74,15 @@ FIXED: dict[str, dict[str, dict[str, str]]] = {
               "claims": {"refund_id": "SafeT claim id", "reason": "SafeT Action reason"}},
     ORDERS: {"order_items": {"order_id": "amazon-order-id"}},
 }
-# Columns a report never fills (its rows carry None there): on SQLite written as NULL literals, not bound, since each
-# bound None costs the driver an adapter lookup (~1,000 instructions) and SQLite a bind.
-NULLS: dict[str, dict[str, tuple[str, ...]]] = {
-    RETURNS: {"return_requests": ("condition_received", "decision_id"), "refunds": ("decision_id",), "claims": ("decision_id",)},
+# Columns whose value is the same on every row a report makes: None where it never fills them, the import's seller
+# (SELLER), a constant. On SQLite written as literals, not bound: each bound value costs the driver a conversion and
+# SQLite a copy (a text ~900 instructions, a None ~1,000: the driver looks an adapter up).
+SELLER = "the import's seller"
+LITERALS: dict[str, dict[str, dict[str, Any]]] = {
+    RETURNS: {"buyers": {"country": None},
+              "orders": {"seller_id": SELLER, "fulfilment": "seller", "shipped_at": None, "delivered_at": None, "shipping_paid": ZERO},
+              "return_requests": {"condition_received": None, "decision_id": None},
+              "refunds": {"fee": ZERO, "decision_id": None}, "claims": {"decision_id": None}},
     ORDERS: {},
 }
 # The record each report counts as new or already stored.
@@ -86,8 +95,8 @@ KEEP_FIRST = "keep the first"
 MERGES: dict[str, dict[str, Callable[[tuple, tuple], tuple]]] = {
     # the order's shipping is the sum of its lines'
     ORDERS: {"orders": lambda old, new: (*new[:SHIPPING], old[SHIPPING] + new[SHIPPING], *new[SHIPPING + 1:])},
-    # an A-to-z claim on any line of the order marks the order
-    RETURNS: {"orders": lambda old, new: (*new[:A_TO_Z], old[A_TO_Z] or new[A_TO_Z], *new[A_TO_Z + 1:])},
+    # (a returns report's orders are staged by _add_return: an A-to-z claim on any line of the order marks the order)
+    RETURNS: {},
 }
 
 
@@ -119,54 +128,54 @@ class BatchWriter:
         self.lines = 0
         self.last_order: str | None = None
         self.dialect = session.get_bind().dialect
-        self._nulls = NULLS[fmt] if self.dialect.name == "sqlite" else {}
+        self._literals = ({t: {c: seller_id if value is SELLER else value for c, value in columns.items()}
+                           for t, columns in LITERALS[fmt].items()} if self.dialect.name == "sqlite" else {})
         self._statements = {t: self._statement(t) for t in TABLES}
         self._lookups: dict[Any, tuple[str, list]] = {}
         self._multi: dict[Any, str] = {}
-        self._widths = {t: len(COLUMNS[t]) - len(self._nulls.get(t, ())) for t in TABLES}  # values bound per row
-        self._binders = {t: _binder(len(COLUMNS[t]), self._statements[t][1], [COLUMNS[t].index(c) for c in self._nulls.get(t, ())])
+        self._widths = {t: len(COLUMNS[t]) - len(self._literals.get(t, {})) for t in TABLES}  # values bound per row
+        self._binders = {t: _binder(len(COLUMNS[t]), self._statements[t][1],
+                                    [(COLUMNS[t].index(c), value) for c, value in self._literals.get(t, {}).items()])
                          for t in TABLES}
         if fmt == RETURNS:
             self.add = self._add_return  # type: ignore[method-assign]
 
-    def _add_return(self, rows: dict[str, Any], line: int) -> None:
-        """`add` written out for a returns report's tables (the same staging, without the loop over tables):
-        buyers and order items keep the first, an order merges its A-to-z claim, the rest take the later line,
-        which must agree on fixed values."""
-        order = rows["orders"]
-        order_id = order[0]
+    def _add_return(self, rows: tuple, line: int) -> None:
+        """`add` for a returns line (returns_rows' tuple): its order and order item are staged as the line's rows,
+        made into table rows at the flush only if they are to be written; products, returns, refunds and claims take
+        the later line, which must agree on fixed values."""
+        order_id = rows[0]
         if self.lines >= BATCH_LINES and order_id != self.last_order:
             self.flush()  # at an order's boundary, as add does
         self.last_order = order_id
         self.lines += 1
-        buyers, products, orders, items, returns, refunds, claims = self._returns_staged
-        buyer = rows["buyers"]
-        if buyer[0] not in buyers:
-            buyers[buyer[0]] = (buyer, line)
-        product = rows["products"]
+        orders, products, items, returns, refunds, claims = self._returns_staged
+        staged = orders.get(order_id)
+        if staged is None:
+            orders[order_id] = [rows, line, line, rows[A_TO_Z_OF_LINE]]  # the latest line's rows and number, the first's, any claim
+        else:
+            staged[0], staged[1], staged[3] = rows, line, staged[3] or rows[A_TO_Z_OF_LINE]
+        if rows[ITEM_OF_LINE] not in items:
+            items[rows[ITEM_OF_LINE]] = (rows, line)
+        product = rows[PRODUCT_OF_LINE]
         products[product[0]] = (product, line)
-        earlier = orders.get(order_id)
-        orders[order_id] = (order if earlier is None else MERGES[RETURNS]["orders"](earlier[0], order), line)
-        item = rows["order_items"]
-        if item[0] not in items:
-            items[item[0]] = (item, line)
-        row = rows["return_requests"]
+        row = rows[RETURN]
         earlier = returns.get(row[0])
         if earlier is not None:
             self._same_fixed("return_requests", earlier[0], row, line)
         returns[row[0]] = (row, line)
-        row = rows.get("refunds")
+        row = rows[REFUND]
         if row is not None:
             earlier = refunds.get(row[0])
             if earlier is not None:
                 self._same_fixed("refunds", earlier[0], row, line)
             refunds[row[0]] = (row, line)
-        row = rows.get("claims")
-        if row is not None:
-            earlier = claims.get(row[0])
-            if earlier is not None:
-                self._same_fixed("claims", earlier[0], row, line)
-            claims[row[0]] = (row, line)
+            row = rows[CLAIM]
+            if row is not None:
+                earlier = claims.get(row[0])
+                if earlier is not None:
+                    self._same_fixed("claims", earlier[0], row, line)
+                claims[row[0]] = (row, line)
 
     def add(self, rows: dict[str, Any], line: int) -> None:
         """Stage one line's rows (a repeated id within the batch must agree on fixed values)."""
@@ -193,19 +202,20 @@ class BatchWriter:
         updates, fixed = UPDATES[self.fmt], FIXED[self.fmt]
         self._staging = {t: (self.staged[t], bool(fixed.get(t)), MERGES[self.fmt].get(t, None if t in updates else KEEP_FIRST))
                          for t in TABLES}
-        self._returns_staged = tuple(self.staged[t] for t in ("buyers", "products", "orders", "order_items", "return_requests",
-                                                              "refunds", "claims"))
+        # a returns report's orders and order items by id: [rows, line, first line, claimed] and (rows, line) of its lines
+        self._returns_staged = ({}, self.staged["products"], {}, *(self.staged[t] for t in ("return_requests", "refunds", "claims")))
 
     def flush(self) -> None:
         """Write the staged rows, parents first, and stage afresh."""
-        batch = self.staged
+        batch, (orders, _, items, *_) = self.staged, self._returns_staged
         self._stage_afresh()
         self.lines = 0
         for table, staged in batch.items():
             self.counts.rows[table] += len(staged)
-        stored_orders = self._stored_orders(batch["orders"])  # id -> whether an A-to-z claim is stored for it
-        if self.fmt == RETURNS and stored_orders:
-            self._skip_stored_parents(batch, stored_orders)
+        if self.fmt == RETURNS:
+            self._returns_parents(batch, orders, items)
+        else:
+            self._stored_orders(batch["orders"])  # (another seller's order is refused)
         for table in TABLES:
             staged = batch[table]
             if not staged:
@@ -268,14 +278,17 @@ class BatchWriter:
                                                           marker="?" if sqlite else "%s"), [])
         return found[0]
 
-    def _by_chunks(self, statement: str, ids: list[str], more: tuple) -> list[tuple]:
-        """The rows `statement` gives for `ids`, LOOKUP_CHUNK ids at a time (bound first, `more` after them)."""
+    def _by_chunks(self, statement: str, ids: list[str], more: tuple, fetch: bool = True) -> list[tuple]:
+        """The rows `statement` gives for `ids` (none unless `fetch`), LOOKUP_CHUNK ids at a time (bound first, `more`
+        after them)."""
         connection = self.session.connection()
         sqlite = self.dialect.name == "sqlite"
         found: list[tuple] = []
         for start in range(0, len(ids), LOOKUP_CHUNK):
             chunk = ids[start:start + LOOKUP_CHUNK]
-            found += connection.exec_driver_sql(statement, (_json_texts(chunk) if sqlite else chunk, *more)).fetchall()
+            result = connection.exec_driver_sql(statement, (_json_texts(chunk) if sqlite else chunk, *more))
+            if fetch:
+                found += result.fetchall()
         return found
 
     def _after_stored(self, table: str, ids: list[str]) -> bool:
@@ -285,24 +298,42 @@ class BatchWriter:
         # ids[0] first: when it is not after the greatest, no min() over the batch (the usual answer for parents)
         return greatest is not None and ids[0] > greatest and min(ids) > greatest
 
-    def _skip_stored_parents(self, batch: dict[str, dict[str, tuple[tuple, int]]], stored_orders: dict[str, bool]) -> None:
-        """A returns report adds nothing to an order already stored (from the orders report, usually)
-        but its A-to-z claim: skip its buyer, order and stored order items rather than insert-and-ignore them."""
-        orders, buyers, items = batch["orders"], batch["buyers"], batch["order_items"]
+    def _returns_parents(self, batch: dict[str, dict[str, tuple[tuple, int]]], orders: dict[str, list], items: dict[str, tuple[tuple, int]]) -> None:
+        """Stage the buyers, orders and order items of a returns report's lines that are not stored. A returns report
+        adds nothing to an order already stored (from the orders report, usually) but its A-to-z claim, set here, so
+        its buyer, order and stored order items are neither made nor written."""
+        counted = self.counts.rows
+        counted["buyers"] += len(orders)
+        counted["orders"] += len(orders)
+        counted["order_items"] += len(items)
+        stored_orders = self._stored_orders(orders)  # id -> whether an A-to-z claim is stored for it
         # (an order stored with its claim is not written again: a report imported again rewrites no order's page)
-        claimed = [order_id for order_id, known in stored_orders.items() if not known and orders[order_id][0][A_TO_Z]]
-        for order_id in stored_orders:
-            buyers.pop(orders.pop(order_id)[0][1], None)
+        claimed = [order_id for order_id, known in stored_orders.items() if not known and orders[order_id][3]]
         if claimed:
-            t = Base.metadata.tables["orders"]
-            self.session.execute(t.update().where(t.c.id.in_(bindparam("ids", expanding=True))).values(a_to_z_claim=True),
-                                 {"ids": claimed})
-        candidates = [item_id for item_id, (row, _) in items.items() if row[1] in stored_orders]
-        if candidates:
-            unstored = set(self._unstored("order_items", candidates))
-            for item_id in candidates:
-                if item_id not in unstored:
-                    del items[item_id]
+            self._mark_claimed(claimed)
+        unstored: set[str] = set()
+        if stored_orders:
+            candidates = [item_id for item_id, (rows, _) in items.items() if rows[0] in stored_orders]
+            if candidates:
+                unstored = set(self._unstored("order_items", candidates))
+        buyers_staged, orders_staged, items_staged = batch["buyers"], batch["orders"], batch["order_items"]
+        seller_id = self.seller_id
+        for order_id, (rows, line, first, claim) in orders.items():
+            if order_id not in stored_orders:
+                buyer = buyer_row(rows)
+                buyers_staged[buyer[0]] = (buyer, first)
+                orders_staged[order_id] = (order_row(rows, seller_id, claim), line)
+        for item_id, (rows, line) in items.items():
+            if rows[0] not in stored_orders or item_id in unstored:
+                items_staged[item_id] = (item_row(rows), line)
+
+    def _mark_claimed(self, order_ids: list[str]) -> None:
+        """Store an A-to-z claim on the stored orders `order_ids` (one driver-level statement per LOOKUP_CHUNK ids, bound
+        as the lookups bind them)."""
+        sqlite = self.dialect.name == "sqlite"
+        statement = self._id_statement("claimed", f"UPDATE orders SET a_to_z_claim = {1 if sqlite else 'TRUE'} "
+                                                  "WHERE id IN (SELECT ids.value FROM {ids})")
+        self._by_chunks(statement, order_ids, (), fetch=False)
 
     def _stored(self, table: str, columns: tuple[str, ...], ids: list[str]) -> list[tuple]:
         """(id, *columns) of the rows of `table` among `ids`, values as the ORM reads them; one driver-level
@@ -443,8 +474,8 @@ class BatchWriter:
             conflict = f"ON CONFLICT (id) DO UPDATE SET {sets}"
         else:
             conflict = "ON CONFLICT (id) DO NOTHING"
-        nulls = self._nulls.get(table, ())
-        markers = ", ".join("NULL" if name in nulls else marker for name in names)
+        literals = self._literals.get(table, {})
+        markers = ", ".join(_literal(literals[name]) if name in literals else marker for name in names)
         statement = f"INSERT INTO {quote(table)} ({', '.join(map(quote, names))}) VALUES ({markers}) {conflict}"
         t = Base.metadata.tables[table]
         types = [t.c[name].type.dialect_impl(self.dialect) for name in names]
@@ -452,14 +483,27 @@ class BatchWriter:
         return statement, processors
 
 
+def _literal(value: Any) -> str:
+    """`value` as an SQLite literal: NULL, a quoted text, or a number (money is bound as a float on SQLite)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    if isinstance(value, Decimal):
+        return repr(float(value))
+    raise StoreError(f"no SQLite literal for {value!r}")
+
+
 def _binder(width: int, processors: list[tuple[int, Callable[[Any], Any]]],
-            nulls: list[int]) -> Callable[[list[tuple[tuple, int]]], list]:
+            literals: list[tuple[int, Any]]) -> Callable[[list[tuple[tuple, int]]], list]:
     """A function binding staged (row, line) pairs into one flat list of driver values: the rows laid end to end,
     then each column with a bind processor replaced at once through a memo of the processor's results (a report
-    repeats the same dates, amounts and flags on many lines), and the columns written as NULL literals (`nulls`)
-    taken out."""
-    columns = [(i, _Processed(process)) for i, process in processors if i not in nulls]
-    dropped = [(i, width - n) for n, i in enumerate(sorted(nulls, reverse=True))]  # (position, row width before)
+    repeats the same dates, amounts and flags on many lines), and the columns written as literals (`literals`:
+    position, value) taken out."""
+    written = dict(literals)
+    columns = [(i, _Processed(process)) for i, process in processors if i not in written]
+    # (position, row width before, value), from the last position
+    dropped = [(i, width - n, written[i]) for n, i in enumerate(sorted(written, reverse=True))]
 
     def bind(items: list[tuple[tuple, int]]) -> list:
         values = [value for row, _ in items for value in row]
@@ -469,9 +513,10 @@ def _binder(width: int, processors: list[tuple[int, Callable[[Any], Any]]],
                 values[i::width] = list(map(processed.__getitem__, column))
             except TypeError:  # a JSON list: remembered by its items
                 values[i::width] = list(map(processed.listed, column))
-        for i, wide in dropped:
-            if values[i::wide].count(None) != len(items):
-                raise StoreError(f"a value for a column written as NULL (position {i}): the writer's NULLS are wrong")
+        for i, wide, value in dropped:
+            if values[i::wide].count(value) != len(items):
+                raise StoreError(f"a value other than {value!r} for a column written as that literal (position {i}): "
+                                 "the writer's LITERALS are wrong")
             del values[i::wide]
         return values
     return bind

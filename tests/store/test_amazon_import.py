@@ -407,22 +407,36 @@ def test_json_texts_are_json():
         assert json.loads(_json_texts(texts)) == texts
 
 
-def test_a_value_in_a_column_written_as_null_is_refused(store):
-    """SQLite writes the columns a returns report never fills as NULL literals; a value there is the writer's bug, not
-    silently dropped."""
+def test_a_value_in_a_column_written_as_a_literal_is_refused(store):
+    """SQLite writes the columns a returns report never fills as NULL literals, and those it fills with one value (the
+    seller, an order's fulfilment and shipping, a refund's fee) as that literal; another value there is the writer's
+    bug, not silently dropped."""
     from store.amazon import writer
     with store.write() as session:
-        batch = writer.BatchWriter(session, fmt=RETURNS, seller_id="S1", path="r.txt", header=None)
+        batch = writer.BatchWriter(session, fmt=RETURNS, seller_id="S'1", path="r.txt", header=None)
         if session.get_bind().dialect.name != "sqlite":
-            assert batch._nulls == {}
+            assert batch._literals == {}
             return
         row = ("R:1", "1", "defective", "opened", datetime(2026, 3, 1, tzinfo=UTC), True, True, None, None, None, None, "x")
         bound = batch._binders["return_requests"]([(row, 2), (row, 3)])
         values = batch._statements["return_requests"][0].split(" VALUES ")[1].split(" ON CONFLICT ")[0]
         assert len(bound) == 2 * (len(row) - 2) and values.count("NULL") == 2
-        with pytest.raises(StoreError, match="written as NULL"):
+        with pytest.raises(StoreError, match="written as that literal"):
             batch._binders["return_requests"]([(row, 2), (row[:9] + ("D1",) + row[10:], 3)])
+        order = ("O1", "amz:O1", "S'1", "seller", datetime(2026, 3, 1, tzinfo=UTC), None, None, "USD", Decimal("0.00"), False)
+        assert len(batch._binders["orders"]([(order, 2)])) == 5
+        assert "'S''1', 'seller', ?, NULL, NULL, ?, 0.0, ?" in batch._statements["orders"][0]
+        with pytest.raises(StoreError, match="written as that literal"):
+            batch._binders["orders"]([(order, 2), (order[:2] + ("S2",) + order[3:], 3)])
 
+
+def test_a_seller_id_with_a_quote_is_written_as_it_is(store, tmp_path):
+    """The seller is written into the orders of a returns report as an SQL literal on SQLite: quoted."""
+    header, lines = table(RETURNS_SAMPLE)
+    path = write(tmp_path / "quoted.txt", header, lines)
+    load(store, path, seller="O'Brien; DROP TABLE orders --")
+    with store.read() as session:
+        assert {o.seller_id for o in session.scalars(select(Order))} == {"O'Brien; DROP TABLE orders --"}
 
 
 def _indexes(session) -> list[tuple]:
