@@ -444,8 +444,9 @@ class BatchWriter:
         key = (table, count)
         found = self._multi.get(key)
         if found is None:
+            # (the last ON CONFLICT: a literal before it, the seller's id, may hold any text; the head holds none)
             head, tail = statement.split(" VALUES ", 1)
-            one, conflict = tail.split(") ON CONFLICT ", 1)
+            one, conflict = tail.rsplit(") ON CONFLICT ", 1)
             found = self._multi[key] = f"{head} VALUES {', '.join([one + ')'] * count)} ON CONFLICT {conflict}"
         return found
 

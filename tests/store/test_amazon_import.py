@@ -556,3 +556,18 @@ def test_the_per_header_converter_makes_what_returns_rows_makes(tmp_path):
     compared += _same_conversion(extra, [[*cells, issuer, date] for cells in lines for issuer in ODD_CELLS
                                          for date in ("", "2026-03-31", "2026-02-01", "x")])
     assert compared > 3000
+
+
+@pytest.mark.parametrize("seller", ["S1) ON CONFLICT (id) DO NOTHING", "S1 VALUES (1)", "x'), ('y"])
+def test_a_seller_id_that_reads_like_sql_is_written_as_it_is(store, tmp_path, monkeypatch, seller):
+    """The seller is an SQL literal inside the SQLite statements, also in those of many rows made from the one-row
+    statement: its text is never taken for a part of the statement."""
+    from store.amazon import writer
+    monkeypatch.setattr(writer, "SQLITE_SHAPES", (2, 1))  # the sample's three orders: a statement of two rows
+    header, lines = table(RETURNS_SAMPLE)
+    path = write(tmp_path / "odd-seller.txt", header, lines)
+    first = load(store, path, seller=seller)
+    again = load(store, path, seller=seller)
+    assert (first.counts.new, again.counts.stored) == (3, 3)
+    with store.read() as session:
+        assert {o.seller_id for o in session.scalars(select(Order))} == {seller}
