@@ -128,7 +128,9 @@ class BatchWriter:
         self.lines = 0
         self.last_order: str | None = None
         self.dialect = session.get_bind().dialect
-        self._literals = ({t: {c: seller_id if value is SELLER else value for c, value in columns.items()}
+        # (a seller id holding a NUL is bound: SQLite takes no NUL in a statement's text)
+        self._literals = ({t: {c: seller_id if value is SELLER else value for c, value in columns.items()
+                               if value is not SELLER or "\x00" not in seller_id}
                            for t, columns in LITERALS[fmt].items()} if self.dialect.name == "sqlite" else {})
         self._statements = {t: self._statement(t) for t in TABLES}
         self._lookups: dict[Any, tuple[str, list]] = {}

@@ -571,3 +571,15 @@ def test_a_seller_id_that_reads_like_sql_is_written_as_it_is(store, tmp_path, mo
     assert (first.counts.new, again.counts.stored) == (3, 3)
     with store.read() as session:
         assert {o.seller_id for o in session.scalars(select(Order))} == {seller}
+
+
+def test_a_seller_id_with_a_nul_is_imported_on_sqlite(store, tmp_path, backend):
+    """SQLite takes no NUL in a statement's text, so such a seller is bound, not written as a literal (PostgreSQL's
+    text holds no NUL at all)."""
+    if backend != "sqlite":
+        pytest.skip("PostgreSQL's text holds no NUL")
+    header, lines = table(RETURNS_SAMPLE)
+    path = write(tmp_path / "nul.txt", header, lines)
+    assert load(store, path, seller="S\x001").counts.new == 3
+    with store.read() as session:
+        assert {o.seller_id for o in session.scalars(select(Order))} == {"S\x001"}
