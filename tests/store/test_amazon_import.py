@@ -583,3 +583,25 @@ def test_a_seller_id_with_a_nul_is_imported_on_sqlite(store, tmp_path, backend):
     assert load(store, path, seller="S\x001").counts.new == 3
     with store.read() as session:
         assert {o.seller_id for o in session.scalars(select(Order))} == {"S\x001"}
+
+
+def test_a_to_z_claims_of_stored_orders_are_set_chunk_by_chunk(store, tmp_path, monkeypatch):
+    """After the orders report, the returns report sets the A-to-z claims of stored orders: more claimed orders than a
+    lookup chunk are each set, and nothing else changes."""
+    from bench.amazon_reports import generate
+    from store.amazon import writer
+    generate(tmp_path, sellers=1, orders=500, seed=5, as_of=date(2026, 11, 30))
+
+    def run() -> dict[str, list]:
+        for kind in ("orders", "returns"):
+            load(store, str(tmp_path / f"S1.{kind}.txt"))
+        return _everything(store)
+    usual = run()
+    with store.read() as session:
+        claimed = session.scalar(select(func.count()).select_from(Order).where(Order.a_to_z_claim.is_(True)))
+    _empty(store)
+    monkeypatch.setattr(writer, "LOOKUP_CHUNK", 1)
+    marked: list[str] = []
+    mark = writer.BatchWriter._mark_claimed
+    monkeypatch.setattr(writer.BatchWriter, "_mark_claimed", lambda self, ids: (marked.extend(ids), mark(self, ids))[1])
+    assert claimed >= 2 and run() == usual and len(marked) == claimed
