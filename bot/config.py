@@ -190,10 +190,10 @@ class Config:
         if is_placeholder(t.token):
             errors.append(f"{self.source}: telegram.token: set a real bot token (REFUNDBOT_TELEGRAM_TOKEN); "
                           f"the bot will not start with a missing or placeholder token")
-        elif not TOKEN_RE.match(t.token):
+        elif not TOKEN_RE.fullmatch(t.token):
             errors.append(f"{self.source}: telegram.token: does not look like a bot token (digits:characters)")
         if t.mode == "webhook":
-            if is_placeholder(t.webhook_secret) or not SECRET_RE.match(t.webhook_secret):
+            if is_placeholder(t.webhook_secret) or not SECRET_RE.fullmatch(t.webhook_secret):
                 errors.append(f"{self.source}: telegram.webhook.secret_token: set a secret of 16-256 letters, digits, _ or - "
                               f"(REFUNDBOT_WEBHOOK_SECRET)")
             if not t.webhook_url.startswith("https://"):

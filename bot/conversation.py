@@ -98,7 +98,7 @@ class Conversation:
 
     def pressed(self, data: str) -> tuple[bool, Any]:
         """(True, value) for a button of the prompt on offer; (False, None) for anything else."""
-        match = _BUTTON_RE.match(data or "")
+        match = _BUTTON_RE.fullmatch(data or "")
         if not match or not self.state.get("nonce") or not secrets.compare_digest(match.group(1), self.state["nonce"]):
             return False, None
         choices = self.state.get("choices", {})
@@ -125,7 +125,7 @@ class Conversation:
 
     def was_last_prompt(self, data: str) -> bool:
         """True when `data` is a button of the prompt that completed the last flow (a double tap)."""
-        match = _BUTTON_RE.match(data or "")
+        match = _BUTTON_RE.fullmatch(data or "")
         last = self.state.get("last") or {}
         return bool(match and last.get("nonce") and secrets.compare_digest(match.group(1), last["nonce"]))
 

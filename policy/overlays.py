@@ -88,7 +88,7 @@ class OverlayBuilder(PolicyBuilder):
     def build_overlay(self) -> SellerOverlay:
         """The overlay; errors are recorded on self.errors."""
         data = self.located.data
-        if not _ID_RE.match(self.seller):
+        if not _ID_RE.fullmatch(self.seller):
             self.fail((), "bad-name", f"the file name {self.seller!r} must be a seller id (letters, digits, '.', '_', '-')")
         if "seller" in data and data["seller"] != self.seller:
             self.fail(("seller",), "bad-value", f"seller {data['seller']!r} does not match the file name ({self.seller}.yaml)")

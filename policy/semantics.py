@@ -57,7 +57,7 @@ def parse_date(text: Any) -> date | None:
     """A YYYY-MM-DD text as a date, or None when it is not one (including days that do not exist)."""
     if isinstance(text, date):
         return text
-    match = _DATE_RE.match(text) if isinstance(text, str) else None
+    match = _DATE_RE.fullmatch(text) if isinstance(text, str) else None
     if not match:
         return None
     try:
@@ -68,7 +68,7 @@ def parse_date(text: Any) -> date | None:
 
 def parse_month_day(text: Any) -> tuple[int, int] | None:
     """A MM-DD text as (month, day), or None when it is not a day of the year (02-29 is one)."""
-    match = _MONTH_DAY_RE.match(text) if isinstance(text, str) else None
+    match = _MONTH_DAY_RE.fullmatch(text) if isinstance(text, str) else None
     if not match:
         return None
     month, day = int(match[1]), int(match[2])
@@ -421,17 +421,17 @@ class PolicyBuilder:
             if fact.choices and value not in fact.choices:
                 self.fail(path, "bad-value", f"{field} {value!r} is not one of {', '.join(fact.choices)}{did_you_mean(value, fact.choices)}")
                 return False
-            if not _CODE_RE.match(value):
+            if not _CODE_RE.fullmatch(value):
                 self.fail(path, "bad-name", f"tag {value!r} must be lower-case letters, digits and underscores, starting with a letter")
                 return False
             return True
         if kind == "id":
-            if not _ID_RE.match(value):
+            if not _ID_RE.fullmatch(value):
                 self.fail(path, "bad-value", f"{field} {value!r} must be letters, digits, '.', '_' or '-' (at most 64)")
                 return False
             return True
         if kind == "country":
-            if not _COUNTRY_RE.match(value):
+            if not _COUNTRY_RE.fullmatch(value):
                 self.fail(path, "bad-value", f"{field} {value!r} must be a two-letter upper-case country code such as DE")
                 return False
             return True

@@ -51,7 +51,8 @@ def type_name(value: Any) -> str:
 
 @lru_cache(maxsize=None)
 def _pattern(p: str) -> re.Pattern[str]:
-    return re.compile(p)
+    # In JSON Schema (ECMA-262) a final "$" is the end of the text; in Python it also matches before a final newline.
+    return re.compile(p[:-1] + r"\Z" if p.endswith("$") and not p.endswith(r"\$") else p)
 
 
 def _pattern_words(pattern: str) -> str:

@@ -81,7 +81,7 @@ class Valid:
     """Strings a pattern accepted (bounded): the codes and ids requests carry repeat."""
 
     def __init__(self, pattern):
-        self.match = pattern.match
+        self.match = pattern.fullmatch  # "$" alone would accept a trailing newline
         self.known: set[str] = set()
 
     def __call__(self, value: str) -> bool:

@@ -151,19 +151,19 @@ class _Checker:
 
     def category(self, name: str, fact) -> str | None:
         value = self.facts.get(name)
-        if not (isinstance(value, str) and CATEGORY_RE.match(value)):
+        if not (isinstance(value, str) and CATEGORY_RE.fullmatch(value)):
             self.errors.append((name, f"must be a category code (lower-case letters, digits, underscores), got {value!r}"))
         return value
 
     def id(self, name: str, fact) -> str | None:
         value = self.facts.get(name)
-        if not (isinstance(value, str) and ID_RE.match(value)):
+        if not (isinstance(value, str) and ID_RE.fullmatch(value)):
             self.errors.append((name, f"must be an id (letters, digits, '.', '_', '-', at most 64), got {value!r}"))
         return value
 
     def country(self, name: str, fact) -> str | None:
         value = self.facts.get(name)
-        if not (isinstance(value, str) and COUNTRY_RE.match(value)):
+        if not (isinstance(value, str) and COUNTRY_RE.fullmatch(value)):
             self.errors.append((name, f"must be a two-letter upper-case country code such as DE, got {value!r}"))
         return value
 
@@ -177,7 +177,7 @@ class _Checker:
         for item in value:
             if fact.choices and item not in fact.choices:
                 self.errors.append((name, f"{item!r} is not one of {', '.join(fact.choices)}{did_you_mean(item, fact.choices)}"))
-            elif not fact.choices and not (isinstance(item, str) and TAG_RE.match(item)):
+            elif not fact.choices and not (isinstance(item, str) and TAG_RE.fullmatch(item)):
                 self.errors.append((name, f"{item!r} is not a tag (lower-case letters, digits, underscores)"))
             else:
                 good.append(item)
@@ -187,7 +187,7 @@ class _Checker:
         value = self.facts.get(name)
         if isinstance(value, date) and not isinstance(value, datetime):
             return value
-        if isinstance(value, str) and DATE_RE.match(value):
+        if isinstance(value, str) and DATE_RE.fullmatch(value):
             try:
                 return date.fromisoformat(value)
             except ValueError:
@@ -223,7 +223,7 @@ def _checks(kind: str) -> tuple:
 
 def _parse_day(value: str) -> date | None:
     """A YYYY-MM-DD string as its date, as the checker reads it; else None."""
-    if len(value) == 10 and DATE_RE.match(value):
+    if len(value) == 10 and DATE_RE.fullmatch(value):
         try:
             return date.fromisoformat(value)
         except ValueError:

@@ -160,7 +160,7 @@ class RefundContext:
         # Only SKUs a request can carry (the loader checks them with the same pattern): the fact checker takes these keys as
         # valid ids (fast_check_for).
         same: dict[tuple, tuple] = {}
-        self.product_tags = {sku: same.setdefault(u, u) for sku, t in tags.items() if ID_RE.match(sku)
+        self.product_tags = {sku: same.setdefault(u, u) for sku, t in tags.items() if ID_RE.fullmatch(sku)
                              for u in (t if len(set(t)) == len(t) else tuple(sorted(set(t))),)}
         compiled: dict[WindowExtension, Callable[[dict], bool]] = {}  # overlays share the marketplace's extensions
         def tests(r: ReturnsPolicy) -> tuple:
@@ -177,7 +177,7 @@ class RefundContext:
         same: dict[tuple, Section] = {}
         m = policy.returns
         for seller, r in overlays.items():
-            if not ID_RE.match(seller):  # pragma: no cover - the loader checks seller ids with the same pattern
+            if not ID_RE.fullmatch(seller):  # pragma: no cover - the loader checks seller ids with the same pattern
                 continue
             names = set(m.categories) | set(r.categories)
             table = {name: _difference(r.category(name), m.category(name)) for name in names}

@@ -143,7 +143,7 @@ def _accounts(session: Session, role: str, account_id: str | None) -> dict[str, 
             raise StoreError("an admin has no account id")
         return {"buyer_id": None, "seller_id": None, "agent_id": None}
     if role == "agent":
-        if account_id is None or not AGENT_ID.match(account_id):
+        if account_id is None or not AGENT_ID.fullmatch(account_id):
             raise StoreError(f"an agent id is 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit; "
                              f"got {account_id!r}")
         return {"buyer_id": None, "seller_id": None, "agent_id": account_id}

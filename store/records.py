@@ -58,13 +58,13 @@ def _identifier(value: Any) -> str:
 
 
 def _category(value: Any) -> str:
-    if type(value) is not str or not CATEGORY_RE.match(value):
+    if type(value) is not str or not CATEGORY_RE.fullmatch(value):
         raise Bad(f"must be a category code (lower-case letters, digits, underscores), got {_show(value)}")
     return value
 
 
 def _country(value: Any) -> str:
-    if type(value) is not str or not COUNTRY_RE.match(value):
+    if type(value) is not str or not COUNTRY_RE.fullmatch(value):
         raise Bad(f"must be an ISO 3166-1 alpha-2 country code (two upper-case letters, like DE), got {_show(value)}")
     return value
 
@@ -73,7 +73,7 @@ def _tags(value: Any) -> list[str]:
     if type(value) is not list:
         raise Bad(f"must be a list of tags (lower-case codes like final_sale), got {_show(value)}")
     for tag in value:
-        if type(tag) is not str or not TAG_RE.match(tag):
+        if type(tag) is not str or not TAG_RE.fullmatch(tag):
             raise Bad(f"must list tags as lower-case codes (letters, digits, underscores, like final_sale), got {_show(tag)}")
     tags = sorted(set(value))
     if len(tags) > MAX_TAGS:

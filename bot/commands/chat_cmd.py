@@ -54,7 +54,7 @@ def parse_who(text: str) -> tuple[str, str | None]:
     role, _, account = text.partition(":")
     if role == "admin" and not account:
         return role, None
-    if role not in ("buyer", "seller", "agent") or not account or (role == "agent" and not AGENT_ID.match(account)):
+    if role not in ("buyer", "seller", "agent") or not account or (role == "agent" and not AGENT_ID.fullmatch(account)):
         raise CliError(f"--as {text!r}: use buyer:ID, seller:ID, agent:NAME or admin")
     return role, account
 
@@ -99,7 +99,7 @@ def run_invite(args: argparse.Namespace) -> int:
         raise CliError("an admin invite takes no account id")
     if args.role != "admin" and not args.account_id:
         raise CliError(f"a {args.role} invite needs the {args.role} id")
-    if args.role == "agent" and not AGENT_ID.match(args.account_id):
+    if args.role == "agent" and not AGENT_ID.fullmatch(args.account_id):
         raise CliError(f"agent id {args.account_id!r}: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
     config = config_of(args)
     store = open_store_at(config.database_url)

@@ -160,7 +160,7 @@ def _ask_note(turn: Turn) -> list[Reply]:
 
 def parse_amount(text: str, most: Decimal) -> Decimal | None:
     """A typed amount above 0 and at most `most`, in cents; None otherwise."""
-    match = AMOUNT_RE.match(text.strip().replace(",", ""))
+    match = AMOUNT_RE.fullmatch(text.strip().replace(",", ""))
     if not match:
         return None
     try:

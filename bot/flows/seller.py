@@ -38,7 +38,7 @@ MIN_TRACKING_DIGITS = 6
 def tracking_number(text: str) -> str | None:
     """A plausible carrier tracking number (spaces and dashes dropped, upper-cased), or None."""
     number = re.sub(r"[\s-]", "", text).upper()
-    if not TRACKING_RE.match(number) or sum(ch.isdigit() for ch in number) < MIN_TRACKING_DIGITS:
+    if not TRACKING_RE.fullmatch(number) or sum(ch.isdigit() for ch in number) < MIN_TRACKING_DIGITS:
         return None
     return number
 

@@ -77,3 +77,13 @@ def test_sections_share_equal_looked_up_values_and_the_memo_is_bounded_across_se
             assert fresh.memo.entries <= 3 and sum(len(s.memo) for s in fresh.memo.sections) <= 3
     finally:
         bounded.close()
+
+
+@pytest.mark.parametrize("field, value", [("seller_id", "S1000\n"), ("sku", "SKU-1\n"), ("category", "apparel\n"),
+                                          ("buyer_country", "DE\n")])
+def test_a_trailing_newline_is_not_part_of_an_id_or_code(overlays, field, value):
+    # A pattern's "$" also matches before a final newline: "S1000\n" must not pass as seller S1000 or as a seller at all.
+    from rules import FactsError
+    with pytest.raises(FactsError) as info:
+        overlays.decide_refund({**REQUEST, "seller_id": "S1000", field: value})
+    assert field in dict(info.value.errors)
