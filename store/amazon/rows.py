@@ -183,23 +183,18 @@ def returns_converter(header: Header, seller_id: str) -> Callable[[list[str]], t
     line = Line(header)
     at = line._index
     width = header.width
+    positions = tuple(at[name] for name in ("Order ID", "Merchant SKU", "Order date", "Return request date", "Return delivery date",
+                                            "Return Reason", "Currency code", "Order quantity", "Return quantity", "Order Amount",
+                                            "Category", "Label type", "Resolution", "Return type", "Item Name", "A-to-Z Claim",
+                                            "Amazon RMA ID", "Refunded Amount", "SafeT claim id", "Refund issued by", "Refund date",
+                                            "SafeT Action reason", "SafeT claim state", "SafeT claim creation time",
+                                            "SafeT claim reimbursement amount"))
     (order_c, sku_c, placed_c, requested_c, returned_c, reason_c, currency_c, ordered_c, returned_qty_c, amount_c,
      category_c, label_c, resolution_c, type_c, name_c, a_to_z_c, rma_c, refunded_c, claim_c, issuer_c, refund_date_c,
-     safet_reason_c, safet_state_c, filed_c, reimbursement_c) = (
-        at[name] for name in ("Order ID", "Merchant SKU", "Order date", "Return request date", "Return delivery date",
-                              "Return Reason", "Currency code", "Order quantity", "Return quantity", "Order Amount", "Category",
-                              "Label type", "Resolution", "Return type", "Item Name", "A-to-Z Claim", "Amazon RMA ID",
-                              "Refunded Amount", "SafeT claim id", "Refund issued by", "Refund date", "SafeT Action reason",
-                              "SafeT claim state", "SafeT claim creation time", "SafeT claim reimbursement amount"))
+     safet_reason_c, safet_state_c, filed_c, reimbursement_c) = positions
     # Every column the fast path reads is in the header: no cell past the header's width is read, so a line is padded
     # only when it is short (IndexError: the line goes to returns_rows, which pads it).
-    complete = all(at[name] < width for name in ("Order ID", "Merchant SKU", "Order date", "Return request date",
-                                                  "Return delivery date", "Return Reason", "Currency code", "Order quantity",
-                                                  "Return quantity", "Order Amount", "Category", "Label type", "Resolution",
-                                                  "Return type", "Item Name", "A-to-Z Claim", "Amazon RMA ID", "Refunded Amount",
-                                                  "SafeT claim id", "Refund issued by", "Refund date", "SafeT Action reason",
-                                                  "SafeT claim state", "SafeT claim creation time",
-                                                  "SafeT claim reimbursement amount"))
+    complete = max(positions) < width
 
     def memo(parse: Callable[[str], Any], empty: Any = _REQUIRED) -> Callable[[str], Any]:
         """A reader of one kind of cell: the raw cell -> its value (`empty` for a blank cell; _Unsure when it does not
