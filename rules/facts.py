@@ -231,10 +231,14 @@ def _parse_day(value: str) -> date | None:
     return None
 
 
+def _fast_checker(kind: str, known: Mapping[str, Mapping[str, Any]] | None = None) -> Callable[[Any], dict | None]:
+    """rules/factcode.py's checker of `kind` with this module's patterns, bounds and defaults."""
+    return fast_checker(kind, today=today, day=_parse_day, max_int=_MAX_INT, max_tags=MAX_TAGS, default=_default,
+                        patterns={"category": CATEGORY_RE, "id": ID_RE, "country": COUNTRY_RE, "tag": TAG_RE}, known=known)
+
+
 # The fast path of each kind (rules/factcode.py): well-formed facts only, else None and the checker decides.
-_FAST = {kind: fast_checker(kind, today=today, day=_parse_day, max_int=_MAX_INT, max_tags=MAX_TAGS, default=_default,
-                            patterns={"category": CATEGORY_RE, "id": ID_RE, "country": COUNTRY_RE, "tag": TAG_RE})
-         for kind in ("refund", "claim", "tier")}
+_FAST = {kind: _fast_checker(kind) for kind in ("refund", "claim", "tier")}
 _fast_refund, _fast_claim, _fast_tier = _FAST["refund"], _FAST["claim"], _FAST["tier"]
 
 
@@ -244,8 +248,7 @@ def fast_checker_knowing(kind: str, known: Mapping[str, Mapping[str, Any]]) -> C
     tables = {name: table for name, table in known.items() if table}
     if not tables:
         return _FAST[kind]
-    return fast_checker(kind, today=today, day=_parse_day, max_int=_MAX_INT, max_tags=MAX_TAGS, default=_default,
-                        patterns={"category": CATEGORY_RE, "id": ID_RE, "country": COUNTRY_RE, "tag": TAG_RE}, known=tables)
+    return _fast_checker(kind, tables)
 _cents = cents  # the fast path of money()
 
 
