@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from policy import load_policy
-from rules import compile_policy, refund
+from rules import FactsError, compile_policy, refund
 
 POLICY_DIR = Path(__file__).resolve().parents[2] / "policy"
 KEEP_SMALL = ("  rules:\n    - id: keep_small\n      priority: 455\n      when: {{reason: not_as_described, price: {{lte: {price}}}}}\n"
@@ -83,7 +83,6 @@ def test_sections_share_equal_looked_up_values_and_the_memo_is_bounded_across_se
                                           ("buyer_country", "DE\n")])
 def test_a_trailing_newline_is_not_part_of_an_id_or_code(overlays, field, value):
     # A pattern's "$" also matches before a final newline: "S1000\n" must not pass as seller S1000 or as a seller at all.
-    from rules import FactsError
     with pytest.raises(FactsError) as info:
         overlays.decide_refund({**REQUEST, "seller_id": "S1000", field: value})
     assert field in dict(info.value.errors)
